@@ -1,0 +1,83 @@
+"""The FastAPI application: routes, error rendering, request context, the hold sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from gongji import __version__
+from gongji.api import errors
+from gongji.api.observability import RequestContext
+from gongji.api.routes import health, ledger
+from gongji.config import Settings
+from gongji.metrics import HOLDS_EXPIRED
+from gongji.services.ledger import sweep_expired
+from gongji.services.runtime import Gongji
+
+log = logging.getLogger("gongji.api")
+
+DESCRIPTION = """
+共济 gongji: medical-insurance personal accounts, family mutual aid (家庭共济) and the 医保钱包.
+
+* Money is a string of yuan with at most two decimals (`"2000.00"`), never a JSON number.
+* Every write needs an `Idempotency-Key` header. A retry with the same key and body returns the
+  first result (with `Idempotent-Replayed: true`); a different body gets 409
+  `IDEMPOTENCY_CONFLICT` naming the fields that differ.
+* Every error is `{code, message, message_en, detail}`; codes are stable.
+* Times are ISO 8601 with a zone; business time is Asia/Shanghai.
+"""
+
+
+def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_sweep_forever(services, settings)) if sweeper else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    app = FastAPI(title="gongji 共济", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.services = services
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(ledger.router)
+    app.add_middleware(RequestContext)
+    return app
+
+
+async def _sweep_forever(services: Gongji, settings: Settings) -> None:
+    """Return holds at their deadline without waiting for `gongji sweep` (exactly once: the
+    ledger's state guard makes a second sweeper, or a crash mid-sweep, harmless)."""
+    while True:
+        try:
+            done = await run_in_threadpool(sweep_expired, services)
+            if done:
+                HOLDS_EXPIRED.inc(len(done))
+                log.info("sweeper returned %d expired holds", len(done))
+        except Exception:  # keep sweeping; the next round retries what failed
+            log.exception("sweep failed")
+        await asyncio.sleep(settings.sweep_interval_seconds)
+
+
+def app_from_env() -> Any:
+    """ASGI factory for `uvicorn --factory gongji.api.app:app_from_env` (multi-worker runs)."""
+    from gongji.domain.clock import SystemClock
+    from gongji.store import migrate
+    from gongji.store.db import Database
+
+    settings = Settings()
+    db = Database(settings.db)
+    migrate.ensure_ready(db, auto=False)
+    return create_app(Gongji(db, SystemClock()), settings)

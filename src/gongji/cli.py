@@ -1,0 +1,257 @@
+"""The `gongji` command: serve, demo, db, verify, sweep, token.
+
+Commands only translate arguments into service calls and results into text; rules live below.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gongji import __version__
+from gongji.config import Settings
+from gongji.domain.clock import SHANGHAI, FixedClock, OffsetClock, SystemClock, display
+from gongji.domain.errors import GongjiError
+from gongji.services.runtime import Gongji
+from gongji.store import migrate
+from gongji.store.db import Database
+
+app = typer.Typer(help="共济 gongji: medical-insurance personal accounts and family mutual aid.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema: upgrade, current revision.", no_args_is_help=True)
+token_app = typer.Typer(help="Operator API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", envvar="GONGJI_DB", show_envvar=True,
+    help="Database URL: sqlite:///FILE or postgresql://USER@HOST:PORT/DB [default: "
+         "sqlite:///./gongji.db]")]
+DEMO_DB = "gongji-demo.db"
+
+
+def _settings(db: str | None, **overrides: object) -> Settings:
+    s = Settings()
+    if db:
+        s.db = db
+    for k, v in overrides.items():
+        if v is not None:
+            setattr(s, k, v)
+    return s
+
+
+def _open(url: str) -> Database:
+    try:
+        return Database(url)
+    except Exception as exc:
+        err.print(f"[red]cannot open database {url}: {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(e: GongjiError) -> typer.Exit:
+    err.print(f"[red]{e.code}[/]: {e.message}\n{e.message_en}")
+    return typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"gongji {__version__}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None) -> None:
+    """Apply every pending migration (safe to run twice)."""
+    database = _open(_settings(db).db)
+    before, after = migrate.upgrade(database)
+    if before == after:
+        out.print(f"{database.display_url}: already at {after}")
+    else:
+        out.print(f"{database.display_url}: upgraded {before or '(empty)'} -> {after}")
+
+
+@db_app.command("current")
+def db_current(db: DbOpt = None) -> None:
+    """Show the database's schema revision and the program's."""
+    database = _open(_settings(db).db)
+    rev = migrate.current(database)
+    out.print(f"database {database.display_url}\n  revision {rev or '(none)'}\n"
+              f"  program head {migrate.head()}")
+    if rev != migrate.head():
+        raise typer.Exit(1)
+
+
+@app.command()
+def verify(db: DbOpt = None) -> None:
+    """Recompute every ledger invariant from the journal; exit 1 naming any violation.
+
+    Checks: each entry sums to zero; each balance equals its postings; no forbidden negative;
+    all balances sum to zero; holds consistent; reversals mirror; entry digests match the
+    audit log; audit hash chains unbroken.
+    """
+    from gongji.ledger.verify import verify as run_verify
+
+    database = _open(_settings(db).db)
+    try:
+        migrate.ensure_ready(database, auto=False)
+    except GongjiError as e:
+        raise _fail(e) from e
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def tick(name: str, n: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=None)
+            bar.update(tasks[name], completed=n)
+
+        with database.read() as conn:
+            report = run_verify(conn, progress=tick)
+    table = Table(title=f"gongji verify: {database.display_url}")
+    table.add_column("check")
+    table.add_column("examined", justify="right")
+    table.add_column("result")
+    for c in report.checks:
+        table.add_row(c.title, str(c.examined),
+                      "[green]ok" if c.ok else f"[red]{len(c.violations)} violation(s)")
+    out.print(table)
+    for v in report.violations[:200]:
+        out.print(f"[red]VIOLATION[/] {v.check}: {v.subject}: {v.message}")
+    if not report.ok:
+        out.print(f"[red]FAILED[/]: {len(report.violations)} violation(s)")
+        raise typer.Exit(1)
+    out.print("[green]OK[/]: every invariant holds")
+
+
+@app.command()
+def sweep(db: DbOpt = None) -> None:
+    """Return every hold whose deadline has passed to its source (exactly once each)."""
+    from gongji.services.ledger import sweep_expired
+
+    database = _open(_settings(db).db)
+    migrate.ensure_ready(database, auto=False)
+    done = sweep_expired(Gongji(database, SystemClock()))
+    out.print(f"returned {len(done)} expired hold(s)")
+
+
+@token_app.command("create")
+def token_create(name: Annotated[str, typer.Argument(help="Who the token is for")],
+                 role: Annotated[str, typer.Option(help="admin, operator or auditor")] = "admin",
+                 db: DbOpt = None) -> None:
+    """Create an operator API token; the secret is printed once and never stored."""
+    from gongji.services.tokens import ROLES, create_token
+
+    if role not in ROLES:
+        err.print(f"[red]role must be one of {', '.join(ROLES)}")
+        raise typer.Exit(2)
+    database = _open(_settings(db).db)
+    migrate.ensure_ready(database, auto=True)
+    t = create_token(Gongji(database, SystemClock()), name, role)
+    out.print(f"token for {t.name} ({t.role}), id {t.id}:\n{t.token}")
+
+
+def _clock(sandbox: bool, at: str | None) -> FixedClock | OffsetClock | SystemClock:
+    if at:
+        start = datetime.fromisoformat(at)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=SHANGHAI)
+        return FixedClock(start)
+    return OffsetClock() if sandbox else SystemClock()
+
+
+@app.command()
+def serve(db: DbOpt = None,
+          host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port")] = 8000,
+          sandbox: Annotated[bool, typer.Option(
+              help="Test clocks operators can set (never in production)")] = False,
+          log_json: Annotated[bool, typer.Option(help="JSON log lines")] = False) -> None:
+    """Run the HTTP API (OpenAPI at /docs). Migrates an empty database first."""
+    settings = _settings(db, host=host, port=port, sandbox=sandbox or None,
+                         log_json=log_json or None)
+    _run(settings, _clock(settings.sandbox, None), banner=None)
+
+
+@app.command()
+def demo(db: Annotated[str, typer.Option(
+             "--db", help="Demo database (a file in the working directory by default)")]
+         = DEMO_DB,
+         port: Annotated[int, typer.Option(help="Port")] = 8000,
+         reset: Annotated[bool, typer.Option(help="Start again from empty demo data")] = False,
+         seed_only: Annotated[bool, typer.Option(help="Seed the data, print, do not serve")]
+         = False) -> None:
+    """Run gongji on embedded SQLite with demo data and the sandbox clock on."""
+    from gongji.services.demo import seed
+
+    url = db if "://" in db else "sqlite:///" + str(Path(db).absolute())
+    if reset and url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
+    settings = _settings(url, port=port, sandbox=True)
+    if not settings.admin_token:
+        settings.admin_token = "demo-" + secrets.token_urlsafe(12)
+    database = _open(settings.db)
+    state = migrate.ensure_ready(database, auto=True)
+    clock = _clock(True, None)
+    summary = seed(Gongji(database, clock))
+    base = f"http://{settings.host}:{settings.port}"
+    lines = [
+        f"database    {database.display_url} ({state})",
+        f"open        {base}/docs  (the API, try it in the browser)",
+        f"health      {base}/healthz",
+        f"operator    Authorization: Bearer {settings.admin_token}",
+        f"sandbox     on: business time {display(clock.now())} Asia/Shanghai",
+        "",
+        *summary,
+    ]
+    banner = Panel("\n".join(lines), title="gongji demo 共济演示", expand=False)
+    if seed_only:
+        out.print(banner)
+        return
+    _run(settings, clock, banner=banner, database=database)
+
+
+def _run(settings: Settings, clock: FixedClock | OffsetClock | SystemClock, *,
+         banner: Panel | None, database: Database | None = None) -> None:
+    import uvicorn
+
+    from gongji import logs
+    from gongji.api.app import create_app
+
+    logs.setup(settings.log_level, json_lines=settings.log_json)
+    database = database or _open(settings.db)
+    try:
+        state = migrate.ensure_ready(database, auto=False)
+    except GongjiError as e:
+        raise _fail(e) from e
+    services = Gongji(database, clock)
+    api = create_app(services, settings, sweeper=True)
+    if banner is None:
+        banner = Panel(f"database {database.display_url} ({state})\n"
+                       f"listening http://{settings.host}:{settings.port}  "
+                       f"(API docs at /docs)\n"
+                       f"sandbox {'on' if settings.sandbox else 'off'}",
+                       title=f"gongji {__version__}", expand=False)
+    out.print(banner)
+    uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning",
+                access_log=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except GongjiError as e:
+        err.print(f"[red]{e.code}[/]: {e.message}\n{e.message_en}")
+        sys.exit(1)

@@ -1,0 +1,27 @@
+"""Settings from the environment (GONGJI_*) and the command line; nothing else reads env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = "sqlite:///" + str(Path("gongji.db").absolute())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GONGJI_", extra="ignore")
+
+    db: str = DEFAULT_DB
+    """Database URL: sqlite:///FILE (embedded default) or postgresql://USER@HOST/DB."""
+    admin_token: str | None = None
+    """A bootstrap operator token; `gongji token create` makes more."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+    log_json: bool = False
+    """One JSON object per log line (for log shippers) instead of readable text."""
+    sandbox: bool = False
+    """Test clocks an operator can set and advance (never in production)."""
+    sweep_interval_seconds: float = 1.0
+    """How often `serve` expires due holds."""

@@ -1,0 +1,127 @@
+"""The append-only audit log: who did what, each record hashing the one before it.
+
+Records are collected during a unit of work and written at its end (flush), so a rolled-back
+call leaves no record and the chain head is locked only for the last moment of a transaction.
+Chains are kept per pooling region (admdvs, or "000000" for national acts) so regions do not
+serialise on one head. Every ledger entry gets a record carrying the entry's digest, which ties
+the journal to the chain: editing a posting breaks the digest, editing a record breaks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gongji.domain.clock import UTC
+from gongji.domain.privacy import scrub
+from gongji.ledger.model import Entry
+from gongji.store.tables import audit_heads, audit_log
+
+GENESIS = "0" * 64
+NATIONAL_CHAIN = "000000"
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def utc_iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_digest(entry_id: str, kind: str, code: str, ref_entry_id: str | None,
+                 created_at: datetime, postings: list[tuple[str, int]]) -> str:
+    """SHA-256 over an entry and its postings, in posting order."""
+    text = "|".join([entry_id, kind, code, ref_entry_id or "", utc_iso(created_at)]) + "|" + \
+        ";".join(f"{acc}:{amt}" for acc, amt in postings)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def digest_of(entry: Entry) -> str:
+    return entry_digest(entry.id, entry.kind.value, entry.code, entry.ref_entry_id,
+                        entry.created_at, [(p.account_id, p.amount) for p in entry.postings])
+
+
+def record_hash(prev_hash: str, *, chain: str, seq: int, at: datetime, actor: str, action: str,
+                subject: str, entry_id: str | None, digest: str | None, detail: str) -> str:
+    body = canonical_json({
+        "chain": chain, "seq": seq, "at": utc_iso(at), "actor": actor, "action": action,
+        "subject": subject, "entry_id": entry_id, "digest": digest, "detail": detail,
+    })
+    return hashlib.sha256((prev_hash + "\n" + body).encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class _Pending:
+    chain: str
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    entry_id: str | None
+    digest: str | None
+    detail: str
+
+
+@dataclass
+class AuditLog:
+    """Audit records of one unit of work, written to their chains by flush()."""
+
+    pending: list[_Pending] = field(default_factory=list)
+
+    def add(self, *, at: datetime, actor: str, action: str, subject: str = "",
+            detail: dict[str, Any] | None = None, chain: str | None = None,
+            entry_id: str | None = None, digest: str | None = None) -> None:
+        self.pending.append(_Pending(
+            chain=chain or NATIONAL_CHAIN, at=at, actor=scrub(actor)[:100], action=action,
+            subject=scrub(subject)[:100], entry_id=entry_id, digest=digest,
+            detail=scrub(canonical_json(detail or {})),
+        ))
+
+    def add_entry(self, entry: Entry) -> None:
+        self.add(at=entry.created_at, actor=entry.actor, action=f"ledger.{entry.kind.value}",
+                 subject=entry.code, chain=entry.admdvs, entry_id=entry.id,
+                 digest=digest_of(entry))
+
+    def flush(self, conn: Connection) -> None:
+        if not self.pending:
+            return
+        by_chain: dict[str, list[_Pending]] = {}
+        for rec in self.pending:
+            by_chain.setdefault(rec.chain, []).append(rec)
+        for chain in sorted(by_chain):  # one lock order for every transaction
+            seq, prev = _lock_head(conn, chain)
+            rows = []
+            for rec in by_chain[chain]:
+                seq += 1
+                h = record_hash(prev, chain=chain, seq=seq, at=rec.at, actor=rec.actor,
+                                action=rec.action, subject=rec.subject, entry_id=rec.entry_id,
+                                digest=rec.digest, detail=rec.detail)
+                rows.append({"chain": chain, "seq": seq, "at": rec.at, "actor": rec.actor,
+                             "action": rec.action, "subject": rec.subject,
+                             "entry_id": rec.entry_id, "digest": rec.digest,
+                             "detail": rec.detail, "prev_hash": prev, "hash": h})
+                prev = h
+            conn.execute(insert(audit_log), rows)
+            conn.execute(update(audit_heads).where(audit_heads.c.chain == chain)
+                         .values(seq=seq, hash=prev))
+        self.pending.clear()
+
+
+def _lock_head(conn: Connection, chain: str) -> tuple[int, str]:
+    q = select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.chain == chain)
+    q = q.with_for_update()
+    row = conn.execute(q).first()
+    if row is None:
+        ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(audit_heads)
+        conn.execute(ins.values(chain=chain, seq=0, hash=GENESIS)
+                     .on_conflict_do_nothing(index_elements=["chain"]))
+        row = conn.execute(q).one()
+    return int(row.seq), str(row.hash)

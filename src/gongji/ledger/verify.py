@@ -1,0 +1,293 @@
+"""Invariants of the ledger, recomputed from the journal (what `gongji verify` runs).
+
+Each check reads one consistent snapshot and names every violation it finds. Sums and
+balances are checked in SQL (they scale with the database); digests and the audit chain are
+streamed through Python in key order, so memory stays flat however large the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Select, select, text
+
+from gongji.ledger.audit import GENESIS, entry_digest, record_hash
+from gongji.store.tables import audit_log, entries, postings
+
+Progress = Callable[[str, int], None]
+"""progress(check name, rows done so far): lets the CLI draw a progress bar."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    check: str
+    subject: str
+    message: str
+
+
+@dataclass(slots=True)
+class CheckResult:
+    name: str
+    title: str
+    examined: int = 0
+    violations: list[Violation] = field(default_factory=list)
+
+    def fail(self, subject: str, message: str) -> None:
+        self.violations.append(Violation(self.name, subject, message))
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    checks: list[CheckResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def violations(self) -> list[Violation]:
+        return [v for c in self.checks for v in c.violations]
+
+
+MAX_LISTED = 1000
+"""Stop listing a check's violations past this many (the count still says how bad it is)."""
+
+
+def verify(conn: Connection, *, progress: Progress | None = None) -> VerifyReport:
+    tick: Progress = progress or (lambda _name, _n: None)
+    checks = [
+        _entries_balance(conn),
+        _account_balances(conn),
+        _no_negative(conn),
+        _conservation(conn),
+        _holds(conn),
+        _reversals(conn),
+        _digests(conn, tick),
+        _audit_chains(conn, tick),
+    ]
+    return VerifyReport(checks)
+
+
+def _q(conn: Connection, sql: str, **params: Any) -> list[Any]:
+    return list(conn.execute(text(sql), params).all())
+
+
+def _entries_balance(conn: Connection) -> CheckResult:
+    r = CheckResult("entries_sum_zero", "every entry's postings sum to zero (at least two)")
+    r.examined = conn.execute(text("SELECT COUNT(*) FROM entries")).scalar_one()
+    for row in _q(conn, """
+            SELECT e.id, COALESCE(SUM(p.amount), 0) AS total, COUNT(p.entry_id) AS n
+            FROM entries e LEFT JOIN postings p ON p.entry_id = e.id
+            GROUP BY e.id HAVING COALESCE(SUM(p.amount), 0) <> 0 OR COUNT(p.entry_id) < 2
+            LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.id, f"{row.n} postings summing to {row.total} fen")
+    for row in _q(conn, """SELECT p.entry_id FROM postings p
+                           LEFT JOIN entries e ON e.id = p.entry_id WHERE e.id IS NULL
+                           LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.entry_id, "postings of an entry that does not exist")
+    return r
+
+
+def _account_balances(conn: Connection) -> CheckResult:
+    r = CheckResult("balances", "every account's balance equals the sum of its postings")
+    r.examined = conn.execute(text("SELECT COUNT(*) FROM accounts")).scalar_one()
+    for row in _q(conn, """
+            SELECT a.id, a.code, a.balance, COALESCE(s.total, 0) AS total
+            FROM accounts a LEFT JOIN (SELECT account_id, SUM(amount) AS total
+                                       FROM postings GROUP BY account_id) s
+                 ON s.account_id = a.id
+            WHERE a.balance <> COALESCE(s.total, 0) LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.code, f"balance {row.balance} fen but postings sum to {row.total} fen")
+    return r
+
+
+def _no_negative(conn: Connection) -> CheckResult:
+    r = CheckResult("no_negative", "no account that may not go negative is negative")
+    r.examined = conn.execute(text(
+        "SELECT COUNT(*) FROM accounts WHERE no_negative")).scalar_one()
+    for row in _q(conn, """SELECT code, balance FROM accounts
+                           WHERE no_negative AND balance < 0 LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.code, f"negative balance {row.balance} fen")
+    return r
+
+
+def _conservation(conn: Connection) -> CheckResult:
+    r = CheckResult("conservation", "all balances together sum to zero (money is conserved)")
+    total = conn.execute(text("SELECT COALESCE(SUM(balance), 0) FROM accounts")).scalar_one()
+    r.examined = 1
+    if int(total) != 0:
+        r.fail("accounts", f"balances sum to {total} fen")
+    return r
+
+
+def _holds(conn: Connection) -> CheckResult:
+    r = CheckResult("holds", "pending holds match their HOLD accounts; each resolved once")
+    r.examined = conn.execute(text("SELECT COUNT(*) FROM holds")).scalar_one()
+    for row in _q(conn, """
+            SELECT a.code, a.balance, COALESCE(h.total, 0) AS total
+            FROM accounts a LEFT JOIN (SELECT hold_account_id, SUM(amount) AS total FROM holds
+                                       WHERE state = 'pending' GROUP BY hold_account_id) h
+                 ON h.hold_account_id = a.id
+            WHERE a.kind = 'HOLD' AND a.balance <> COALESCE(h.total, 0) LIMIT :lim""",
+                   lim=MAX_LISTED):
+        r.fail(row.code, f"holds {row.balance} fen but pending holds total {row.total} fen")
+    # the hold entry: source -amount, HOLD account +amount
+    for row in _q(conn, """
+            SELECT h.id FROM holds h JOIN entries e ON e.id = h.entry_id
+            WHERE e.kind <> 'hold'
+               OR (SELECT COUNT(*) FROM postings p WHERE p.entry_id = h.entry_id) <> 2
+               OR NOT EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = h.entry_id
+                              AND p.account_id = h.source_id AND p.amount = -h.amount)
+               OR NOT EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = h.entry_id
+                              AND p.account_id = h.hold_account_id AND p.amount = h.amount)
+            LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.id, "hold entry does not move the hold amount from source to HOLD account")
+    # a resolved hold has exactly the resolving entry its state names, moving the full amount
+    for row in _q(conn, """
+            SELECT h.id, h.state FROM holds h
+            LEFT JOIN entries e ON e.id = h.resolved_entry_id
+            WHERE h.state <> 'pending' AND (
+                  e.id IS NULL OR e.ref_entry_id <> h.entry_id
+               OR e.kind <> CASE h.state WHEN 'posted' THEN 'post' WHEN 'voided' THEN 'void'
+                                         ELSE 'expire' END
+               OR (SELECT COUNT(*) FROM postings p WHERE p.entry_id = e.id) <> 2
+               OR NOT EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.id
+                              AND p.account_id = h.hold_account_id AND p.amount = -h.amount)
+               OR NOT EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = e.id
+                              AND p.account_id = CASE h.state WHEN 'posted' THEN h.dest_id
+                                                 ELSE h.source_id END
+                              AND p.amount = h.amount))
+            LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.id, f"{row.state} hold without a matching resolving entry")
+    # no entry resolves a hold that is still pending, nor resolves a hold twice
+    for row in _q(conn, """
+            SELECT h.id, COUNT(e.id) AS n, MIN(h.state) AS state FROM holds h
+            JOIN entries e ON e.ref_entry_id = h.entry_id
+                          AND e.kind IN ('post', 'void', 'expire')
+            GROUP BY h.id HAVING COUNT(e.id) > 1 OR MIN(h.state) = 'pending'
+            LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.id, f"{row.n} resolving entries for a {row.state} hold")
+    return r
+
+
+def _reversals(conn: Connection) -> CheckResult:
+    r = CheckResult("reversals", "each reversal mirrors the transfer it references")
+    r.examined = conn.execute(text(
+        "SELECT COUNT(*) FROM entries WHERE kind = 'reversal'")).scalar_one()
+    for row in _q(conn, """
+            SELECT v.id FROM entries v JOIN entries o ON o.id = v.ref_entry_id
+            WHERE v.kind = 'reversal' AND (o.kind <> 'transfer'
+               OR (SELECT COUNT(*) FROM postings p WHERE p.entry_id = v.id)
+                  <> (SELECT COUNT(*) FROM postings p WHERE p.entry_id = o.id)
+               OR EXISTS (SELECT 1 FROM postings p WHERE p.entry_id = v.id AND NOT EXISTS (
+                          SELECT 1 FROM postings q WHERE q.entry_id = o.id
+                          AND q.account_id = p.account_id AND q.amount = -p.amount)))
+            LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.id, "reversal does not mirror its original entry")
+    return r
+
+
+def _stream(conn: Connection, query: Select[Any]) -> Iterator[Any]:
+    result = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+    yield from result
+
+
+def _digests(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("entry_digests",
+                    "each entry has one audit record whose digest matches its postings")
+    current: Any = None
+    legs: list[tuple[str, int]] = []
+
+    def close() -> None:
+        if current is None:
+            return
+        r.examined += 1
+        if r.examined % 10000 == 0:
+            tick(r.name, r.examined)
+        if current.digest is None:
+            if len(r.violations) < MAX_LISTED:
+                r.fail(current.id, "entry has no audit record")
+            return
+        digest = entry_digest(current.id, current.kind, current.code, current.ref_entry_id,
+                              current.created_at, legs)
+        if digest != current.digest and len(r.violations) < MAX_LISTED:
+            r.fail(current.id, "postings or entry changed after the fact (digest mismatch)")
+
+    e, a, p = entries, audit_log, postings
+    query = (select(e.c.id, e.c.kind, e.c.code, e.c.ref_entry_id, e.c.created_at, a.c.digest,
+                    p.c.account_id, p.c.amount)
+             .select_from(e.outerjoin(a, a.c.entry_id == e.c.id)
+                          .outerjoin(p, p.c.entry_id == e.c.id))
+             .order_by(e.c.id, p.c.idx))
+    for row in _stream(conn, query):
+        if current is None or row.id != current.id:
+            close()
+            current = row
+            legs = []
+        if row.account_id is not None:
+            legs.append((row.account_id, int(row.amount)))
+    close()
+    tick(r.name, r.examined)
+    for row in _q(conn, """SELECT a.chain, a.seq, a.entry_id FROM audit_log a
+                           LEFT JOIN entries e ON e.id = a.entry_id
+                           WHERE a.entry_id IS NOT NULL AND e.id IS NULL LIMIT :lim""",
+                   lim=MAX_LISTED):
+        r.fail(f"{row.chain}#{row.seq}", f"audit record names missing entry {row.entry_id}")
+    for row in _q(conn, """SELECT entry_id, COUNT(*) AS n FROM audit_log
+                           WHERE entry_id IS NOT NULL GROUP BY entry_id HAVING COUNT(*) > 1
+                           LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.entry_id, f"{row.n} audit records for one entry")
+    return r
+
+
+def _audit_chains(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("audit_chain", "the audit log's hash chains are unbroken and complete")
+    heads = {row.chain: (int(row.seq), row.hash)
+             for row in _q(conn, "SELECT chain, seq, hash FROM audit_heads")}
+    chain: str | None = None
+    prev, expect = GENESIS, 1
+    seen: set[str] = set()
+
+    def finish(name: str | None, last_seq: int, last_hash: str) -> None:
+        if name is None:
+            return
+        head = heads.get(name)
+        if head is None:
+            r.fail(name, "chain has records but no head")
+        elif head != (last_seq, last_hash):
+            r.fail(name, f"head says #{head[0]} but the chain ends at #{last_seq}"
+                         " (records removed or head rewritten)")
+
+    query = select(audit_log).order_by(audit_log.c.chain, audit_log.c.seq)
+    for row in _stream(conn, query):
+        if row.chain != chain:
+            finish(chain, expect - 1, prev)
+            chain, prev, expect = row.chain, GENESIS, 1
+            seen.add(row.chain)
+        r.examined += 1
+        if r.examined % 10000 == 0:
+            tick(r.name, r.examined)
+        where = f"{row.chain}#{row.seq}"
+        if int(row.seq) != expect:
+            r.fail(where, f"expected record #{expect}: records missing")
+        if row.prev_hash != prev:
+            r.fail(where, "does not link to the record before it")
+        h = record_hash(row.prev_hash, chain=row.chain, seq=int(row.seq),
+                        at=row.at,
+                        actor=row.actor, action=row.action, subject=row.subject,
+                        entry_id=row.entry_id, digest=row.digest, detail=row.detail)
+        if h != row.hash:
+            r.fail(where, "record changed after it was written (hash mismatch)")
+        prev, expect = row.hash, int(row.seq) + 1
+    finish(chain, expect - 1, prev)
+    for name, (seq, _h) in heads.items():
+        if name not in seen and seq != 0:
+            r.fail(name, f"head says #{seq} but the chain has no records")
+    tick(r.name, r.examined)
+    return r

@@ -1,0 +1,75 @@
+"""Idempotency by client key: a retry returns the first result, a different request is refused.
+
+The key row is inserted in the same transaction as the work it guards, so it exists if and
+only if the work committed. A concurrent duplicate blocks on the row until the first commits
+(PostgreSQL) or waits for the write lock (SQLite), then sees it and replays. A refused request
+writes nothing, key included: retrying it runs the rules again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gongji.domain.errors import GongjiError
+from gongji.ledger.audit import canonical_json
+from gongji.store.tables import idempotency
+
+_MISSING = object()
+
+
+def request_hash(operation: str, request: dict[str, Any]) -> str:
+    return hashlib.sha256(f"{operation}\n{canonical_json(request)}".encode()).hexdigest()
+
+
+def claim(conn: Connection, *, scope: str, key: str, operation: str,
+          request: dict[str, Any], now: Any) -> dict[str, Any] | None:
+    """Claim the key for this request. Returns the stored response of an earlier identical
+    request, None if the key is new (and now held by this transaction), or raises
+    IDEMPOTENCY_CONFLICT naming what differs."""
+    h = request_hash(operation, request)
+    ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(idempotency)
+    claimed = conn.execute(ins.values(scope=scope, key=key, operation=operation, request_hash=h,
+                                      request=canonical_json(request), created_at=now)
+                           .on_conflict_do_nothing(index_elements=["scope", "key"])
+                           .returning(idempotency.c.key)).first()
+    if claimed is not None:
+        return None
+    row = conn.execute(select(idempotency).where(idempotency.c.scope == scope,
+                                                 idempotency.c.key == key)).one()
+    if row.request_hash != h:
+        fields = ["operation"] if row.operation != operation else \
+            differing_fields(json.loads(row.request), request)
+        raise GongjiError("IDEMPOTENCY_CONFLICT", key=key, fields=", ".join(fields) or "?",
+                          differing=fields, operation=row.operation)
+    stored: dict[str, Any] = json.loads(row.response)
+    return stored
+
+
+def store(conn: Connection, *, scope: str, key: str, response: dict[str, Any]) -> None:
+    conn.execute(update(idempotency)
+                 .where(idempotency.c.scope == scope, idempotency.c.key == key)
+                 .values(response=canonical_json(response)))
+
+
+def differing_fields(old: Any, new: Any, path: str = "") -> list[str]:
+    """Dotted paths at which two JSON values differ (list items by index)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for k in sorted(set(old) | set(new)):
+            sub = f"{path}.{k}" if path else str(k)
+            out += differing_fields(old.get(k, _MISSING), new.get(k, _MISSING), sub)
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            return [path or "(body)"]
+        out = []
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            out += differing_fields(a, b, f"{path}[{i}]")
+        return out
+    return [] if old == new else [path or "(body)"]

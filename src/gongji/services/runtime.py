@@ -1,0 +1,98 @@
+"""The composition root: database, clock and settings, and the three ways to run a call.
+
+- write(): a mutating call with a client key. One transaction: claim the key, do the work,
+  store the result, write the audit records, commit. A retry with the same key and request
+  returns the stored result (replayed=True) without running the work again.
+- transact(): a mutating call by the system itself (sweeps, seeding), no client key.
+- read(): a read-only transaction.
+
+Deadlocks, serialization failures and a busy SQLite file are retried from the start; that is
+safe because a unit of work either commits whole or leaves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter
+from sqlalchemy import Connection
+
+from gongji.domain.clock import Clock
+from gongji.domain.ids import check_idempotency_key
+from gongji.services import idempotency
+from gongji.services.unit_of_work import Principal, UnitOfWork
+from gongji.store.db import Database
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Written(Generic[R]):
+    value: R
+    replayed: bool
+    """True when this is the stored result of an earlier call with the same key."""
+
+
+@cache
+def _adapter(tp: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(tp)
+
+
+def to_json(value: Any, tp: Any) -> Any:
+    return _adapter(tp).dump_python(value, mode="json")
+
+
+def from_json(data: Any, tp: Any) -> Any:
+    return _adapter(tp).validate_python(data)
+
+
+class Gongji:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def write(self, principal: Principal, *, key: str | None, operation: str,
+              request: dict[str, Any], fn: Callable[[UnitOfWork], R],
+              result_type: Any) -> Written[R]:
+        key = check_idempotency_key(key)
+        scope = principal.scope
+
+        def once() -> Written[R]:
+            with self.db.begin() as conn:
+                uow = UnitOfWork(conn, now=self.clock.now(), principal=principal)
+                prior = idempotency.claim(conn, scope=scope, key=key, operation=operation,
+                                          request=request, now=uow.now)
+                if prior is not None:
+                    return Written(from_json(prior, result_type), replayed=True)
+                value = fn(uow)
+                idempotency.store(conn, scope=scope, key=key,
+                                  response=to_json(value, result_type))
+                uow.flush()
+                return Written(value, replayed=False)
+
+        return self.db.retrying(once)
+
+    def transact(self, principal: Principal, fn: Callable[[UnitOfWork], R]) -> R:
+        def once() -> R:
+            with self.db.begin() as conn:
+                uow = UnitOfWork(conn, now=self.clock.now(), principal=principal)
+                value = fn(uow)
+                uow.flush()
+                return value
+
+        return self.db.retrying(once)
+
+    def read(self, fn: Callable[[UnitOfWork], R], principal: Principal | None = None) -> R:
+        def once() -> R:
+            with self.db.read() as conn:
+                return fn(UnitOfWork(conn, now=self.clock.now(),
+                                     principal=principal or Principal("reader", "-")))
+
+        return self.db.retrying(once)
+
+    def read_conn(self, fn: Callable[[Connection], R]) -> R:
+        with self.db.read() as conn:
+            return fn(conn)

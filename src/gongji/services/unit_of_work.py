@@ -1,0 +1,55 @@
+"""A unit of work: one database transaction, one business time, one actor.
+
+Every service call runs inside exactly one. Business time is read from the clock once, when
+the unit starts, so all records of one call carry the same moment. Audit records are written
+at the end, just before commit; an exception anywhere rolls everything back, audit included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from gongji.ledger.audit import AuditLog
+from gongji.ledger.journal import Ledger
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an operator, a person, an institution, or the system itself."""
+
+    kind: str
+    id: str
+    role: str = ""
+
+    @property
+    def scope(self) -> str:
+        """The namespace of this caller's idempotency keys."""
+        return f"{self.kind}:{self.id}"
+
+    def __str__(self) -> str:
+        return self.scope
+
+
+SYSTEM = Principal("system", "gongji")
+
+
+class UnitOfWork:
+    def __init__(self, conn: Connection, *, now: datetime, principal: Principal) -> None:
+        self.conn = conn
+        self.now = now
+        self.principal = principal
+        self.audit = AuditLog()
+        self.ledger = Ledger(conn, now=now, actor=principal.scope, audit=self.audit)
+
+    def record(self, action: str, subject: str = "", detail: dict[str, Any] | None = None,
+               *, chain: str | None = None) -> None:
+        """Add an audit record of who did what (written at commit)."""
+        self.audit.add(at=self.now, actor=self.principal.scope, action=action,
+                       subject=subject, detail=detail, chain=chain)
+
+    def flush(self) -> None:
+        self.audit.flush(self.conn)

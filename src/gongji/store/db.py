@@ -1,0 +1,125 @@
+"""Engines for the two supported databases and the one way to open a transaction.
+
+SQLite (embedded default): WAL journal, foreign keys on, a busy timeout, synchronous=FULL so
+a committed payment survives power loss, and BEGIN IMMEDIATE for writes so two writers never
+deadlock upgrading a read lock. PostgreSQL: psycopg 3, READ COMMITTED; row locks come from
+the ledger's guarded UPDATEs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+TRANSIENT_PG_CODES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock n/a
+
+
+def normalize_url(url: str) -> str:
+    """Accept `postgresql://`, `postgres://`, `sqlite:///x.db` or a bare file path."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().absolute()}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    url = normalize_url(url)
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                             "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    if u.get_backend_name() == "postgresql":
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                             pool_pre_ping=True)
+    raise ValueError(f"unsupported database URL {u.render_as_string(hide_password=True)}: "
+                     "use sqlite:///FILE or postgresql://...")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's implicit BEGIN is DEFERRED)
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=" + os.environ.get("GONGJI_SQLITE_SYNCHRONOUS", "FULL"))
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """An engine plus the transaction discipline every service call follows."""
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = normalize_url(url)
+        self.engine = make_engine(self.url, pool_size=pool_size)
+        self.dialect = self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction: committed on success, rolled back on any exception."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction. On SQLite it does not take the write lock; on PostgreSQL it is
+        REPEATABLE READ so a multi-query report sees one snapshot."""
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn = conn.execution_options(sqlite_begin="DEFERRED")
+            else:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    def retrying(self, fn: Callable[[], T], *, attempts: int = 8) -> T:
+        """Run fn, retrying on deadlock, serialization failure or a locked SQLite file.
+
+        fn must be a whole unit of work (open, do, commit), so a retry repeats it from the start.
+        """
+        for attempt in range(attempts):
+            try:
+                return fn()
+            except DBAPIError as exc:
+                if attempt == attempts - 1 or not self.is_transient(exc):
+                    raise
+                time.sleep(min(0.002 * 2**attempt, 0.2))
+        raise AssertionError("unreachable")
+
+    def is_transient(self, exc: DBAPIError) -> bool:
+        orig = exc.orig
+        if self.dialect == "postgresql":
+            return getattr(orig, "sqlstate", None) in TRANSIENT_PG_CODES
+        return "database is locked" in str(orig) or "database is busy" in str(orig)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
