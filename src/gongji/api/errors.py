@@ -106,6 +106,8 @@ def install(app: FastAPI) -> None:
         return error_response(GongjiError("UNAVAILABLE"))
 
     @app.exception_handler(Exception)
-    async def _bug(_req: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return error_response(GongjiError("INTERNAL", request_id=request_id.get()))
+    async def _bug(req: Request, exc: Exception) -> JSONResponse:
+        rid = getattr(req.state, "request_id", None) or request_id.get()
+        log.exception("unhandled error [%s]", rid)
+        return error_response(GongjiError("INTERNAL", request_id=rid),
+                              headers={"X-Request-ID": rid})

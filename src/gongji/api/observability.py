@@ -30,6 +30,7 @@ class RequestContext:
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _SAFE_ID.fullmatch(incoming) else new_id()
         token = request_id.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid  # for handlers outside this middleware
         status = 500
         started = time.perf_counter()
 
