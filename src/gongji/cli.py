@@ -19,7 +19,14 @@ from rich.table import Table
 
 from gongji import __version__
 from gongji.config import Settings
-from gongji.domain.clock import SHANGHAI, FixedClock, OffsetClock, SystemClock, display
+from gongji.domain.clock import (
+    SHANGHAI,
+    Clock,
+    FixedClock,
+    OffsetClock,
+    SystemClock,
+    display,
+)
 from gongji.domain.errors import GongjiError
 from gongji.services.runtime import Gongji
 from gongji.store import migrate
@@ -181,7 +188,7 @@ def serve(db: DbOpt = None,
     """Run the HTTP API (OpenAPI at /docs). Migrates an empty database first."""
     settings = _settings(db, host=host, port=port, sandbox=sandbox or None,
                          log_json=log_json or None)
-    _run(settings, _clock(settings.sandbox, None), banner=None)
+    _run(settings, _clock(settings.sandbox, None))
 
 
 @app.command()
@@ -193,6 +200,7 @@ def demo(db: Annotated[str, typer.Option(
          seed_only: Annotated[bool, typer.Option(help="Seed the data, print, do not serve")]
          = False) -> None:
     """Run gongji on embedded SQLite with demo data and the sandbox clock on."""
+    from gongji.services import sandbox
     from gongji.services.demo import seed
 
     url = db if "://" in db else "sqlite:///" + str(Path(db).absolute())
@@ -204,27 +212,41 @@ def demo(db: Annotated[str, typer.Option(
         settings.admin_token = "demo-" + secrets.token_urlsafe(12)
     database = _open(settings.db)
     state = migrate.ensure_ready(database, auto=True)
-    clock = _clock(True, None)
-    summary = seed(Gongji(database, clock))
+    services = Gongji(database, OffsetClock(), sandbox=True)
+    today = SystemClock().now()
+    start = sandbox.resume(services, today.replace(hour=20, minute=0, second=0, microsecond=0))
+    summary = seed(services)
     base = f"http://{settings.host}:{settings.port}"
-    lines = [
+    out.print(Panel("\n".join([
         f"database    {database.display_url} ({state})",
         f"open        {base}/docs  (the API, try it in the browser)",
         f"health      {base}/healthz",
         f"operator    Authorization: Bearer {settings.admin_token}",
-        f"sandbox     on: business time {display(clock.now())} Asia/Shanghai",
-        "",
-        *summary,
-    ]
-    banner = Panel("\n".join(lines), title="gongji demo 共济演示", expand=False)
+        f"sandbox     clock at {display(start)} Asia/Shanghai, ticking; move it with "
+        "POST /api/v1/sandbox/clock",
+    ]), title="gongji demo 共济演示", expand=False))
+    regions = Table(title="pooling regions", show_edge=False)
+    for col in ("admdvs", "region", "pooled fund (yuan)"):
+        regions.add_column(col)
+    for region in summary.regions:
+        regions.add_row(*region)
+    out.print(regions)
+    people = Table(title=f"people (every demo PIN is {summary.pin})", show_edge=False)
+    for col in ("ID number (log in with it)", "name", "psn_no", "who"):
+        people.add_column(col)
+    for row in summary.people:
+        people.add_row(*row)
+    out.print(people)
+    for hint in summary.hints:
+        out.print(f"• {hint}")
     if seed_only:
-        out.print(banner)
         return
-    _run(settings, clock, banner=banner, database=database)
+    _run(settings, services.clock, database=database, services=services)
 
 
-def _run(settings: Settings, clock: FixedClock | OffsetClock | SystemClock, *,
-         banner: Panel | None, database: Database | None = None) -> None:
+def _run(settings: Settings, clock: Clock, *,
+         database: Database | None = None, services: Gongji | None = None) -> None:
+    """Serve the API (and the sweeper); `services` is given when demo built them already."""
     import uvicorn
 
     from gongji import logs
@@ -236,15 +258,17 @@ def _run(settings: Settings, clock: FixedClock | OffsetClock | SystemClock, *,
         state = migrate.ensure_ready(database, auto=False)
     except GongjiError as e:
         raise _fail(e) from e
-    services = Gongji(database, clock)
+    if services is None:
+        services = Gongji(database, clock, sandbox=settings.sandbox)
+        if settings.sandbox:
+            from gongji.services import sandbox
+
+            sandbox.resume(services, SystemClock().now())
+        mode = f"on, clock at {display(services.clock.now())}" if settings.sandbox else "off"
+        out.print(Panel(f"database {database.display_url} ({state})\n"
+                        f"listening http://{settings.host}:{settings.port} (API docs at /docs)\n"
+                        f"sandbox {mode}", title=f"gongji {__version__}", expand=False))
     api = create_app(services, settings, sweeper=True)
-    if banner is None:
-        banner = Panel(f"database {database.display_url} ({state})\n"
-                       f"listening http://{settings.host}:{settings.port}  "
-                       f"(API docs at /docs)\n"
-                       f"sandbox {'on' if settings.sandbox else 'off'}",
-                       title=f"gongji {__version__}", expand=False)
-    out.print(banner)
     uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning",
                 access_log=False)
 

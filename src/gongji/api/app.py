@@ -14,7 +14,17 @@ from starlette.concurrency import run_in_threadpool
 from gongji import __version__
 from gongji.api import errors
 from gongji.api.observability import RequestContext
-from gongji.api.routes import health, ledger
+from gongji.api.routes import (
+    auth,
+    contributions,
+    family,
+    health,
+    ledger,
+    persons,
+    regions,
+    sandbox,
+    wallet,
+)
 from gongji.config import Settings
 from gongji.metrics import HOLDS_EXPIRED
 from gongji.services.ledger import sweep_expired
@@ -51,8 +61,9 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     app.state.services = services
     app.state.settings = settings
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(ledger.router)
+    for module in (health, auth, persons, family, wallet, contributions, regions, ledger,
+                   sandbox):
+        app.include_router(module.router)
     app.add_middleware(RequestContext)
     return app
 

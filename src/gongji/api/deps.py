@@ -9,12 +9,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gongji.domain.errors import GongjiError
 from gongji.metrics import IDEMPOTENT_REPLAYS
+from gongji.services.auth import SESSION_PREFIX
+from gongji.services.auth import authenticate as person_session
 from gongji.services.runtime import Gongji, Written
 from gongji.services.tokens import authenticate
 from gongji.services.unit_of_work import Principal
 
-_bearer = HTTPBearer(auto_error=False, description="An operator token "
-                     "(GONGJI_ADMIN_TOKEN or one from `gongji token create`)")
+_bearer = HTTPBearer(auto_error=False, description="An operator token (GONGJI_ADMIN_TOKEN or "
+                     "`gongji token create`) or a person's session token (/api/v1/auth/login)")
 
 
 def get_services(request: Request) -> Gongji:
@@ -25,19 +27,40 @@ def get_services(request: Request) -> Gongji:
 Services = Annotated[Gongji, Depends(get_services)]
 
 
-def get_operator(request: Request, services: Services,
-                 cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-                 ) -> Principal:
+def get_caller(request: Request, services: Services,
+               cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+               ) -> Principal:
+    """An operator (GONGJI_ADMIN_TOKEN or a `gongji token create` token) or a person (a
+    session token from /api/v1/auth/login)."""
     if cred is None or cred.scheme.lower() != "bearer":
         raise GongjiError("UNAUTHENTICATED")
-    who = authenticate(services, cred.credentials,
-                       bootstrap=request.app.state.settings.admin_token)
+    token = cred.credentials
+    if token.startswith(SESSION_PREFIX):
+        who = person_session(services, token)
+    else:
+        who = authenticate(services, token, bootstrap=request.app.state.settings.admin_token)
     if who is None:
         raise GongjiError("UNAUTHENTICATED")
     return who
 
 
+Caller = Annotated[Principal, Depends(get_caller)]
+
+
+def get_operator(caller: Caller) -> Principal:
+    if caller.kind != "operator":
+        raise GongjiError("FORBIDDEN")
+    return caller
+
+
+def get_person(caller: Caller) -> Principal:
+    if caller.kind != "person":
+        raise GongjiError("FORBIDDEN")
+    return caller
+
+
 Operator = Annotated[Principal, Depends(get_operator)]
+Person = Annotated[Principal, Depends(get_person)]
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, ValidationInfo, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from gongji.domain.errors import GongjiError
@@ -36,3 +44,17 @@ Yuan = Annotated[int, BeforeValidator(_money(False, False)), WithJsonSchema(_YUA
 YuanOut = Annotated[int, PlainSerializer(format_yuan, return_type=str),
                     WithJsonSchema({**_YUAN_SCHEMA, "description": "yuan, two decimals"})]
 """Fen inside, "2000.00" on the wire (negative amounts allowed: postings)."""
+
+
+Psn = Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$",
+                           description="psn_no: the person's number (人员编号)")]
+Admdvs = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit region code")]
+Pin = Annotated[str, Field(min_length=4, max_length=12, description="payment PIN (支付密码)")]
+Certno = Annotated[str, Field(min_length=15, max_length=18,
+                              description="resident ID number; sent in bodies, never in URLs")]
+
+
+class In(BaseModel):
+    """Request bodies refuse unknown fields: a typo is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -48,3 +48,18 @@ def check_idempotency_key(key: str | None) -> str:
     if not IDEMPOTENCY_KEY.fullmatch(key):
         raise GongjiError("IDEMPOTENCY_KEY_INVALID")
     return key
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_code(prefix: str) -> str:
+    """A short time-ordered business id, e.g. psn_no "P01JD3K4M5N6P7Q8": 48-bit ms + 32 random
+    bits in Crockford base32 (16 chars). Never a database sequence; never mistaken for an ID
+    number (it starts with a letter)."""
+    value = (time.time_ns() // 1_000_000) << 32 | int.from_bytes(os.urandom(4), "big")
+    chars = []
+    for _ in range(16):
+        value, r = divmod(value, 32)
+        chars.append(_CROCKFORD[r])
+    return prefix + "".join(reversed(chars))

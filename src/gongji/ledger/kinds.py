@@ -28,6 +28,8 @@ class AccountKind(StrEnum):
     """大病保险 / 大额补助 of a pooling region."""
     FUND_ASSISTANCE = "FUND_ASSISTANCE"
     """医疗救助 of a pooling region."""
+    FUND_LTC = "FUND_LTC"
+    """长期护理保险 of a pooling region."""
     INSTITUTION = "INSTITUTION"
     """A designated institution's receivable (owner = fixmedins_code)."""
     CLEARING = "CLEARING"
@@ -51,13 +53,15 @@ KIND_RULES: dict[AccountKind, KindRule] = {
     AccountKind.FUND_POOL: KindRule(no_negative=False, needs_owner=True),
     AccountKind.FUND_CRITICAL: KindRule(no_negative=False, needs_owner=True),
     AccountKind.FUND_ASSISTANCE: KindRule(no_negative=False, needs_owner=True),
+    AccountKind.FUND_LTC: KindRule(no_negative=False, needs_owner=True),
     AccountKind.INSTITUTION: KindRule(no_negative=False, needs_owner=True),
     AccountKind.CLEARING: KindRule(no_negative=False, needs_owner=True),
     AccountKind.CASH: KindRule(no_negative=False, needs_owner=True),
 }
 
 REGION_FUND_KINDS = (AccountKind.FUND_POOL, AccountKind.FUND_CRITICAL,
-                     AccountKind.FUND_ASSISTANCE, AccountKind.CLEARING, AccountKind.CASH)
+                     AccountKind.FUND_ASSISTANCE, AccountKind.FUND_LTC, AccountKind.CLEARING,
+                     AccountKind.CASH)
 """The system accounts every pooling region has."""
 
 

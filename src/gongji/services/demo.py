@@ -1,43 +1,147 @@
-"""Demo data for `gongji demo`: believable, idempotent (seeding twice changes nothing)."""
+"""Demo data for `gongji demo`: a family across three provinces, fund accounts per region.
+
+Believable and idempotent (every step has a fixed key, so seeding twice changes nothing). The
+family is left so that a newcomer can do the story themselves: open wallets, bind a parent in
+another province, send, see the limits, watch a transfer come back at 06:00.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from typing import TypeVar
 
+from gongji.domain.certno import make_certno
+from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.ledger.kinds import AccountKind
+from gongji.services import enrollment, family, pins, wallet
 from gongji.services.ledger import ensure_region_accounts
+from gongji.services.people import person_by_certno
 from gongji.services.runtime import Gongji
-from gongji.services.unit_of_work import SYSTEM, UnitOfWork
+from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 
 DEMO_REGIONS = {
     "510100": "四川省成都市 Chengdu, Sichuan",
-    "410100": "河南省郑州市 Zhengzhou, Henan",
+    "411300": "河南省南阳市 Nanyang, Henan",
     "440100": "广东省广州市 Guangzhou, Guangdong",
 }
 OPENING_POOL_FEN = 50_000_000_00
 """Each demo region's pooled fund starts with 50 million yuan, paid in from outside (CASH)."""
+DEMO_PIN = "135790"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class Seeded:
-    admdvs: str
-    pool_balance: int
+class DemoPerson:
+    key: str
+    name: str
+    admdvs_born: str
+    brdy: date
+    seq: int
+    phone: str
+    insutype: str
+    psn_type: str
+    insuplc: str
+    credit_fen: int
+    role: str
 
 
-def seed(app: Gongji) -> list[str]:
-    lines = ["demo data (ledger fund accounts per pooling region):"]
+FAMILY = (
+    DemoPerson("wei", "张伟", "510104", date(1990, 3, 7), 123, "13800000001", "310", "1101",
+               "510100", 12_000_00, "employee in Chengdu, the sponsor 成都在职职工（共济人）"),
+    DemoPerson("fang", "王芳", "510107", date(1992, 8, 15), 246, "13800000002", "310", "1101",
+               "510100", 9_000_00, "his wife, employee in Chengdu 妻子"),
+    DemoPerson("jianguo", "张建国", "411302", date(1962, 5, 20), 135, "13800000003", "390",
+               "1501", "411300", 0, "his father, resident in Nanyang, Henan 父亲（河南居民医保）"),
+    DemoPerson("xiuying", "李秀英", "411302", date(1964, 11, 2), 248, "13800000004", "390",
+               "1501", "411300", 0, "his mother, resident in Nanyang, Henan 母亲（河南居民医保）"),
+    DemoPerson("defu", "张德福", "510104", date(1938, 1, 9), 111, "13800000005", "310", "1201",
+               "510100", 30_000_00, "his grandfather, retired in Chengdu 祖父（退休）"),
+    DemoPerson("li", "张丽", "440106", date(1994, 6, 30), 222, "13800000006", "310", "1101",
+               "440100", 8_000_00, "his sister in Guangzhou: wallet not live yet 妹妹（广东）"),
+    DemoPerson("xiaobao", "张小宝", "510104", date(2019, 9, 1), 357, "13800000001", "390",
+               "1401", "510100", 0, "his son, a child (proxy needs an operator) 儿子"),
+)
+
+
+def certno_of(p: DemoPerson) -> str:
+    return make_certno(p.admdvs_born, p.brdy, p.seq)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    regions: list[tuple[str, str, str]]
+    """(admdvs, name, pooled fund in yuan)"""
+    people: list[tuple[str, str, str, str]]
+    """(certno, name, psn_no, who they are)"""
+    pin: str
+    hints: list[str]
+
+
+def seed(app: Gongji) -> Summary:
+    regions = []
     for admdvs, name in DEMO_REGIONS.items():
-        def run(uow: UnitOfWork, admdvs: str = admdvs) -> Seeded:
-            accts = {a.kind: a for a in ensure_region_accounts(uow, admdvs)}
-            pool = accts[AccountKind.FUND_POOL]
-            if pool.balance == 0:
-                uow.ledger.transfer(accts[AccountKind.CASH].id, pool.id, OPENING_POOL_FEN,
-                                    code="demo.opening", memo="demo opening balance",
-                                    admdvs=admdvs)
-            return Seeded(admdvs, uow.ledger.account(pool.id).balance)
+        pool: int = app.write(SYSTEM, key=f"demo-fund-{admdvs}", operation="demo.seed_region",
+                              request={"admdvs": admdvs}, result_type=int,
+                              fn=partial(_fund, admdvs=admdvs)).value
+        regions.append((admdvs, name, format_yuan(pool)))
 
-        s = app.write(SYSTEM, key=f"demo-seed-{admdvs}", operation="demo.seed_region",
-                      request={"admdvs": admdvs}, fn=run, result_type=Seeded).value
-        lines.append(f"  {admdvs} {name}: pooled fund {format_yuan(s.pool_balance)} yuan")
-    return lines
+    psn: dict[str, str] = {}
+    for p in FAMILY:
+        psn[p.key] = _person(app, p)
+    wei, fang = Principal("person", psn["wei"]), Principal("person", psn["fang"])
+    _quietly(lambda: wallet.open_wallet(app, fang, "demo-wallet-fang", psn["fang"]))
+    b = _quietly(lambda: family.request(app, wei, "demo-bind-fang", family.RequestBinding(
+        certno_of(FAMILY[1]), "王芳", "sponsor", "spouse")))
+    if b is not None:
+        _quietly(lambda: family.respond(app, fang, "demo-consent-fang", b.value.id, True))
+
+    people = [(certno_of(p), p.name, psn[p.key], p.role) for p in FAMILY]
+    hints = [
+        "Log in: POST /api/v1/auth/code {certno}; the code shows in this console (sandbox) "
+        "and in GET /api/v1/outbox; then POST /api/v1/auth/login {certno, code} and use the "
+        "token as Bearer.",
+        "Story: 张伟 opens his wallet and asks his mother 李秀英 (Henan) to bind; she opens hers "
+        "and consents; he sends 2000.00 three times and the fourth is refused; she accepts "
+        "one; POST /api/v1/sandbox/clock moves time to 06:00 and the rest come back; ending "
+        "the binding returns her unused quota. 张丽 in Guangdong shows the not-live refusal.",
+    ]
+    return Summary(regions, people, DEMO_PIN, hints)
+
+
+def _fund(uow: UnitOfWork, *, admdvs: str) -> int:
+    accts = {a.kind: a for a in ensure_region_accounts(uow, admdvs)}
+    pool = accts[AccountKind.FUND_POOL]
+    if pool.balance == 0:
+        uow.ledger.transfer(accts[AccountKind.CASH].id, pool.id, OPENING_POOL_FEN,
+                            code="demo.opening", memo="demo opening balance", admdvs=admdvs)
+    return uow.ledger.account(pool.id).balance
+
+
+def _person(app: Gongji, p: DemoPerson) -> str:
+    certno = certno_of(p)
+    found = app.read(lambda uow: person_by_certno(uow.conn, certno))
+    psn_no = found.psn_no if found else enrollment.register(
+        app, SYSTEM, f"demo-person-{p.key}",
+        enrollment.RegisterPerson(certno, p.name, p.phone)).value.psn_no
+    _quietly(lambda: enrollment.enroll(app, SYSTEM, f"demo-enroll-{p.key}", enrollment.Enroll(
+        psn_no=psn_no, insutype=p.insutype, psn_type=p.psn_type, insuplc_admdvs=p.insuplc,
+        begndate=date(2020, 1, 1) if p.brdy.year < 2020 else p.brdy)))
+    if p.credit_fen:
+        enrollment.credit(app, SYSTEM, f"demo-credit-{p.key}",
+                          enrollment.Credit(psn_no, p.credit_fen, "demo: 个人账户划入"))
+    _quietly(lambda: pins.set_pin(app, Principal("person", psn_no), f"demo-pin-{p.key}",
+                                  psn_no, DEMO_PIN))
+    return psn_no
+
+
+def _quietly(fn: Callable[[], T]) -> T | None:
+    """Seeding is re-run on every `gongji demo`: a step already done (ENROLLMENT_EXISTS,
+    PIN set, binding there) is fine."""
+    try:
+        return fn()
+    except GongjiError:
+        return None

@@ -28,7 +28,7 @@ def request_hash(operation: str, request: dict[str, Any]) -> str:
 
 
 def claim(conn: Connection, *, scope: str, key: str, operation: str,
-          request: dict[str, Any], now: Any) -> dict[str, Any] | None:
+          request: dict[str, Any], now: Any) -> Any:
     """Claim the key for this request. Returns the stored response of an earlier identical
     request, None if the key is new (and now held by this transaction), or raises
     IDEMPOTENCY_CONFLICT naming what differs."""
@@ -40,14 +40,28 @@ def claim(conn: Connection, *, scope: str, key: str, operation: str,
                            .returning(idempotency.c.key)).first()
     if claimed is not None:
         return None
+    stored = peek(conn, scope=scope, key=key, operation=operation, request=request)
+    assert stored is not None, "a committed key always carries its response"
+    return stored
+
+
+def peek(conn: Connection, *, scope: str, key: str, operation: str,
+         request: dict[str, Any]) -> Any:
+    """The stored response for this key and request, None if the key is unused, or
+    IDEMPOTENCY_CONFLICT if it was used for something else. Writes nothing."""
+    h = request_hash(operation, request)
     row = conn.execute(select(idempotency).where(idempotency.c.scope == scope,
-                                                 idempotency.c.key == key)).one()
+                                                 idempotency.c.key == key)).first()
+    if row is None:
+        return None
     if row.request_hash != h:
         fields = ["operation"] if row.operation != operation else \
             differing_fields(json.loads(row.request), request)
         raise GongjiError("IDEMPOTENCY_CONFLICT", key=key, fields=", ".join(fields) or "?",
                           differing=fields, operation=row.operation)
-    stored: dict[str, Any] = json.loads(row.response)
+    if row.response is None:
+        return None
+    stored = json.loads(row.response)
     return stored
 
 

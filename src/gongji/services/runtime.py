@@ -23,6 +23,9 @@ from sqlalchemy import Connection
 from gongji.domain.clock import Clock
 from gongji.domain.ids import check_idempotency_key
 from gongji.services import idempotency
+from gongji.services.messages import MessageSender, OutboxSender
+from gongji.services.policy import PolicyBook
+from gongji.services.regions import RegionBook
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.db import Database
 
@@ -50,9 +53,27 @@ def from_json(data: Any, tp: Any) -> Any:
 
 
 class Gongji:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, policies: PolicyBook | None = None,
+                 regions: RegionBook | None = None, sender: MessageSender | None = None,
+                 sandbox: bool = False) -> None:
         self.db = db
         self.clock = clock
+        self.sandbox = sandbox
+        self._policies = policies
+        self._regions = regions
+        self.sender: MessageSender = sender or OutboxSender()
+
+    @property
+    def policies(self) -> PolicyBook:
+        if self._policies is None:  # loaded on first use: ledger-only callers never pay for it
+            self._policies = PolicyBook()
+        return self._policies
+
+    @property
+    def regions(self) -> RegionBook:
+        if self._regions is None:
+            self._regions = RegionBook()
+        return self._regions
 
     def write(self, principal: Principal, *, key: str | None, operation: str,
               request: dict[str, Any], fn: Callable[[UnitOfWork], R],
@@ -62,7 +83,7 @@ class Gongji:
 
         def once() -> Written[R]:
             with self.db.begin() as conn:
-                uow = UnitOfWork(conn, now=self.clock.now(), principal=principal)
+                uow = UnitOfWork(conn, now=self.clock.now(), principal=principal, app=self)
                 prior = idempotency.claim(conn, scope=scope, key=key, operation=operation,
                                           request=request, now=uow.now)
                 if prior is not None:
@@ -75,10 +96,23 @@ class Gongji:
 
         return self.db.retrying(once)
 
+    def stored(self, principal: Principal, *, key: str | None, operation: str,
+               request: dict[str, Any], result_type: Any) -> Written[Any] | None:
+        """The stored result of an earlier call with this key, without writing anything.
+
+        For calls that check something with side effects first (a PIN, whose wrong attempts
+        are counted): a retry of a call that already succeeded must not be checked again.
+        """
+        key = check_idempotency_key(key)
+        with self.db.read() as conn:
+            prior = idempotency.peek(conn, scope=principal.scope, key=key, operation=operation,
+                                     request=request)
+        return None if prior is None else Written(from_json(prior, result_type), replayed=True)
+
     def transact(self, principal: Principal, fn: Callable[[UnitOfWork], R]) -> R:
         def once() -> R:
             with self.db.begin() as conn:
-                uow = UnitOfWork(conn, now=self.clock.now(), principal=principal)
+                uow = UnitOfWork(conn, now=self.clock.now(), principal=principal, app=self)
                 value = fn(uow)
                 uow.flush()
                 return value
@@ -88,7 +122,7 @@ class Gongji:
     def read(self, fn: Callable[[UnitOfWork], R], principal: Principal | None = None) -> R:
         def once() -> R:
             with self.db.read() as conn:
-                return fn(UnitOfWork(conn, now=self.clock.now(),
+                return fn(UnitOfWork(conn, now=self.clock.now(), app=self,
                                      principal=principal or Principal("reader", "-")))
 
         return self.db.retrying(once)

@@ -8,13 +8,19 @@ at the end, just before commit; an exception anywhere rolls everything back, aud
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from gongji.domain.clock import business_date
+from gongji.domain.policy import Policy
+from gongji.domain.regions import Region
 from gongji.ledger.audit import AuditLog
 from gongji.ledger.journal import Ledger
+
+if TYPE_CHECKING:
+    from gongji.services.runtime import Gongji
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +44,13 @@ SYSTEM = Principal("system", "gongji")
 
 
 class UnitOfWork:
-    def __init__(self, conn: Connection, *, now: datetime, principal: Principal) -> None:
+    def __init__(self, conn: Connection, *, now: datetime, principal: Principal,
+                 app: Gongji | None = None) -> None:
         self.conn = conn
         self.now = now
+        self.today: date = business_date(now)
         self.principal = principal
+        self._app = app
         self.audit = AuditLog()
         self.ledger = Ledger(conn, now=now, actor=principal.scope, audit=self.audit)
 
@@ -50,6 +59,18 @@ class UnitOfWork:
         """Add an audit record of who did what (written at commit)."""
         self.audit.add(at=self.now, actor=self.principal.scope, action=action,
                        subject=subject, detail=detail, chain=chain)
+
+    @property
+    def app(self) -> Gongji:
+        assert self._app is not None, "this unit of work was opened without the services"
+        return self._app
+
+    def policy(self, admdvs: str) -> Policy:
+        """The rules of a region today (national, province, region merged)."""
+        return self.app.policies.resolve(self.conn, admdvs, self.today)
+
+    def region(self, admdvs: str, *, field: str = "admdvs") -> Region:
+        return self.app.regions.get(self.conn, admdvs, field=field)
 
     def flush(self) -> None:
         self.audit.flush(self.conn)

@@ -22,7 +22,11 @@ from sqlalchemy.exc import DBAPIError
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-TRANSIENT_PG_CODES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock n/a
+TRANSIENT_PG_CODES = {"40001", "40P01", "55P03", "23505"}
+"""Serialization failure, deadlock, lock not available, and unique violation: under READ
+COMMITTED a unique violation means a concurrent transaction committed the same fact first
+(one binding, one contribution a year); re-running the unit of work sees it and refuses
+cleanly. SQLite never needs this: its writers are serialised by BEGIN IMMEDIATE."""
 
 
 def normalize_url(url: str) -> str:

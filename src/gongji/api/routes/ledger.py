@@ -48,7 +48,7 @@ class AccountOut(BaseModel):
     def of(cls, a: Account) -> AccountOut:
         return cls(id=a.id, code=a.code, kind=a.kind, owner=a.owner, sponsor=a.sponsor,
                    admdvs=a.admdvs, parent_id=a.parent_id, no_negative=a.no_negative,
-                   balance=a.balance, status=a.status,  # type: ignore[arg-type]
+                   balance=a.balance, status=a.status,
                    created_at=a.created_at)
 
 

@@ -1,0 +1,121 @@
+"""Regions, rollout flags and policy documents (reads are public; uploads are operators')."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import BaseModel
+
+from gongji.api.deps import IdempotencyKey, Operator, Services, replay_header
+from gongji.api.types import Admdvs
+from gongji.domain.errors import GongjiError
+from gongji.domain.regions import Region, province_of
+from gongji.services.policy import parse_documents
+from gongji.services.unit_of_work import UnitOfWork
+
+router = APIRouter(prefix="/api/v1", tags=["regions and policy"])
+
+
+class RegionOut(BaseModel):
+    admdvs: str
+    name: str
+    name_en: str
+    level: str
+    province: str
+    wallet_enabled: bool
+    cross_province_mutual_aid: bool
+    place_of_use_change: bool
+
+
+def _out(uow: UnitOfWork, r: Region) -> RegionOut:
+    w = uow.policy(r.admdvs).wallet
+    return RegionOut(admdvs=r.admdvs, name=r.name, name_en=r.name_en, level=r.level,
+                     province=province_of(r.admdvs), wallet_enabled=w.enabled,
+                     cross_province_mutual_aid=w.cross_province_mutual_aid,
+                     place_of_use_change=w.place_of_use_change)
+
+
+@router.get("/regions", response_model=list[RegionOut],
+            summary="Provinces and pooling regions with today's rollout flags")
+def list_regions(services: Services,
+                 level: Annotated[str | None, Query(pattern="^(province|pooling)$")] = None
+                 ) -> list[RegionOut]:
+    def run(uow: UnitOfWork) -> list[RegionOut]:
+        regions = services.regions.all(uow.conn).values()
+        return [_out(uow, r) for r in sorted(regions, key=lambda r: r.admdvs)
+                if level is None or r.level == level]
+
+    return services.read(run)
+
+
+@router.get("/regions/{admdvs}", response_model=RegionOut, summary="One region")
+def get_region(admdvs: Admdvs, services: Services) -> RegionOut:
+    return services.read(lambda uow: _out(uow, uow.region(admdvs)))
+
+
+@router.get("/regions/{admdvs}/policy", summary="The region's resolved policy on a day "
+            "(national default, then province, then region); amounts in yuan")
+def get_policy(admdvs: Admdvs, services: Services, day: date | None = None) -> dict[str, Any]:
+    def run(uow: UnitOfWork) -> dict[str, Any]:
+        uow.region(admdvs)
+        when = day or uow.today
+        policy = services.policies.resolve(uow.conn, admdvs, when)
+        return {"admdvs": admdvs, "day": when.isoformat(),
+                "policy": _yuan(policy.model_dump(mode="json"))}
+
+    return services.read(run)
+
+
+class PolicyCheckOut(BaseModel):
+    ok: bool
+    documents: int
+    errors: list[str]
+
+
+@router.post("/policies/check", response_model=PolicyCheckOut,
+             summary="Validate a policy document (YAML) without storing it")
+def check_policy(who: Operator, services: Services,
+                 text: Annotated[str, Body(media_type="application/yaml",
+                                           description="One or more YAML documents")]
+                 ) -> PolicyCheckOut:
+    try:
+        docs = parse_documents(text, source="upload")
+        services.read(lambda uow: services.policies.check(
+            docs, services.policies.documents(uow.conn)))
+    except GongjiError as e:
+        return PolicyCheckOut(ok=False, documents=0,
+                              errors=list(e.params.get("errors") or [e.message_en]))
+    return PolicyCheckOut(ok=True, documents=len(docs), errors=[])
+
+
+class PolicyUploadOut(BaseModel):
+    ids: list[str]
+
+
+@router.post("/policies", status_code=status.HTTP_201_CREATED, response_model=PolicyUploadOut,
+             summary="Store new policy versions (YAML); refused with every error by path")
+def upload_policy(who: Operator, services: Services, response: Response,
+                  text: Annotated[str, Body(media_type="application/yaml")],
+                  key: IdempotencyKey = None) -> PolicyUploadOut:
+    w = services.write(who, key=key, operation="policy.upload", request={"text": text},
+                       result_type=list[str],
+                       fn=lambda uow: services.policies.upload(uow.conn, text, by=who.scope,
+                                                               now=uow.now))
+    replay_header(response, w)
+    return PolicyUploadOut(ids=w.value)
+
+
+_FEN_KEYS = {"max_transfer", "annual_transfer_cap", "min_sponsor_balance", "amount"}
+
+
+def _yuan(obj: Any) -> Any:
+    from gongji.domain.money import format_yuan
+
+    if isinstance(obj, dict):
+        return {k: (format_yuan(v) if k in _FEN_KEYS and isinstance(v, int) else _yuan(v))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_yuan(v) for v in obj]
+    return obj

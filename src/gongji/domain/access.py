@@ -1,0 +1,41 @@
+"""What a person may do on whose records: their own, or a relative's through a proxy.
+
+A family proxy (亲情账户) lets the holder act for a relative who cannot use a smartphone: show
+their insurance code, open their wallet (代开通), see their balances and accept money sent to
+them. It never lets the holder move the relative's money out or change who may: sending
+transfers, setting a PIN, binding and unbinding stay with the person.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from gongji.domain.errors import GongjiError
+
+
+class Act(StrEnum):
+    READ = "read"
+    SHOW_CODE = "show_code"
+    OPEN_WALLET = "open_wallet"
+    PLACE_OF_USE = "place_of_use"
+    ACCEPT_TRANSFER = "accept_transfer"
+    SEND_TRANSFER = "send_transfer"
+    SET_PIN = "set_pin"
+    BIND = "bind"
+    PAY_CONTRIBUTION = "pay_contribution"
+    CLOSE_WALLET = "close_wallet"
+
+
+PROXY_MAY = frozenset({Act.READ, Act.SHOW_CODE, Act.OPEN_WALLET, Act.PLACE_OF_USE,
+                       Act.ACCEPT_TRANSFER})
+
+
+def check_may(act: Act, *, actor: str, subject: str, proxy_for: frozenset[str]) -> None:
+    """Refuse unless the actor is the subject, or holds a proxy for them and the act allows."""
+    if actor == subject:
+        return
+    if subject in proxy_for:
+        if act in PROXY_MAY:
+            return
+        raise GongjiError("PROXY_NOT_ALLOWED", act=act.value)
+    raise GongjiError("FORBIDDEN")

@@ -1,0 +1,224 @@
+"""Policy as data: every wallet, mutual-aid, contribution and access parameter of a region.
+
+A region's policy on a date is the national default overlaid by the province's document and
+then the pooling region's, each the version in force on that date (see resolve()). Documents
+are partial: they name only what they change. The merged result is validated here, so a
+bad document is refused with the path of each error ("wallet.max_transfer: ...").
+
+pydantic is used here only as a validation library over plain values (no I/O); defaults are
+the national values from ../shared/design/DOMAIN.md, each with its source in docs/RULES.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from gongji.domain.errors import GongjiError
+from gongji.domain.money import parse_yuan
+from gongji.domain.regions import NATIONAL, layers
+from gongji.domain.relations import Relation
+
+
+def _fen(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_yuan(value, allow_zero=True)
+        except GongjiError as e:
+            raise ValueError(e.message_en) from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError('an amount is a string of yuan such as "2000.00"')
+    raise ValueError('an amount is a string of yuan such as "2000.00", not a bare number')
+
+
+Fen = Annotated[int, BeforeValidator(_fen)]
+"""In documents "2000.00" (yuan); inside, fen."""
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HoursWindow(_Rules):
+    start: time
+    end: time
+
+
+class WalletRules(_Rules):
+    enabled: bool = True
+    """医保钱包 live in this region: [N] every province but Guangdong by Sep 2025."""
+    cross_province_mutual_aid: bool = True
+    """This region takes part in cross-province mutual aid through the wallet."""
+    place_of_use_change: bool = False
+    """使用地变更 possible here: [N] 15 provinces enabled it first."""
+    max_transfer: Fen = 2000_00
+    """[N] at most 2,000 yuan per transfer."""
+    daily_transfer_count: int = Field(3, ge=1)
+    """[N] at most 3 transfers per sending wallet per Shanghai calendar day, returned ones
+    counted (our decision)."""
+    closed_hours: HoursWindow = HoursWindow(start=time(22, 0), end=time(6, 0))
+    """[N] no transfers from 22:00 to 06:00."""
+    accept_deadline: time = time(6, 0)
+    """[N] not accepted by 06:00 the next day: returned to the sender."""
+    one_pending_per_receiver: bool = True
+    """[U] while one transfer to a receiver waits, no other from the same sender (decision)."""
+    annual_transfer_cap: Fen | None = None
+    """No national annual cap was found; a region may set one."""
+
+
+class MutualAidRules(_Rules):
+    relations: frozenset[Relation] = frozenset(Relation)
+    """[N] close relatives under the Civil Code (widened from spouse/parents/children in
+    July 2024)."""
+    sponsor_insutypes: frozenset[str] = frozenset({"310"})
+    """[N] the sponsor is in employee insurance with a personal account."""
+    beneficiary_insutypes: frozenset[str] = frozenset({"310", "390"})
+    """[N] the beneficiary is enrolled in basic insurance, employee or resident."""
+    require_verified_relation: bool = False
+    """[U] an operator must verify the relation before money moves (regional decision)."""
+    min_binding_days: int = Field(0, ge=0)
+    """[U] some regions forbid unbinding within N days of binding."""
+    min_sponsor_balance: Fen = 0
+    """[U] the sponsor's personal account must keep at least this much after a transfer."""
+
+
+class PinRules(_Rules):
+    length: int = Field(6, ge=4, le=12)
+    max_attempts: int = Field(5, ge=1)
+    """Wrong PINs in a row before the PIN locks."""
+    lockout_minutes: int = Field(30, ge=1)
+
+
+class CredentialRules(_Rules):
+    code_ttl_seconds: int = Field(60, ge=10, le=600)
+    """[N] the insurance code refreshes about every minute, so a screenshot fails."""
+    minor_age: int = Field(18, ge=1)
+    """Under this age a proxy (亲情账户) needs an operator's approval of documents instead of
+    the relative's own consent."""
+
+
+class LoginRules(_Rules):
+    otp_length: int = Field(6, ge=4, le=10)
+    otp_ttl_seconds: int = Field(300, ge=30)
+    otp_max_attempts: int = Field(5, ge=1)
+    otp_resend_seconds: int = Field(60, ge=0)
+    session_hours: int = Field(12, ge=1)
+
+
+class ContributionYear(_Rules):
+    year: int = Field(ge=2000, le=2100)
+    """The coverage year paid for."""
+    amount: Fen
+    window_start: date
+    window_end: date
+    """Inclusive: the last day payments are taken (Shanghai calendar)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ContributionYear:
+        if self.window_end < self.window_start:
+            raise ValueError("window_end is before window_start")
+        return self
+
+
+class ContributionRules(_Rules):
+    resident: tuple[ContributionYear, ...] = ()
+    """[N] 城乡居民 individual contribution per coverage year and its collection window."""
+    long_term_care: tuple[ContributionYear, ...] = ()
+    """长期护理保险 individual contribution where a region collects one."""
+
+    def find(self, insutype: str, year: int) -> ContributionYear | None:
+        table = self.resident if insutype == "390" else self.long_term_care
+        return next((c for c in table if c.year == year), None)
+
+
+class Policy(_Rules):
+    wallet: WalletRules = WalletRules()
+    mutual_aid: MutualAidRules = MutualAidRules()
+    pin: PinRules = PinRules()
+    credentials: CredentialRules = CredentialRules()
+    login: LoginRules = LoginRules()
+    contributions: ContributionRules = ContributionRules()
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    """One version of one region's policy, partial: only what it sets."""
+
+    region: str
+    effective_from: date
+    effective_to: date | None
+    """Exclusive; None = until a later version or forever."""
+    body: Mapping[str, Any]
+    name: str = ""
+    source: str = ""
+    """Where it came from (a file path, an upload), for error messages."""
+
+    def covers(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None
+                                               or day < self.effective_to)
+
+
+HEADER_KEYS = {"region", "effective_from", "effective_to", "name"}
+
+
+def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep merge: mappings merge key by key, anything else is replaced."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def validate(body: Mapping[str, Any], *, source: str = "policy") -> Policy:
+    """A merged body as a Policy, or POLICY_INVALID listing every error by path."""
+    try:
+        return Policy.model_validate(body)
+    except ValidationError as e:
+        problems = [f"{'.'.join(str(p) for p in err['loc']) or '(document)'}: {err['msg']}"
+                    for err in e.errors()]
+        raise GongjiError("POLICY_INVALID", source=source, problems="; ".join(problems),
+                          errors=problems) from None
+
+
+def in_force(docs: Iterable[PolicyDocument], region: str, day: date) -> PolicyDocument | None:
+    """The version of a region's document in force on a day (the latest that covers it)."""
+    covering = [d for d in docs if d.region == region and d.covers(day)]
+    return max(covering, key=lambda d: d.effective_from, default=None)
+
+
+def resolve(docs: Iterable[PolicyDocument], admdvs: str, day: date) -> Policy:
+    """The policy of a pooling region on a day: national, then province, then the region."""
+    docs = list(docs)
+    body: dict[str, Any] = {}
+    used = []
+    for layer in layers(admdvs) if admdvs != NATIONAL else [NATIONAL]:
+        doc = in_force(docs, layer, day)
+        if doc is not None:
+            body = merge(body, doc.body)
+            used.append(doc.source or layer)
+    return validate(body, source=" + ".join(used) or "defaults")
+
+
+def overlaps(docs: Iterable[PolicyDocument]) -> list[tuple[PolicyDocument, PolicyDocument]]:
+    """Pairs of versions of one region whose date ranges overlap (a document set error)."""
+    by_region: dict[str, list[PolicyDocument]] = {}
+    for d in docs:
+        by_region.setdefault(d.region, []).append(d)
+    out = []
+    for versions in by_region.values():
+        versions.sort(key=lambda d: d.effective_from)
+        for a, b in itertools.pairwise(versions):
+            # an open-ended version is closed by the next one; an explicit end must not
+            # reach past the next one's start
+            if a.effective_from == b.effective_from or (
+                    a.effective_to is not None and a.effective_to > b.effective_from):
+                out.append((a, b))
+    return out

@@ -1,0 +1,76 @@
+"""Sandbox test clock: an operator sets or advances business time (never backwards), so a
+vendor can try 21:59 -> 22:00 -> next 06:00 without waiting. Due holds are returned at once.
+The clock's position is kept in the database, so a restarted demo resumes where it was."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gongji.domain.clock import SHANGHAI, FixedClock, OffsetClock, aware, display
+from gongji.domain.errors import GongjiError
+from gongji.services.ledger import sweep_expired
+from gongji.services.runtime import Gongji
+from gongji.services.unit_of_work import SYSTEM, UnitOfWork
+from gongji.store.tables import app_state, entries
+
+KEY = "sandbox_clock"
+
+
+def _clock(app: Gongji) -> FixedClock | OffsetClock:
+    if not app.sandbox or not isinstance(app.clock, FixedClock | OffsetClock):
+        raise GongjiError("SANDBOX_ONLY")
+    return app.clock
+
+
+def now(app: Gongji) -> datetime:
+    _clock(app)
+    return app.clock.now()
+
+
+def move(app: Gongji, *, to: datetime | None = None, seconds: int | None = None
+         ) -> tuple[datetime, list[str]]:
+    """Set (to) or advance (seconds) the test clock; returns the new time and the ids of the
+    holds that came due and were returned."""
+    clock = _clock(app)
+    current = clock.now()
+    target = aware(to) if to is not None else current + timedelta(seconds=seconds or 0)
+    if target < current:
+        raise GongjiError("CLOCK_BACKWARDS", now=display(current))
+    clock.set(target)
+    _remember(app, target)
+    return clock.now(), sweep_expired(app)
+
+
+def resume(app: Gongji, default: datetime) -> datetime:
+    """Start the sandbox clock where the last run left it (never before the latest entry), or
+    at `default` on a fresh database."""
+    clock = _clock(app)
+
+    def last(uow: UnitOfWork) -> datetime | None:
+        stored = uow.conn.execute(select(app_state.c.value)
+                                  .where(app_state.c.name == KEY)).scalar()
+        latest = uow.conn.execute(select(func.max(entries.c.created_at))).scalar()
+        times = [t for t in (datetime.fromisoformat(stored) if stored else None, latest) if t]
+        return max(times) if times else None
+
+    at = app.read(last) or default
+    clock.set(at.astimezone(SHANGHAI))
+    _remember(app, at)
+    return clock.now()
+
+
+def _remember(app: Gongji, at: datetime) -> None:
+    def run(uow: UnitOfWork) -> None:
+        value = at.isoformat()
+        done = uow.conn.execute(update(app_state).where(app_state.c.name == KEY)
+                                .values(value=value, updated_at=uow.now))
+        if done.rowcount == 0:
+            ins = (pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert)
+            uow.conn.execute(ins(app_state).values(name=KEY, value=value, updated_at=uow.now)
+                             .on_conflict_do_nothing(index_elements=["name"]))
+
+    app.transact(SYSTEM, run)
