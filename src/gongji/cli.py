@@ -36,8 +36,14 @@ app = typer.Typer(help="共济 gongji: medical-insurance personal accounts and f
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database schema: upgrade, current revision.", no_args_is_help=True)
 token_app = typer.Typer(help="Operator API tokens.", no_args_is_help=True)
+policy_app = typer.Typer(help="Policy documents (YAML): check before you upload.",
+                         no_args_is_help=True)
+accounts_app = typer.Typer(help="Personal accounts: credits from a CSV file.",
+                           no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(policy_app, name="policy")
+app.add_typer(accounts_app, name="accounts")
 
 out = Console()
 err = Console(stderr=True)
@@ -167,6 +173,73 @@ def token_create(name: Annotated[str, typer.Argument(help="Who the token is for"
     migrate.ensure_ready(database, auto=True)
     t = create_token(Gongji(database, SystemClock()), name, role)
     out.print(f"token for {t.name} ({t.role}), id {t.id}:\n{t.token}")
+
+
+@policy_app.command("check")
+def policy_check(file: Annotated[Path, typer.Argument(help="A YAML policy document",
+                                                      exists=True, dir_okay=False)],
+                 day: Annotated[str | None, typer.Option(
+                     help="Also show the merged policy of each region on this day "
+                          "(YYYY-MM-DD)")] = None) -> None:
+    """Validate a policy document against the shipped ones; explain every error by path."""
+    from datetime import date
+
+    from gongji.services.policy import PolicyBook, parse_documents, shipped_documents
+
+    try:
+        docs = parse_documents(file.read_text(encoding="utf-8"), source=str(file))
+        mine = f"data/policy/{file.name}"  # checking a shipped file: do not count it twice
+        shipped = [d for d in shipped_documents() if d.source.split("#")[0] != mine]
+        book = PolicyBook(shipped)
+        book.check(docs, shipped)
+    except GongjiError as e:
+        err.print(f"[red]{file}: invalid[/]")
+        for problem in e.params.get("errors") or [e.message_en]:
+            err.print(f"  [red]✗[/] {problem}")
+        raise typer.Exit(1) from e
+    out.print(f"[green]{file}: {len(docs)} document(s) valid[/]")
+    for d in docs:
+        until = d.effective_to.isoformat() if d.effective_to else "until replaced"
+        out.print(f"  {d.region} {d.name or ''} from {d.effective_from} ({until})")
+        if day:
+            from gongji.domain.policy import resolve
+
+            merged = resolve(book.shipped + docs, d.region if d.region != "000000" else
+                             "000000", date.fromisoformat(day))
+            out.print_json(merged.model_dump_json())
+
+
+@accounts_app.command("credit")
+def accounts_credit(file: Annotated[Path, typer.Argument(
+                        help="CSV with columns psn_no, amount (yuan); optional key, memo",
+                        exists=True, dir_okay=False)],
+                    batch: Annotated[str | None, typer.Option(
+                        help="Batch name; row keys are BATCH:LINE (default: the file name), "
+                             "so rerunning a file credits only what is missing")] = None,
+                    db: DbOpt = None) -> None:
+    """Credit personal accounts from a CSV file, one transaction per row, with progress."""
+    from gongji.services import enrollment
+    from gongji.services.unit_of_work import Principal
+
+    database = _open(_settings(db).db)
+    try:
+        migrate.ensure_ready(database, auto=False)
+        rows = enrollment.read_credit_csv(file)
+    except GongjiError as e:
+        raise _fail(e) from e
+    services = Gongji(database, SystemClock())
+    who = Principal("operator", "cli")
+    name = batch or file.stem
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+            "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task(f"crediting {file.name}", total=len(rows))
+        report = enrollment.credit_batch(services, who, name, rows,
+                                         progress=lambda n: bar.advance(task, n))
+    out.print(enrollment.describe(report))
+    for line, code, message in report.rejected[:200]:
+        out.print(f"  [red]line {line}[/]: {code}: {message}")
+    if report.rejected:
+        raise typer.Exit(1)
 
 
 def _clock(sandbox: bool, at: str | None) -> FixedClock | OffsetClock | SystemClock:

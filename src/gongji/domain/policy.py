@@ -182,7 +182,8 @@ def validate(body: Mapping[str, Any], *, source: str = "policy") -> Policy:
     try:
         return Policy.model_validate(body)
     except ValidationError as e:
-        problems = [f"{'.'.join(str(p) for p in err['loc']) or '(document)'}: {err['msg']}"
+        problems = [f"{'.'.join(str(p) for p in err['loc']) or '(document)'}: "
+                    f"{err['msg'].removeprefix('Value error, ')}"
                     for err in e.errors()]
         raise GongjiError("POLICY_INVALID", source=source, problems="; ".join(problems),
                           errors=problems) from None

@@ -61,21 +61,15 @@ def check_transfer(ask: TransferAsk) -> None:
     if ask.amount > rules.max_transfer:
         raise GongjiError("TRANSFER_AMOUNT_OVER_LIMIT", limit=format_yuan(rules.max_transfer),
                           amount=format_yuan(ask.amount))
-    for side, w in (("sender", ask.sender), ("receiver", ask.receiver)):
-        who = _SIDE[side]
-        if not w.open:
-            code = "WALLET_NOT_OPEN" if side == "sender" else "TRANSFER_RECEIVER_NO_WALLET"
-            raise GongjiError(code, who=who)
-        if not w.enabled:
-            region = w.insuplc_admdvs if not w.policy.wallet.enabled else w.place_of_use
-            raise GongjiError("WALLET_REGION_DISABLED", who=who, admdvs=region or "")
+    _usable(ask.sender, "sender")
+    if not ask.bound:
+        raise GongjiError("TRANSFER_NOT_BOUND")
+    _usable(ask.receiver, "receiver")
     if cross_province(ask.sender.insuplc_admdvs, ask.receiver.insuplc_admdvs):
         for side, w in (("sender", ask.sender), ("receiver", ask.receiver)):
             if not w.policy.wallet.cross_province_mutual_aid:
                 raise GongjiError("MUTUAL_AID_CROSS_PROVINCE_DISABLED", who=_SIDE[side],
                                   admdvs=w.insuplc_admdvs)
-    if not ask.bound:
-        raise GongjiError("TRANSFER_NOT_BOUND")
     if ask.sender.policy.mutual_aid.require_verified_relation and not ask.verified:
         raise GongjiError("BINDING_NOT_VERIFIED")
     if ask.sent_today >= rules.daily_transfer_count:
@@ -95,6 +89,15 @@ def check_transfer(ask: TransferAsk) -> None:
     if ask.sponsor_balance - ask.amount < keep:
         raise GongjiError("MIN_SPONSOR_BALANCE", keep=format_yuan(keep),
                           available=format_yuan(max(ask.sponsor_balance - keep, 0)))
+
+
+def _usable(w: WalletFacts, side: str) -> None:
+    if not w.open:
+        code = "WALLET_NOT_OPEN" if side == "sender" else "TRANSFER_RECEIVER_NO_WALLET"
+        raise GongjiError(code, who=_SIDE[side])
+    if not w.enabled:
+        region = w.insuplc_admdvs if not w.policy.wallet.enabled else w.place_of_use
+        raise GongjiError("WALLET_REGION_DISABLED", who=_SIDE[side], admdvs=region or "")
 
 
 def accept_deadline(now: datetime, policy: Policy) -> datetime:
