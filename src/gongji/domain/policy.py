@@ -12,6 +12,7 @@ the national values from ../shared/design/DOMAIN.md, each with its source in doc
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
@@ -40,13 +41,30 @@ Fen = Annotated[int, BeforeValidator(_fen)]
 """In documents "2000.00" (yuan); inside, fen."""
 
 
+def _wall_time(value: Any) -> Any:
+    # YAML reads an unquoted 22:00 as the base-60 integer 1320: refuse it rather than guess
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise ValueError("a wall time has no zone: business time is Asia/Shanghai")
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+        raise ValueError('a wall time is a quoted "HH:MM" (Asia/Shanghai), e.g. "22:00"')
+    return time.fromisoformat(value)
+
+
+WallTime = Annotated[time, BeforeValidator(_wall_time)]
+"""In documents a quoted "22:00"; inside, a naive time read in Asia/Shanghai."""
+Count = Annotated[int, Field(strict=True)]
+"""A whole number written as one (true/false or "3" are refused)."""
+
+
 class _Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class HoursWindow(_Rules):
-    start: time
-    end: time
+    start: WallTime
+    end: WallTime
 
 
 class WalletRules(_Rules):
@@ -58,12 +76,12 @@ class WalletRules(_Rules):
     """使用地变更 possible here: [N] 15 provinces enabled it first."""
     max_transfer: Fen = 2000_00
     """[N] at most 2,000 yuan per transfer."""
-    daily_transfer_count: int = Field(3, ge=1)
+    daily_transfer_count: Count = Field(3, ge=1)
     """[N] at most 3 transfers per sending wallet per Shanghai calendar day, returned ones
     counted (our decision)."""
     closed_hours: HoursWindow = HoursWindow(start=time(22, 0), end=time(6, 0))
     """[N] no transfers from 22:00 to 06:00."""
-    accept_deadline: time = time(6, 0)
+    accept_deadline: WallTime = time(6, 0)
     """[N] not accepted by 06:00 the next day: returned to the sender."""
     one_pending_per_receiver: bool = True
     """[U] while one transfer to a receiver waits, no other from the same sender (decision)."""
@@ -81,37 +99,37 @@ class MutualAidRules(_Rules):
     """[N] the beneficiary is enrolled in basic insurance, employee or resident."""
     require_verified_relation: bool = False
     """[U] an operator must verify the relation before money moves (regional decision)."""
-    min_binding_days: int = Field(0, ge=0)
+    min_binding_days: Count = Field(0, ge=0)
     """[U] some regions forbid unbinding within N days of binding."""
     min_sponsor_balance: Fen = 0
     """[U] the sponsor's personal account must keep at least this much after a transfer."""
 
 
 class PinRules(_Rules):
-    length: int = Field(6, ge=4, le=12)
-    max_attempts: int = Field(5, ge=1)
+    length: Count = Field(6, ge=4, le=12)
+    max_attempts: Count = Field(5, ge=1)
     """Wrong PINs in a row before the PIN locks."""
-    lockout_minutes: int = Field(30, ge=1)
+    lockout_minutes: Count = Field(30, ge=1)
 
 
 class CredentialRules(_Rules):
-    code_ttl_seconds: int = Field(60, ge=10, le=600)
+    code_ttl_seconds: Count = Field(60, ge=10, le=600)
     """[N] the insurance code refreshes about every minute, so a screenshot fails."""
-    minor_age: int = Field(18, ge=1)
+    minor_age: Count = Field(18, ge=1)
     """Under this age a proxy (亲情账户) needs an operator's approval of documents instead of
     the relative's own consent."""
 
 
 class LoginRules(_Rules):
-    otp_length: int = Field(6, ge=4, le=10)
-    otp_ttl_seconds: int = Field(300, ge=30)
-    otp_max_attempts: int = Field(5, ge=1)
-    otp_resend_seconds: int = Field(60, ge=0)
-    session_hours: int = Field(12, ge=1)
+    otp_length: Count = Field(6, ge=4, le=10)
+    otp_ttl_seconds: Count = Field(300, ge=30)
+    otp_max_attempts: Count = Field(5, ge=1)
+    otp_resend_seconds: Count = Field(60, ge=0)
+    session_hours: Count = Field(12, ge=1)
 
 
 class ContributionYear(_Rules):
-    year: int = Field(ge=2000, le=2100)
+    year: Count = Field(ge=2000, le=2100)
     """The coverage year paid for."""
     amount: Fen
     window_start: date
@@ -217,8 +235,9 @@ def overlaps(docs: Iterable[PolicyDocument]) -> list[tuple[PolicyDocument, Polic
     for versions in by_region.values():
         versions.sort(key=lambda d: d.effective_from)
         for a, b in itertools.pairwise(versions):
-            # an open-ended version is closed by the next one; an explicit end must not
-            # reach past the next one's start
+            # a later version takes over from an open-ended one while it is in force (and
+            # the open-ended one resumes after a later version's explicit end); an explicit
+            # end must not reach past the next version's start
             if a.effective_from == b.effective_from or (
                     a.effective_to is not None and a.effective_to > b.effective_from):
                 out.append((a, b))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -65,9 +65,9 @@ def _document(d: Any, source: str) -> PolicyDocument:
     except GongjiError:
         problems.append(f"region: {region!r} is not 000000 or a 6-digit admdvs code")
     start, end = d.get("effective_from"), d.get("effective_to")
-    if not isinstance(start, date):
+    if not _is_day(start):
         problems.append("effective_from: a date (YYYY-MM-DD) is required")
-    if end is not None and not isinstance(end, date):
+    if end is not None and not _is_day(end):
         problems.append("effective_to: a date (YYYY-MM-DD) or null")
     if isinstance(start, date) and isinstance(end, date) and end <= start:
         problems.append("effective_to: must be after effective_from")
@@ -77,6 +77,11 @@ def _document(d: Any, source: str) -> PolicyDocument:
                           errors=problems)
     return PolicyDocument(region=region, effective_from=start, effective_to=end,  # type: ignore[arg-type]
                           body=body, name=str(d.get("name", "")), source=source)
+
+
+def _is_day(value: Any) -> bool:
+    """A calendar day (YAML also makes datetimes of "2025-07-01 10:00": those are refused)."""
+    return isinstance(value, date) and not isinstance(value, datetime)
 
 
 def shipped_documents() -> list[PolicyDocument]:
