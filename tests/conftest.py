@@ -13,13 +13,14 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from gongji.domain.clock import FixedClock, shanghai
+from gongji.domain.errors import GongjiError
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal
 from gongji.store import migrate
@@ -104,6 +105,16 @@ def table_counts(db: Database) -> dict[str, int]:
         counts["sum(abs(balance))"] = conn.execute(
             text("SELECT COALESCE(SUM(ABS(balance)), 0) FROM accounts")).scalar_one()
     return counts
+
+
+def refused(database: Database, code: str, fn: Callable[[], object]) -> GongjiError:
+    """Call fn, expect a GongjiError with this code, and check that nothing was written."""
+    before = table_counts(database)
+    with pytest.raises(GongjiError) as e:
+        fn()
+    assert e.value.code == code, e.value
+    assert table_counts(database) == before
+    return e.value
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

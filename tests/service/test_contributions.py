@@ -9,7 +9,7 @@ from gongji.domain.errors import GongjiError
 from gongji.services import contributions, transfers, wallet
 from gongji.services.contributions import PayContribution
 from gongji.store.db import Database
-from tests.conftest import OPERATOR, table_counts
+from tests.conftest import OPERATOR, refused
 from tests.family import PIN, Family, key, make_family
 
 
@@ -24,13 +24,6 @@ def pay(fam: Family, payer: str, cmd: PayContribution, pin: str = PIN):  # type:
     return contributions.pay(fam.app, fam[payer].who, key(), cmd, pin).value
 
 
-def refused(database: Database, code: str, fn) -> GongjiError:  # type: ignore[no-untyped-def]
-    before = table_counts(database)
-    with pytest.raises(GongjiError) as e:
-        fn()
-    assert e.value.code == code, e.value
-    assert table_counts(database) == before
-    return e.value
 
 
 def test_sponsor_pays_a_parents_resident_contribution(fam: Family, database: Database) -> None:

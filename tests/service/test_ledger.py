@@ -16,7 +16,7 @@ from gongji.services import ledger as svc
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal
 from gongji.store.db import Database
-from tests.conftest import OPERATOR, table_counts
+from tests.conftest import OPERATOR, refused, table_counts
 
 OTHER = Principal("operator", "someone-else", "admin")
 
@@ -54,14 +54,6 @@ def balance(app: Gongji, account: Account) -> int:
     return app.read(lambda uow: uow.ledger.account(account.id).balance)
 
 
-def refused(database: Database, code: str, fn) -> GongjiError:  # type: ignore[no-untyped-def]
-    """Call fn, expect GongjiError(code), and check that nothing at all was written."""
-    before = table_counts(database)
-    with pytest.raises(GongjiError) as e:
-        fn()
-    assert e.value.code == code
-    assert table_counts(database) == before
-    return e.value
 
 
 # -- accounts ------------------------------------------------------------------------------

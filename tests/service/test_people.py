@@ -14,7 +14,7 @@ from gongji.services import credentials, enrollment, people, proxies, wallet
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import UnitOfWork
 from gongji.store.db import Database
-from tests.conftest import OPERATOR, table_counts
+from tests.conftest import OPERATOR, refused
 from tests.family import Family, key, make_family
 
 CERTNO = make_certno("510104", date(1990, 3, 7), 123)
@@ -26,13 +26,6 @@ def register(app: Gongji, certno: str = CERTNO, name: str = "张伟",
         certno, name, phone)).value
 
 
-def refused(database: Database, code: str, fn) -> GongjiError:  # type: ignore[no-untyped-def]
-    before = table_counts(database)
-    with pytest.raises(GongjiError) as e:
-        fn()
-    assert e.value.code == code, e.value
-    assert table_counts(database) == before
-    return e.value
 
 
 def test_register_derives_sex_and_birth_and_masks(app: Gongji) -> None:

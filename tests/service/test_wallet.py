@@ -13,7 +13,7 @@ from gongji.services import family, ledger, proxies, transfers, wallet
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import UnitOfWork
 from gongji.store.db import Database
-from tests.conftest import OPERATOR, table_counts
+from tests.conftest import OPERATOR, refused, table_counts
 from tests.family import PIN, Family, key, make_family
 
 AMOUNT = 2000_00
@@ -43,13 +43,6 @@ def accept(fam: Family, t: transfers.TransferView, who: str = "李秀英") -> st
     return transfers.respond(fam.app, fam[who].who, key("a"), t.id, "accept").value.status
 
 
-def refused(database: Database, code: str, fn) -> GongjiError:  # type: ignore[no-untyped-def]
-    before = table_counts(database)
-    with pytest.raises(GongjiError) as e:
-        fn()
-    assert e.value.code == code, e.value
-    assert table_counts(database) == before
-    return e.value
 
 
 def balances(fam: Family) -> dict[str, int]:
