@@ -244,3 +244,15 @@ define("OTP_LOCKED", 429, "验证码错误次数过多，请重新获取", "Too 
 define("OTP_TOO_SOON", 429, "请 {seconds} 秒后再获取验证码", "Please wait {seconds} seconds before asking for another code")
 define("SANDBOX_ONLY", 403, "仅沙箱模式可用（gongji serve --sandbox）", "Only in sandbox mode (gongji serve --sandbox)")
 define("CLOCK_BACKWARDS", 409, "测试时钟只能向前拨（当前 {now}）", "The test clock only moves forward (now {now})")
+
+# -- drug trace codes ---
+define("TRACE_CODE_INVALID", 422, "药品追溯码不合法：{reason}", "Invalid drug trace code: {reason}")
+
+# -- catalog and settlement ----------------------------------------------------------------
+define("CATALOG_CODE_INVALID", 422, "目录编码 {code} 不符合 {list_type} 类编码规则", "Catalog code {code} does not fit list_type {list_type}")
+define("CATALOG_FIELD_INVALID", 422, "目录字段 {field} 不合法：{value}", "Invalid catalog field {field}: {value}")
+define("CATALOG_ITEM_NOT_FOUND", 404, "就医地目录中没有 {code}", "{code} is not in the care region's catalog")
+define("FEE_LINES_EMPTY", 422, "没有费用明细", "No fee lines")
+define("FEE_LINE_INVALID", 422, "费用明细 {feedetl_sn} 不合法：{reason}", "Fee line {feedetl_sn} is invalid: {reason}")
+define("FEE_LINE_MISMATCH", 422, "费用明细 {feedetl_sn} 金额 {given} 与数量×单价 {expected} 不符", "Fee line {feedetl_sn}: amount {given} is not cnt x pric = {expected}")
+define("OUT_OF_AREA_NOT_FILED", 409, "未办理异地就医备案，参保地不支持直接结算，请全额垫付后回参保地报销", "No out-of-area filing and the insured region does not settle directly: pay in full and claim at home")

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from gongji.domain.benefits import Benefits
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import parse_yuan
 from gongji.domain.regions import NATIONAL, layers
@@ -155,6 +156,7 @@ class ContributionRules(_Rules):
 
 
 class Policy(_Rules):
+    benefits: Benefits = Benefits()
     wallet: WalletRules = WalletRules()
     mutual_aid: MutualAidRules = MutualAidRules()
     pin: PinRules = PinRules()

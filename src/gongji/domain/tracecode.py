@@ -1,0 +1,236 @@
+"""Drug trace codes (药品追溯码): parse what a scanner sends, and judge sales of one box.
+
+Since July 2025 a sale must scan the code of every box before insurance pays, so a code that
+was already sold is the sign of a returned (回流), swapped or fake drug. Three printed forms
+exist: the 20-digit 码上放心 code (starts with 8), makers' own 20-digit codes, and GS1
+DataMatrix element strings carrying (01) GTIN-14, (17) expiry, (10) batch and (21) serial.
+
+Every form reduces to one canonical `key` naming the box, so the same box scanned as
+"(01)...(21)..." on one till and as a raw DataMatrix string on another is the same box.
+Parsing is strict: a code we cannot read exactly is refused rather than guessed at, because
+a wrong key would either hide a second sale or accuse an honest one.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Literal, NoReturn
+
+from gongji.domain.errors import Bi, GongjiError
+
+TraceKind = Literal["mssf", "numeric", "gs1"]
+SaleState = Literal["unsold", "sold_to_you", "sold_to_other", "sold_more_than_once"]
+"""The four answers a public query gives about one code (DOMAIN.md §6)."""
+
+GS = "\x1d"
+"""ASCII group separator: FNC1 as a scanner transmits it inside a GS1 element string."""
+SYMBOLOGY_ID = "]d2"
+"""The prefix a scanner may send before a GS1 DataMatrix (ISO/IEC 15424)."""
+MAX_LENGTH = 128
+"""Far above any valid code (about 80 characters); longer input is refused before parsing."""
+
+_DIGITS20 = re.compile(r"[0-9]{20}")
+_AI_TEXT = re.compile(r"\(([0-9]{2,4})\)")
+_GTIN = re.compile(r"[0-9]{14}")
+_YYMMDD = re.compile(r"[0-9]{6}")
+_SET82 = re.compile(r"[!\"%-?A-Z_a-z]{1,20}")
+"""GS1 AI encodable character set 82: printable ASCII without space # $ @ [ \\ ] ^ ` { | } ~."""
+
+_FIXED = {"01": 14, "17": 6}
+"""AIs of fixed length: they end by length, so no separator follows them."""
+_VARIABLE = ("10", "21")
+"""AIs of variable length (at most 20): they end at a separator or the end of the string."""
+_NAMES = {"01": Bi("商品条码 GTIN", "the GTIN"), "17": Bi("有效期", "the expiry date"),
+          "10": Bi("批号", "the batch"), "21": Bi("序列号", "the serial number")}
+
+
+@dataclass(frozen=True, slots=True)
+class TraceCode:
+    kind: TraceKind
+    key: str
+    """The box's identity: the 20 digits, or "01" + GTIN + "21" + serial for GS1."""
+    gtin: str | None
+    serial: str | None
+    batch: str | None
+    expiry: date | None
+    """The last day the drug may be used; YYMMDD with DD=00 means the month's last day."""
+    raw: str
+    """What was scanned, stripped of surrounding whitespace (including a stray GS)."""
+
+
+def parse(text: str) -> TraceCode:
+    """Read one scanned code in any of the accepted forms, or refuse it with the reason.
+
+    A string of digits only is a 20-digit code; a GS1 element string that is all digits must
+    carry "(AI)" brackets or the "]d2" prefix, since without them it cannot be told apart
+    from a maker's numeric code.
+    """
+    raw = text.strip() if isinstance(text, str) else ""
+    if not raw:
+        _refuse("追溯码为空", "the code is empty")
+    if len(raw) > MAX_LENGTH:
+        _refuse(f"超过 {MAX_LENGTH} 个字符", f"longer than {MAX_LENGTH} characters")
+    if not raw.isascii():
+        _refuse("含有非 ASCII 字符（如全角数字或汉字）",
+                "it contains non-ASCII characters (such as full-width digits)")
+    if raw.isdigit():
+        if not _DIGITS20.fullmatch(raw):
+            _refuse(f"数字追溯码应为 20 位，实为 {len(raw)} 位",
+                    f"a numeric code has 20 digits, this one has {len(raw)}")
+        kind: TraceKind = "mssf" if raw.startswith("8") else "numeric"
+        return TraceCode(kind=kind, key=raw, gtin=None, serial=None, batch=None, expiry=None,
+                         raw=raw)
+    if raw.startswith("("):
+        elements = _split_bracketed(raw)
+    elif raw.startswith("]"):
+        if not raw.startswith(SYMBOLOGY_ID):
+            _refuse("只支持 GS1 DataMatrix（]d2）", "only GS1 DataMatrix (]d2) is supported")
+        elements = _split_raw(raw[len(SYMBOLOGY_ID):])
+    elif raw[:2] in _NAMES:
+        elements = _split_raw(raw)
+    else:
+        _refuse("应为 20 位数字或 GS1 格式（如 (01)…(21)…）",
+                "expected 20 digits or a GS1 element string such as (01)...(21)...")
+    return _from_elements(elements, raw)
+
+
+def expired(code: TraceCode, day: date) -> bool:
+    """True from the day after the expiry date; a code without (17) is never expired here."""
+    return code.expiry is not None and day > code.expiry
+
+
+def query_outcome(sales: list[tuple[str, str]], asker_psn_no: str | None) -> SaleState:
+    """The public answer for one code, given its sales not returned as (sale_id, psn_no).
+
+    A sale listed twice (the same sale_id) counts once, so a duplicated row cannot make an
+    honest box look resold. An anonymous asker learns only that the box was sold.
+    """
+    buyers = dict(sales)
+    if not buyers:
+        return "unsold"
+    if len(buyers) > 1:
+        return "sold_more_than_once"
+    buyer = next(iter(buyers.values()))
+    if asker_psn_no and buyer == asker_psn_no:
+        return "sold_to_you"
+    return "sold_to_other"
+
+
+OUTCOME_TEXT: dict[SaleState, Bi] = {
+    "unsold": Bi("该追溯码尚无销售记录", "No sale of this code is recorded yet"),
+    "sold_to_you": Bi("该追溯码已销售一次，购买人是您本人", "This code was sold once, to you"),
+    "sold_to_other": Bi("该追溯码已销售一次，购买人不是您；"
+                        "如您刚买到这盒药，请向医保部门举报",
+                        "This code was sold once, to someone else; if you have just bought "
+                        "this box, report it"),
+    "sold_more_than_once": Bi("该追溯码已被多次销售，可能是回流药、串换药或假药，"
+                              "请谨慎购买并向医保部门举报",
+                              "This code was sold more than once: the box may be resold, "
+                              "swapped or fake; report it"),
+}
+
+
+def split_allowed(sold_fraction_before: Fraction, this_fraction: Fraction) -> bool:
+    """May one more split sale (拆零) of a box go ahead? Only while the box is not oversold.
+
+    sold_fraction_before is what earlier sales not returned took (0 for the first); the parts
+    of one box may add up to exactly one box and no more.
+    """
+    if sold_fraction_before < 0 or this_fraction <= 0:
+        raise ValueError("split sale fractions must be positive")
+    return sold_fraction_before + this_fraction <= 1
+
+
+def gtin_check_digit(first13: str) -> str:
+    """GS1 mod 10: weights 3 and 1 alternating from the digit next to the check digit."""
+    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(first13)))
+    return str(-total % 10)
+
+
+def _split_bracketed(raw: str) -> list[tuple[str, str]]:
+    """The human-readable form, "(01)069...(21)XYZ", into [("01", "069..."), ("21", "XYZ")]."""
+    parts = _AI_TEXT.split(raw)
+    if parts[0]:
+        _refuse("括号格式应以 (应用标识符) 开头", "the bracketed form must start with (AI)")
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def _split_raw(body: str) -> list[tuple[str, str]]:
+    """A raw element string (FNC1 sent as GS, or as the text "<GS>") into (AI, value) pairs."""
+    body = body.replace("<GS>", GS)
+    elements: list[tuple[str, str]] = []
+    i = 0
+    while i < len(body):
+        ai = body[i:i + 2]
+        if ai not in _NAMES:
+            if len(ai) == 2 and ai.isdigit():
+                _unknown(ai)
+            _refuse(f"第 {i + 1} 个字符处应为应用标识符",
+                    f"an application identifier was expected at character {i + 1}")
+        i += 2
+        if ai in _FIXED:
+            end = i + _FIXED[ai]
+        else:
+            sep = body.find(GS, i)
+            end = len(body) if sep < 0 else sep
+        elements.append((ai, body[i:end]))
+        i = end
+        if body[i:i + 1] == GS:
+            i += 1
+    return elements
+
+
+def _from_elements(elements: list[tuple[str, str]], raw: str) -> TraceCode:
+    values: dict[str, str] = {}
+    for ai, value in elements:
+        if ai not in _NAMES:
+            _unknown(ai)
+        if ai in values:
+            _refuse(f"应用标识符 ({ai}) 重复出现",
+                    f"application identifier ({ai}) appears twice")
+        values[ai] = value
+    for ai in ("01", "21"):
+        if ai not in values:
+            name = _NAMES[ai]
+            _refuse(f"缺少 ({ai}) {name.zh}", f"({ai}) {name.en} is missing")
+    gtin = values["01"]
+    if not _GTIN.fullmatch(gtin):
+        _refuse("(01) GTIN 应为 14 位数字", "(01) the GTIN must be 14 digits")
+    if gtin_check_digit(gtin[:13]) != gtin[13]:
+        _refuse("GTIN 校验位不符", "the GTIN check digit does not match")
+    for ai in _VARIABLE:
+        if ai in values and not _SET82.fullmatch(values[ai]):
+            name = _NAMES[ai]
+            _refuse(f"({ai}) {name.zh}应为 1-20 位字母、数字或 GS1 允许的符号",
+                    f"({ai}) {name.en} must be 1-20 letters, digits or GS1 symbols")
+    expiry = _expiry(values["17"]) if "17" in values else None
+    serial = values["21"]
+    return TraceCode(kind="gs1", key=f"01{gtin}21{serial}", gtin=gtin, serial=serial,
+                     batch=values.get("10"), expiry=expiry, raw=raw)
+
+
+def _expiry(text: str) -> date:
+    """YYMMDD in 2000-2099 (drug expiry dates are never in the last century); DD=00 is
+    the month's last day."""
+    if not _YYMMDD.fullmatch(text):
+        _refuse("(17) 有效期应为 6 位数字 YYMMDD", "(17) the expiry date must be 6 digits YYMMDD")
+    year, month, day = 2000 + int(text[:2]), int(text[2:4]), int(text[4:])
+    if not 1 <= month <= 12:
+        _refuse("(17) 有效期月份应为 01-12", "(17) the expiry month must be 01-12")
+    last = calendar.monthrange(year, month)[1]
+    if day > last:
+        _refuse(f"(17) 有效期日期超出当月天数 {last}",
+                f"(17) the expiry day is past the month's {last} days")
+    return date(year, month, day or last)
+
+
+def _unknown(ai: str) -> NoReturn:
+    _refuse(f"不支持的应用标识符 ({ai})", f"unsupported application identifier ({ai})")
+
+
+def _refuse(zh: str, en: str) -> NoReturn:
+    raise GongjiError("TRACE_CODE_INVALID", reason=Bi(zh, en))
