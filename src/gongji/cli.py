@@ -310,6 +310,15 @@ def demo(db: Annotated[str, typer.Option(
     for row in summary.people:
         people.add_row(*row)
     out.print(people)
+    places = Table(title=f"institutions (catalog: {summary.catalog_items} items)",
+                   show_edge=False)
+    for col in ("fixmedins_code", "name", "admdvs"):
+        places.add_column(col)
+    for place in summary.institutions:
+        places.add_row(*place)
+    out.print(places)
+    code, key_id, secret = summary.key
+    out.print(f"institution key for {code}: key_id {key_id}  secret {secret}")
     for hint in summary.hints:
         out.print(f"• {hint}")
     if seed_only:

@@ -13,8 +13,9 @@ from gongji.domain.errors import GongjiError
 
 # -- check_may ---------------------------------------------------------------------------------
 
-PROXY_ALLOWED = ["read", "show_code", "open_wallet", "place_of_use", "accept_transfer"]
-PROXY_REFUSED = ["send_transfer", "set_pin", "bind", "pay_contribution", "close_wallet"]
+PROXY_ALLOWED = ["read", "show_code", "open_wallet", "place_of_use", "accept_transfer", "file"]
+PROXY_REFUSED = ["send_transfer", "set_pin", "bind", "pay_contribution", "close_wallet",
+                 "switch"]
 
 
 def test_the_acts_are_exactly_these() -> None:

@@ -19,10 +19,12 @@ from gongji.api.routes import (
     contributions,
     family,
     health,
+    institutions,
     ledger,
     persons,
     regions,
     sandbox,
+    settlement,
     wallet,
 )
 from gongji.config import Settings
@@ -61,8 +63,8 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     app.state.services = services
     app.state.settings = settings
     errors.install(app)
-    for module in (health, auth, persons, family, wallet, contributions, regions, ledger,
-                   sandbox):
+    for module in (health, auth, persons, family, wallet, contributions, settlement,
+                   institutions, regions, ledger, sandbox):
         app.include_router(module.router)
     app.add_middleware(RequestContext)
     return app

@@ -6,9 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from gongji.domain.errors import GongjiError
 from gongji.metrics import IDEMPOTENT_REPLAYS
+from gongji.services import institutions
 from gongji.services.auth import SESSION_PREFIX
 from gongji.services.auth import authenticate as person_session
 from gongji.services.runtime import Gongji, Written
@@ -61,6 +63,36 @@ def get_person(caller: Caller) -> Principal:
 
 Operator = Annotated[Principal, Depends(get_operator)]
 Person = Annotated[Principal, Depends(get_person)]
+
+
+async def get_institution(request: Request, services: Services) -> Principal:
+    """A designated institution, from its HMAC-signed request (docs/ARCHITECTURE.md)."""
+    h = request.headers
+    key_id = h.get("X-Gongji-Key")
+    if not key_id:
+        raise GongjiError("UNAUTHENTICATED")
+    body = await request.body()
+    return await run_in_threadpool(
+        institutions.authenticate, services, key_id=key_id,
+        timestamp=h.get("X-Gongji-Timestamp", ""), nonce=h.get("X-Gongji-Nonce", ""),
+        signature=h.get("X-Gongji-Signature", ""), method=request.method,
+        path=request.url.path, body=body)
+
+
+Institution = Annotated[Principal, Depends(get_institution)]
+
+
+async def get_signed_or_bearer(
+        request: Request, services: Services,
+        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    """An institution (a signed request) or an operator or person (a bearer token)."""
+    if request.headers.get("X-Gongji-Key"):
+        return await get_institution(request, services)
+    return await run_in_threadpool(get_caller, request, services, cred)
+
+
+AnyCaller = Annotated[Principal, Depends(get_signed_or_bearer)]
+
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key",

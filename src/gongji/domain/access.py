@@ -24,10 +24,14 @@ class Act(StrEnum):
     BIND = "bind"
     PAY_CONTRIBUTION = "pay_contribution"
     CLOSE_WALLET = "close_wallet"
+    FILE = "file"
+    """Out-of-area filing: children often do it for an elderly parent."""
+    SWITCH = "switch"
+    """Authorization switches guard the account: the person only."""
 
 
 PROXY_MAY = frozenset({Act.READ, Act.SHOW_CODE, Act.OPEN_WALLET, Act.PLACE_OF_USE,
-                       Act.ACCEPT_TRANSFER})
+                       Act.ACCEPT_TRANSFER, Act.FILE})
 
 
 def check_may(act: Act, *, actor: str, subject: str, proxy_for: frozenset[str]) -> None:

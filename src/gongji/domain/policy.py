@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -155,8 +155,26 @@ class ContributionRules(_Rules):
         return next((c for c in table if c.year == year), None)
 
 
+class FilingRules(_Rules):
+    temporary_min_months: Count = Field(6, ge=1)
+    """[N] temporary out-of-area filings are valid at least six months."""
+
+
+class SettlementRules(_Rules):
+    trace_codes_required_from: date | None = date(2025, 7, 1)
+    """[N] from 2025-07-01 a drug sale must scan its trace code before insurance settlement."""
+    over_cap: Literal["self_pay", "refuse"] = "self_pay"
+    """A price above the item's cap: the excess is self-paid (超限价, [N] DOMAIN.md §5), or a
+    region refuses such lines at upload (they must be charged at or below the cap)."""
+    pharmacy_switch_required: bool = False
+    """[R] Fujian (Nov 2025): card purchases at pharmacies in other provinces fail until the
+    person turns on the cross-province switch (刷卡购药设置·跨省)."""
+
+
 class Policy(_Rules):
     benefits: Benefits = Benefits()
+    filing: FilingRules = FilingRules()
+    settlement: SettlementRules = SettlementRules()
     wallet: WalletRules = WalletRules()
     mutual_aid: MutualAidRules = MutualAidRules()
     pin: PinRules = PinRules()

@@ -17,7 +17,7 @@ from gongji.domain.certno import make_certno
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.ledger.kinds import AccountKind
-from gongji.services import enrollment, family, pins, wallet
+from gongji.services import catalog, enrollment, family, institutions, pins, wallet
 from gongji.services.ledger import ensure_region_accounts
 from gongji.services.people import person_by_certno
 from gongji.services.runtime import Gongji
@@ -71,6 +71,16 @@ def certno_of(p: DemoPerson) -> str:
     return make_certno(p.admdvs_born, p.brdy, p.seq)
 
 
+INSTITUTIONS = (
+    ("H51010000001", "成都共济医院（三级，演示）", "3", "510100"),
+    ("H51010000002", "玉林社区卫生服务中心（一级，演示）", "1", "510100"),
+    ("P51010000001", "成都康济大药房（演示）", "0", "510100"),
+    ("P41130000001", "南阳仲景大药房（演示）", "0", "411300"),
+)
+"""A tertiary hospital, a community clinic and two pharmacies in different provinces."""
+CATALOG_START = date(2024, 1, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     regions: list[tuple[str, str, str]]
@@ -79,6 +89,11 @@ class Summary:
     """(certno, name, psn_no, who they are)"""
     pin: str
     hints: list[str]
+    institutions: list[tuple[str, str, str]]
+    """(fixmedins_code, name, admdvs)"""
+    key: tuple[str, str, str]
+    """An API key of the tertiary hospital: (fixmedins_code, key_id, secret)."""
+    catalog_items: int
 
 
 def seed(app: Gongji) -> Summary:
@@ -100,6 +115,11 @@ def seed(app: Gongji) -> Summary:
         _quietly(lambda: family.respond(app, fang, "demo-consent-fang", b.value.id, True))
 
     people = [(certno_of(p), p.name, psn[p.key], p.role) for p in FAMILY]
+    items = _catalog(app)
+    for code, name, level, admdvs in INSTITUTIONS:
+        _quietly(partial(institutions.register, app, SYSTEM, f"demo-inst-{code}",
+                         institutions.RegisterInstitution(code, name, level, admdvs)))
+    key = _hospital_key(app)
     hints = [
         "Log in: POST /api/v1/auth/code {certno}; the code shows in this console (sandbox) "
         "and in GET /api/v1/outbox; then POST /api/v1/auth/login {certno, code} and use the "
@@ -109,7 +129,42 @@ def seed(app: Gongji) -> Summary:
         "one; POST /api/v1/sandbox/clock moves time to 06:00 and the rest come back; ending "
         "the binding returns her unused quota. 张丽 in Guangdong shows the not-live refusal.",
     ]
-    return Summary(regions, people, DEMO_PIN, hints)
+    hints.append("Settle: sign requests with the key below (see docs/ARCHITECTURE.md, "
+                 "'Institutions'), POST /api/v1/visits, /visits/{id}/fees, /pre-settle, "
+                 "/settle; examples/his_client.py arrives with the gateway.")
+    return Summary(regions, people, DEMO_PIN, hints,
+                   [(c, n, a) for c, n, _, a in INSTITUTIONS], key, items)
+
+
+def _catalog(app: Gongji) -> int:
+    """The demo catalog, national, loaded once."""
+    from sqlalchemy import func, select
+
+    from gongji.store.tables import catalog_items
+
+    count = app.read_conn(lambda c: c.execute(select(func.count()).select_from(
+        catalog_items)).scalar_one())
+    if count:
+        return int(count)
+    report = catalog.import_rows(app, SYSTEM, "000000", catalog.demo_rows(),
+                                 begndate=CATALOG_START, version="demo-2026")
+    return report.imported
+
+
+def _hospital_key(app: Gongji) -> tuple[str, str, str]:
+    from sqlalchemy import select
+
+    from gongji.store.tables import institution_keys
+
+    code = INSTITUTIONS[0][0]
+    row = app.read_conn(lambda c: c.execute(select(institution_keys.c.key_id,
+                                                   institution_keys.c.secret).where(
+        institution_keys.c.fixmedins_code == code, institution_keys.c.revoked_at.is_(None))
+        .limit(1)).first())
+    if row is not None:
+        return code, row.key_id, row.secret
+    k = institutions.create_key(app, SYSTEM, code)
+    return code, k.key_id, k.secret
 
 
 def _fund(uow: UnitOfWork, *, admdvs: str) -> int:

@@ -250,3 +250,35 @@ def credit_batch(app: Gongji, who: Principal, batch: str, rows: Iterable[dict[st
 def describe(report: BatchReport) -> str:
     return (f"credited {report.credited} account(s), {format_yuan(report.total_fen)} yuan; "
             f"{report.replayed} already done; {len(report.rejected)} rejected")
+
+
+FLAGS = ("assistance", "low_income")
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    psn_no: str
+    flag: str
+    begndate: date
+    enddate: date | None
+
+
+def set_flag(app: Gongji, who: Principal, key: str | None, cmd: Flag) -> Written[Flag]:
+    """Record an eligibility an operator has checked: medical assistance (医疗救助 layer) or
+    low income (more points on the supplementary layer)."""
+    def run(uow: UnitOfWork) -> Flag:
+        from gongji.store.tables import person_flags
+
+        if cmd.flag not in FLAGS:
+            raise GongjiError("VALIDATION_ERROR", fields="flag")
+        if cmd.enddate is not None and cmd.enddate <= cmd.begndate:
+            raise GongjiError("ENROLLMENT_DATES_INVALID", reason="enddate before begndate")
+        people.person(uow.conn, cmd.psn_no)
+        uow.conn.execute(insert(person_flags).values(
+            psn_no=cmd.psn_no, flag=cmd.flag, begndate=cmd.begndate, enddate=cmd.enddate,
+            set_by=who.scope, created_at=uow.now))
+        uow.record("person.flag", subject=cmd.psn_no, detail={"flag": cmd.flag})
+        return cmd
+
+    return app.write(who, key=key, operation="person.flag", request=to_json(cmd, Flag),
+                     fn=run, result_type=Flag)

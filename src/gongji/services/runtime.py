@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
-from gongji.domain.clock import Clock
+from gongji.domain.clock import Clock, SystemClock
 from gongji.domain.ids import check_idempotency_key
 from gongji.services import idempotency
 from gongji.services.messages import MessageSender, OutboxSender
@@ -55,9 +55,11 @@ def from_json(data: Any, tp: Any) -> Any:
 class Gongji:
     def __init__(self, db: Database, clock: Clock, *, policies: PolicyBook | None = None,
                  regions: RegionBook | None = None, sender: MessageSender | None = None,
-                 sandbox: bool = False) -> None:
+                 sandbox: bool = False, wall: Clock | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.wall: Clock = wall or SystemClock()
+        """Real time, for what must not follow the sandbox clock (request signatures)."""
         self.sandbox = sandbox
         self._policies = policies
         self._regions = regions

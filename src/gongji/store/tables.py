@@ -369,6 +369,227 @@ secrets = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+# -- settlement: catalog, institutions, filings, visits, settlements, trace codes ------------
+
+catalog_items = Table(
+    "catalog_items", metadata,
+    Column("admdvs", String(6), nullable=False),
+    Column("med_list_codg", String(30), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("name", String(200), nullable=False),
+    Column("list_type", String(3), nullable=False),
+    Column("med_chrgitm_type", String(2), nullable=False),
+    Column("chrgitm_lv", String(2), nullable=False),
+    Column("selfpay_prop", String(8), nullable=False),
+    Column("pric_uplmt_amt", BigInteger),
+    Column("lmt_used_flag", Boolean, nullable=False),
+    Column("spec", String(100), nullable=False, server_default=""),
+    Column("unit", String(20), nullable=False, server_default=""),
+    Column("version", String(40), nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("admdvs", "med_list_codg", "begndate"),
+)
+Index("ix_catalog_items_code", catalog_items.c.med_list_codg)
+
+institutions = Table(
+    "institutions", metadata,
+    Column("fixmedins_code", String(12), primary_key=True),
+    Column("fixmedins_name", String(200), nullable=False),
+    Column("fixmedins_type", String(1), nullable=False),
+    Column("hosp_lv", String(1), nullable=False),
+    Column("admdvs", String(6), nullable=False),
+    Column("wallet_supported", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("fixmedins_type IN ('1', '2')", name="type"),
+)
+
+institution_keys = Table(
+    "institution_keys", metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("fixmedins_code", String(12), ForeignKey("institutions.fixmedins_code"),
+           nullable=False),
+    Column("secret", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+request_nonces = Table(
+    "request_nonces", metadata,
+    Column("key_id", String(32), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("key_id", "nonce"),
+)
+Index("ix_request_nonces_seen_at", request_nonces.c.seen_at)
+
+filings = Table(
+    "filings", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("target_admdvs", String(6), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("opsp_dise_code", String(20)),
+    Column("status", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    CheckConstraint("status IN ('active', 'revoked')", name="status"),
+)
+Index("ix_filings_psn_no", filings.c.psn_no)
+
+chronic_recognitions = Table(
+    "chronic_recognitions", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("opsp_dise_code", String(20), nullable=False),
+    Column("admdvs", String(6), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("status", String(8), nullable=False),
+    Column("recognized_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_chronic_recognitions_psn_no", chronic_recognitions.c.psn_no)
+
+person_flags = Table(
+    "person_flags", metadata,
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("flag", String(16), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date),
+    Column("set_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("psn_no", "flag", "begndate"),
+    CheckConstraint("flag IN ('assistance', 'low_income')", name="flag"),
+)
+"""Eligibility an operator records: medical assistance (医疗救助), low income (大病 +points)."""
+
+switches = Table(
+    "switches", metadata,
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("scope", String(32), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("psn_no", "scope"),
+)
+
+visits = Table(
+    "visits", metadata,
+    Column("mdtrt_id", String(30), primary_key=True),
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("fixmedins_code", String(12), ForeignKey("institutions.fixmedins_code"),
+           nullable=False),
+    Column("med_type", String(4), nullable=False),
+    Column("care", String(12), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("mdtrt_cert_type", String(2), nullable=False),
+    Column("ipt_otp_no", String(30)),
+    Column("begntime", UTCDateTime, nullable=False),
+    Column("endtime", UTCDateTime),
+    Column("first_stay", Boolean, nullable=False, server_default="1"),
+    Column("dise_codg", String(30)),
+    Column("status", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("status IN ('open', 'closed', 'cancelled')", name="status"),
+)
+Index("ix_visits_psn_no", visits.c.psn_no)
+
+fee_details = Table(
+    "fee_details", metadata,
+    Column("mdtrt_id", String(30), ForeignKey("visits.mdtrt_id"), nullable=False),
+    Column("feedetl_sn", String(30), nullable=False),
+    Column("med_list_codg", String(30), nullable=False),
+    Column("medins_list_codg", String(30)),
+    Column("cnt", String(20), nullable=False),
+    Column("pric", String(24), nullable=False),
+    Column("det_item_fee_sumamt", BigInteger, nullable=False),
+    Column("fee_ocur_time", UTCDateTime, nullable=False),
+    Column("within_limits", Boolean, nullable=False, server_default="0"),
+    Column("trace_codes", Text, nullable=False, server_default="[]"),
+    Column("trdn_flag", Boolean, nullable=False, server_default="0"),
+    Column("status", String(10), nullable=False),
+    Column("setl_id", String(30)),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("mdtrt_id", "feedetl_sn"),
+    CheckConstraint("status IN ('pending', 'settled', 'cancelled')", name="status"),
+)
+
+settlements = Table(
+    "settlements", metadata,
+    Column("setl_id", String(30), primary_key=True),
+    Column("mdtrt_id", String(30), ForeignKey("visits.mdtrt_id"), nullable=False),
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Column("care", String(12), nullable=False),
+    Column("medins_setl_id", String(30)),
+    Column("setl_time", UTCDateTime, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("medfee_sumamt", BigInteger, nullable=False),
+    Column("fund_pay_sumamt", BigInteger, nullable=False),
+    Column("acct_pay", BigInteger, nullable=False),
+    Column("acct_mulaid_pay", BigInteger, nullable=False),
+    Column("psn_cash_pay", BigInteger, nullable=False),
+    # what the insured region owes the care region for this settlement (0 in area)
+    Column("clearing_amt", BigInteger, nullable=False),
+    Column("setlinfo", Text, nullable=False),
+    Column("entry_id", String(ID), ForeignKey("entries.id"), nullable=False),
+    Column("cancel_entry_id", String(ID), ForeignKey("entries.id")),
+    Column("cancelled_at", UTCDateTime),
+    CheckConstraint("status IN ('settled', 'cancelled')", name="status"),
+)
+Index("ix_settlements_psn_no", settlements.c.psn_no)
+Index("ix_settlements_fixmedins", settlements.c.fixmedins_code, settlements.c.setl_time)
+Index("ix_settlements_clearing", settlements.c.insuplc_admdvs, settlements.c.mdtrtarea_admvs,
+      settlements.c.setl_time)
+Index("uq_settlements_medins_setl_id", settlements.c.fixmedins_code,
+      settlements.c.medins_setl_id, unique=True)
+
+accumulators = Table(
+    "accumulators", metadata,
+    Column("psn_no", String(PSN), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("value", BigInteger, nullable=False),
+    PrimaryKeyConstraint("psn_no", "insutype", "year", "name"),
+)
+
+stay_accumulators = Table(
+    "stay_accumulators", metadata,
+    Column("mdtrt_id", String(30), nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("value", BigInteger, nullable=False),
+    PrimaryKeyConstraint("mdtrt_id", "name"),
+)
+
+trace_sales = Table(
+    "trace_sales", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("code_key", String(60), nullable=False),
+    Column("raw", String(128), nullable=False),
+    Column("psn_no", String(PSN)),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("med_list_codg", String(30), nullable=False),
+    Column("setl_id", String(30)),
+    Column("fraction", String(24), nullable=False),
+    Column("trdn_flag", Boolean, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("sold_at", UTCDateTime, nullable=False),
+    Column("returned_at", UTCDateTime),
+    CheckConstraint("status IN ('sold', 'returned')", name="status"),
+)
+Index("ix_trace_sales_code_key", trace_sales.c.code_key)
+Index("ix_trace_sales_setl_id", trace_sales.c.setl_id)
+
 app_state = Table(
     "app_state", metadata,
     Column("name", String(32), primary_key=True),

@@ -1,0 +1,163 @@
+"""Institutions and their keys, catalog import and search (operators), trace-code query."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import BaseModel, Field
+
+from gongji.api.deps import IdempotencyKey, Operator, Person, Services, replay_header
+from gongji.api.types import Admdvs, In, YuanOut
+from gongji.services import catalog, institutions, tracing
+
+router = APIRouter(prefix="/api/v1", tags=["institutions and catalog"])
+
+
+class InstitutionIn(In):
+    fixmedins_code: str = Field(pattern=r"^[HP][0-9]{11}$",
+                                description="H + 11 digits hospital, P + 11 digits pharmacy")
+    fixmedins_name: str = Field(min_length=1, max_length=200)
+    hosp_lv: Literal["0", "1", "2", "3"] = Field(description="3 tertiary ... 0 pharmacy")
+    admdvs: Admdvs
+    wallet_supported: bool = True
+
+
+class InstitutionOut(BaseModel):
+    fixmedins_code: str
+    fixmedins_name: str
+    fixmedins_type: str
+    hosp_lv: str
+    admdvs: str
+    wallet_supported: bool
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    fixmedins_code: str
+    secret: str = Field(description="Shown once: sign requests with it (hex)")
+
+
+@router.post("/institutions", status_code=status.HTTP_201_CREATED,
+             response_model=InstitutionOut, summary="Register a designated institution")
+def register(body: InstitutionIn, who: Operator, services: Services, response: Response,
+             key: IdempotencyKey = None) -> InstitutionOut:
+    w = institutions.register(services, who, key,
+                              institutions.RegisterInstitution(**body.model_dump()))
+    replay_header(response, w)
+    return InstitutionOut(**{f: getattr(w.value, f) for f in InstitutionOut.model_fields})
+
+
+@router.get("/institutions", response_model=list[InstitutionOut], summary="All institutions")
+def list_institutions(who: Operator, services: Services) -> list[InstitutionOut]:
+    return [InstitutionOut(**{f: getattr(i, f) for f in InstitutionOut.model_fields})
+            for i in institutions.list_all(services)]
+
+
+@router.post("/institutions/{code}/keys", status_code=status.HTTP_201_CREATED,
+             response_model=KeyOut, summary="A new API key; the secret is shown once")
+def create_key(code: str, who: Operator, services: Services) -> KeyOut:
+    k = institutions.create_key(services, who, code)
+    return KeyOut(key_id=k.key_id, fixmedins_code=k.fixmedins_code, secret=k.secret)
+
+
+class ImportOut(BaseModel):
+    imported: int
+    rejected: list[dict[str, object]]
+
+
+class ItemOut(BaseModel):
+    med_list_codg: str
+    name: str
+    list_type: str
+    med_chrgitm_type: str
+    chrgitm_lv: str
+    selfpay_prop: str
+    pric_uplmt_amt: YuanOut | None
+    lmt_used_flag: bool
+    spec: str
+    unit: str
+    begndate: date
+    enddate: date | None
+
+
+@router.post("/catalog/{admdvs}/import", response_model=ImportOut,
+             summary="Import catalog items (CSV with a header, or the national TSV)")
+def import_catalog(admdvs: str, who: Operator, services: Services,
+                   text: Annotated[str, Body(media_type="text/csv")],
+                   begndate: date, version: str = "upload",
+                   format: Literal["csv", "tsv"] = "csv") -> ImportOut:
+    import csv
+    import io
+
+    if format == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [c for c in catalog.CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        rows = [(i, r) for i, r in enumerate(reader, start=2)] if not missing else []
+        if missing:
+            from gongji.domain.errors import GongjiError
+
+            raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
+    else:
+        rows = []
+        for i, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                cells = line.split("\t")
+                rows.append((i, dict(zip(catalog.TSV_COLUMNS, cells, strict=False))
+                             | {"_cells": str(len(cells))}))
+    report = catalog.import_rows(services, who, admdvs, rows, begndate=begndate,
+                                 version=version[:40], national=format == "tsv")
+    return ImportOut(imported=report.imported,
+                     rejected=[{"line": ln, "code": c, "message": m}
+                               for ln, c, m in report.rejected])
+
+
+@router.get("/catalog/{admdvs}/items", response_model=list[ItemOut],
+            summary="Search the catalog in force in a care region (region, province, national)")
+def search_catalog(admdvs: Admdvs, services: Services,
+                   q: Annotated[str, Query(min_length=1, max_length=50)],
+                   day: date | None = None,
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ItemOut]:
+    when = day or services.clock.now().date()
+    from fractions import Fraction
+
+    def ratio(f: Fraction) -> str:
+        return f"{f.numerator / f.denominator:.4f}"
+
+    return [ItemOut(med_list_codg=i.med_list_codg, name=i.name, list_type=i.list_type,
+                    med_chrgitm_type=i.med_chrgitm_type, chrgitm_lv=i.chrgitm_lv,
+                    selfpay_prop=ratio(i.selfpay_prop), pric_uplmt_amt=i.pric_uplmt_amt,
+                    lmt_used_flag=i.lmt_used_flag, spec=i.spec, unit=i.unit,
+                    begndate=i.begndate, enddate=i.enddate)
+            for i in catalog.search(services, admdvs, q, when, limit=limit)]
+
+
+class TraceQueryIn(In):
+    code: str = Field(min_length=8, max_length=128, description="A drug trace code as scanned")
+
+
+class TraceQueryOut(BaseModel):
+    outcome: Literal["unsold", "sold_to_you", "sold_to_other", "sold_more_than_once"]
+    message: str
+    message_en: str
+    kind: str
+    expiry: date | None
+
+
+@router.post("/trace-codes/query", response_model=TraceQueryOut, tags=["trace codes"],
+             summary="Public check of a drug trace code: the four outcomes")
+def query_trace(body: TraceQueryIn, services: Services) -> TraceQueryOut:
+    r = tracing.query(services, body.code, asker=None)
+    return _out(r)
+
+
+@router.post("/me/trace-codes/query", response_model=TraceQueryOut, tags=["trace codes"],
+             summary="Check a drug trace code as the logged-in person (sold to you?)")
+def my_query_trace(body: TraceQueryIn, who: Person, services: Services) -> TraceQueryOut:
+    return _out(tracing.query(services, body.code, asker=who.id))
+
+
+def _out(r: tracing.QueryResult) -> TraceQueryOut:
+    return TraceQueryOut(outcome=r.outcome, message=r.message,
+                         message_en=r.message_en, kind=r.kind, expiry=r.expiry)

@@ -1,0 +1,285 @@
+"""Settlement for designated institutions (HMAC-signed), and the reads around it.
+
+Institutions sign every request: X-Gongji-Key, X-Gongji-Timestamp (Unix seconds),
+X-Gongji-Nonce (8-64 of A-Z a-z 0-9 _ -, once), X-Gongji-Signature = hex HMAC-SHA256(secret,
+timestamp \\n nonce \\n METHOD \\n path \\n sha256hex(body)).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
+
+from gongji.api.deps import (
+    AnyCaller,
+    Caller,
+    IdempotencyKey,
+    Institution,
+    Services,
+    replay_header,
+)
+from gongji.api.types import In, Psn, Yuan, YuanOut
+from gongji.services import settlement as svc
+
+router = APIRouter(prefix="/api/v1", tags=["settlement"])
+
+Money0 = Annotated[str, Field(pattern=r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$",
+                              description="yuan, at most two decimals; zero allowed")]
+
+
+class CredentialIn(In):
+    mdtrt_cert_type: Literal["01", "02", "03"] = Field(
+        description="01 insurance code (医保码) token, 02 ID number, 03 social security card")
+    mdtrt_cert_no: str = Field(min_length=6, max_length=200)
+
+    def cmd(self) -> svc.Credential:
+        return svc.Credential(self.mdtrt_cert_type, self.mdtrt_cert_no)
+
+
+class VisitIn(In):
+    credential: CredentialIn
+    insutype: Literal["310", "390"]
+    med_type: str = Field(pattern=r"^[0-9]{2}$", description="11 outpatient, 13 emergency, "
+                          "14 chronic/special, 21 inpatient, 25, 28, 41 pharmacy")
+    ipt_otp_no: str | None = Field(None, max_length=30)
+    dise_codg: str | None = Field(None, max_length=30)
+
+
+class VisitOut(BaseModel):
+    mdtrt_id: str
+    psn_no: str
+    insutype: str
+    med_type: str
+    care: str
+    fixmedins_code: str
+    mdtrtarea_admvs: str
+    insuplc_admdvs: str
+    out_of_area: bool
+    first_stay: bool
+    status: str
+    begntime: datetime
+
+    @classmethod
+    def of(cls, v: svc.VisitView) -> VisitOut:
+        return cls(**{f: getattr(v, f) for f in cls.model_fields})
+
+
+class FeeLineIn(In):
+    feedetl_sn: str = Field(min_length=1, max_length=30)
+    med_list_codg: str = Field(min_length=1, max_length=30)
+    medins_list_codg: str | None = Field(None, max_length=30)
+    cnt: str = Field(pattern=r"^[0-9]{1,12}(\.[0-9]{1,4})?$", description="16,4")
+    pric: str = Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,6})?$", description="16,6 yuan")
+    det_item_fee_sumamt: Money0
+    within_limits: bool = Field(False, description="A limited-use item used for its approved "
+                                                    "indication (限制使用)")
+    trace_codes: list[str] = Field([], max_length=100,
+                                   description="Drug trace codes, one per box sold")
+    trdn_flag: bool = Field(False, description="Split sale (拆零): cnt is a fraction of a box")
+
+    def cmd(self) -> svc.FeeIn:
+        from gongji.domain.money import parse_yuan
+
+        return svc.FeeIn(feedetl_sn=self.feedetl_sn, med_list_codg=self.med_list_codg,
+                         cnt=self.cnt, pric=self.pric,
+                         det_item_fee_sumamt=parse_yuan(self.det_item_fee_sumamt,
+                                                        field="det_item_fee_sumamt",
+                                                        allow_zero=True),
+                         medins_list_codg=self.medins_list_codg,
+                         within_limits=self.within_limits,
+                         trace_codes=tuple(self.trace_codes), trdn_flag=self.trdn_flag)
+
+
+class FeesIn(In):
+    lines: list[FeeLineIn] = Field(min_length=1, max_length=500)
+
+
+class LineOut(BaseModel):
+    feedetl_sn: str
+    med_list_codg: str
+    name: str | None
+    det_item_fee_sumamt: YuanOut
+    fulamt_ownpay_amt: YuanOut
+    overlmt_amt: YuanOut
+    preselfpay_amt: YuanOut
+    inscp_scp_amt: YuanOut
+    pric_uplmt_amt: YuanOut | None
+    selfpay_prop: str
+    chrgitm_lv: str
+    med_chrgitm_type: str
+    lmt_used_flag: bool
+    in_catalog: bool
+
+    @classmethod
+    def of(cls, x: svc.LineView) -> LineOut:
+        return cls(**{f: getattr(x, f) for f in cls.model_fields})
+
+
+class CancelFeesIn(In):
+    feedetl_sns: list[str] = Field([], description="Which lines; all pending ones if empty")
+
+
+class SettleIn(In):
+    credential: CredentialIn
+    acct_used_flag: bool = Field(True, description="False: pay the personal burden in cash")
+    medfee_sumamt: Yuan | None = Field(None, description="The HIS's total, checked")
+    medins_setl_id: str | None = Field(None, max_length=30)
+    final: bool = Field(True, description="False: a mid-stay settlement (中途结算)")
+
+    def cmd(self) -> svc.SettleAsk:
+        return svc.SettleAsk(credential=self.credential.cmd(),
+                             acct_used_flag=self.acct_used_flag,
+                             medfee_sumamt=self.medfee_sumamt,
+                             medins_setl_id=self.medins_setl_id, final=self.final)
+
+
+class DetailOut(BaseModel):
+    fund_pay_type: str
+    fund_pay_type_name: str
+    inscp_scp_amt: YuanOut
+    crt_payb_lmt_amt: YuanOut | None
+    fund_payamt: YuanOut
+
+
+class PaymentOut(BaseModel):
+    kind: Literal["own", "family", "quota"]
+    sponsor: str | None
+    amount: YuanOut
+
+
+class SetlinfoOut(BaseModel):
+    """The national setlinfo with its setldetail; amounts in yuan."""
+
+    setl_id: str | None
+    mdtrt_id: str
+    psn_no: str
+    psn_name: str = Field(description="masked")
+    insutype: str
+    psn_type: str
+    med_type: str
+    setl_time: datetime
+    medins_setl_id: str | None
+    status: Literal["presettled", "settled", "cancelled"]
+    medfee_sumamt: YuanOut
+    fulamt_ownpay_amt: YuanOut
+    overlmt_selfpay: YuanOut
+    preselfpay_amt: YuanOut
+    inscp_scp_amt: YuanOut
+    act_pay_dedc: YuanOut
+    hifp_pay: YuanOut
+    pool_prop_selfpay: str
+    cvlserv_pay: YuanOut
+    hifes_pay: YuanOut
+    hifmi_pay: YuanOut
+    hifob_pay: YuanOut
+    maf_pay: YuanOut
+    oth_pay: YuanOut
+    fund_pay_sumamt: YuanOut
+    psn_part_amt: YuanOut
+    acct_pay: YuanOut
+    acct_mulaid_pay: YuanOut
+    psn_cash_pay: YuanOut
+    hosp_part_amt: YuanOut
+    balc: YuanOut | None
+    clr_type: str
+    clr_optins: str
+    out_of_area: bool
+    filing_kind: str | None
+    setldetail: list[DetailOut]
+    lines: list[LineOut]
+    payments: list[PaymentOut]
+
+    @classmethod
+    def of(cls, v: svc.SettlementView) -> SetlinfoOut:
+        data = {f: getattr(v, f) for f in cls.model_fields
+                if f not in ("psn_name", "setldetail", "lines", "payments")}
+        return cls(**data, psn_name=v.psn_name_masked,
+                   setldetail=[DetailOut(fund_pay_type=d.fund_pay_type,
+                                         fund_pay_type_name=d.fund_pay_type_name,
+                                         inscp_scp_amt=d.inscp_scp_amt,
+                                         crt_payb_lmt_amt=d.crt_payb_lmt_amt,
+                                         fund_payamt=d.fund_payamt) for d in v.setldetail],
+                   lines=[LineOut.of(x) for x in v.lines],
+                   payments=[PaymentOut(kind=p.kind, sponsor=p.sponsor,
+                                        amount=p.amount) for p in v.payments])
+
+
+@router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=VisitOut,
+             summary="Open a visit with the credential the person presents (2201/2401)")
+def open_visit(body: VisitIn, who: Institution, services: Services, response: Response,
+               key: IdempotencyKey = None) -> VisitOut:
+    w = svc.open_visit(services, who, key, svc.OpenVisit(
+        credential=body.credential.cmd(), insutype=body.insutype, med_type=body.med_type,
+        ipt_otp_no=body.ipt_otp_no, dise_codg=body.dise_codg))
+    replay_header(response, w)
+    return VisitOut.of(w.value)
+
+
+@router.post("/visits/{mdtrt_id}/fees", status_code=status.HTTP_201_CREATED,
+             response_model=list[LineOut],
+             summary="Upload fee lines; each comes back classified (2204/2301)")
+def upload_fees(mdtrt_id: str, body: FeesIn, who: Institution, services: Services,
+                response: Response, key: IdempotencyKey = None) -> list[LineOut]:
+    w = svc.upload_fees(services, who, key, mdtrt_id, tuple(x.cmd() for x in body.lines))
+    replay_header(response, w)
+    return [LineOut.of(x) for x in w.value]
+
+
+@router.post("/visits/{mdtrt_id}/fees/cancel", summary="Withdraw unsettled lines (2205/2302)")
+def cancel_fees(mdtrt_id: str, body: CancelFeesIn, who: Institution, services: Services,
+                response: Response, key: IdempotencyKey = None) -> dict[str, int]:
+    w = svc.cancel_fees(services, who, key, mdtrt_id, tuple(body.feedetl_sns))
+    replay_header(response, w)
+    return {"cancelled": w.value}
+
+
+@router.post("/visits/{mdtrt_id}/cancel", response_model=VisitOut,
+             summary="Cancel a registration without a live settlement (2202/2404)")
+def cancel_visit(mdtrt_id: str, who: Institution, services: Services, response: Response,
+                 key: IdempotencyKey = None) -> VisitOut:
+    w = svc.cancel_visit(services, who, key, mdtrt_id)
+    replay_header(response, w)
+    return VisitOut.of(w.value)
+
+
+@router.post("/visits/{mdtrt_id}/pre-settle", response_model=SetlinfoOut,
+             summary="Every amount settling now would give; nothing moves (2206/2303)")
+def pre_settle(mdtrt_id: str, body: SettleIn, who: Institution,
+               services: Services) -> SetlinfoOut:
+    return SetlinfoOut.of(svc.pre_settle(services, who, mdtrt_id, body.cmd()))
+
+
+@router.post("/visits/{mdtrt_id}/settle", status_code=status.HTTP_201_CREATED,
+             response_model=SetlinfoOut,
+             summary="Settle: one ledger entry moves every amount (2207/2304)")
+def settle(mdtrt_id: str, body: SettleIn, who: Institution, services: Services,
+           response: Response, key: IdempotencyKey = None) -> SetlinfoOut:
+    w = svc.settle(services, who, key, mdtrt_id, body.cmd())
+    replay_header(response, w)
+    return SetlinfoOut.of(w.value)
+
+
+@router.post("/settlements/{setl_id}/cancel", response_model=SetlinfoOut,
+             summary="Cancel a settlement: every amount and accumulator goes back (2208)")
+def cancel(setl_id: str, who: Institution, services: Services, response: Response,
+           key: IdempotencyKey = None) -> SetlinfoOut:
+    w = svc.cancel(services, who, key, setl_id)
+    replay_header(response, w)
+    return SetlinfoOut.of(w.value)
+
+
+@router.get("/settlements/{setl_id}", response_model=SetlinfoOut,
+            summary="One settlement (its institution, the person, or an operator)")
+def get_settlement(setl_id: str, who: AnyCaller, services: Services) -> SetlinfoOut:
+    return SetlinfoOut.of(svc.get(services, who, setl_id))
+
+
+@router.get("/persons/{psn_no}/settlements", response_model=list[SetlinfoOut],
+            summary="A person's settlements, newest first, every yuan explained")
+def person_settlements(psn_no: Psn, who: Caller, services: Services,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[SetlinfoOut]:
+    return [SetlinfoOut.of(v) for v in svc.list_for_person(services, who, psn_no, limit=limit)]
+

@@ -1,0 +1,136 @@
+"""Designated institutions, their API keys, and the check of a signed request."""
+
+from __future__ import annotations
+
+import secrets as pysecrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gongji.domain.errors import GongjiError
+from gongji.domain.institutions import check_code, check_signature, kind_of
+from gongji.ledger.kinds import AccountKind
+from gongji.services.runtime import Gongji, Written, to_json
+from gongji.services.unit_of_work import Principal, UnitOfWork
+from gongji.store.tables import institution_keys, institutions, request_nonces
+
+WINDOW_SECONDS = 300
+"""How far a request's timestamp may be from the server's wall clock (either way)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterInstitution:
+    fixmedins_code: str
+    fixmedins_name: str
+    hosp_lv: str
+    admdvs: str
+    wallet_supported: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Institution:
+    fixmedins_code: str
+    fixmedins_name: str
+    fixmedins_type: str
+    hosp_lv: str
+    admdvs: str
+    wallet_supported: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    key_id: str
+    fixmedins_code: str
+    secret: str
+    """Hex; shown once. The server keeps it to check signatures."""
+
+
+def register(app: Gongji, who: Principal, key: str | None,
+             cmd: RegisterInstitution) -> Written[Institution]:
+    def run(uow: UnitOfWork) -> Institution:
+        code = check_code(cmd.fixmedins_code)
+        if cmd.hosp_lv not in ("0", "1", "2", "3"):
+            raise GongjiError("VALIDATION_ERROR", fields="hosp_lv")
+        name = cmd.fixmedins_name.strip()
+        if not 1 <= len(name) <= 200:
+            raise GongjiError("VALIDATION_ERROR", fields="fixmedins_name")
+        region = uow.region(cmd.admdvs)
+        if uow.conn.execute(select(institutions.c.fixmedins_code)
+                            .where(institutions.c.fixmedins_code == code)).first():
+            raise GongjiError("INSTITUTION_EXISTS", code=code)
+        uow.conn.execute(insert(institutions).values(
+            fixmedins_code=code, fixmedins_name=name, fixmedins_type=kind_of(code),
+            hosp_lv=cmd.hosp_lv if code.startswith("H") else "0", admdvs=region.admdvs,
+            wallet_supported=cmd.wallet_supported, created_at=uow.now))
+        uow.ledger.open_account(AccountKind.INSTITUTION, owner=code, admdvs=region.admdvs)
+        uow.record("institution.register", subject=code, chain=region.admdvs)
+        return get_in(uow, code)
+
+    return app.write(who, key=key, operation="institution.register",
+                     request=to_json(cmd, RegisterInstitution), fn=run,
+                     result_type=Institution)
+
+
+def create_key(app: Gongji, who: Principal, code: str) -> NewKey:
+    def run(uow: UnitOfWork) -> NewKey:
+        get_in(uow, code)
+        k = NewKey("ak_" + pysecrets.token_hex(12), code, pysecrets.token_hex(32))
+        uow.conn.execute(insert(institution_keys).values(
+            key_id=k.key_id, fixmedins_code=code, secret=k.secret, created_at=uow.now))
+        uow.record("institution.key", subject=code, detail={"key_id": k.key_id})
+        return k
+
+    return app.transact(who, run)
+
+
+def get_in(uow: UnitOfWork, code: str) -> Institution:
+    r = uow.conn.execute(select(institutions)
+                         .where(institutions.c.fixmedins_code == code)).first()
+    if r is None:
+        raise GongjiError("INSTITUTION_NOT_FOUND", code=code)
+    return Institution(r.fixmedins_code, r.fixmedins_name, r.fixmedins_type, r.hosp_lv,
+                       r.admdvs, bool(r.wallet_supported))
+
+
+def list_all(app: Gongji) -> list[Institution]:
+    def run(uow: UnitOfWork) -> list[Institution]:
+        codes = uow.conn.execute(select(institutions.c.fixmedins_code)
+                                 .order_by(institutions.c.fixmedins_code)).scalars()
+        return [get_in(uow, c) for c in codes]
+
+    return app.read(run)
+
+
+def authenticate(app: Gongji, *, key_id: str, timestamp: str, nonce: str, signature: str,
+                 method: str, path: str, body: bytes) -> Principal:
+    """The institution behind a signed request; refuses forgeries, stale or replayed ones."""
+    now: datetime = app.wall.now()
+    row = app.read_conn(lambda c: c.execute(
+        select(institution_keys.c.secret, institution_keys.c.fixmedins_code,
+               institution_keys.c.revoked_at).where(institution_keys.c.key_id == key_id)
+    ).first())
+    if row is None or row.revoked_at is not None:
+        raise GongjiError("SIGNATURE_INVALID", reason="unknown key")
+    check_signature(row.secret, signature, timestamp=timestamp, nonce=nonce, method=method,
+                    path=path, body=body, now_epoch=int(now.timestamp()),
+                    window_seconds=WINDOW_SECONDS)
+
+    def remember(uow: UnitOfWork) -> bool:
+        ins = (pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert)
+        fresh = uow.conn.execute(ins(request_nonces).values(key_id=key_id, nonce=nonce,
+                                                            seen_at=now)
+                                 .on_conflict_do_nothing(index_elements=["key_id", "nonce"])
+                                 .returning(request_nonces.c.nonce)).first()
+        # nonces older than twice the window can never be replayed (the timestamp check
+        # refuses them first): forget them as we go
+        uow.conn.execute(delete(request_nonces).where(
+            request_nonces.c.seen_at < now - timedelta(seconds=2 * WINDOW_SECONDS)))
+        return fresh is not None
+
+    if not app.transact(Principal("system", "auth"), remember):
+        raise GongjiError("NONCE_REUSED")
+    return Principal("institution", row.fixmedins_code)
+
