@@ -7,7 +7,7 @@ timestamp \\n nonce \\n METHOD \\n path \\n sha256hex(body)).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -18,10 +18,12 @@ from gongji.api.deps import (
     Caller,
     IdempotencyKey,
     Institution,
+    Operator,
     Services,
     replay_header,
 )
 from gongji.api.types import In, Psn, Yuan, YuanOut
+from gongji.services import clearing
 from gongji.services import settlement as svc
 
 router = APIRouter(prefix="/api/v1", tags=["settlement"])
@@ -283,3 +285,63 @@ def person_settlements(psn_no: Psn, who: Caller, services: Services,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[SetlinfoOut]:
     return [SetlinfoOut.of(v) for v in svc.list_for_person(services, who, psn_no, limit=limit)]
 
+
+
+class PairOut(BaseModel):
+    insuplc_admdvs: str = Field(description="The insured region, which owes")
+    mdtrtarea_admvs: str = Field(description="The care region, which advanced the money")
+    count: int
+    medfee_sumamt: YuanOut
+    fund_pay_sumamt: YuanOut
+    acct_pay: YuanOut
+    acct_mulaid_pay: YuanOut
+    clearing_amt: YuanOut
+
+
+@router.get("/clearing/statement", response_model=list[PairOut], tags=["clearing"],
+            summary="A month's obligations between regions (cancelled settlements excluded)")
+def clearing_statement(who: Operator, services: Services,
+                       month: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")]
+                       ) -> list[PairOut]:
+    return [PairOut(**{f: getattr(x, f) for f in PairOut.model_fields})
+            for x in clearing.statement(services, month)]
+
+
+class ReconcileIn(In):
+    stmt_begndate: date
+    stmt_enddate: date
+    insutype: Literal["310", "390"] | None = None
+    clr_type: Literal["11", "21", "41"] | None = None
+    medfee_sumamt: Money0
+    fund_pay_sumamt: Money0
+    acct_pay: Money0
+    fixmedins_setl_cnt: int = Field(ge=0)
+
+
+class ReconcileOut(BaseModel):
+    stmt_rslt: Literal["0", "1"] = Field(description="0 totals match, 1 they differ")
+    stmt_rslt_dscr: str
+    medfee_sumamt: YuanOut
+    fund_pay_sumamt: YuanOut
+    acct_pay: YuanOut
+    fixmedins_setl_cnt: int
+
+
+@router.post("/reconciliation", response_model=ReconcileOut, tags=["clearing"],
+             summary="Compare the institution's totals with ours for a period (3201)")
+def reconcile(body: ReconcileIn, who: Institution, services: Services) -> ReconcileOut:
+    from gongji.domain.money import format_yuan, parse_yuan
+
+    ours = clearing.totals(services, who.id, body.stmt_begndate, body.stmt_enddate,
+                           insutype=body.insutype, clr_type=body.clr_type)
+    theirs = {"medfee_sumamt": parse_yuan(body.medfee_sumamt, allow_zero=True),
+              "fund_pay_sumamt": parse_yuan(body.fund_pay_sumamt, allow_zero=True),
+              "acct_pay": parse_yuan(body.acct_pay, allow_zero=True),
+              "fixmedins_setl_cnt": body.fixmedins_setl_cnt}
+    diffs = [k for k, v in theirs.items() if getattr(ours, k) != v]
+    text = "一致 match" if not diffs else "不一致 mismatch: " + ", ".join(
+        f"{k} ours {getattr(ours, k) if k.endswith('cnt') else format_yuan(getattr(ours, k))}"
+        for k in diffs)
+    return ReconcileOut(stmt_rslt="1" if diffs else "0", stmt_rslt_dscr=text,
+                        medfee_sumamt=ours.medfee_sumamt, fund_pay_sumamt=ours.fund_pay_sumamt,
+                        acct_pay=ours.acct_pay, fixmedins_setl_cnt=ours.fixmedins_setl_cnt)
