@@ -206,3 +206,38 @@ def test_reconciliation_match_and_mismatch(client: TestClient, clinic: Clinic) -
     statement = client.get("/api/v1/clearing/statement", params={"month": "2026-11"},
                            headers={"Authorization": "Bearer op"})
     assert statement.status_code == 200 and statement.json() == []
+
+
+def test_filing_and_switch_over_http(client: TestClient, clinic: Clinic) -> None:
+    from gongji.services import auth
+
+    ma = clinic.fam["李秀英"]
+    auth.request_code(clinic.app, ma.certno)
+    body = client.get("/api/v1/outbox", headers={"Authorization": "Bearer op"},
+                      params={"limit": 1}).json()[0]["body"]
+    import re
+
+    code = re.search(r"验证码是 (\d+)", body).group(1)  # type: ignore[union-attr]
+    token = client.post("/api/v1/auth/login", json={"certno": ma.certno, "code": code}).json()
+    h = {"Authorization": f"Bearer {token['token']}"}
+    r = client.post(f"/api/v1/persons/{ma.psn_no}/filings",
+                    json={"kind": "referral", "target_admdvs": "510000",
+                          "begndate": "2026-11-24"}, headers={**h, "Idempotency-Key": "f1"})
+    assert r.status_code == 201 and r.json()["enddate"] == "2027-05-24"
+    assert client.get(f"/api/v1/persons/{ma.psn_no}/filings", headers=h).json()[0]["kind"] \
+        == "referral"
+    s = client.put(f"/api/v1/persons/{ma.psn_no}/switches/pharmacy_cross_province",
+                   json={"enabled": True}, headers={**h, "Idempotency-Key": "s1"})
+    assert s.status_code == 200 and s.json()["enabled"] is True
+    other = client.put(f"/api/v1/persons/{clinic.fam['张伟'].psn_no}/switches/"
+                       "pharmacy_cross_province", json={"enabled": True},
+                       headers={**h, "Idempotency-Key": "s2"})
+    assert other.status_code == 403
+    rec = client.post(f"/api/v1/persons/{ma.psn_no}/chronic",
+                      json={"opsp_dise_code": "diabetes", "begndate": "2026-01-01"},
+                      headers={"Authorization": "Bearer op", "Idempotency-Key": "c1"})
+    assert rec.status_code == 201
+    assert client.post(f"/api/v1/persons/{ma.psn_no}/chronic",
+                       json={"opsp_dise_code": "flu", "begndate": "2026-01-01"},
+                       headers={"Authorization": "Bearer op",
+                                "Idempotency-Key": "c2"}).status_code == 422

@@ -18,6 +18,7 @@ from gongji.api.routes import (
     auth,
     contributions,
     family,
+    filing,
     health,
     institutions,
     ledger,
@@ -63,7 +64,7 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     app.state.services = services
     app.state.settings = settings
     errors.install(app)
-    for module in (health, auth, persons, family, wallet, contributions, settlement,
+    for module in (health, auth, persons, family, wallet, contributions, filing, settlement,
                    institutions, regions, ledger, sandbox):
         app.include_router(module.router)
     app.add_middleware(RequestContext)
