@@ -426,3 +426,20 @@ def test_supplementary_and_assistance_layers(clinic: Clinic) -> None:
     assert (s.hifp_pay, s.hifmi_pay, s.maf_pay) == (74625_00, 6225_00, 13405_00)
     assert s.psn_part_amt == 100000_00 - 74625_00 - 6225_00 - 13405_00
     assert [d.fund_pay_type for d in s.setldetail] == ["390100", "390200", "610100"]
+
+
+def test_reversal_by_message_id(clinic: Clinic, database: Database) -> None:
+    app = clinic.app
+    v = clinic.visit("张伟", at=CLINIC, med_type="11")
+    clinic.fees(v, (S_A, "1", "10"))
+    msgid = "H510100000022026112410000009"
+    s = clinic.settle(v, "张伟", medins_setl_id=msgid)
+    nothing = svc.reverse_by_msgid(app, clinic.inst(CLINIC), key(), "NEVER-HAPPENED").value
+    assert (nothing.done, nothing.setl_id) == (False, None)
+    done = svc.reverse_by_msgid(app, clinic.inst(CLINIC), key(), msgid).value
+    assert (done.done, done.setl_id) == (True, s.setl_id)
+    again = svc.reverse_by_msgid(app, clinic.inst(CLINIC), key(), msgid).value
+    assert (again.done, again.setl_id) == (False, s.setl_id)        # already undone
+    other = svc.reverse_by_msgid(app, clinic.inst(HOSPITAL), key(), msgid).value
+    assert other.setl_id is None                                    # not theirs
+    assert svc.get(app, OPERATOR, s.setl_id or "").status == "cancelled"

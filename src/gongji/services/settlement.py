@@ -364,6 +364,33 @@ def cancel(app: Gongji, who: Principal, key: str | None, setl_id: str
                      fn=lambda uow: cancel_in(uow, who, setl_id), result_type=SettlementView)
 
 
+@dataclass(frozen=True, slots=True)
+class Reversed:
+    medins_setl_id: str
+    setl_id: str | None
+    """The settlement undone; None when the message never took effect (nothing to do)."""
+    done: bool
+
+
+def reverse_by_msgid(app: Gongji, who: Principal, key: str | None,
+                     medins_setl_id: str) -> Written[Reversed]:
+    """冲正: undo whatever the institution's message did, if it took effect. Reversing a
+    message that never took effect, or was already undone, succeeds with nothing done."""
+    def run(uow: UnitOfWork) -> Reversed:
+        if who.kind != "institution":
+            raise GongjiError("FORBIDDEN")
+        row = uow.conn.execute(select(settlements.c.setl_id, settlements.c.status).where(
+            settlements.c.fixmedins_code == who.id,
+            settlements.c.medins_setl_id == medins_setl_id)).first()
+        if row is None or row.status != "settled":
+            return Reversed(medins_setl_id, row.setl_id if row else None, False)
+        cancel_in(uow, who, row.setl_id)
+        return Reversed(medins_setl_id, row.setl_id, True)
+
+    return app.write(who, key=key, operation="settle.reverse",
+                     request={"medins_setl_id": medins_setl_id}, fn=run, result_type=Reversed)
+
+
 def cancel_in(uow: UnitOfWork, who: Principal, setl_id: str) -> SettlementView:
     s = uow.conn.execute(select(settlements).where(settlements.c.setl_id == setl_id)
                          .with_for_update()).first()

@@ -273,6 +273,27 @@ def cancel(setl_id: str, who: Institution, services: Services, response: Respons
     return SetlinfoOut.of(w.value)
 
 
+class ReverseIn(In):
+    medins_setl_id: str = Field(min_length=1, max_length=30,
+                                description="The institution's own id of the settlement")
+
+
+class ReversedOut(BaseModel):
+    medins_setl_id: str
+    setl_id: str | None
+    done: bool = Field(description="False: the message never took effect, nothing to undo")
+
+
+@router.post("/settlements/reverse", response_model=ReversedOut,
+             summary="Reverse by the institution's message id (冲正): idempotent")
+def reverse(body: ReverseIn, who: Institution, services: Services, response: Response,
+            key: IdempotencyKey = None) -> ReversedOut:
+    w = svc.reverse_by_msgid(services, who, key, body.medins_setl_id)
+    replay_header(response, w)
+    return ReversedOut(medins_setl_id=w.value.medins_setl_id, setl_id=w.value.setl_id,
+                       done=w.value.done)
+
+
 @router.get("/settlements/{setl_id}", response_model=SetlinfoOut,
             summary="One settlement (its institution, the person, or an operator)")
 def get_settlement(setl_id: str, who: AnyCaller, services: Services) -> SetlinfoOut:
