@@ -397,7 +397,7 @@ def demo(db: Annotated[str, typer.Option(
         places.add_row(*place)
     out.print(places)
     code, key_id, secret = summary.key
-    out.print(f"institution key for {code}: key_id {key_id}  secret {secret}")
+    out.print(f"institution key for {code}: key_id {key_id}  secret {secret}", soft_wrap=True)
     for hint in summary.hints:
         out.print(f"• {hint}")
     if seed_only:

@@ -129,7 +129,7 @@ def seed(app: Gongji) -> Summary:
         "one; POST /api/v1/sandbox/clock moves time to 06:00 and the rest come back; ending "
         "the binding returns her unused quota. 张丽 in Guangdong shows the not-live refusal.",
     ]
-    hints.append("Settle: sign requests with the key below (see docs/ARCHITECTURE.md, "
+    hints.append("Settle: sign requests with the institution key above (see docs/ARCHITECTURE.md, "
                  "'Institutions'), POST /api/v1/visits, /visits/{id}/fees, /pre-settle, "
                  "/settle; examples/his_client.py arrives with the gateway.")
     return Summary(regions, people, DEMO_PIN, hints,
