@@ -121,6 +121,20 @@ class Gongji:
 
         return self.db.retrying(once)
 
+    def dry_run(self, principal: Principal, fn: Callable[[UnitOfWork], R]) -> R:
+        """Run a unit of work and roll it back whatever happens: what-if computations that
+        reuse the real code path (a pharmacy pre-settlement)."""
+        def once() -> R:
+            with self.db.engine.connect() as conn:
+                tx = conn.begin()
+                try:
+                    return fn(UnitOfWork(conn, now=self.clock.now(), principal=principal,
+                                         app=self))
+                finally:
+                    tx.rollback()
+
+        return self.db.retrying(once)
+
     def read(self, fn: Callable[[UnitOfWork], R], principal: Principal | None = None) -> R:
         def once() -> R:
             with self.db.read() as conn:

@@ -210,94 +210,99 @@ class SettlementView:
 
 def open_visit(app: Gongji, who: Principal, key: str | None, cmd: OpenVisit
                ) -> Written[VisitView]:
-    def run(uow: UnitOfWork) -> VisitView:
-        inst = _institution(uow, who)
-        care = MED_TYPES.get(cmd.med_type)
-        if care is None:
-            raise GongjiError("MED_TYPE_UNSUPPORTED", med_type=cmd.med_type,
-                              allowed=", ".join(MED_TYPES))
-        if (care == "pharmacy") != (inst.fixmedins_type == "2"):
-            raise GongjiError("MED_TYPE_UNSUPPORTED", med_type=cmd.med_type,
-                              allowed="41" if inst.fixmedins_type == "2" else "11-28")
-        psn_no, jti = _present(uow, cmd.credential, used_by=who.scope, consume=True)
-        enrolled = [e for e in people.enrollments_of(uow.conn, psn_no, active_only=True)
-                    if e.insutype == cmd.insutype]
-        if not enrolled:
-            raise GongjiError("NOT_ENROLLED", who=Bi(f"参保人（险种 {cmd.insutype}）",
-                                                     f"The person (insutype {cmd.insutype})"))
-        home = enrolled[0].insuplc_admdvs
-        if care == "chronic" and not cmd.dise_codg:
-            raise GongjiError("CHRONIC_DISEASE_INVALID", code="(none)")
-        first = True
-        if care == "inpatient":
-            earlier = uow.conn.execute(select(func.count()).select_from(visits).where(
-                visits.c.psn_no == psn_no, visits.c.insutype == cmd.insutype,
-                visits.c.care == "inpatient", visits.c.status != "cancelled",
-                visits.c.begntime >= datetime(uow.today.year, 1, 1,
-                                              tzinfo=uow.now.tzinfo))).scalar_one()
-            first = earlier == 0
-        mdtrt_id = new_code("M")
-        uow.conn.execute(insert(visits).values(
-            mdtrt_id=mdtrt_id, psn_no=psn_no, insutype=cmd.insutype,
-            fixmedins_code=inst.fixmedins_code, med_type=cmd.med_type, care=care,
-            mdtrtarea_admvs=inst.admdvs, insuplc_admdvs=home,
-            mdtrt_cert_type=cmd.credential.mdtrt_cert_type, ipt_otp_no=cmd.ipt_otp_no,
-            begntime=uow.now, first_stay=first, dise_codg=cmd.dise_codg, status="open",
-            created_at=uow.now))
-        if jti:
-            uow.conn.execute(update(credential_uses).where(credential_uses.c.jti == jti)
-                             .values(used_by=f"{who.scope}:{mdtrt_id}"))
-        uow.record("visit.open", subject=mdtrt_id, chain=home,
-                   detail={"institution": inst.fixmedins_code, "med_type": cmd.med_type})
-        return visit_view(uow, mdtrt_id)
-
     return app.write(who, key=key, operation="visit.open", request=to_json(cmd, OpenVisit),
-                     fn=run, result_type=VisitView)
+                     fn=lambda uow: open_in(uow, who, cmd), result_type=VisitView)
+
+
+def open_in(uow: UnitOfWork, who: Principal, cmd: OpenVisit) -> VisitView:
+    """Open a visit inside the caller's unit of work (REST, the gateway, a purchase)."""
+    inst = _institution(uow, who)
+    care = MED_TYPES.get(cmd.med_type)
+    if care is None:
+        raise GongjiError("MED_TYPE_UNSUPPORTED", med_type=cmd.med_type,
+                          allowed=", ".join(MED_TYPES))
+    if (care == "pharmacy") != (inst.fixmedins_type == "2"):
+        raise GongjiError("MED_TYPE_UNSUPPORTED", med_type=cmd.med_type,
+                          allowed="41" if inst.fixmedins_type == "2" else "11-28")
+    psn_no, jti = _present(uow, cmd.credential, used_by=who.scope, consume=True)
+    enrolled = [e for e in people.enrollments_of(uow.conn, psn_no, active_only=True)
+                if e.insutype == cmd.insutype]
+    if not enrolled:
+        raise GongjiError("NOT_ENROLLED", who=Bi(f"参保人（险种 {cmd.insutype}）",
+                                                 f"The person (insutype {cmd.insutype})"))
+    home = enrolled[0].insuplc_admdvs
+    if care == "chronic" and not cmd.dise_codg:
+        raise GongjiError("CHRONIC_DISEASE_INVALID", code="(none)")
+    first = True
+    if care == "inpatient":
+        earlier = uow.conn.execute(select(func.count()).select_from(visits).where(
+            visits.c.psn_no == psn_no, visits.c.insutype == cmd.insutype,
+            visits.c.care == "inpatient", visits.c.status != "cancelled",
+            visits.c.begntime >= datetime(uow.today.year, 1, 1,
+                                          tzinfo=uow.now.tzinfo))).scalar_one()
+        first = earlier == 0
+    mdtrt_id = new_code("M")
+    uow.conn.execute(insert(visits).values(
+        mdtrt_id=mdtrt_id, psn_no=psn_no, insutype=cmd.insutype,
+        fixmedins_code=inst.fixmedins_code, med_type=cmd.med_type, care=care,
+        mdtrtarea_admvs=inst.admdvs, insuplc_admdvs=home,
+        mdtrt_cert_type=cmd.credential.mdtrt_cert_type, ipt_otp_no=cmd.ipt_otp_no,
+        begntime=uow.now, first_stay=first, dise_codg=cmd.dise_codg, status="open",
+        created_at=uow.now))
+    if jti:
+        uow.conn.execute(update(credential_uses).where(credential_uses.c.jti == jti)
+                         .values(used_by=f"{who.scope}:{mdtrt_id}"))
+    uow.record("visit.open", subject=mdtrt_id, chain=home,
+               detail={"institution": inst.fixmedins_code, "med_type": cmd.med_type})
+    return visit_view(uow, mdtrt_id)
 
 
 def upload_fees(app: Gongji, who: Principal, key: str | None, mdtrt_id: str,
                 lines: tuple[FeeIn, ...]) -> Written[list[LineView]]:
     """Upload fee lines (2204/2301); each is classified by the care region's catalog now."""
-    def run(uow: UnitOfWork) -> list[LineView]:
-        v = _visit(uow, who, mdtrt_id, lock=True)
-        if not lines:
-            raise GongjiError("FEE_LINES_EMPTY")
-        existing = set(uow.conn.execute(select(fee_details.c.feedetl_sn).where(
-            fee_details.c.mdtrt_id == mdtrt_id)).scalars())
-        parsed = [_fee_line(f) for f in lines]
-        seen: set[str] = set()
-        for f in lines:
-            if f.feedetl_sn in existing or f.feedetl_sn in seen:
-                raise GongjiError("FEE_LINE_INVALID", feedetl_sn=f.feedetl_sn,
-                                  reason="feedetl_sn already uploaded")
-            seen.add(f.feedetl_sn)
-            for t in f.trace_codes:
-                tracecode.parse(t)
-        items = catalog.lookup(uow, v.mdtrtarea_admvs, [f.med_list_codg for f in lines],
-                               uow.today)
-        refuse_over_cap = uow.policy(v.mdtrtarea_admvs).settlement.over_cap == "refuse"
-        for p in parsed:
-            item = items.get(p.med_list_codg)
-            if item is None:
-                raise GongjiError("CATALOG_ITEM_NOT_FOUND", code=p.med_list_codg)
-            if refuse_over_cap and item.pric_uplmt_amt is not None and \
-                    p.pric * 100 > item.pric_uplmt_amt:
-                raise GongjiError("FEE_PRICE_OVER_CAP", feedetl_sn=p.feedetl_sn,
-                                  cap=_yuan(item.pric_uplmt_amt), pric=str(p.pric))
-        results = [engine.classify(p, items.get(p.med_list_codg)) for p in parsed]
-        uow.conn.execute(insert(fee_details), [{
-            "mdtrt_id": mdtrt_id, "feedetl_sn": f.feedetl_sn, "med_list_codg": f.med_list_codg,
-            "medins_list_codg": f.medins_list_codg, "cnt": str(p.cnt), "pric": str(p.pric),
-            "det_item_fee_sumamt": f.det_item_fee_sumamt, "fee_ocur_time": uow.now,
-            "within_limits": f.within_limits, "trace_codes": json.dumps(list(f.trace_codes)),
-            "trdn_flag": f.trdn_flag, "status": "pending", "uploaded_at": uow.now}
-            for f, p in zip(lines, parsed, strict=True)])
-        return [_line_view(r, items.get(r.med_list_codg)) for r in results]
-
     return app.write(who, key=key, operation="visit.fees",
                      request={"mdtrt_id": mdtrt_id,
                               "lines": [to_json(f, FeeIn) for f in lines]},
-                     fn=run, result_type=list[LineView])
+                     fn=lambda uow: upload_in(uow, who, mdtrt_id, lines),
+                     result_type=list[LineView])
+
+
+def upload_in(uow: UnitOfWork, who: Principal, mdtrt_id: str,
+              lines: tuple[FeeIn, ...]) -> list[LineView]:
+    v = _visit(uow, who, mdtrt_id, lock=True)
+    if not lines:
+        raise GongjiError("FEE_LINES_EMPTY")
+    existing = set(uow.conn.execute(select(fee_details.c.feedetl_sn).where(
+        fee_details.c.mdtrt_id == mdtrt_id)).scalars())
+    parsed = [_fee_line(f) for f in lines]
+    seen: set[str] = set()
+    for f in lines:
+        if f.feedetl_sn in existing or f.feedetl_sn in seen:
+            raise GongjiError("FEE_LINE_INVALID", feedetl_sn=f.feedetl_sn,
+                              reason="feedetl_sn already uploaded")
+        seen.add(f.feedetl_sn)
+        for t in f.trace_codes:
+            tracecode.parse(t)
+    items = catalog.lookup(uow, v.mdtrtarea_admvs, [f.med_list_codg for f in lines],
+                           uow.today)
+    refuse_over_cap = uow.policy(v.mdtrtarea_admvs).settlement.over_cap == "refuse"
+    for p in parsed:
+        item = items.get(p.med_list_codg)
+        if item is None:
+            raise GongjiError("CATALOG_ITEM_NOT_FOUND", code=p.med_list_codg)
+        if refuse_over_cap and item.pric_uplmt_amt is not None and \
+                p.pric * 100 > item.pric_uplmt_amt:
+            raise GongjiError("FEE_PRICE_OVER_CAP", feedetl_sn=p.feedetl_sn,
+                              cap=_yuan(item.pric_uplmt_amt), pric=str(p.pric))
+    results = [engine.classify(p, items.get(p.med_list_codg)) for p in parsed]
+    uow.conn.execute(insert(fee_details), [{
+        "mdtrt_id": mdtrt_id, "feedetl_sn": f.feedetl_sn, "med_list_codg": f.med_list_codg,
+        "medins_list_codg": f.medins_list_codg, "cnt": str(p.cnt), "pric": str(p.pric),
+        "det_item_fee_sumamt": f.det_item_fee_sumamt, "fee_ocur_time": uow.now,
+        "within_limits": f.within_limits, "trace_codes": json.dumps(list(f.trace_codes)),
+        "trdn_flag": f.trdn_flag, "status": "pending", "uploaded_at": uow.now}
+        for f, p in zip(lines, parsed, strict=True)])
+    return [_line_view(r, items.get(r.med_list_codg)) for r in results]
 
 
 def cancel_fees(app: Gongji, who: Principal, key: str | None, mdtrt_id: str,
@@ -338,6 +343,34 @@ def cancel_visit(app: Gongji, who: Principal, key: str | None, mdtrt_id: str
 
 
 # -- pre-settle, settle, cancel --------------------------------------------------------------
+
+def purchase(app: Gongji, who: Principal, key: str | None, visit: OpenVisit,
+             lines: tuple[FeeIn, ...], ask: SettleAsk) -> Written[SettlementView]:
+    """A pharmacy sale in one unit of work (2102): the visit, its lines and the settlement
+    all happen, or none of it does."""
+    def run(uow: UnitOfWork) -> SettlementView:
+        v = open_in(uow, who, visit)
+        upload_in(uow, who, v.mdtrt_id, lines)
+        return _compute(uow, who, v.mdtrt_id, ask, write=True)
+
+    return app.write(who, key=key, operation="purchase",
+                     request={"visit": to_json(visit, OpenVisit),
+                              "lines": [to_json(f, FeeIn) for f in lines],
+                              "ask": to_json(ask, SettleAsk)}, fn=run,
+                     result_type=SettlementView)
+
+
+def quote_purchase(app: Gongji, who: Principal, visit: OpenVisit, lines: tuple[FeeIn, ...],
+                   ask: SettleAsk) -> SettlementView:
+    """A pharmacy pre-settlement (2101): the whole sale computed and rolled back."""
+    def run(uow: UnitOfWork) -> SettlementView:
+        v = open_in(uow, who, visit)
+        upload_in(uow, who, v.mdtrt_id, lines)
+        view = _compute(uow, who, v.mdtrt_id, ask, write=False)
+        return _replace(view, mdtrt_id="", setl_id=None)
+
+    return app.dry_run(who, run)
+
 
 def pre_settle(app: Gongji, who: Principal, mdtrt_id: str, ask: SettleAsk) -> SettlementView:
     """What settling now would do: every amount, nothing moved, the credential not used up."""
