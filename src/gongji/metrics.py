@@ -15,3 +15,5 @@ HOLDS_EXPIRED = Counter("gongji_holds_expired_total", "Holds returned to their s
                         "deadline by the sweeper")
 IDEMPOTENT_REPLAYS = Counter("gongji_idempotent_replays_total",
                              "Writes answered from a stored result (client retries)")
+GATEWAY_CALLS = Counter("gongji_gateway_calls_total", "National-interface calls by infno and "
+                        "infcode", ["infno", "infcode"])

@@ -19,6 +19,7 @@ from gongji.api.routes import (
     contributions,
     family,
     filing,
+    gateway,
     health,
     institutions,
     ledger,
@@ -65,7 +66,7 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     app.state.settings = settings
     errors.install(app)
     for module in (health, auth, persons, family, wallet, contributions, filing, settlement,
-                   institutions, regions, ledger, sandbox):
+                   institutions, regions, ledger, sandbox, gateway):
         app.include_router(module.router)
     app.add_middleware(RequestContext)
     return app

@@ -290,3 +290,12 @@ define("TRACE_CODE_MISSING", 422, "药品明细 {feedetl_sn} 缺少追溯码，�
 define("TRACE_CODE_COUNT", 422, "药品明细 {feedetl_sn} 追溯码数量应为 {expected}，实际 {given}", "Drug line {feedetl_sn} needs {expected} trace code(s), {given} given")
 define("TRACE_CODE_SOLD", 409, "追溯码 {code} 已销售过，疑似回流药，不能再次结算", "Trace code {code} was already sold (a resold box?); it cannot be settled again")
 define("FEE_PRICE_OVER_CAP", 422, "费用明细 {feedetl_sn} 单价 {pric} 元超过最高限价 {cap} 元", "Fee line {feedetl_sn}: price {pric} is above the cap {cap}")
+
+# -- the national-interface gateway --------------------------------------------------------
+define("GATEWAY_BODY_INVALID", 400, "报文不是合法的 JSON", "The message is not valid JSON")
+define("GATEWAY_FIELD_INVALID", 422, "字段 {field} 不合法：{reason}", "Field {field} is invalid: {reason}")
+define("GATEWAY_INFNO_UNKNOWN", 422, "不支持的交易编号 {infno}", "Unsupported infno {infno}")
+define("GATEWAY_INSTITUTION_MISMATCH", 403, "报文中的定点医药机构编码与密钥不符", "fixmedins_code in the envelope does not match the key")
+define("GATEWAY_NOT_SIGNED_IN", 401, "未签到或签到已失效，请先调用 9001 签到", "Not signed in (or signed out): call 9001 first")
+define("GATEWAY_AMOUNT_MISMATCH", 409, "结算金额 {field} 与医保计算不一致：机构 {given}，医保 {ours}", "Settlement amount {field} differs: yours {given}, ours {ours}")
+define("GATEWAY_FILE_NOT_FOUND", 404, "文件不存在或已过期：{file_qury_no}", "File not found or expired: {file_qury_no}")

@@ -57,70 +57,93 @@ class Recognition:
 
 def file(app: Gongji, who: Principal, key: str | None, psn_no: str,
          cmd: File) -> Written[FilingView]:
-    """A person files out-of-area care (through the app: there is no national transaction)."""
-    def run(uow: UnitOfWork) -> FilingView:
-        authorize(uow, who, Act.FILE, psn_no)
-        home = people.insured_region(uow.conn, psn_no)
-        uow.region(cmd.target_admdvs, field="target_admdvs")
-        if covers(cmd.target_admdvs, home) or cmd.target_admdvs == home:
-            raise GongjiError("FILING_TARGET_INVALID")
-        end = check_filing(cmd.kind, cmd.begndate, cmd.enddate, today=uow.today,
-                           temporary_min_months=uow.policy(home).filing.temporary_min_months)
-        if cmd.opsp_dise_code is not None:
-            recognised(uow, psn_no, cmd.opsp_dise_code)
-        for f in active_filings(uow, psn_no):
-            if f.target_admdvs == cmd.target_admdvs and \
-                    f.opsp_dise_code == cmd.opsp_dise_code:
-                raise GongjiError("FILING_EXISTS")
-        fid = new_id()
-        uow.conn.execute(insert(filings).values(
-            id=fid, psn_no=psn_no, kind=cmd.kind, insuplc_admdvs=home,
-            target_admdvs=cmd.target_admdvs, begndate=cmd.begndate, enddate=end,
-            opsp_dise_code=cmd.opsp_dise_code, status="active", created_at=uow.now))
-        uow.record("filing.create", subject=fid, chain=home,
-                   detail={"kind": cmd.kind, "target": cmd.target_admdvs})
-        return _view(uow, fid)
-
+    """A person (or their proxy) files out-of-area care: there is no national transaction
+    for it, except referral filing (2501) by the referring hospital."""
     return app.write(who, key=key, operation="filing.create",
-                     request={"psn_no": psn_no, **to_json(cmd, File)}, fn=run,
-                     result_type=FilingView)
+                     request={"psn_no": psn_no, **to_json(cmd, File)},
+                     fn=lambda uow: file_in(uow, who, psn_no, cmd), result_type=FilingView)
+
+
+def file_in(uow: UnitOfWork, who: Principal, psn_no: str, cmd: File) -> FilingView:
+    if who.kind == "institution":
+        if cmd.kind not in ("referral", "emergency"):
+            raise GongjiError("FORBIDDEN")
+        people.person(uow.conn, psn_no)
+    else:
+        authorize(uow, who, Act.FILE, psn_no)
+    home = people.insured_region(uow.conn, psn_no)
+    uow.region(cmd.target_admdvs, field="target_admdvs")
+    if covers(cmd.target_admdvs, home) or cmd.target_admdvs == home:
+        raise GongjiError("FILING_TARGET_INVALID")
+    end = check_filing(cmd.kind, cmd.begndate, cmd.enddate, today=uow.today,
+                       temporary_min_months=uow.policy(home).filing.temporary_min_months)
+    if cmd.opsp_dise_code is not None:
+        recognised(uow, psn_no, cmd.opsp_dise_code)
+    for f in active_filings(uow, psn_no):
+        if f.target_admdvs == cmd.target_admdvs and f.opsp_dise_code == cmd.opsp_dise_code:
+            raise GongjiError("FILING_EXISTS")
+    fid = new_id()
+    uow.conn.execute(insert(filings).values(
+        id=fid, psn_no=psn_no, kind=cmd.kind, insuplc_admdvs=home,
+        target_admdvs=cmd.target_admdvs, begndate=cmd.begndate, enddate=end,
+        opsp_dise_code=cmd.opsp_dise_code, status="active", created_at=uow.now))
+    uow.record("filing.create", subject=fid, chain=home,
+               detail={"kind": cmd.kind, "target": cmd.target_admdvs})
+    return _view(uow, fid)
 
 
 def revoke(app: Gongji, who: Principal, key: str | None, filing_id: str) -> Written[FilingView]:
-    def run(uow: UnitOfWork) -> FilingView:
-        f = _view(uow, filing_id)
-        if who.kind != "operator":
-            authorize(uow, who, Act.FILE, f.psn_no)
-        if f.status != "active":
-            raise GongjiError("FILING_NOT_ACTIVE")
-        uow.conn.execute(update(filings).where(filings.c.id == filing_id)
-                         .values(status="revoked", revoked_at=uow.now))
-        uow.record("filing.revoke", subject=filing_id)
-        return _view(uow, filing_id)
-
     return app.write(who, key=key, operation="filing.revoke",
-                     request={"filing_id": filing_id}, fn=run, result_type=FilingView)
+                     request={"filing_id": filing_id},
+                     fn=lambda uow: revoke_in(uow, who, filing_id), result_type=FilingView)
+
+
+def revoke_in(uow: UnitOfWork, who: Principal, filing_id: str) -> FilingView:
+    f = _view(uow, filing_id)
+    if who.kind == "person":
+        authorize(uow, who, Act.FILE, f.psn_no)
+    if f.status != "active":
+        raise GongjiError("FILING_NOT_ACTIVE")
+    uow.conn.execute(update(filings).where(filings.c.id == filing_id)
+                     .values(status="revoked", revoked_at=uow.now))
+    uow.record("filing.revoke", subject=filing_id)
+    return _view(uow, filing_id)
 
 
 def recognize(app: Gongji, who: Principal, key: str | None, psn_no: str, disease: str,
               begndate: date) -> Written[Recognition]:
-    """The insured region recognises a chronic/special disease (an operator, on evidence)."""
-    def run(uow: UnitOfWork) -> Recognition:
-        if disease not in CHRONIC_DISEASES:
-            raise GongjiError("CHRONIC_DISEASE_INVALID", code=disease)
-        home = people.insured_region(uow.conn, psn_no)
-        rid = new_id()
-        uow.conn.execute(insert(chronic_recognitions).values(
-            id=rid, psn_no=psn_no, opsp_dise_code=disease, admdvs=home, begndate=begndate,
-            status="active", recognized_by=who.scope, created_at=uow.now))
-        uow.record("chronic.recognize", subject=psn_no, chain=home,
-                   detail={"disease": disease})
-        return Recognition(rid, psn_no, disease, home, begndate)
-
+    """The insured region recognises a chronic/special disease (an operator, or the
+    recognising hospital through 2503), on evidence."""
     return app.write(who, key=key, operation="chronic.recognize",
                      request={"psn_no": psn_no, "disease": disease,
                               "begndate": begndate.isoformat()},
-                     fn=run, result_type=Recognition)
+                     fn=lambda uow: recognize_in(uow, who, psn_no, disease, begndate),
+                     result_type=Recognition)
+
+
+def recognize_in(uow: UnitOfWork, who: Principal, psn_no: str, disease: str,
+                 begndate: date) -> Recognition:
+    if disease not in CHRONIC_DISEASES:
+        raise GongjiError("CHRONIC_DISEASE_INVALID", code=disease)
+    if who.kind not in ("operator", "institution"):
+        raise GongjiError("FORBIDDEN")
+    home = people.insured_region(uow.conn, psn_no)
+    rid = new_id()
+    uow.conn.execute(insert(chronic_recognitions).values(
+        id=rid, psn_no=psn_no, opsp_dise_code=disease, admdvs=home, begndate=begndate,
+        status="active", recognized_by=who.scope, created_at=uow.now))
+    uow.record("chronic.recognize", subject=psn_no, chain=home, detail={"disease": disease})
+    return Recognition(rid, psn_no, disease, home, begndate)
+
+
+def withdraw_recognition_in(uow: UnitOfWork, who: Principal, recognition_id: str) -> bool:
+    done = uow.conn.execute(update(chronic_recognitions).where(
+        chronic_recognitions.c.id == recognition_id,
+        chronic_recognitions.c.status == "active").values(status="revoked"))
+    if done.rowcount != 1:
+        raise GongjiError("FILING_NOT_FOUND", filing=recognition_id)
+    uow.record("chronic.withdraw", subject=recognition_id)
+    return True
 
 
 def recognised(uow: UnitOfWork, psn_no: str, disease: str) -> None:

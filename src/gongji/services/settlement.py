@@ -90,6 +90,8 @@ class FeeIn:
     trace_codes: tuple[str, ...] = ()
     trdn_flag: bool = False
     """A split sale (拆零) of one box: cnt is the fraction of the box sold."""
+    chrg_bchno: str | None = None
+    """The HIS's charge batch number (收费批次号), to cancel a batch at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,46 +302,117 @@ def upload_in(uow: UnitOfWork, who: Principal, mdtrt_id: str,
         "medins_list_codg": f.medins_list_codg, "cnt": str(p.cnt), "pric": str(p.pric),
         "det_item_fee_sumamt": f.det_item_fee_sumamt, "fee_ocur_time": uow.now,
         "within_limits": f.within_limits, "trace_codes": json.dumps(list(f.trace_codes)),
-        "trdn_flag": f.trdn_flag, "status": "pending", "uploaded_at": uow.now}
+        "trdn_flag": f.trdn_flag, "chrg_bchno": f.chrg_bchno, "status": "pending",
+        "uploaded_at": uow.now}
         for f, p in zip(lines, parsed, strict=True)])
     return [_line_view(r, items.get(r.med_list_codg)) for r in results]
 
 
 def cancel_fees(app: Gongji, who: Principal, key: str | None, mdtrt_id: str,
-                feedetl_sns: tuple[str, ...] = ()) -> Written[int]:
-    """Withdraw uploaded lines not yet settled (2205/2302); all of them when none is named."""
+                feedetl_sns: tuple[str, ...] = (), chrg_bchno: str | None = None
+                ) -> Written[int]:
+    """Withdraw uploaded lines not yet settled (2205/2302): those named, or a charge batch,
+    or all of them when nothing is named."""
     def run(uow: UnitOfWork) -> int:
-        _visit(uow, who, mdtrt_id, lock=True)
-        q = update(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id,
-                                      fee_details.c.status == "pending")
-        if feedetl_sns:
-            q = q.where(fee_details.c.feedetl_sn.in_(feedetl_sns))
-        return int(uow.conn.execute(q.values(status="cancelled")).rowcount)
+        return cancel_fees_in(uow, who, mdtrt_id, feedetl_sns, chrg_bchno)
 
     return app.write(who, key=key, operation="visit.fees_cancel",
-                     request={"mdtrt_id": mdtrt_id, "feedetl_sns": list(feedetl_sns)}, fn=run,
-                     result_type=int)
+                     request={"mdtrt_id": mdtrt_id, "feedetl_sns": list(feedetl_sns),
+                              "chrg_bchno": chrg_bchno}, fn=run, result_type=int)
+
+
+def cancel_fees_in(uow: UnitOfWork, who: Principal, mdtrt_id: str,
+                   feedetl_sns: tuple[str, ...] = (), chrg_bchno: str | None = None) -> int:
+    _visit(uow, who, mdtrt_id, lock=True)
+    q = update(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id,
+                                  fee_details.c.status == "pending")
+    if feedetl_sns:
+        q = q.where(fee_details.c.feedetl_sn.in_(feedetl_sns))
+    if chrg_bchno:
+        q = q.where(fee_details.c.chrg_bchno == chrg_bchno)
+    return int(uow.conn.execute(q.values(status="cancelled")).rowcount)
+
+
+CARE_GROUPS = ({"11", "13", "14"}, {"21", "25", "28"}, {"41"})
+"""A visit's med_type may change within its group (an outpatient visit becomes chronic/special
+when the diagnosis says so), never across (an outpatient visit is not a stay)."""
+
+
+def update_visit(uow: UnitOfWork, who: Principal, mdtrt_id: str, *, med_type: str | None,
+                 dise_codg: str | None) -> VisitView:
+    """The visit's information (2203, 2401's diagnosis): med_type and diagnosis."""
+    v = _visit(uow, who, mdtrt_id, lock=True)
+    if v.status != "open":
+        raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
+    values: dict[str, Any] = {}
+    if med_type is not None and med_type != v.med_type:
+        group = next(g for g in CARE_GROUPS if v.med_type in g)
+        if med_type not in group or med_type not in MED_TYPES:
+            raise GongjiError("MED_TYPE_UNSUPPORTED", med_type=med_type,
+                              allowed=", ".join(sorted(group)))
+        values.update(med_type=med_type, care=MED_TYPES[med_type])
+    if dise_codg is not None:
+        values["dise_codg"] = dise_codg
+    if values:
+        uow.conn.execute(update(visits).where(visits.c.mdtrt_id == mdtrt_id).values(**values))
+    return visit_view(uow, mdtrt_id)
+
+
+def discharge(uow: UnitOfWork, who: Principal, mdtrt_id: str, *, undo: bool = False
+              ) -> VisitView:
+    """Record (2402) or withdraw (2405) the discharge of a stay; settlement closes it."""
+    v = _visit(uow, who, mdtrt_id, lock=True)
+    if v.care != "inpatient" or v.status == "cancelled":
+        raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
+    uow.conn.execute(update(visits).where(visits.c.mdtrt_id == mdtrt_id)
+                     .values(endtime=None if undo else uow.now))
+    uow.record("visit.discharge_undo" if undo else "visit.discharge", subject=mdtrt_id)
+    return visit_view(uow, mdtrt_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonInfo:
+    psn_no: str
+    certno: str
+    psn_name: str
+    gend: str
+    brdy: date
+    enrollments: tuple[people.Enrollment, ...]
+    balc: int | None
+    """The person's own personal account balance."""
+
+
+def person_info(uow: UnitOfWork, who: Principal, cred: Credential) -> PersonInfo:
+    """Who presented this credential (1101): checked, not used up (the visit uses it up)."""
+    _institution(uow, who)
+    psn_no, _ = _present(uow, cred, used_by=who.scope, consume=False)
+    p = people.person(uow.conn, psn_no)
+    own = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=psn_no))
+    return PersonInfo(p.psn_no, p.certno, p.name, p.gend, p.brdy,
+                      tuple(people.enrollments_of(uow.conn, psn_no)),
+                      own.balance if own else None)
 
 
 def cancel_visit(app: Gongji, who: Principal, key: str | None, mdtrt_id: str
                  ) -> Written[VisitView]:
     """Cancel a registration (2202/2404) that has no live settlement."""
-    def run(uow: UnitOfWork) -> VisitView:
-        v = _visit(uow, who, mdtrt_id, lock=True)
-        live = uow.conn.execute(select(settlements.c.setl_id).where(
-            settlements.c.mdtrt_id == mdtrt_id, settlements.c.status == "settled")).first()
-        if live is not None or v.status != "open":
-            raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
-        uow.conn.execute(update(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id,
-                                                   fee_details.c.status == "pending")
-                         .values(status="cancelled"))
-        uow.conn.execute(update(visits).where(visits.c.mdtrt_id == mdtrt_id)
-                         .values(status="cancelled", endtime=uow.now))
-        uow.record("visit.cancel", subject=mdtrt_id)
-        return visit_view(uow, mdtrt_id)
-
     return app.write(who, key=key, operation="visit.cancel", request={"mdtrt_id": mdtrt_id},
-                     fn=run, result_type=VisitView)
+                     fn=lambda uow: cancel_visit_in(uow, who, mdtrt_id), result_type=VisitView)
+
+
+def cancel_visit_in(uow: UnitOfWork, who: Principal, mdtrt_id: str) -> VisitView:
+    v = _visit(uow, who, mdtrt_id, lock=True)
+    live = uow.conn.execute(select(settlements.c.setl_id).where(
+        settlements.c.mdtrt_id == mdtrt_id, settlements.c.status == "settled")).first()
+    if live is not None or v.status != "open":
+        raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
+    uow.conn.execute(update(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id,
+                                               fee_details.c.status == "pending")
+                     .values(status="cancelled"))
+    uow.conn.execute(update(visits).where(visits.c.mdtrt_id == mdtrt_id)
+                     .values(status="cancelled", endtime=uow.now))
+    uow.record("visit.cancel", subject=mdtrt_id)
+    return visit_view(uow, mdtrt_id)
 
 
 # -- pre-settle, settle, cancel --------------------------------------------------------------
@@ -351,7 +424,7 @@ def purchase(app: Gongji, who: Principal, key: str | None, visit: OpenVisit,
     def run(uow: UnitOfWork) -> SettlementView:
         v = open_in(uow, who, visit)
         upload_in(uow, who, v.mdtrt_id, lines)
-        return _compute(uow, who, v.mdtrt_id, ask, write=True)
+        return settle_in(uow, who, v.mdtrt_id, ask, write=True)
 
     return app.write(who, key=key, operation="purchase",
                      request={"visit": to_json(visit, OpenVisit),
@@ -366,7 +439,7 @@ def quote_purchase(app: Gongji, who: Principal, visit: OpenVisit, lines: tuple[F
     def run(uow: UnitOfWork) -> SettlementView:
         v = open_in(uow, who, visit)
         upload_in(uow, who, v.mdtrt_id, lines)
-        view = _compute(uow, who, v.mdtrt_id, ask, write=False)
+        view = settle_in(uow, who, v.mdtrt_id, ask, write=False)
         return _replace(view, mdtrt_id="", setl_id=None)
 
     return app.dry_run(who, run)
@@ -375,7 +448,7 @@ def quote_purchase(app: Gongji, who: Principal, visit: OpenVisit, lines: tuple[F
 def pre_settle(app: Gongji, who: Principal, mdtrt_id: str, ask: SettleAsk) -> SettlementView:
     """What settling now would do: every amount, nothing moved, the credential not used up."""
     def run(uow: UnitOfWork) -> SettlementView:
-        return _compute(uow, who, mdtrt_id, ask, write=False)
+        return settle_in(uow, who, mdtrt_id, ask, write=False)
 
     return app.read(run, principal=who)
 
@@ -384,7 +457,7 @@ def settle(app: Gongji, who: Principal, key: str | None, mdtrt_id: str,
            ask: SettleAsk) -> Written[SettlementView]:
     return app.write(who, key=key, operation="settle",
                      request={"mdtrt_id": mdtrt_id, **to_json(ask, SettleAsk)},
-                     fn=lambda uow: _compute(uow, who, mdtrt_id, ask, write=True),
+                     fn=lambda uow: settle_in(uow, who, mdtrt_id, ask, write=True),
                      result_type=SettlementView)
 
 
@@ -504,8 +577,9 @@ def visit_view(uow: UnitOfWork, mdtrt_id: str) -> VisitView:
 
 # -- the computation ----------------------------------------------------------------------------
 
-def _compute(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
-             write: bool) -> SettlementView:
+def settle_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
+              write: bool) -> SettlementView:
+    """Pre-settle (write=False) or settle a visit inside the caller's unit of work."""
     v = _visit(uow, who, mdtrt_id, lock=write)
     if v.status != "open":
         raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from gongji.domain import tracecode
+from gongji.domain.ids import new_code
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import UnitOfWork
 from gongji.store.tables import trace_sales
@@ -40,3 +42,47 @@ def query(app: Gongji, raw: str, *, asker: str | None) -> QueryResult:
     outcome = tracecode.query_outcome([(i, p) for i, p, _, _ in rows], asker)
     text = tracecode.OUTCOME_TEXT[outcome]
     return QueryResult(outcome, text.zh, text.en, code.kind, code.expiry)
+
+
+def record_sale_in(uow: UnitOfWork, fixmedins_code: str, *, med_list_codg: str,
+                   codes: list[str], psn_no: str | None, setl_id: str | None,
+                   trdn_flag: bool, cnt: Decimal) -> int:
+    """A pharmacy's sale record (3505). Codes already recorded by the settlement they name
+    are accepted as they are; a box sold anywhere else is refused (a resold box)."""
+    from gongji.domain.errors import GongjiError
+
+    parsed = [tracecode.parse(c) for c in codes]
+    if not parsed:
+        raise GongjiError("TRACE_CODE_MISSING", feedetl_sn=med_list_codg)
+    fraction = Fraction(cnt) if trdn_flag else Fraction(1)
+    if trdn_flag and (len(parsed) != 1 or fraction > 1 or fraction <= 0):
+        raise GongjiError("TRACE_CODE_COUNT", feedetl_sn=med_list_codg,
+                          expected="1 (split sale)", given=len(parsed))
+    recorded = 0
+    for code in parsed:
+        sold = uow.conn.execute(select(trace_sales).where(
+            trace_sales.c.code_key == code.key, trace_sales.c.status == "sold")).all()
+        if setl_id and any(s.setl_id == setl_id for s in sold):
+            continue  # the settlement recorded it already
+        before = sum((Fraction(s.fraction) for s in sold), Fraction(0))
+        if sold and not (trdn_flag and all(s.trdn_flag for s in sold)
+                         and tracecode.split_allowed(before, fraction)):
+            raise GongjiError("TRACE_CODE_SOLD", code=code.raw[:6] + "…" + code.raw[-4:])
+        uow.conn.execute(insert(trace_sales).values(
+            id=new_code("T"), code_key=code.key, raw=code.raw[:128], psn_no=psn_no,
+            fixmedins_code=fixmedins_code, med_list_codg=med_list_codg, setl_id=setl_id,
+            fraction=str(fraction), trdn_flag=trdn_flag, status="sold", sold_at=uow.now))
+        recorded += 1
+    return recorded
+
+
+def return_sale_in(uow: UnitOfWork, fixmedins_code: str, *, codes: list[str]) -> int:
+    """A pharmacy takes boxes back (3506): their codes are free again."""
+    returned = 0
+    for code in (tracecode.parse(c) for c in codes):
+        done = uow.conn.execute(update(trace_sales).where(
+            trace_sales.c.code_key == code.key, trace_sales.c.status == "sold",
+            trace_sales.c.fixmedins_code == fixmedins_code)
+            .values(status="returned", returned_at=uow.now))
+        returned += int(done.rowcount)
+    return returned

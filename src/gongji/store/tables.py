@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -512,6 +513,7 @@ fee_details = Table(
     Column("within_limits", Boolean, nullable=False, server_default="0"),
     Column("trace_codes", Text, nullable=False, server_default="[]"),
     Column("trdn_flag", Boolean, nullable=False, server_default="0"),
+    Column("chrg_bchno", String(30)),
     Column("status", String(10), nullable=False),
     Column("setl_id", String(30)),
     Column("uploaded_at", UTCDateTime, nullable=False),
@@ -589,6 +591,29 @@ trace_sales = Table(
 )
 Index("ix_trace_sales_code_key", trace_sales.c.code_key)
 Index("ix_trace_sales_setl_id", trace_sales.c.setl_id)
+
+# -- the national-interface gateway --------------------------------------------------------
+
+gateway_signins = Table(
+    "gateway_signins", metadata,
+    Column("sign_no", String(30), primary_key=True),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("opter_no", String(30), nullable=False),
+    Column("mac", String(40)),
+    Column("ip", String(45)),
+    Column("signed_in_at", UTCDateTime, nullable=False),
+    Column("signed_out_at", UTCDateTime),
+)
+
+gateway_files = Table(
+    "gateway_files", metadata,
+    Column("file_qury_no", String(40), primary_key=True),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
 
 app_state = Table(
     "app_state", metadata,
