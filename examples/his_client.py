@@ -22,6 +22,7 @@ import time
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -33,6 +34,7 @@ CERTNO = "510104199003071237"                 # 张伟 in the demo data
 SERVICE = "110200001000000"                   # 普通门诊诊查费 (甲, cap 10.00)
 DRUG = "XJ01CRA040A001010333926"              # 阿莫西林克拉维酸钾片 (乙 10%, cap 28.00)
 PATH = "/fsi/api/rsfComIfsService/callService"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class His:
@@ -46,7 +48,7 @@ class His:
 
     def msgid(self) -> str:
         self.seq += 1
-        return f"{self.code}{datetime.now():%Y%m%d%H%M%S}{self.seq:04d}"
+        return f"{self.code}{datetime.now(SHANGHAI):%Y%m%d%H%M%S}{self.seq:04d}"
 
     def call(self, infno: str, input_: dict[str, Any], *, msgid: str | None = None,
              insuplc: str = "510100") -> dict[str, Any]:
@@ -54,7 +56,8 @@ class His:
             "infno": infno, "msgid": msgid or self.msgid(), "mdtrtarea_admvs": self.area,
             "insuplc_admdvs": insuplc, "recer_sys_code": "GONGJI", "infver": "V1.0",
             "opter_type": "1", "opter": "001", "opter_name": "收费员",
-            "inf_time": f"{datetime.now():%Y-%m-%d %H:%M:%S}", "fixmedins_code": self.code,
+            "inf_time": f"{datetime.now(SHANGHAI):%Y-%m-%d %H:%M:%S}",
+            "fixmedins_code": self.code,
             "fixmedins_name": "demo", "sign_no": self.sign_no, "input": input_}
         raw = json.dumps(envelope, ensure_ascii=False).encode()
         headers = signed_headers(self.key_id, self.secret, "POST", PATH, raw)

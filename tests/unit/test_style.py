@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff not installed")
 def test_ruff() -> None:
-    r = subprocess.run(["ruff", "check", "src", "tests", "bench"], cwd=ROOT,
+    r = subprocess.run(["ruff", "check", "src", "tests", "bench", "examples"], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 

@@ -33,6 +33,8 @@ class Envelope:
 def parse(obj: Any, supported: set[str]) -> Envelope:
     """Check the envelope field by field; the first problem is refused by name."""
     r = Reader(obj, "envelope")
+    if not isinstance(r.data.get("infno", ""), str):
+        raise bad("envelope.infno", "应为字符串", "must be a string")
     infno = r.need("infno", 4)
     if infno not in supported:
         raise GongjiError("GATEWAY_INFNO_UNKNOWN", infno=infno)

@@ -131,7 +131,8 @@ def seed(app: Gongji) -> Summary:
     ]
     hints.append("Settle: sign requests with the institution key above (see docs/ARCHITECTURE.md, "
                  "'Institutions'), POST /api/v1/visits, /visits/{id}/fees, /pre-settle, "
-                 "/settle; examples/his_client.py arrives with the gateway.")
+                 "/settle; or through the national interface: python examples/his_client.py "
+                 "--operator-token <the operator token>.")
     return Summary(regions, people, DEMO_PIN, hints,
                    [(c, n, a) for c, n, _, a in INSTITUTIONS], key, items)
 
