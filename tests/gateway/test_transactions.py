@@ -305,25 +305,46 @@ def test_accumulation_query_5206(his: His, clinic: Clinic) -> None:
 
 
 def test_same_amounts_through_rest_and_gateway(his: His, clinic: Clinic) -> None:
-    """The gateway only translates: the same visit gives the same amounts either way."""
-    wife = clinic.fam["王芳"]
+    """The gateway only translates: two people in the same situation (employees in service
+    in Chengdu, nothing spent this year) get identical amounts, one through REST, one
+    through the national interface."""
+    zw = clinic.fam["张伟"]
     v = clinic.visit("王芳", at=CLINIC, med_type="11")
     clinic.fees(v, (S_A, "1", "1234.56"), (D_B, "3", "29.99"))
     rest = clinic.settle(v, "王芳")
-    mdtrt_id = his.ok("2201", {"data": {"psn_no": wife.psn_no, "insutype": "310",
-                                        "begntime": NOW, **cert(clinic, "王芳"),
-                                        "ipt_otp_no": "MZ9"}})["data"]["mdtrt_id"]
+    mdtrt_id = register(his, clinic)
     his.ok("2204", {"feedetail": [
-        fee(mdtrt_id, wife.psn_no, "1", S_A, "1", "1234.56", "1234.56"),
-        fee(mdtrt_id, wife.psn_no, "2", D_B, "3", "29.99", "89.97",
+        fee(mdtrt_id, zw.psn_no, "1", S_A, "1", "1234.56", "1234.56"),
+        fee(mdtrt_id, zw.psn_no, "2", D_B, "3", "29.99", "89.97",
             drugtracinfo=[{"drug_trac_codg": trace()} for _ in range(3)])]})
-    gw = his.ok("2207", {"data": {"psn_no": wife.psn_no, **cert(clinic, "王芳"),
+    gw = his.ok("2207", {"data": {"psn_no": zw.psn_no, **cert(clinic),
                                   "medfee_sumamt": "1324.53", "mdtrt_id": mdtrt_id,
-                                  "insutype": "310"}})["setlinfo"]
-    # the second settlement of the year finds the deductible partly used: compare the parts
-    # that do not depend on the year to date, and the identities
+                                  "insutype": "310"}})
     for k in ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt",
-              "inscp_scp_amt"):
-        assert gw[k] == Decimal(getattr(rest, k)).scaleb(-2), k
-    assert gw["act_pay_dedc"] + Decimal(rest.act_pay_dedc).scaleb(-2) == Decimal("1000.00")
+              "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "hifmi_pay", "hifob_pay",
+              "maf_pay", "fund_pay_sumamt", "psn_part_amt", "acct_pay", "acct_mulaid_pay",
+              "psn_cash_pay", "hosp_part_amt"):
+        assert gw["setlinfo"][k] == Decimal(getattr(rest, k)).scaleb(-2), k
+    assert [(d["fund_pay_type"], d["fund_payamt"]) for d in gw["setldetail"]] == \
+        [(d.fund_pay_type, Decimal(d.fund_payamt).scaleb(-2)) for d in rest.setldetail]
 
+
+def test_withdraw_inpatient_lines_2302(client: TestClient, clinic: Clinic) -> None:
+    his = His(client, clinic.app, HOSPITAL)
+    his.sign_in()
+    zw = clinic.fam["张伟"]
+    mdtrt_id = his.ok("2401", {"mdtrtinfo": {"psn_no": zw.psn_no, "insutype": "310",
+                                             **cert(clinic), "med_type": "21", "ipt_no": "Z",
+                                             "begntime": NOW}})["result"]["mdtrt_id"]
+    his.ok("2301", {"feedetail": [fee(mdtrt_id, zw.psn_no, str(i), S_A, "1", "10", "10.00")
+                                  for i in (1, 2, 3)]})
+    assert his.ok("2302", {"data": {"feedetl_sn": "2", "mdtrt_id": mdtrt_id,
+                                    "psn_no": zw.psn_no}}) == {}
+    pre = his.ok("2303", {"data": {"psn_no": zw.psn_no, **cert(clinic), "mdtrt_id": mdtrt_id,
+                                   "medfee_sumamt": "20.00", "insutype": "310"}})
+    assert pre["setlinfo"]["medfee_sumamt"] == Decimal("20.00")
+    his.ok("2302", {"data": {"feedetl_sn": "0000", "mdtrt_id": mdtrt_id, "psn_no": zw.psn_no}})
+    empty = his.call("2303", {"data": {"psn_no": zw.psn_no, **cert(clinic),
+                                       "mdtrt_id": mdtrt_id, "medfee_sumamt": "0.00",
+                                       "insutype": "310"}})
+    assert empty["err_code"] == "FEE_LINES_EMPTY"
