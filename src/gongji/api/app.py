@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from gongji import __version__
+from gongji import __version__, web
 from gongji.api import errors
 from gongji.api.observability import RequestContext
 from gongji.api.routes import (
@@ -68,6 +68,7 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     for module in (health, auth, persons, family, wallet, contributions, filing, settlement,
                    institutions, regions, ledger, sandbox, gateway):
         app.include_router(module.router)
+    web.install(app)
     app.add_middleware(RequestContext)
     return app
 

@@ -79,6 +79,11 @@ def set_pin(app: Gongji, who: Principal, key: str | None, psn_no: str, pin: str,
                      result_type=PinSet)
 
 
+def has_pin(app: Gongji, psn_no: str) -> bool:
+    return app.read_conn(lambda c: c.execute(
+        select(pins.c.psn_no).where(pins.c.psn_no == psn_no)).first() is not None)
+
+
 def verify(app: Gongji, psn_no: str, pin: str) -> None:
     """Raise PIN_NOT_SET, PIN_LOCKED or PIN_WRONG; a right PIN clears the failure count."""
     def fetch(uow: UnitOfWork) -> tuple[Any, PinRules]:
