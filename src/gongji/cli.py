@@ -371,7 +371,10 @@ def demo(db: Annotated[str, typer.Option(
     base = f"http://{settings.host}:{settings.port}"
     out.print(Panel("\n".join([
         f"database    {database.display_url} ({state})",
-        f"open        {base}/docs  (the API, try it in the browser)",
+        f"portal      {base}/  (families: log in with an ID number below)",
+        f"console     {base}/console  (operators: the token below)",
+        f"cashier     {base}/cashier  (a demo pharmacy or hospital)",
+        f"API         {base}/docs  (try it in the browser)",
         f"health      {base}/healthz",
         f"operator    Authorization: Bearer {settings.admin_token}",
         f"sandbox     clock at {display(start)} Asia/Shanghai, ticking; move it with "

@@ -228,7 +228,7 @@ def test_not_found_and_method_errors_use_the_registry(api: Api, client: TestClie
     assert_error(api.get("/api/v1/ledger/accounts/nope", expect=404), "ACCOUNT_NOT_FOUND")
     assert_error(api.get("/api/v1/ledger/entries/nope", expect=404), "ENTRY_NOT_FOUND")
     assert_error(api.get("/api/v1/ledger/holds/nope", expect=404), "HOLD_NOT_FOUND")
-    assert_error(api.get("/no/such/path", expect=404), "NOT_FOUND")
+    assert_error(api.get("/api/v1/no/such/path", expect=404), "NOT_FOUND")
     r = client.delete("/api/v1/ledger/transfers", headers=AUTH)
     assert r.status_code == 405
     assert_error(r.json(), "METHOD_NOT_ALLOWED")

@@ -44,13 +44,13 @@ def test_personal_data_is_masked_in_every_line() -> None:
 def test_an_unexpected_bug_still_answers_with_a_code(app: Gongji) -> None:
     api = create_app(app, Settings(db=app.db.url))
 
-    @api.get("/boom")
+    @api.get("/api/v1/boom")
     def boom() -> None:
         raise RuntimeError("certno 110101199003071234 leaked?")
 
     stream = capture(json_lines=False)
     with TestClient(api, raise_server_exceptions=False) as c:
-        r = c.get("/boom", headers={"X-Request-ID": "req-boom"})
+        r = c.get("/api/v1/boom", headers={"X-Request-ID": "req-boom"})
     assert r.status_code == 500
     body = r.json()
     assert body["code"] == "INTERNAL" and "req-boom" in body["message_en"]

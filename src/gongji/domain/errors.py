@@ -103,6 +103,7 @@ define("NOT_FOUND", 404, "未找到：{what}", "Not found: {what}")
 define("METHOD_NOT_ALLOWED", 405, "不支持该请求方法", "Method not allowed")
 define("UNAUTHENTICATED", 401, "未登录或凭据无效", "Not authenticated or invalid credentials")
 define("FORBIDDEN", 403, "无权执行此操作", "Not allowed to do this")
+define("FORM_EXPIRED", 403, "页面已过期或不是从本站提交的，请刷新页面后重试", "This form expired or was not sent from this site; reload the page and try again")
 define("INTERNAL", 500, "系统内部错误，请稍后重试（请求号 {request_id}）",
        "Internal error, please retry later (request {request_id})", retryable=True)
 define("UNAVAILABLE", 503, "系统繁忙，请稍后重试", "Service busy, please retry", retryable=True)

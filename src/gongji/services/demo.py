@@ -121,18 +121,18 @@ def seed(app: Gongji) -> Summary:
                          institutions.RegisterInstitution(code, name, level, admdvs)))
     key = _hospital_key(app)
     hints = [
-        "Log in: POST /api/v1/auth/code {certno}; the code shows in this console (sandbox) "
-        "and in GET /api/v1/outbox; then POST /api/v1/auth/login {certno, code} and use the "
-        "token as Bearer.",
+        "Portal: open / on a phone or a narrow window and log in with an ID number below; the "
+        "one-time code shows in this console (sandbox) and in the console's outbox.",
         "Story: 张伟 opens his wallet and asks his mother 李秀英 (Henan) to bind; she opens hers "
-        "and consents; he sends 2000.00 three times and the fourth is refused; she accepts "
-        "one; POST /api/v1/sandbox/clock moves time to 06:00 and the rest come back; ending "
-        "the binding returns her unused quota. 张丽 in Guangdong shows the not-live refusal.",
+        "and consents; he sends 2000.00 and she accepts, three times; the fourth that day is "
+        "refused (3 a day), as is a second one while the first still waits; one not accepted "
+        "comes back at 06:00 (move the clock in the console); ending the binding returns her "
+        "unused quota. 张丽 in Guangdong shows the not-live refusal.",
+        "Settle: the cashier at /cashier (log in to the console first) sells at a demo "
+        "pharmacy; the person then sees every yuan explained under History. Programs sign "
+        "requests with the institution key above (docs/ARCHITECTURE.md, 'Institutions') or "
+        "speak the national interface: python examples/his_client.py --operator-token <token>.",
     ]
-    hints.append("Settle: sign requests with the institution key above (see docs/ARCHITECTURE.md, "
-                 "'Institutions'), POST /api/v1/visits, /visits/{id}/fees, /pre-settle, "
-                 "/settle; or through the national interface: python examples/his_client.py "
-                 "--operator-token <the operator token>.")
     return Summary(regions, people, DEMO_PIN, hints,
                    [(c, n, a) for c, n, _, a in INSTITUTIONS], key, items)
 

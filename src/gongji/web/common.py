@@ -78,10 +78,7 @@ def render(request: Request, template: str, *, title: str, status: int = 200,
         csrf=csrf_token(request), err_text=err_text, new_key=lambda: secrets.token_hex(12),
         path=request.url.path, sandbox=services(request).sandbox,
         now=display(services(request).clock.now()), national=NATIONAL, **context)
-    response = HTMLResponse(html, status_code=status)
-    if request.query_params.get("lang") in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, samesite="lax", max_age=365 * 86400)
-    return response
+    return HTMLResponse(html, status_code=status)
 
 
 def redirect(url: str, *, note: str | None = None) -> RedirectResponse:
@@ -95,7 +92,7 @@ async def form(request: Request) -> dict[str, str]:
     data = {k: str(v) for k, v in (await request.form()).items()}
     sent, expected = data.pop("csrf", ""), request.cookies.get(CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(sent, expected):
-        raise GongjiError("FORBIDDEN")
+        raise GongjiError("FORM_EXPIRED")
     return data
 
 
@@ -128,6 +125,9 @@ async def page_middleware(request: Request, call_next: Any) -> Any:
     response = await call_next(request)
     if CSRF_COOKIE not in request.cookies:
         response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax")
+    chosen = request.query_params.get("lang")
+    if chosen in LANGS and chosen != request.cookies.get(LANG_COOKIE):
+        response.set_cookie(LANG_COOKIE, chosen, samesite="lax", max_age=365 * 86400)
     for name, value in PAGE_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
@@ -164,9 +164,9 @@ def install_errors(app: FastAPI) -> None:
     """Pages answer errors with a page in the reader's language; the API keeps its JSON."""
     from starlette.exceptions import HTTPException
 
-    api_gongji = app.exception_handlers[GongjiError]
-    api_http = app.exception_handlers[HTTPException]
-    api_bug = app.exception_handlers[Exception]
+    api_gongji: Any = app.exception_handlers[GongjiError]
+    api_http: Any = app.exception_handlers[HTTPException]
+    api_bug: Any = app.exception_handlers[Exception]
 
     async def on_login_needed(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginNeeded)

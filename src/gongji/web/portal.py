@@ -1,25 +1,35 @@
-"""The family portal: log in, balances, family, wallet, transfers, history, explanations."""
+"""The family portal: log in, balances, family, wallet, transfers, history, explanations.
+
+Each handler reads through the services and renders; each form posts to a handler that calls
+one service and redirects (post/redirect/get), or re-renders the page with the refusal beside
+the field it concerns. Nothing here decides a rule.
+"""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from gongji.domain.access import Act
 from gongji.domain.errors import GongjiError
+from gongji.domain.filing import KIND_NAMES
 from gongji.domain.money import parse_yuan
-from gongji.domain.relations import NAMES, Relation
+from gongji.domain.regions import Region
+from gongji.domain.relations import NAMES, Relation, inverse
+from gongji.domain.tracecode import OUTCOME_TEXT
 from gongji.services import (
     auth,
     contributions,
+    credentials,
+    explanation,
     family,
     filing,
+    institutions,
     people,
     pins,
     proxies,
@@ -28,8 +38,8 @@ from gongji.services import (
     wallet,
 )
 from gongji.services import settlement as settle_svc
-from gongji.services.access import authorize
-from gongji.services.unit_of_work import Principal, UnitOfWork
+from gongji.services.runtime import Gongji
+from gongji.services.unit_of_work import Principal
 from gongji.web.common import (
     PERSON_COOKIE,
     LoginNeeded,
@@ -43,22 +53,51 @@ from gongji.web.i18n import word
 
 router = APIRouter(include_in_schema=False)
 
+FIELD_OF = {
+    "CERTNO_INVALID": "certno", "PERSON_NOT_FOUND": "certno", "BINDING_SELF": "certno",
+    "PROXY_SELF": "certno", "BENEFICIARY_NOT_ENROLLED": "certno", "NAME_INVALID": "name",
+    "RELATION_NOT_CLOSE": "relation", "RELATION_NOT_ALLOWED": "relation",
+    "RELATION_IMPLAUSIBLE": "relation", "OTP_INVALID": "code", "OTP_LOCKED": "code",
+    "MONEY_INVALID": "amount", "MONEY_TOO_PRECISE": "amount", "MONEY_NEGATIVE": "amount",
+    "MONEY_ZERO": "amount", "MONEY_OVERFLOW": "amount", "TRANSFER_AMOUNT_OVER_LIMIT": "amount",
+    "INSUFFICIENT_FUNDS": "amount", "MIN_SPONSOR_BALANCE": "amount",
+    "TRANSFER_ANNUAL_CAP": "amount", "TRANSFER_NOT_BOUND": "receiver",
+    "TRANSFER_RECEIVER_NO_WALLET": "receiver", "TRANSFER_PENDING_EXISTS": "receiver",
+    "PIN_FORMAT": "pin", "PIN_WEAK": "pin", "PIN_WRONG": "pin", "PIN_LOCKED": "pin",
+    "PIN_NOT_SET": "pin", "TRACE_CODE_INVALID": "code", "FILING_KIND_INVALID": "kind",
+    "FILING_TARGET_INVALID": "target", "FILING_DATES_INVALID": "enddate",
+    "REGION_NOT_FOUND": "target", "CONTRIBUTION_NOT_OFFERED": "year",
+    "CONTRIBUTION_WINDOW_CLOSED": "year", "CONTRIBUTION_ALREADY_PAID": "year",
+}
+"""Which form field a refusal is about, so the page can show it beside that field."""
+
+OUTCOME_MARK = {"unsold": "✓", "sold_to_you": "✓", "sold_to_other": "⚠",
+                "sold_more_than_once": "✗"}
+
 
 def me(request: Request) -> Principal:
     token = request.cookies.get(PERSON_COOKIE)
     who = auth.authenticate(services(request), token) if token else None
     if who is None:
-        raise LoginNeeded
+        raise LoginNeeded("/login")
     return who
 
 
-def person_view(request: Request, who: Principal) -> people.PersonView:
-    return services(request).read(lambda uow: people.person(uow.conn, who.id).masked)
+def _maybe(request: Request) -> Principal | None:
+    try:
+        return me(request)
+    except LoginNeeded:
+        return None
 
 
 def page(request: Request, template: str, title_key: str, who: Principal | None,
          status: int = 200, **context: Any) -> HTMLResponse:
-    me_view = person_view(request, who) if who else None
+    error, values = context.get("error"), context.get("values") or {}
+    if isinstance(error, GongjiError) and "error_field" not in context \
+            and FIELD_OF.get(error.code) in values:
+        context["error_field"] = FIELD_OF[error.code]
+    me_view = services(request).read(
+        lambda uow: people.person(uow.conn, who.id).masked) if who else None
     return render(request, template, title=word(title_key, lang_of(request)), me=me_view,
                   status=status, **context)
 
@@ -71,8 +110,27 @@ async def attempt(request: Request, action: Callable[[dict[str, str]], Any],
     try:
         result = await run_in_threadpool(action, data)
     except GongjiError as e:
-        return on_error(e, data)
+        shown = {k: v for k, v in data.items() if "pin" not in k and k != "key"}
+        return await run_in_threadpool(on_error, e, shown)
     return done(result)
+
+
+def _done(request: Request, to: str) -> Response:
+    return redirect(to, note=word("done", lang_of(request)))
+
+
+def _regions(app: Gongji) -> list[Region]:
+    return sorted(app.read(lambda uow: app.regions.all(uow.conn)).values(),
+                  key=lambda r: r.admdvs)
+
+
+def _region_name(app: Gongji, lang: str) -> Callable[[str | None], str]:
+    names = {r.admdvs: (r.name if lang == "zh" else r.name_en) for r in _regions(app)}
+    return lambda code: names.get(code or "", code or "—")
+
+
+def _relation_name(lang: str) -> Callable[[str], str]:
+    return lambda value: NAMES[Relation(value)].pick(lang) if value in set(Relation) else value
 
 
 # -- login ---------------------------------------------------------------------------------
@@ -84,27 +142,32 @@ def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/login/code")
 async def login_code(request: Request) -> Response:
+    sent_to: list[str] = []
+
     def send(d: dict[str, str]) -> Any:
-        return auth.request_code(services(request), d.get("certno", ""))
+        sent_to.append(d.get("certno", "").strip())
+        return auth.request_code(services(request), sent_to[0])
 
     return await attempt(
         request, send,
         lambda e, d: page(request, "portal/login.html", "login", None, step="certno",
                           error=e, error_field="certno", status=e.spec.http_status, values=d),
         lambda sent: page(request, "portal/login.html", "login", None, step="code",
-                          phone=sent.phone_masked, values={}))
+                          phone=sent.phone_masked, values={"certno": sent_to[0]}))
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
     data = await form(request)
     try:
-        s = await run_in_threadpool(auth.login, services(request), data.get("certno", ""),
-                                    data.get("code", ""))
+        s = await run_in_threadpool(auth.login, services(request),
+                                    data.get("certno", "").strip(), data.get("code", "").strip())
     except GongjiError as e:
-        return page(request, "portal/login.html", "login", None, step="code", error=e,
-                    error_field="code",
-                    status=e.spec.http_status, values=data, phone=None)
+        err = e
+        return await run_in_threadpool(
+            lambda: page(request, "portal/login.html", "login", None, step="code", error=err,
+                         error_field="code", status=err.spec.http_status,
+                         values={"certno": data.get("certno", "")}, phone=None))
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(PERSON_COOKIE, s.token, httponly=True, samesite="lax",
                         max_age=12 * 3600)
@@ -122,22 +185,25 @@ async def logout(request: Request) -> Response:
     return response
 
 
-# -- home ------------------------------------------------------------------------------------
+# -- home and the insurance code -------------------------------------------------------------
+
+def _held(app: Gongji, who: Principal) -> list[proxies.ProxyView]:
+    """The relatives this person may act for (an active 亲情账户)."""
+    return [p for p in proxies.list_for(app, who.id)
+            if p.holder_psn_no == who.id and p.status == "active"]
+
 
 def _home(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     app = services(request)
-    w = wallet.get(app, who, who.id)
-    waiting = [t for t in transfers.list_for(app, who, who.id)
-               if t.status == "pending" and t.receiver_psn_no == who.id]
-    held = [p for p in proxies.list_for(app, who.id)
-            if p.holder_psn_no == who.id and p.status == "active"]
-    relatives = []
-    for p in held:
-        relatives.append((p, wallet.get(app, who, p.subject_psn_no),
-                          [t for t in transfers.list_for(app, who, p.subject_psn_no)
-                           if t.status == "pending" and t.receiver_psn_no == p.subject_psn_no]))
-    return page(request, "portal/home.html", "home", who, wallet=w, waiting=waiting,
-                relatives=relatives, **extra)
+
+    def waiting_for(psn_no: str) -> list[transfers.TransferView]:
+        return [t for t in transfers.list_for(app, who, psn_no)
+                if t.status == "pending" and t.receiver_psn_no == psn_no]
+
+    relatives = [(p, wallet.get(app, who, p.subject_psn_no), waiting_for(p.subject_psn_no))
+                 for p in _held(app, who)]
+    return page(request, "portal/home.html", "home", who, wallet=wallet.get(app, who, who.id),
+                waiting=waiting_for(who.id), relatives=relatives, **extra)
 
 
 @router.get("/")
@@ -145,42 +211,70 @@ def home(request: Request) -> Response:
     return _home(request, me(request))
 
 
+@router.get("/code")
+def show_code(request: Request, psn: str | None = None) -> Response:
+    """A fresh insurance code (医保码) as a QR code and as text; a proxy may show a
+    relative's (psn is an opaque person number, never an ID number)."""
+    who = me(request)
+    app = services(request)
+    token = credentials.issue_code(app, who, psn or who.id)
+    seconds = int((token.expires_at - app.clock.now()).total_seconds())
+    qr = segno.make(token.token, error="m").svg_inline(scale=4, border=2)
+    title = "my_code"
+    if psn and psn != who.id:
+        name = app.read(lambda uow: people.person(uow.conn, psn).masked.name_masked)
+        return page(request, "portal/code.html", title, who, code=token, qr=qr,
+                    seconds=seconds, psn=psn,
+                    heading=word("code_of", lang_of(request), name=name))
+    return page(request, "portal/code.html", title, who, code=token, qr=qr, seconds=seconds,
+                psn=None, heading=None)
+
+
 @router.post("/transfers/{transfer_id}/{action}")
 async def respond_transfer(request: Request, transfer_id: str, action: str) -> Response:
     who = me(request)
     if action not in ("accept", "reject", "cancel"):
         raise GongjiError("NOT_FOUND", what=action)
-    back = (await request.form()).get("back", "/")
+    back = str((await request.form()).get("back") or "/")
+    back = back if back in ("/", "/transfer", "/history") else "/"
     return await attempt(
         request,
         lambda d: transfers.respond(services(request), who, d.get("key"), transfer_id,
                                     action),  # type: ignore[arg-type]
-        lambda e, d: _home(request, who, error=e),
-        lambda w: redirect(str(back) if str(back).startswith("/") else "/",
-                           note=word("done", _lang(request))))
-
-
-def _lang(request: Request) -> str:
-    return lang_of(request)
+        lambda e, d: _home(request, who, error=e, status=e.spec.http_status),
+        lambda w: _done(request, back))
 
 
 # -- family ----------------------------------------------------------------------------------
 
 def _family(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     app = services(request)
-    mine = family.list_for(app, who.id)
+    lang = lang_of(request)
     region = app.read(lambda uow: people.basic_enrollment(uow.conn, who.id))
-    allowed = app.read(lambda uow: sorted(
-        r.value for r in uow.policy(region.insuplc_admdvs).mutual_aid.relations)) \
-        if region else [r.value for r in Relation]
-    relations = [(r, NAMES[Relation(r)]) for r in allowed]
-    return page(request, "portal/family.html", "family", who, bindings=mine,
-                relations=relations, **extra)
+    rules = app.read(lambda uow: uow.policy(region.insuplc_admdvs if region else "000000")
+                     .mutual_aid)
+    relations = [(r.value, NAMES[r]) for r in sorted(rules.relations, key=list(Relation).index)]
+
+    rows: list[dict[str, Any]] = []
+    for b in family.list_for(app, who.id):
+        i_sponsor = b.sponsor_psn_no == who.id
+        rel = Relation(b.relation)
+        rows.append({  # a plain dict: the template reads it, nothing else
+            "id": b.id, "view": b, "i_sponsor": i_sponsor,
+            "other_name": b.beneficiary_name_masked if i_sponsor else b.sponsor_name_masked,
+            "other_is": NAMES[rel if i_sponsor else inverse(rel)].pick(lang),
+            "needs_verification": rules.require_verified_relation,
+            "to_answer": b.status == "pending" and b.requested_by != who.id,
+        })
+    return page(request, "portal/family.html", "family", who, relations=relations,
+                to_answer=[r for r in rows if r["to_answer"]],
+                current=[r for r in rows if r["view"].status in ("active", "pending")
+                         and not r["to_answer"]], **extra)
 
 
 @router.get("/family")
 def family_page(request: Request) -> Response:
-    return _family(request, me(request), values={})
+    return _family(request, me(request))
 
 
 @router.post("/family/bind")
@@ -189,42 +283,39 @@ async def bind(request: Request) -> Response:
     return await attempt(
         request,
         lambda d: family.request(services(request), who, d.get("key"), family.RequestBinding(
-            other_certno=d.get("certno", ""), other_name=d.get("name", ""),
-            my_role=d.get("role", "sponsor"),  # type: ignore[arg-type]
+            other_certno=d.get("certno", "").strip(), other_name=d.get("name", "").strip(),
+            my_role="beneficiary" if d.get("role") == "beneficiary" else "sponsor",
             relation=d.get("relation", ""))),
         lambda e, d: _family(request, who, error=e, values=d, status=e.spec.http_status),
-        lambda w: redirect("/family", note=word("done", _lang(request))))
+        lambda w: _done(request, "/family"))
 
 
 @router.post("/family/{binding_id}/{action}")
 async def binding_action(request: Request, binding_id: str, action: str) -> Response:
     who = me(request)
+    if action not in ("end", "consent", "decline"):
+        raise GongjiError("NOT_FOUND", what=action)
 
     def run(d: dict[str, str]) -> Any:
         app = services(request)
         if action == "end":
             return family.end(app, who, d.get("key"), binding_id)
-        if action in ("consent", "decline"):
-            return family.respond(app, who, d.get("key"), binding_id, action == "consent")
-        raise GongjiError("NOT_FOUND", what=action)
+        return family.respond(app, who, d.get("key"), binding_id, action == "consent")
 
     return await attempt(request, run,
-                         lambda e, d: _family(request, who, error=e, values={},
+                         lambda e, d: _family(request, who, error=e,
                                               status=e.spec.http_status),
-                         lambda w: redirect("/family", note=word("done", _lang(request))))
+                         lambda w: _done(request, "/family"))
 
 
 # -- wallet ------------------------------------------------------------------------------------
 
 def _wallet(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     app = services(request)
-    w = wallet.get(app, who, who.id)
-    held = [p for p in proxies.list_for(app, who.id) if p.holder_psn_no == who.id
-            and p.status == "active"]
-    relatives = [(p, wallet.get(app, who, p.subject_psn_no)) for p in held]
-    has_pin = pins.has_pin(app, who.id)
-    return page(request, "portal/wallet.html", "wallet", who, wallet=w, relatives=relatives,
-                has_pin=has_pin, **extra)
+    relatives = [(p, wallet.get(app, who, p.subject_psn_no)) for p in _held(app, who)]
+    return page(request, "portal/wallet.html", "wallet", who, wallet=wallet.get(app, who, who.id),
+                relatives=relatives, has_pin=pins.has_pin(app, who.id), regions=_regions(app),
+                region_name=_region_name(app, lang_of(request)), **extra)
 
 
 @router.get("/wallet")
@@ -235,6 +326,8 @@ def wallet_page(request: Request) -> Response:
 @router.post("/wallet/{action}")
 async def wallet_action(request: Request, action: str) -> Response:
     who = me(request)
+    if action not in ("open", "place", "close", "pin"):
+        raise GongjiError("NOT_FOUND", what=action)
 
     def run(d: dict[str, str]) -> Any:
         app = services(request)
@@ -247,29 +340,31 @@ async def wallet_action(request: Request, action: str) -> Response:
                                        d.get("place_of_use", ""))
         if action == "close":
             return wallet.close_wallet(app, who, d.get("key"), subject)
-        if action == "pin":
-            return pins.set_pin(app, who, d.get("key"), who.id, d.get("pin", ""),
-                                d.get("old_pin") or None)
-        raise GongjiError("NOT_FOUND", what=action)
+        return pins.set_pin(app, who, d.get("key"), who.id, d.get("pin", ""),
+                            d.get("old_pin") or None)
 
-    return await attempt(request, run,
-                         lambda e, d: _wallet(request, who, error=e,
-                                              status=e.spec.http_status),
-                         lambda w: redirect("/wallet", note=word("done", _lang(request))))
+    def on_error(e: GongjiError, d: dict[str, str]) -> Response:
+        field = ("old_pin" if e.code in ("PIN_WRONG", "PIN_LOCKED") else "pin") \
+            if action == "pin" else "place_of_use" if action == "place" else None
+        return _wallet(request, who, error=e, error_field=field, status=e.spec.http_status)
+
+    return await attempt(request, run, on_error, lambda w: _done(request, "/wallet"))
 
 
 # -- transfers ---------------------------------------------------------------------------------
 
 def _transfer(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     app = services(request)
-    limits = None
-    with contextlib.suppress(GongjiError):  # not enrolled: the page says what is missing
-        limits = transfers.limits(app, who, who.id)
+    try:
+        limits: transfers.Limits | None = transfers.limits(app, who, who.id)
+    except GongjiError:
+        limits = None  # not an employee with an account: the page says who can send
     targets = [b for b in family.list_for(app, who.id)
                if b.sponsor_psn_no == who.id and b.status == "active"]
     return page(request, "portal/transfer.html", "transfer", who, limits=limits,
                 targets=targets, items=transfers.list_for(app, who, who.id, limit=20),
-                values=extra.pop("values", {}), **extra)
+                balance=wallet.get(app, who, who.id).personal_account,
+                relation_name=_relation_name(lang_of(request)), **extra)
 
 
 @router.get("/transfer")
@@ -288,41 +383,78 @@ async def send_transfer(request: Request) -> Response:
 
     return await attempt(
         request, run,
-        lambda e, d: _transfer(request, who, error=e, status=e.spec.http_status,
-                               values={k: v for k, v in d.items() if k != "pin"}),
-        lambda w: redirect("/transfer", note=word("done", _lang(request))))
+        lambda e, d: _transfer(request, who, error=e, values={**d, "pin": ""},
+                               status=e.spec.http_status),
+        lambda w: _done(request, "/transfer"))
 
 
 # -- history and explanations ----------------------------------------------------------------
+
+def _name_of(app: Gongji) -> Callable[[str], str]:
+    cache: dict[str, str] = {}
+
+    def name(psn_no: str) -> str:
+        if psn_no not in cache:
+            cache[psn_no] = app.read(lambda uow: people.person(uow.conn, psn_no).masked
+                                     .name_masked)
+        return cache[psn_no]
+
+    return name
+
 
 @router.get("/history")
 def history(request: Request) -> Response:
     who = me(request)
     app = services(request)
-    return page(request, "portal/history.html", "history", who,
-                items=transfers.list_for(app, who, who.id, limit=100),
-                settlements=settle_svc.list_for_person(app, who, who.id),
-                paid=contributions.list_for(app, who.id))
+    lang = lang_of(request)
+    name = _name_of(app)
+    settled = [{"view": s, "setl_id": s.setl_id,
+                "rule_name": explanation.bilingual(s.rule)["name_" + lang]}
+               for s in settle_svc.list_for_person(app, who, who.id)]
+    paid = [{"view": c, "year": c.year, "name": name(c.psn_no)}
+            for c in contributions.list_for(app, who.id)]
+    return page(request, "portal/history.html", "history", who, settlements=settled,
+                items=transfers.list_for(app, who, who.id, limit=100), paid=paid)
 
 
 @router.get("/settlements/{setl_id}")
 def explain(request: Request, setl_id: str) -> Response:
     who = me(request)
-    s = settle_svc.get(services(request), who, setl_id)
-    return page(request, "portal/explain.html", "explain", who, s=s)
+    app = services(request)
+    s, x = explanation.for_person(app, who, setl_id)
+
+    def place(uow: Any) -> str:
+        v = settle_svc.visit_view(uow, s.mdtrt_id)
+        return institutions.get_in(uow, v.fixmedins_code).fixmedins_name
+
+    lang = lang_of(request)
+    filing_name = KIND_NAMES[s.filing_kind].pick(lang) if s.filing_kind in KIND_NAMES \
+        else word("nothing", lang)
+    return page(request, "portal/explain.html", "explain", who, s=s, x=x,
+                place=app.read(place), filing_name=filing_name)
 
 
 # -- more ----------------------------------------------------------------------------------------
 
 def _more(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     app = services(request)
-    my_filings = filing.list_for(app, who, who.id)
-    switch = app.read(lambda uow: filing.switch_on(uow, who.id, "pharmacy_cross_province"))
-    my_proxies = proxies.list_for(app, who.id)
+    lang = lang_of(request)
+    name = _name_of(app)
     bound = [b for b in family.list_for(app, who.id) if b.status == "active"]
-    return page(request, "portal/more.html", "more", who, filings=my_filings, switch=switch,
-                proxies=my_proxies, bound=bound, paid=contributions.list_for(app, who.id),
-                today=app.clock.now().date(), values=extra.pop("values", {}), **extra)
+    payees = [(who.id, f"{name(who.id)}（{word('myself', lang)}）")]
+    for other in [b.beneficiary_psn_no if b.sponsor_psn_no == who.id else b.sponsor_psn_no
+                  for b in bound] + [p.subject_psn_no for p in _held(app, who)]:
+        if other not in dict(payees):
+            payees.append((other, name(other)))
+    return page(request, "portal/more.html", "more", who,
+                filings=filing.list_for(app, who, who.id),
+                switch=app.read(lambda uow: filing.switch_on(uow, who.id,
+                                                             "pharmacy_cross_province")),
+                proxies=proxies.list_for(app, who.id), payees=payees,
+                quotas=wallet.get(app, who, who.id).quotas,
+                relations=[(r.value, NAMES[r]) for r in Relation],
+                filing_kinds=KIND_NAMES, regions=_regions(app),
+                region_name=_region_name(app, lang), today=app.clock.now().date(), **extra)
 
 
 @router.get("/more")
@@ -330,9 +462,23 @@ def more(request: Request) -> Response:
     return _more(request, me(request))
 
 
+def _day(text: str | None, field: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise GongjiError("FILING_DATES_INVALID", field=field) from None
+
+
 @router.post("/more/{action}")
 async def more_action(request: Request, action: str) -> Response:
     who = me(request)
+    actions = ("switch", "filing", "revoke", "contribution", "proxy", "proxy-approve",
+               "proxy-decline", "proxy-end")
+    if action not in actions:
+        raise GongjiError("NOT_FOUND", what=action)
 
     def run(d: dict[str, str]) -> Any:
         app = services(request)
@@ -341,63 +487,57 @@ async def more_action(request: Request, action: str) -> Response:
             return filing.set_switch(app, who, key, who.id, "pharmacy_cross_province",
                                      d.get("enabled") == "1")
         if action == "filing":
-            end = d.get("enddate") or None
             return filing.file(app, who, key, who.id, filing.File(
-                d.get("kind", ""), d.get("target", ""), date.fromisoformat(
-                    d.get("begndate") or app.clock.now().date().isoformat()),
-                date.fromisoformat(end) if end else None))
+                d.get("kind", ""), d.get("target", ""),
+                _day(d.get("begndate"), "begndate") or app.clock.now().date(),
+                _day(d.get("enddate"), "enddate")))
         if action == "revoke":
             return filing.revoke(app, who, key, d.get("filing_id", ""))
         if action == "contribution":
+            source, _, sponsor = d.get("source", "personal").partition(":")
+            year = d.get("year", "").strip()
             return contributions.pay(app, who, key, contributions.PayContribution(
-                psn_no=d.get("psn_no", ""), insutype=d.get("insutype", "390"),  # type: ignore[arg-type]
-                year=int(d.get("year") or 0), source=d.get("source", "personal"),  # type: ignore[arg-type]
-                sponsor_psn_no=d.get("sponsor") or None), d.get("pin", ""))
+                psn_no=d.get("psn_no", ""),
+                insutype="410" if d.get("insutype") == "410" else "390",
+                year=int(year) if year.isdigit() else 0,
+                source="quota" if source == "quota" else "personal",
+                sponsor_psn_no=sponsor or None), d.get("pin", ""))
         if action == "proxy":
             return proxies.request(app, who, key, proxies.RequestProxy(
-                d.get("certno", ""), d.get("name", ""), d.get("relation", "")))
-        if action in ("proxy-approve", "proxy-decline"):
-            return proxies.decide(app, who, key, d.get("proxy_id", ""),
-                                  action == "proxy-approve")
+                d.get("certno", "").strip(), d.get("name", "").strip(), d.get("relation", "")))
         if action == "proxy-end":
             return proxies.end(app, who, key, d.get("proxy_id", ""))
-        raise GongjiError("NOT_FOUND", what=action)
+        return proxies.decide(app, who, key, d.get("proxy_id", ""), action == "proxy-approve")
 
     return await attempt(
         request, run,
-        lambda e, d: _more(request, who, error=e, status=e.spec.http_status,
-                           values={k: v for k, v in d.items() if k != "pin"}),
-        lambda w: redirect("/more", note=word("done", _lang(request))))
+        lambda e, d: _more(request, who, error=e, values=d, status=e.spec.http_status),
+        lambda w: _done(request, "/more"))
 
 
 # -- public: trace codes -------------------------------------------------------------------
 
 @router.get("/trace")
 def trace_page(request: Request) -> Response:
-    who = _maybe(request)
-    return page(request, "portal/trace.html", "trace", who, result=None, values={})
+    return page(request, "portal/trace.html", "trace", _maybe(request), result=None)
 
 
 @router.post("/trace")
 async def trace_check(request: Request) -> Response:
-    who = _maybe(request)
     data = await form(request)
-    try:
-        result = await run_in_threadpool(tracing.query, services(request),
-                                         data.get("code", ""),
-                                         asker=who.id if who else None)
-    except GongjiError as e:
-        return page(request, "portal/trace.html", "trace", who, result=None, error=e,
-                    values=data, status=e.spec.http_status)
-    return page(request, "portal/trace.html", "trace", who, result=result, values=data)
+
+    def check() -> Response:
+        who = _maybe(request)
+        try:
+            result = tracing.query(services(request), data.get("code", "").strip(),
+                                   asker=who.id if who else None)
+        except GongjiError as e:
+            return page(request, "portal/trace.html", "trace", who, result=None, error=e,
+                        values=data, status=e.spec.http_status)
+        return page(request, "portal/trace.html", "trace", who, result=result, values=data,
+                    outcome_mark=OUTCOME_MARK.get(result.outcome, ""))
+
+    return await run_in_threadpool(check)
 
 
-def _maybe(request: Request) -> Principal | None:
-    try:
-        return me(request)
-    except LoginNeeded:
-        return None
-
-
-def _may(uow: UnitOfWork, who: Principal, psn_no: str) -> None:
-    authorize(uow, who, Act.READ, psn_no)
+assert set(OUTCOME_MARK) == set(OUTCOME_TEXT), "a trace outcome without its mark"

@@ -1,0 +1,212 @@
+"""The portal's pages without a browser: login and CSRF, refusals beside their field in the
+reader's language with nothing written, personal data kept off pages and URLs, and the
+explanation of a settlement adding up to the fen."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from decimal import Decimal
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gongji.api.app import create_app
+from gongji.config import Settings
+from gongji.domain.clock import FixedClock, shanghai
+from gongji.domain.money import parse_yuan
+from gongji.services import family, transfers, wallet
+from gongji.services import settlement as svc
+from gongji.services.demo import DEMO_PIN, FAMILY, certno_of, seed
+from gongji.services.runtime import Gongji
+from gongji.services.unit_of_work import Principal
+from gongji.store.db import Database
+from tests.conftest import table_counts
+
+OP = {"Authorization": "Bearer op-token"}
+CERTNO = {p.name: certno_of(p) for p in FAMILY}
+NANYANG_PHARMACY = "P41130000001"
+
+
+@pytest.fixture
+def site(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Gongji]]:
+    target = tmp_path / "gongji.db"
+    shutil.copyfile(sqlite_template, target)
+    db = Database(f"sqlite:///{target}")
+    services = Gongji(db, FixedClock(shanghai(2026, 11, 24, 20, 0, 0)), sandbox=True)
+    seed(services)
+    app = create_app(services, Settings(db=db.url, admin_token="op-token", sandbox=True))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c, services
+    db.dispose()
+
+
+def csrf(c: TestClient) -> str:
+    c.get("/login")
+    token = c.cookies.get("gj_csrf")
+    assert token
+    return token
+
+
+def log_in(c: TestClient, name: str) -> None:
+    r = c.post("/login/code", data={"certno": CERTNO[name], "csrf": csrf(c)})
+    assert r.status_code == 200, r.text
+    body = c.get("/api/v1/outbox", headers=OP, params={"limit": 1}).json()[0]["body"]
+    code = re.search(r"(\d{6})", body).group(1)  # type: ignore[union-attr]
+    r = c.post("/login", data={"certno": CERTNO[name], "code": code, "csrf": csrf(c)},
+               follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/", r.text
+
+
+def psn_of(app: Gongji, name: str) -> Principal:
+    from gongji.services.people import person_by_certno
+
+    p = app.read(lambda uow: person_by_certno(uow.conn, CERTNO[name]))
+    assert p is not None
+    return Principal("person", p.psn_no)
+
+
+def amounts(html: str, table_id: str) -> tuple[list[int], int]:
+    """The step amounts of one explanation table and its footer total, in fen."""
+    part = html.split(f'aria-labelledby="{table_id}"', 1)[1].split("</table>", 1)[0]
+    body, foot = part.split("<tfoot>")
+    cells = re.findall(r'<td class="num">([\d.]+)</td>', body)
+    total = re.findall(r'<th class="num">([\d.]+)</th>', foot)
+    return [parse_yuan(x) for x in cells], parse_yuan(total[0])
+
+
+def test_pages_need_a_login_and_keep_their_language(site: Any) -> None:
+    c, _ = site
+    for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code"):
+        r = c.get(path, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, "/login"), path
+    assert "登录" in c.get("/login").text
+    c.get("/login?lang=en")
+    page = c.get("/login").text
+    assert '<html lang="en">' in page and "Log in" in page and "登录" not in page
+
+
+def test_a_wrong_code_is_shown_beside_the_field(site: Any) -> None:
+    c, _ = site
+    c.post("/login/code", data={"certno": CERTNO["张伟"], "csrf": csrf(c)})
+    c.cookies.set("gj_lang", "en")
+    r = c.post("/login", data={"certno": CERTNO["张伟"], "code": "000000", "csrf": csrf(c)})
+    assert r.status_code == 401
+    assert re.search(r'id="code-error"[^>]*>[^<]*(code|Code)', r.text), r.text
+    assert 'aria-invalid="true"' in r.text
+    assert "gj_session" not in r.cookies
+
+
+def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(site: Any) -> None:
+    c, app = site
+    log_in(c, "张伟")
+    before = table_counts(app.db)
+    r = c.post("/wallet/open", data={"key": "k1"})
+    assert r.status_code == 403 and "<html" in r.text and "刷新页面后重试" in r.text
+    r = c.post("/wallet/open", data={"key": "k1", "csrf": "forged"})
+    assert r.status_code == 403
+    assert table_counts(app.db) == before
+
+
+def test_bad_money_is_refused_beside_the_amount_with_nothing_sent(site: Any) -> None:
+    c, app = site
+    log_in(c, "张伟")
+    fang = psn_of(app, "王芳")  # the demo binds his wife and opens her wallet
+    before = table_counts(app.db)
+    for amount, code_text in (("12.345", "两位小数"), ("-5", "金额"), ("2000.01", "2000.00")):
+        r = c.post("/transfer", data={"receiver": fang.id, "amount": amount, "pin": DEMO_PIN,
+                                      "key": f"t-{amount}", "csrf": csrf(c)})
+        assert r.status_code == 422, (amount, r.status_code)
+        error = re.search(r'id="amount-error"[^>]*>([^<]*)<', r.text)
+        assert error and code_text in unescape(error.group(1)), (amount, r.text[:3000])
+        assert f'value="{amount}"' in r.text, "the form keeps what was typed"
+        assert DEMO_PIN not in r.text, "the PIN is never echoed"
+    assert table_counts(app.db) == before
+
+
+def test_personal_data_stays_off_pages_and_urls(site: Any) -> None:
+    c, _ = site
+    log_in(c, "张伟")
+    seen = []
+    for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
+                 "/trace"):
+        r = c.get(path)
+        assert r.status_code == 200, path
+        seen.append(r.text)
+        assert r.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    html = "\n".join(seen)
+    for p in FAMILY:
+        assert certno_of(p) not in html, f"{p.name}'s ID number on a page"
+        assert p.phone not in html
+    assert "张伟" not in html and "王芳" not in html, "names are masked"
+    for url in re.findall(r'(?:href|action)="([^"]+)"', html):
+        assert not re.search(r"\d{17}[\dX]", url), url
+
+
+def test_unknown_pages_answer_with_a_page_and_the_api_keeps_json(site: Any) -> None:
+    c, _ = site
+    r = c.get("/no-such-page")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "未找到" in r.text and 'href="/"' in r.text
+    r = c.get("/api/v1/no-such-thing")
+    assert r.status_code == 404 and r.json()["code"] == "NOT_FOUND"
+    assert "gj_csrf" not in r.cookies, "the API sets no page cookies"
+
+
+def test_the_explanation_accounts_for_every_fen(site: Any) -> None:
+    """李秀英 (resident, Henan) buys at a Nanyang pharmacy; her son's wallet quota pays part."""
+    c, app = site
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    wallet.open_wallet(app, wei, "w1", wei.id)
+    wallet.open_wallet(app, mother, "w2", mother.id)
+    b = family.request(app, wei, "b1", family.RequestBinding(CERTNO["李秀英"], "李秀英",
+                                                             "sponsor", "parent")).value
+    family.respond(app, mother, "b2", b.id, True)
+    sent = transfers.send(app, wei, "t1", transfers.SendTransfer(mother.id, 150_00),
+                          DEMO_PIN).value
+    transfers.respond(app, mother, "t2", sent.id, "accept")
+
+    shop = Principal("institution", NANYANG_PHARMACY)
+    cred = svc.Credential("02", CERTNO["李秀英"])
+    lines = (svc.FeeIn("1", "XJ01CRA040A001010333926", "2", "30.00", 60_00,
+                       trace_codes=("81000000000000000001", "81000000000000000002")),
+             svc.FeeIn("2", "XJ01CAA040B001010215467", "1", "8.00", 8_00,
+                       trace_codes=("81000000000000000003",)))
+    s = svc.purchase(app, shop, "p1", svc.OpenVisit(cred, "390", "41"), lines,
+                     svc.SettleAsk(cred)).value
+    assert s.acct_mulaid_pay > 0, "the quota paid part of it"
+
+    log_in(c, "李秀英")
+    history = c.get("/history").text
+    assert f'href="/settlements/{s.setl_id}"' in history
+    page = c.get(f"/settlements/{s.setl_id}").text
+
+    split, total = amounts(page, "split")
+    assert sum(split) == total == s.medfee_sumamt
+    payers, total = amounts(page, "payers")
+    assert sum(payers) == total == s.medfee_sumamt
+    assert payers[-1] == s.psn_part_amt and sum(payers[:-1]) == s.fund_pay_sumamt + \
+        s.hosp_part_amt
+    yours, mine = amounts(page, "yours")
+    assert sum(yours) == mine == s.psn_part_amt
+    assert s.acct_mulaid_pay in yours and s.psn_cash_pay in yours
+    assert "张* 给你的钱包共济额度" in page, "the sponsor is named, masked"
+    assert "南阳仲景大药房" in page
+    for line in s.lines:
+        assert Decimal(line.det_item_fee_sumamt) / 100 == Decimal(
+            re.findall(r'<td class="num"[^>]*>([\d.]+)</td>',
+                       page.split(line.name or "", 1)[1])[0])
+
+    c.get("/login?lang=en")
+    english = c.get(f"/settlements/{s.setl_id}").text
+    assert "Where every yuan went" in english and "Wallet quota from 张*" in english
+
+    c.cookies.clear()
+    log_in(c, "张丽")
+    assert c.get(f"/settlements/{s.setl_id}").status_code in (403, 404), \
+        "another person cannot read it"
