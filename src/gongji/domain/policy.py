@@ -16,13 +16,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Annotated, Any, Literal
+from decimal import Decimal
+from enum import Enum
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from gongji.domain.benefits import Benefits
 from gongji.domain.errors import GongjiError
-from gongji.domain.money import parse_yuan
+from gongji.domain.money import format_yuan, parse_yuan
 from gongji.domain.regions import NATIONAL, layers
 from gongji.domain.relations import Relation
 
@@ -262,3 +265,114 @@ def overlaps(docs: Iterable[PolicyDocument]) -> list[tuple[PolicyDocument, Polic
                     a.effective_to is not None and a.effective_to > b.effective_from):
                 out.append((a, b))
     return out
+
+
+# -- a resolved policy written back as a document, and the difference of two ---------------
+
+def _amount_parsers() -> tuple[Any, ...]:
+    from gongji.domain import benefits
+
+    return (_fen, benefits._fen)
+
+
+def _is_amount(metadata: Iterable[Any]) -> bool:
+    parsers = _amount_parsers()
+    return any(getattr(m, "func", None) in parsers for m in metadata)
+
+
+def as_document(policy: BaseModel) -> dict[str, Any]:
+    """A (resolved) policy as a document body: amounts as yuan strings, wall times "HH:MM",
+    ratios as decimal strings, sets as sorted lists. Validating it gives the policy back."""
+    out: dict[str, Any] = {}
+    for name, info in type(policy).model_fields.items():
+        value = getattr(policy, name)
+        if value is not None and _is_amount(info.metadata):
+            out[name] = format_yuan(value)
+        else:
+            out[name] = _as_document(value, info.annotation)
+    return out
+
+
+def _as_document(value: Any, tp: Any) -> Any:
+    origin, args = get_origin(tp), get_args(tp)
+    if value is None:
+        return None
+    if origin is Annotated:
+        if _is_amount(tp.__metadata__):
+            return format_yuan(value)
+        return _as_document(value, args[0])
+    if origin in (Union, UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _as_document(value, inner[0] if len(inner) == 1 else Any)
+    if isinstance(value, BaseModel):
+        return as_document(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        item = args[1] if origin is dict and len(args) == 2 else Any
+        return {k: _as_document(v, item) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        item = args[0] if args else Any
+        return [_as_document(v, item) for v in value]
+    if isinstance(value, frozenset | set):
+        item = args[0] if args else Any
+        return sorted((_as_document(v, item) for v in value), key=str)
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"wallet": {"max_transfer": "2000.00"}} -> {"wallet.max_transfer": "2000.00"}; lists of
+    mappings are indexed (benefits.rules[0].pay.ratio), lists of plain values kept whole."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        out.update(_flat(value, path))
+    return out
+
+
+def _flat(value: Any, path: str) -> dict[str, Any]:
+    if isinstance(value, Mapping) and value:
+        return flatten(value, path)
+    if isinstance(value, list) and any(isinstance(v, Mapping) for v in value):
+        out: dict[str, Any] = {}
+        for i, v in enumerate(value):
+            out.update(_flat(v, f"{path}[{i}]"))
+        return out
+    return {path: value}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One parameter that differs between two policies (None: absent on that side)."""
+
+    path: str
+    before: str | None
+    after: str | None
+
+
+def show(value: Any) -> str:
+    """A parameter's value as it would be written in a document."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def diff(a: Policy, b: Policy) -> list[Change]:
+    """Every parameter whose value differs between two policies, in document order."""
+    left, right = flatten(as_document(a)), flatten(as_document(b))
+    paths = list(left) + [p for p in right if p not in left]
+    return [Change(p, show(left[p]) if p in left else None,
+                   show(right[p]) if p in right else None)
+            for p in paths if p not in left or p not in right or left[p] != right[p]]

@@ -5,6 +5,7 @@ item, else the province's, else the national one ("000000"), in force on the day
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -41,6 +42,8 @@ class ImportReport:
     imported: int = 0
     rejected: list[tuple[int, str, str]] = field(default_factory=list)
     """(line, code, message) per refused row."""
+    refusals: list[tuple[int, GongjiError]] = field(default_factory=list)
+    """(line, error) per refused row: the same, for pages that speak both languages."""
 
 
 def read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -53,15 +56,38 @@ def read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
-    rows = []
     with path.open(encoding="utf-8-sig") as f:
-        for i, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            cells = line.rstrip("\r\n").split("\t")
-            rows.append((i, dict(zip(TSV_COLUMNS, cells, strict=False)) | {
-                "_cells": str(len(cells))}))
+        return _tsv_rows(f)
+
+
+def _tsv_rows(lines: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+    rows = []
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        cells = line.rstrip("\r\n").split("\t")
+        rows.append((i, dict(zip(TSV_COLUMNS, cells, strict=False)) | {
+            "_cells": str(len(cells))}))
     return rows
+
+
+def parse_text(text: str, fmt: str) -> list[tuple[int, dict[str, str]]]:
+    """Rows of an uploaded file's text: "csv" (our header) or "tsv" (the national download)."""
+    if fmt == "tsv":
+        return _tsv_rows(text.removeprefix("\ufeff").splitlines())
+    if fmt != "csv":
+        raise GongjiError("VALIDATION_ERROR", fields="format (csv or tsv)")
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
+    return [(i, row) for i, row in enumerate(reader, start=2)]
+
+
+def check_region(app: Gongji, admdvs: str) -> None:
+    """The care region a catalog is imported into: national, a province or a pooling region."""
+    if admdvs != NATIONAL:
+        app.read(lambda uow: uow.region(admdvs))
 
 
 def demo_rows() -> list[tuple[int, dict[str, str]]]:
@@ -120,8 +146,7 @@ def import_rows(app: Gongji, who: Principal, admdvs: str,
                 progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate every row, then store the good ones in batches (a row replaces the item with
     the same region, code and start date). Rejected rows are reported, never half-stored."""
-    if admdvs != NATIONAL:
-        app.read(lambda uow: uow.region(admdvs))
+    check_region(app, admdvs)
     report = ImportReport()
     good: list[CatalogItem] = []
     seen: set[tuple[str, date]] = set()
@@ -135,6 +160,7 @@ def import_rows(app: Gongji, who: Principal, admdvs: str,
             good.append(item)
         except GongjiError as e:
             report.rejected.append((line, e.code, e.message_en))
+            report.refusals.append((line, e))
             if progress:
                 progress(1)
     for start in range(0, len(good), BATCH):

@@ -123,6 +123,9 @@ def respond(app: Gongji, who: Principal, key: str | None, binding_id: str,
 def verify(app: Gongji, who: Principal, key: str | None, binding_id: str,
            evidence: str) -> Written[BindingView]:
     """An operator marks the relation verified, noting the evidence seen (户口簿, 结婚证...)."""
+    if not evidence.strip():
+        raise GongjiError("VALIDATION_ERROR", fields="evidence")
+
     def run(uow: UnitOfWork) -> BindingView:
         b = _lock(uow, binding_id)
         if b.status not in ("pending", "active"):
@@ -173,6 +176,32 @@ def list_for(app: Gongji, psn_no: str) -> list[BindingView]:
             or_(bindings.c.sponsor_psn_no == psn_no, bindings.c.beneficiary_psn_no == psn_no))
             .order_by(bindings.c.requested_at.desc())).scalars()
         return [view(uow, i) for i in ids]
+
+    return app.read(run)
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitingVerification:
+    binding: BindingView
+    required: bool
+    """The sponsor's region requires a verified relation before money moves."""
+
+
+def awaiting_verification(app: Gongji, *, limit: int = 200) -> list[AwaitingVerification]:
+    """Pending and active bindings no operator has verified yet (the console's queue): those
+    whose sponsor's region requires verification first, then the oldest."""
+    def run(uow: UnitOfWork) -> list[AwaitingVerification]:
+        ids = uow.conn.execute(select(bindings.c.id).where(
+            bindings.c.verified.is_(False), bindings.c.status.in_(["pending", "active"]))
+            .order_by(bindings.c.requested_at, bindings.c.id).limit(limit)).scalars()
+        out = []
+        for i in ids:
+            b = view(uow, i)
+            e = people.basic_enrollment(uow.conn, b.sponsor_psn_no)
+            required = e is not None and uow.policy(
+                e.insuplc_admdvs).mutual_aid.require_verified_relation
+            out.append(AwaitingVerification(b, required))
+        return sorted(out, key=lambda a: not a.required)
 
     return app.read(run)
 

@@ -75,15 +75,43 @@ def register(app: Gongji, who: Principal, key: str | None,
 
 
 def create_key(app: Gongji, who: Principal, code: str) -> NewKey:
-    def run(uow: UnitOfWork) -> NewKey:
-        get_in(uow, code)
-        k = NewKey("ak_" + pysecrets.token_hex(12), code, pysecrets.token_hex(32))
-        uow.conn.execute(insert(institution_keys).values(
-            key_id=k.key_id, fixmedins_code=code, secret=k.secret, created_at=uow.now))
-        uow.record("institution.key", subject=code, detail={"key_id": k.key_id})
-        return k
+    return app.transact(who, lambda uow: _new_key(uow, code))
 
-    return app.transact(who, run)
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    key_id: str
+    fixmedins_code: str
+    secret: str | None
+    """The secret, on the call that made the key only; None when a retry with the same
+    idempotency key is answered (the secret was shown once and is not stored with the key)."""
+
+
+def issue_key(app: Gongji, who: Principal, key: str | None, code: str) -> Written[IssuedKey]:
+    """create_key with an idempotency key (a form submitted twice makes one key). The stored
+    result leaves the secret out, so a replay names the key without showing its secret."""
+    made: list[NewKey] = []
+
+    def run(uow: UnitOfWork) -> IssuedKey:
+        made.clear()  # a retried unit of work starts again
+        k = _new_key(uow, code)
+        made.append(k)
+        return IssuedKey(k.key_id, code, None)
+
+    w = app.write(who, key=key, operation="institution.key", request={"fixmedins_code": code},
+                  fn=run, result_type=IssuedKey)
+    if w.replayed or not made:
+        return w
+    return Written(IssuedKey(made[0].key_id, code, made[0].secret), replayed=False)
+
+
+def _new_key(uow: UnitOfWork, code: str) -> NewKey:
+    get_in(uow, code)
+    k = NewKey("ak_" + pysecrets.token_hex(12), code, pysecrets.token_hex(32))
+    uow.conn.execute(insert(institution_keys).values(
+        key_id=k.key_id, fixmedins_code=code, secret=k.secret, created_at=uow.now))
+    uow.record("institution.key", subject=code, detail={"key_id": k.key_id})
+    return k
 
 
 def get_in(uow: UnitOfWork, code: str) -> Institution:

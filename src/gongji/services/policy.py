@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy import Connection, func, insert, select
@@ -22,8 +23,11 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.ids import new_id
 from gongji.domain.policy import (
     HEADER_KEYS,
+    Change,
     Policy,
     PolicyDocument,
+    as_document,
+    diff,
     in_force,
     merge,
     overlaps,
@@ -32,6 +36,10 @@ from gongji.domain.policy import (
 )
 from gongji.domain.regions import NATIONAL, check_admdvs, layers
 from gongji.store.tables import policy_documents
+
+if TYPE_CHECKING:  # the runtime imports this module for PolicyBook
+    from gongji.services.runtime import Gongji, Written
+    from gongji.services.unit_of_work import Principal, UnitOfWork
 
 
 def parse_documents(text: str, *, source: str) -> list[PolicyDocument]:
@@ -171,3 +179,72 @@ class PolicyBook:
             ids.append(doc_id)
         return ids
 
+
+
+# -- what operators do with policies (the console and the API) -------------------------------
+
+def check_text(app: Gongji, text: str) -> list[PolicyDocument]:
+    """Validate uploaded YAML against every stored document without storing it; refused with
+    POLICY_INVALID whose `errors` name each problem by path."""
+    docs = parse_documents(text, source="upload")
+    app.read(lambda uow: app.policies.check(docs, app.policies.documents(uow.conn)))
+    return docs
+
+
+def upload_text(app: Gongji, who: Principal, key: str | None, text: str) -> Written[list[str]]:
+    """Store new policy versions (one unit of work, idempotent by key); the ids stored."""
+    return app.write(who, key=key, operation="policy.upload", request={"text": text},
+                     result_type=list[str],
+                     fn=lambda uow: app.policies.upload(uow.conn, text, by=who.scope,
+                                                        now=uow.now))
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """A region's policy on a day and the documents it was merged from (most general first)."""
+
+    admdvs: str
+    day: date
+    policy: Policy
+    layers: list[PolicyDocument]
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return as_document(self.policy)
+
+
+def _check_region(uow: UnitOfWork, admdvs: str, field: str) -> None:
+    if admdvs != NATIONAL:  # the national default is a layer of its own, not a region
+        uow.region(admdvs, field=field)
+
+
+def effective(app: Gongji, admdvs: str, day: date | None = None, *,
+              field: str = "admdvs") -> Effective:
+    def run(uow: UnitOfWork) -> Effective:
+        _check_region(uow, admdvs, field)
+        when = day or uow.today
+        docs = app.policies.documents(uow.conn)
+        policy = app.policies.resolve(uow.conn, admdvs, when)
+        used = [d for layer in (layers(admdvs) if admdvs != NATIONAL else [NATIONAL])
+                if (d := in_force(docs, layer, when)) is not None]
+        return Effective(admdvs, when, policy, used)
+
+    return app.read(run)
+
+
+def versions(app: Gongji, admdvs: str) -> list[PolicyDocument]:
+    """Every version of one region's document (shipped and uploaded), oldest first."""
+    def run(uow: UnitOfWork) -> list[PolicyDocument]:
+        _check_region(uow, admdvs, "region")
+        return sorted((d for d in app.policies.documents(uow.conn) if d.region == admdvs),
+                      key=lambda d: d.effective_from)
+
+    return app.read(run)
+
+
+def compare(app: Gongji, a: tuple[str, date], b: tuple[str, date]) -> list[Change]:
+    """The parameters that differ between two (region, day) policies, e.g. one region on two
+    dates, or the national default against a region."""
+    left = effective(app, a[0], a[1], field="a_region")
+    right = effective(app, b[0], b[1], field="b_region")
+    return diff(left.policy, right.policy)

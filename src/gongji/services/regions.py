@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import yaml
 from sqlalchemy import Connection, insert, select
@@ -10,6 +13,10 @@ from sqlalchemy import Connection, insert, select
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import NATIONAL, Region, check_admdvs, province_of
 from gongji.store.tables import regions
+
+if TYPE_CHECKING:  # the runtime imports this module for RegionBook
+    from gongji.services.runtime import Gongji
+    from gongji.services.unit_of_work import UnitOfWork
 
 
 def shipped_regions() -> dict[str, Region]:
@@ -57,3 +64,35 @@ class RegionBook:
                                             name_en=region.name_en, level=region.level,
                                             created_at=now))
         return region
+
+
+@dataclass(frozen=True, slots=True)
+class Rollout:
+    """A region and its wallet rollout flags on a day (from its resolved policy)."""
+
+    region: Region
+    day: date
+    wallet_enabled: bool
+    cross_province_mutual_aid: bool
+    place_of_use_change: bool
+
+
+def rollout_of(uow: UnitOfWork, region: Region, day: date | None = None) -> Rollout:
+    when = day or uow.today
+    w = uow.app.policies.resolve(uow.conn, region.admdvs, when).wallet
+    return Rollout(region, when, w.enabled, w.cross_province_mutual_aid, w.place_of_use_change)
+
+
+def rollout(app: Gongji, *, day: date | None = None, level: str | None = None
+            ) -> list[Rollout]:
+    """Every region (or every province, or pooling region) with its flags on a day."""
+    def run(uow: UnitOfWork) -> list[Rollout]:
+        found = sorted(app.regions.all(uow.conn).values(), key=lambda r: r.admdvs)
+        return [rollout_of(uow, r, day) for r in found if level is None or r.level == level]
+
+    return app.read(run)
+
+
+def all_regions(app: Gongji) -> list[Region]:
+    return app.read(lambda uow: sorted(app.regions.all(uow.conn).values(),
+                                       key=lambda r: r.admdvs))

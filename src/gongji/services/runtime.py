@@ -21,7 +21,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
 from gongji.domain.clock import Clock, SystemClock
+from gongji.domain.errors import GongjiError
 from gongji.domain.ids import check_idempotency_key
+from gongji.metrics import ERRORS as REFUSALS
 from gongji.services import idempotency
 from gongji.services.messages import MessageSender, OutboxSender
 from gongji.services.policy import PolicyBook
@@ -50,6 +52,16 @@ def to_json(value: Any, tp: Any) -> Any:
 
 def from_json(data: Any, tp: Any) -> Any:
     return _adapter(tp).validate_python(data)
+
+
+def _counting(call: Callable[[], R]) -> R:
+    """Run a mutating call; count its refusal by code (process metrics only: a refusal writes
+    nothing to the database, so this counter is the one place refusals are tallied)."""
+    try:
+        return call()
+    except GongjiError as e:
+        REFUSALS.labels(code=e.code).inc()
+        raise
 
 
 class Gongji:
@@ -96,7 +108,7 @@ class Gongji:
                 uow.flush()
                 return Written(value, replayed=False)
 
-        return self.db.retrying(once)
+        return _counting(lambda: self.db.retrying(once))
 
     def stored(self, principal: Principal, *, key: str | None, operation: str,
                request: dict[str, Any], result_type: Any) -> Written[Any] | None:
@@ -119,7 +131,7 @@ class Gongji:
                 uow.flush()
                 return value
 
-        return self.db.retrying(once)
+        return _counting(lambda: self.db.retrying(once))
 
     def dry_run(self, principal: Principal, fn: Callable[[UnitOfWork], R]) -> R:
         """Run a unit of work and roll it back whatever happens: what-if computations that

@@ -14,7 +14,7 @@ from gongji.domain.clock import SHANGHAI, FixedClock, OffsetClock, aware, displa
 from gongji.domain.errors import GongjiError
 from gongji.services.ledger import sweep_expired
 from gongji.services.runtime import Gongji
-from gongji.services.unit_of_work import SYSTEM, UnitOfWork
+from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 from gongji.store.tables import app_state, entries
 
 KEY = "sandbox_clock"
@@ -43,6 +43,37 @@ def move(app: Gongji, *, to: datetime | None = None, seconds: int | None = None
     clock.set(target)
     _remember(app, target)
     return clock.now(), sweep_expired(app)
+
+
+MAX_ADVANCE_SECONDS = 366 * 86400
+
+
+def move_once(app: Gongji, who: Principal, key: str | None, *, to: datetime | None = None,
+              seconds: int | None = None) -> tuple[datetime, list[str], bool]:
+    """move() for a form: the target time is fixed under the idempotency key first (and the
+    move audited), so a form submitted twice moves the clock once. Returns the time now, the
+    holds returned, and whether this was a replay of an earlier move."""
+    _clock(app)
+    if (to is None) == (seconds is None):
+        raise GongjiError("VALIDATION_ERROR", fields="set or advance_seconds (exactly one)")
+    if seconds is not None and not 1 <= seconds <= MAX_ADVANCE_SECONDS:
+        raise GongjiError("VALIDATION_ERROR", fields="advance_seconds (1 to 366 days)")
+
+    def fix(uow: UnitOfWork) -> datetime:
+        target = aware(to) if to is not None else uow.now + timedelta(seconds=seconds or 0)
+        if target < uow.now:
+            raise GongjiError("CLOCK_BACKWARDS", now=display(uow.now))
+        uow.record("sandbox.clock", detail={"from": uow.now.isoformat(),
+                                            "to": target.isoformat()})
+        return target
+
+    w = app.write(who, key=key, operation="sandbox.move",
+                  request={"set": to.isoformat() if to else None, "advance_seconds": seconds},
+                  fn=fix, result_type=datetime)
+    if w.replayed:
+        return app.clock.now(), [], True
+    now, returned = move(app, to=max(w.value, app.clock.now()))
+    return now, returned, False
 
 
 def resume(app: Gongji, default: datetime) -> datetime:

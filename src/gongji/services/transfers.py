@@ -231,6 +231,11 @@ _STATUS_NAMES = {
 }
 
 
+def status_of(hold_state: str, end_reason: str | None) -> str:
+    """A transfer's status from its hold's state and the reason recorded when it ended."""
+    return _status(hold_state, end_reason)
+
+
 def _status(hold_state: str, end_reason: str | None) -> str:
     return {"pending": "pending", "posted": "accepted", "expired": "returned"}.get(
         hold_state, end_reason or "cancelled")

@@ -1,7 +1,652 @@
-"""The operator console at /console."""
+"""The operator console at /console: regions and rollout, policies, catalogs, institutions and
+keys, relation verification, the message outbox, reports with charts, ledger verification, the
+audit log and the sandbox clock.
+
+Pages only translate: a form becomes a service call (every write with the form's idempotency
+key), a result or refusal becomes a page. Operators log in with an operator token, kept in an
+httponly, same-site-strict cookie.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+import threading
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from gongji.domain.clock import SHANGHAI, display, next_at
+from gongji.domain.errors import GongjiError
+from gongji.domain.money import format_yuan
+from gongji.domain.privacy import scrub
+from gongji.domain.regions import NATIONAL
+from gongji.ledger.verify import verify as verify_ledger
+from gongji.services import (
+    audit,
+    auth,
+    catalog,
+    clearing,
+    family,
+    institutions,
+    policy,
+    proxies,
+    regions,
+    reports,
+    sandbox,
+)
+from gongji.services.tokens import authenticate
+from gongji.services.unit_of_work import Principal
+from gongji.web import charts
+from gongji.web.common import (
+    OPERATOR_COOKIE,
+    form,
+    lang_of,
+    operator,
+    redirect,
+    render,
+    services,
+)
+from gongji.web.console_words import CHECK_NAMES, PROBLEMS_ZH
+from gongji.web.i18n import word
+from gongji.web.jobs import Job, Jobs
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+
+SESSION_SECONDS = 12 * 3600
+MAX_UPLOAD = 20 * 1024 * 1024
+"""Largest file a form takes (a national catalog download is a few MB)."""
+NAV = (("", "c_dashboard"), ("/regions", "c_regions"), ("/policies", "c_policies"),
+       ("/catalog", "c_catalog"), ("/institutions", "c_institutions"), ("/queue", "c_queue"),
+       ("/outbox", "c_outbox"), ("/reports", "c_reports"), ("/verify", "c_verify"),
+       ("/audit", "c_audit"), ("/clock", "c_clock"))
+
+
+def _t(request: Request, key: str, **params: Any) -> str:
+    return word(key, lang_of(request), **params)
+
+
+def page(request: Request, template: str, title_key: str, who: Principal | None, *,
+         status: int = 200, **context: Any) -> HTMLResponse:
+    return render(request, "console/" + template, title=_t(request, title_key), who=who,
+                  nav=NAV, status=status, **context)
+
+
+async def _operator(request: Request) -> Principal:
+    who: Principal = await run_in_threadpool(operator, request)
+    return who
+
+
+def _day(text: str | None, field: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise GongjiError("VALIDATION_ERROR", fields=f"{field} (YYYY-MM-DD)") from None
+
+
+async def _upload_text(request: Request, field: str, fallback: str) -> str:
+    """The text of an uploaded file (UTF-8), or of the textarea when no file was chosen."""
+    upload = (await request.form()).get(field)
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            raise GongjiError("VALIDATION_ERROR", fields=f"{field} (at most 20 MB)")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise GongjiError("VALIDATION_ERROR", fields=f"{field} (UTF-8 text)") from None
+    return fallback
+
+
+def _done(request: Request) -> str:
+    return _t(request, "done")
+
+
+# -- login -----------------------------------------------------------------------------------
+
+@router.get("/login")
+def login_page(request: Request) -> HTMLResponse:
+    return page(request, "login.html", "c_login", None)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    data = await form(request)
+    token = data.get("token", "").strip()
+    who = await run_in_threadpool(authenticate, services(request), token,
+                                  bootstrap=request.app.state.settings.admin_token) \
+        if token else None
+    if who is None:
+        return page(request, "login.html", "c_login", None, status=401,
+                    error=GongjiError("UNAUTHENTICATED"), error_field="token")
+    response = RedirectResponse("/console", status_code=303)
+    response.set_cookie(OPERATOR_COOKIE, token, httponly=True, samesite="strict",
+                        max_age=SESSION_SECONDS, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await form(request)
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(OPERATOR_COOKIE, path="/")
+    return response
+
+
+# -- dashboard ---------------------------------------------------------------------------------
+
+@router.get("")
+def dashboard(request: Request) -> HTMLResponse:
+    who = operator(request)
+    app = services(request)
+    waiting = len(family.awaiting_verification(app)) + len(proxies.pending_for_operators(app))
+    return page(request, "dashboard.html", "c_dashboard", who, waiting=waiting,
+                institution_count=len(institutions.list_all(app)))
+
+
+# -- regions and rollout ---------------------------------------------------------------------
+
+@router.get("/regions")
+def regions_page(request: Request, day: str = "") -> HTMLResponse:
+    who = operator(request)
+    app = services(request)
+    error, when = None, None
+    try:
+        when = _day(day, "day")
+    except GongjiError as e:
+        error = e
+    rows = regions.rollout(app, day=when)
+    provinces = [r for r in rows if r.region.level == "province"]
+    pooling = [r for r in rows if r.region.level == "pooling"]
+    return page(request, "regions.html", "c_regions", who, provinces=provinces,
+                pooling=pooling, day=rows[0].day if rows else None, values={"day": day},
+                error=error, error_field="day" if error else None,
+                status=error.spec.http_status if error else 200)
+
+
+# -- policies ----------------------------------------------------------------------------------
+
+def _problems(e: GongjiError, lang: str) -> list[tuple[str, str, str]]:
+    """POLICY_INVALID's errors as (path, what is wrong there in the reader's language, and
+    as the checker wrote it)."""
+    out = []
+    for problem in e.params.get("errors") or [e.message_en]:
+        path, sep, what = str(problem).partition(": ")
+        if not sep or (" " in path.strip() and not path.startswith("YAML")):
+            path, what = "—", str(problem)
+        out.append((path, _in_chinese(what) if lang == "zh" else what, what))
+    return out
+
+
+def _in_chinese(problem: str) -> str:
+    for pattern, zh in PROBLEMS_ZH:
+        found = re.fullmatch(pattern, problem.strip(), flags=re.DOTALL)
+        if found:
+            return zh.format(*found.groups())
+    return problem
+
+
+def _policies(request: Request, who: Principal, *, region: str = NATIONAL, day: str = "",
+              status: int = 200, **context: Any) -> HTMLResponse:
+    app = services(request)
+    errors: dict[str, GongjiError] = {}
+    when = None
+    try:
+        when = _day(day, "day")
+    except GongjiError as e:
+        errors["day"] = e
+    try:
+        shown = policy.effective(app, region, when, field="region")
+    except GongjiError as e:
+        errors["region"] = e
+        region = NATIONAL
+        shown = policy.effective(app, region, when)
+    text = yaml.safe_dump(shown.document, allow_unicode=True, sort_keys=False,
+                          default_flow_style=None, width=72)
+    if "error" not in context and errors:
+        field, first = next(iter(errors.items()))
+        context.update(error=first, error_field=field)
+        status = first.spec.http_status
+    context.setdefault("values", {})
+    return page(request, "policies.html", "c_policies", who, status=status, shown=shown,
+                yaml_text=text, versions=policy.versions(app, region), region=region,
+                day=day, all_regions=regions.all_regions(app), **context)
+
+
+@router.get("/policies")
+def policies_page(request: Request, region: str = NATIONAL, day: str = "") -> HTMLResponse:
+    return _policies(request, operator(request), region=region.strip() or NATIONAL, day=day)
+
+
+@router.post("/policies")
+async def policies_post(request: Request) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    app = services(request)
+    try:
+        text = await _upload_text(request, "file", data.get("text", ""))
+        if data.get("action") == "upload":
+            w = await run_in_threadpool(policy.upload_text, app, who, data.get("key"), text)
+            docs = policy.parse_documents(text, source="upload")
+            return redirect(f"/console/policies?region={docs[0].region}",
+                            note=_t(request, "c_policy_stored", n=len(w.value)))
+        docs = await run_in_threadpool(policy.check_text, app, text)
+    except GongjiError as e:
+        problems = _problems(e, lang_of(request)) if e.code == "POLICY_INVALID" else []
+        return await run_in_threadpool(
+            _policies, request, who, status=e.spec.http_status, error=e,
+            error_field="text" if problems else None, problems=problems,
+            values={"text": data.get("text", "")})
+    return await run_in_threadpool(_policies, request, who, checked=docs,
+                                   values={"text": text})
+
+
+@router.get("/policies/diff")
+def policies_diff(request: Request, a_region: str = NATIONAL, a_day: str = "",
+                  b_region: str = "510100", b_day: str = "") -> HTMLResponse:
+    who = operator(request)
+    app = services(request)
+    values = {"a_region": a_region, "a_day": a_day, "b_region": b_region, "b_day": b_day}
+    today = app.clock.now().date()
+    try:
+        a = (a_region.strip(), _day(a_day, "a_day") or today)
+        b = (b_region.strip(), _day(b_day, "b_day") or today)
+        changes = policy.compare(app, a, b)
+    except GongjiError as e:
+        field = str(e.params.get("field") or e.params.get("fields") or "").split(" ")[0]
+        return page(request, "policy_diff.html", "c_policy_diff", who, changes=None,
+                    values=values, error=e, status=e.spec.http_status,
+                    error_field=field if field in values else None,
+                    all_regions=regions.all_regions(app))
+    return page(request, "policy_diff.html", "c_policy_diff", who, changes=changes, a=a, b=b,
+                values=values, all_regions=regions.all_regions(app))
+
+
+# -- catalog import ----------------------------------------------------------------------------
+
+_jobs_lock = threading.Lock()
+
+
+def _jobs(request: Request) -> Jobs:
+    """This app's background jobs (kept on the app, so two apps in one process do not mix)."""
+    with _jobs_lock:
+        jobs: Jobs | None = getattr(request.app.state, "console_jobs", None)
+        if jobs is None:
+            jobs = Jobs()
+            request.app.state.console_jobs = jobs
+        return jobs
+
+
+def _catalog(request: Request, who: Principal, *, status: int = 200,
+             **context: Any) -> HTMLResponse:
+    app = services(request)
+    context.setdefault("values", {"region": NATIONAL, "format": "csv",
+                                  "begndate": app.clock.now().date().isoformat()})
+    return page(request, "catalog.html", "c_catalog", who, status=status,
+                jobs=_jobs(request).recent(), all_regions=regions.all_regions(app),
+                columns=catalog.CSV_COLUMNS, tsv_columns=catalog.TSV_COLUMNS, **context)
+
+
+@router.get("/catalog")
+def catalog_page(request: Request) -> HTMLResponse:
+    return _catalog(request, operator(request))
+
+
+@router.post("/catalog")
+async def catalog_import(request: Request) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    app = services(request)
+    region, fmt = data.get("region", "").strip(), data.get("format", "csv")
+    field = "file"
+    try:
+        text = await _upload_text(request, "file", data.get("text", ""))
+        if not text.strip():
+            raise GongjiError("VALIDATION_ERROR", fields="file (empty)")
+        rows = await run_in_threadpool(catalog.parse_text, text, fmt)
+        field = "begndate"
+        start = _day(data.get("begndate"), "begndate") or app.clock.now().date()
+        field = "region"
+        await run_in_threadpool(catalog.check_region, app, region)
+    except GongjiError as e:
+        return await run_in_threadpool(
+            _catalog, request, who, status=e.spec.http_status, error=e, error_field=field,
+            values=data)
+    version = (data.get("version") or "").strip()[:40] or "console"
+
+    def work(job: Job) -> catalog.ImportReport:
+        return catalog.import_rows(app, who, region, rows, begndate=start, version=version,
+                                   national=fmt == "tsv", progress=job.advance)
+
+    job = _jobs(request).start(f"{region} · {version}", len(rows), work, app.clock.now)
+    return redirect(f"/console/catalog/jobs/{job.id}")
+
+
+@router.get("/catalog/jobs/{job_id}")
+def catalog_job(request: Request, job_id: str) -> HTMLResponse:
+    who = operator(request)
+    job = _jobs(request).get(job_id)
+    if job is None:
+        raise GongjiError("NOT_FOUND", what=_t(request, "c_job"))
+    # until the job is done the page reloads itself every second (a meta refresh, no script)
+    return page(request, "catalog_job.html", "c_import_report", who, job=job)
+
+
+# -- institutions and keys ---------------------------------------------------------------------
+
+_INSTITUTION_FIELDS = {"INSTITUTION_CODE_INVALID": "fixmedins_code",
+                       "INSTITUTION_EXISTS": "fixmedins_code", "ADMDVS_INVALID": "admdvs",
+                       "REGION_NOT_FOUND": "admdvs"}
+
+
+def _institution_field(e: GongjiError) -> str | None:
+    if e.code == "VALIDATION_ERROR":
+        named = str(e.params.get("fields", ""))
+        return named if named in ("hosp_lv", "fixmedins_name") else None
+    return _INSTITUTION_FIELDS.get(e.code)
+
+
+def _institutions(request: Request, who: Principal, *, status: int = 200,
+                  **context: Any) -> HTMLResponse:
+    app = services(request)
+    context.setdefault("values", {"hosp_lv": "3", "wallet_supported": "1"})
+    return page(request, "institutions.html", "c_institutions", who, status=status,
+                items=institutions.list_all(app), all_regions=regions.all_regions(app),
+                **context)
+
+
+@router.get("/institutions")
+def institutions_page(request: Request) -> HTMLResponse:
+    return _institutions(request, operator(request))
+
+
+@router.post("/institutions")
+async def institution_register(request: Request) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    cmd = institutions.RegisterInstitution(
+        fixmedins_code=data.get("fixmedins_code", "").strip(),
+        fixmedins_name=data.get("fixmedins_name", ""), hosp_lv=data.get("hosp_lv", ""),
+        admdvs=data.get("admdvs", "").strip(),
+        wallet_supported=data.get("wallet_supported") == "1")
+    try:
+        w = await run_in_threadpool(institutions.register, services(request), who,
+                                    data.get("key"), cmd)
+    except GongjiError as e:
+        return await run_in_threadpool(
+            _institutions, request, who, status=e.spec.http_status, error=e,
+            error_field=_institution_field(e), values=data)
+    return redirect("/console/institutions",
+                    note=_t(request, "c_registered", code=w.value.fixmedins_code))
+
+
+@router.post("/institutions/key")
+async def institution_key(request: Request) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    try:
+        w = await run_in_threadpool(institutions.issue_key, services(request), who,
+                                    data.get("key"), data.get("fixmedins_code", ""))
+    except GongjiError as e:
+        return await run_in_threadpool(
+            _institutions, request, who, status=e.spec.http_status, error=e)
+    return page(request, "key.html", "c_new_key", who, issued=w.value)
+
+
+# -- relation verification queue ---------------------------------------------------------------
+
+def _queue(request: Request, who: Principal, *, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    app = services(request)
+    return page(request, "queue.html", "c_queue", who, status=status,
+                bindings=family.awaiting_verification(app),
+                minors=proxies.pending_for_operators(app), **context)
+
+
+@router.get("/queue")
+def queue_page(request: Request) -> HTMLResponse:
+    return _queue(request, operator(request))
+
+
+@router.post("/queue/binding")
+async def queue_binding(request: Request) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    app, binding_id, action = services(request), data.get("binding_id", ""), data.get("action")
+
+    def run() -> Any:
+        if action == "verify":
+            return family.verify(app, who, data.get("key"), binding_id,
+                                 data.get("evidence", ""))
+        if action == "end":
+            return family.end(app, who, data.get("key"), binding_id)
+        raise GongjiError("VALIDATION_ERROR", fields="action")
+
+    try:
+        await run_in_threadpool(run)
+    except GongjiError as e:
+        field = f"evidence-{binding_id}" if e.params.get("fields") == "evidence" else None
+        return await run_in_threadpool(
+            _queue, request, who, status=e.spec.http_status, error=e, error_field=field)
+    return redirect("/console/queue", note=_done(request))
+
+
+@router.post("/queue/proxy")
+async def queue_proxy(request: Request) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    action = data.get("action")
+    try:
+        if action not in ("approve", "decline"):
+            raise GongjiError("VALIDATION_ERROR", fields="action")
+        await run_in_threadpool(proxies.decide, services(request), who, data.get("key"),
+                                data.get("proxy_id", ""), action == "approve")
+    except GongjiError as e:
+        return await run_in_threadpool(
+            _queue, request, who, status=e.spec.http_status, error=e)
+    return redirect("/console/queue", note=_done(request))
+
+
+# -- outbox ------------------------------------------------------------------------------------
+
+@router.get("/outbox")
+def outbox_page(request: Request) -> HTMLResponse:
+    who = operator(request)
+    # the messages carry codes, not personal data; scrub anyway, so nothing that looks like an
+    # ID or phone number can reach the page whatever a future message says
+    messages = [replace(msg, body=scrub(msg.body))
+                for msg in auth.read_outbox(services(request), limit=100)]
+    return page(request, "outbox.html", "c_outbox", who, messages=messages)
+
+
+# -- reports -----------------------------------------------------------------------------------
+
+def _short(d: date) -> str:
+    return d.strftime("%m-%d")
+
+
+def _yuan_axis(fen: int) -> str:
+    return format_yuan(fen)
+
+
+@router.get("/reports")
+def reports_page(request: Request, start: str = "", end: str = "",
+                 month: str = "") -> HTMLResponse:
+    who = operator(request)
+    app = services(request)
+    today = app.clock.now().date()
+    values = {"start": start, "end": end, "month": month}
+    try:
+        last = _day(end, "end") or today
+        first = _day(start, "start") or last - timedelta(days=13)
+        reports.check_range(first, last)
+        ym = month.strip() or last.strftime("%Y-%m")
+        clearing.month_bounds(ym)
+    except GongjiError as e:
+        named = str(e.params.get("fields", "")).split(" ")[0]
+        return page(request, "reports.html", "c_reports", who, status=e.spec.http_status,
+                    error=e, error_field=named if named in values else None, values=values,
+                    ready=False)
+    def t(key: str, **params: Any) -> str:
+        return _t(request, key, **params)
+
+    opened = reports.wallets_opened(app, first, last)
+    per_day = reports.transfers_by_day(app, first, last)
+    outcomes = reports.transfer_outcomes(app, first, last)
+    by_region = reports.settlements_by_region(app, first, last)
+    pairs = clearing.statement(app, ym)
+    empty = t("c_no_data")
+    span = f"{first.isoformat()} – {last.isoformat()}"
+    chart = {
+        "opened": charts.bar_chart(
+            [(_short(d.day), d.count) for d in opened], uid="c-opened",
+            title=t("c_rep_opened"), desc=span, empty_text=empty),
+        "transfers": charts.bar_chart(
+            [(_short(d.day), d.count) for d in per_day], uid="c-transfers",
+            title=t("c_rep_transfers"), desc=span, empty_text=empty),
+        "amounts": charts.line_chart(
+            [(_short(d.day), d.amount) for d in per_day], uid="c-amounts",
+            title=t("c_rep_amounts"), desc=f"{span} ({t('yuan')})", value_text=_yuan_axis,
+            unit=100, empty_text=empty),
+        "outcomes": charts.bar_chart(
+            [(t("st_" + o.status), o.count) for o in outcomes], uid="c-outcomes",
+            title=t("c_rep_outcomes"), desc=span, empty_text=empty),
+        "outlays": charts.bar_chart(
+            [(r.admdvs, r.fund_pay_sumamt) for r in by_region], uid="c-outlays",
+            title=t("c_rep_outlays"), desc=f"{span} ({t('yuan')})", value_text=_yuan_axis,
+            unit=100, empty_text=empty),
+        "clearing": charts.bar_chart(
+            [(f"{p.insuplc_admdvs}→{p.mdtrtarea_admvs}", p.clearing_amt) for p in pairs],
+            uid="c-clearing", title=t("c_rep_clearing", month=ym),
+            desc=f"{ym} ({t('yuan')})", value_text=_yuan_axis, unit=100,
+            empty_text=empty),
+    }
+    return page(request, "reports.html", "c_reports", who, values=values, ready=True,
+                first=first, last=last, month=ym, opened=opened, per_day=per_day,
+                outcomes=outcomes, security=reports.security(app, first, last),
+                since_start=reports.refusals_since_start(), by_region=by_region,
+                pairs=pairs, positions=reports.positions(pairs),
+                charts={k: Markup(v) for k, v in chart.items()})  # noqa: S704 - built by charts.py, every text escaped there
+
+
+# -- ledger verification -----------------------------------------------------------------------
+
+@router.get("/verify")
+def verify_page(request: Request, run: str = "") -> HTMLResponse:
+    who = operator(request)
+    report = services(request).read_conn(verify_ledger) if run else None
+    return page(request, "verify.html", "c_verify", who, report=report,
+                check_names=CHECK_NAMES)
+
+
+# -- audit log ---------------------------------------------------------------------------------
+
+def _audit(request: Request, who: Principal, values: dict[str, str]) -> HTMLResponse:
+    app = services(request)
+    # what was typed is shown back masked: an ID or phone number typed by mistake stays off
+    # the page (the search itself matches subjects as they were stored: masked)
+    shown = {k: scrub(v) for k, v in values.items()}
+    raw_page = (values.get("page") or "1").strip()
+    try:
+        q = audit.AuditQuery(subject=values.get("subject", ""),
+                             action=values.get("action", ""),
+                             start=_day(values.get("start"), "start"),
+                             end=_day(values.get("end"), "end"),
+                             page=int(raw_page) if raw_page.isdigit() else 0)
+        found = audit.search(app, q)
+    except GongjiError as e:
+        named = str(e.params.get("fields", "")).split(" ")[0]
+        return page(request, "audit.html", "c_audit", who, status=e.spec.http_status,
+                    error=e, error_field=named if named in values else None, values=shown,
+                    found=None, actions=audit.actions(app))
+    return page(request, "audit.html", "c_audit", who, values=shown, found=found,
+                actions=audit.actions(app))
+
+
+@router.get("/audit")
+def audit_page(request: Request) -> HTMLResponse:
+    return _audit(request, operator(request), {})
+
+
+@router.post("/audit")
+async def audit_search(request: Request) -> HTMLResponse:
+    """A search is posted (not put in the address), so whatever is typed into it stays out
+    of URLs, history and logs."""
+    who = await _operator(request)
+    data = await form(request)
+    values = {k: data.get(k, "") for k in ("subject", "action", "start", "end", "page")}
+    result: HTMLResponse = await run_in_threadpool(_audit, request, who, values)
+    return result
+
+
+# -- sandbox clock -----------------------------------------------------------------------------
+
+UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _clock(request: Request, who: Principal, *, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    app = services(request)
+    now = app.clock.now()
+    jumps = [(label, next_at(now, at)) for label, at in (("06:00", time(6)),
+                                                         ("22:00", time(22)))]
+    context.setdefault("values", {"set_to": now.strftime("%Y-%m-%dT%H:%M"), "amount": "1",
+                                  "unit": "hours"})
+    return page(request, "clock.html", "c_clock", who, status=status, on=app.sandbox,
+                business_now=display(now), jumps=jumps, units=UNITS, **context)
+
+
+@router.get("/clock")
+def clock_page(request: Request) -> HTMLResponse:
+    return _clock(request, operator(request))
+
+
+def _move(request: Request, who: Principal, data: dict[str, str]
+          ) -> tuple[datetime, list[str], bool]:
+    app = services(request)
+    key = data.get("key")
+    if data.get("action") == "advance":
+        try:
+            amount = int(data.get("amount", "").strip())
+        except ValueError:
+            raise GongjiError("VALIDATION_ERROR", fields="amount") from None
+        unit = UNITS.get(data.get("unit", ""))
+        if unit is None:
+            raise GongjiError("VALIDATION_ERROR", fields="unit")
+        return sandbox.move_once(app, who, key, seconds=amount * unit)
+    try:
+        target = datetime.fromisoformat(data.get("set_to", "").strip())
+    except ValueError:
+        raise GongjiError("VALIDATION_ERROR", fields="set_to") from None
+    if target.tzinfo is None:
+        target = target.replace(tzinfo=SHANGHAI)  # the form's time is Shanghai wall time
+    return sandbox.move_once(app, who, key, to=target)
+
+
+@router.post("/clock")
+async def clock_move(request: Request) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    try:
+        now, returned, _replayed = await run_in_threadpool(_move, request, who, data)
+    except GongjiError as e:
+        named = str(e.params.get("fields", "")).split(" ")[0]
+        if e.code == "VALIDATION_ERROR" and named.startswith("advance"):
+            named = "amount"
+        if e.code == "CLOCK_BACKWARDS":
+            named = "set_to"
+        return await run_in_threadpool(
+            _clock, request, who, status=e.spec.http_status, error=e,
+            error_field=named or None, values=data)
+    note = _t(request, "c_clock_moved", now=display(now), n=len(returned))
+    return redirect("/console/clock", note=note)
+

@@ -88,24 +88,7 @@ def import_catalog(admdvs: str, who: Operator, services: Services,
                    text: Annotated[str, Body(media_type="text/csv")],
                    begndate: date, version: str = "upload",
                    format: Literal["csv", "tsv"] = "csv") -> ImportOut:
-    import csv
-    import io
-
-    if format == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in catalog.CSV_COLUMNS if c not in (reader.fieldnames or [])]
-        rows = [(i, r) for i, r in enumerate(reader, start=2)] if not missing else []
-        if missing:
-            from gongji.domain.errors import GongjiError
-
-            raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
-    else:
-        rows = []
-        for i, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                cells = line.split("\t")
-                rows.append((i, dict(zip(catalog.TSV_COLUMNS, cells, strict=False))
-                             | {"_cells": str(len(cells))}))
+    rows = catalog.parse_text(text, format)
     report = catalog.import_rows(services, who, admdvs, rows, begndate=begndate,
                                  version=version[:40], national=format == "tsv")
     return ImportOut(imported=report.imported,

@@ -12,7 +12,8 @@ from gongji.api.deps import IdempotencyKey, Operator, Services, replay_header
 from gongji.api.types import Admdvs
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import Region, province_of
-from gongji.services.policy import parse_documents
+from gongji.services.policy import check_text, upload_text
+from gongji.services.regions import rollout_of
 from gongji.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["regions and policy"])
@@ -30,11 +31,11 @@ class RegionOut(BaseModel):
 
 
 def _out(uow: UnitOfWork, r: Region) -> RegionOut:
-    w = uow.policy(r.admdvs).wallet
+    f = rollout_of(uow, r)
     return RegionOut(admdvs=r.admdvs, name=r.name, name_en=r.name_en, level=r.level,
-                     province=province_of(r.admdvs), wallet_enabled=w.enabled,
-                     cross_province_mutual_aid=w.cross_province_mutual_aid,
-                     place_of_use_change=w.place_of_use_change)
+                     province=province_of(r.admdvs), wallet_enabled=f.wallet_enabled,
+                     cross_province_mutual_aid=f.cross_province_mutual_aid,
+                     place_of_use_change=f.place_of_use_change)
 
 
 @router.get("/regions", response_model=list[RegionOut],
@@ -81,9 +82,7 @@ def check_policy(who: Operator, services: Services,
                                            description="One or more YAML documents")]
                  ) -> PolicyCheckOut:
     try:
-        docs = parse_documents(text, source="upload")
-        services.read(lambda uow: services.policies.check(
-            docs, services.policies.documents(uow.conn)))
+        docs = check_text(services, text)
     except GongjiError as e:
         return PolicyCheckOut(ok=False, documents=0,
                               errors=list(e.params.get("errors") or [e.message_en]))
@@ -99,10 +98,7 @@ class PolicyUploadOut(BaseModel):
 def upload_policy(who: Operator, services: Services, response: Response,
                   text: Annotated[str, Body(media_type="application/yaml")],
                   key: IdempotencyKey = None) -> PolicyUploadOut:
-    w = services.write(who, key=key, operation="policy.upload", request={"text": text},
-                       result_type=list[str],
-                       fn=lambda uow: services.policies.upload(uow.conn, text, by=who.scope,
-                                                               now=uow.now))
+    w = upload_text(services, who, key, text)
     replay_header(response, w)
     return PolicyUploadOut(ids=w.value)
 
