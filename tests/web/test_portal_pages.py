@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import count
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from gongji.store.db import Database
 from tests.conftest import table_counts
 
 OP = {"Authorization": "Bearer op-token"}
+_keys = count()
 CERTNO = {p.name: certno_of(p) for p in FAMILY}
 NANYANG_PHARMACY = "P41130000001"
 
@@ -210,3 +212,110 @@ def test_the_explanation_accounts_for_every_fen(site: Any) -> None:
     log_in(c, "张丽")
     assert c.get(f"/settlements/{s.setl_id}").status_code in (403, 404), \
         "another person cannot read it"
+
+
+def post_form(c: TestClient, path: str, **data: str) -> Any:
+    """Post a page's form the way a browser does: the CSRF token and a fresh key."""
+    return c.post(path, data={"csrf": csrf(c), "key": f"form-{next(_keys)}", **data},
+                  follow_redirects=False)
+
+
+def test_more_switch_filing_contribution_and_proxy(site: Any) -> None:
+    c, app = site
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    b = family.request(app, wei, "b1", family.RequestBinding(CERTNO["李秀英"], "李秀英",
+                                                             "sponsor", "parent")).value
+    family.respond(app, mother, "b2", b.id, True)
+    log_in(c, "张伟")
+    page = c.get("/more").text
+    assert f'<option value="{mother.id}"' in page, "a bound relative can be paid for"
+
+    # the cross-province pharmacy switch, on and off again
+    assert post_form(c, "/more/switch", enabled="1").status_code == 303
+    assert "✓ 已开启" in c.get("/more").text
+    assert post_form(c, "/more/switch", enabled="0").status_code == 303
+    assert "✗ 已关闭" in c.get("/more").text
+
+    # out-of-area filing: a bad date beside its field, then a filing, then revoked
+    r = post_form(c, "/more/filing", kind="long_term_resident", target="440100",
+                  begndate="2026-13-01", enddate="")
+    assert r.status_code == 422 and 'id="begndate-error"' in r.text or \
+        'id="enddate-error"' in r.text
+    r = post_form(c, "/more/filing", kind="long_term_resident", target="440100",
+                  begndate="2026-11-24", enddate="")
+    assert r.status_code == 303, r.text
+    page = c.get("/more").text
+    assert "异地长期居住人员" in page and "✓ 已生效" in page
+    filing_id = re.search(r'name="filing_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert post_form(c, "/more/revoke", filing_id=filing_id).status_code == 303
+    assert "✗ 已撤销" in c.get("/more").text
+
+    # his mother's 2027 resident contribution from his account: a wrong PIN first
+    before = table_counts(app.db)
+    r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
+                  source="personal", pin="000000")
+    assert r.status_code == 403 and 'id="pin-error"' in r.text
+    assert {k: v for k, v in table_counts(app.db).items() if k != "pins"} == \
+        {k: v for k, v in before.items() if k != "pins"}, "only the failed-PIN count moved"
+    r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
+                  source="personal", pin=DEMO_PIN)
+    assert r.status_code == 303, r.text
+    history = c.get("/history").text
+    assert "2027" in history and "400.00" in history and "李**" in history
+    r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
+                  source="personal", pin=DEMO_PIN)
+    assert r.status_code == 409 and 'id="year-error"' in r.text, "paid once a year"
+
+    # a proxy (亲情账户) for his mother: she approves it on her own page
+    assert post_form(c, "/more/proxy", relation="parent", name="李秀英",
+                     certno=CERTNO["李秀英"]).status_code == 303
+    with TestClient(c.app) as her:  # her own phone
+        log_in(her, "李秀英")
+        page = her.get("/more").text
+        proxy_id = re.search(r'action="/more/proxy-approve">.*?name="proxy_id" value="([^"]+)"',
+                             page, re.S).group(1)  # type: ignore[union-attr]
+        assert post_form(her, "/more/proxy-approve", proxy_id=proxy_id).status_code == 303
+    home = c.get("/").text
+    assert "我代办的亲属" in home and f"/code?psn={mother.id}" in home
+    code_page = c.get(f"/code?psn={mother.id}").text
+    assert "李** 的医保码" in code_page and "<svg" in code_page
+
+
+def test_the_trace_code_check_says_which_of_four_outcomes(site: Any) -> None:
+    c, app = site
+    r = c.post("/trace", data={"code": "123", "csrf": csrf(c)})
+    assert r.status_code == 422 and 'id="code-error"' in r.text
+    r = c.post("/trace", data={"code": "81000000000000000001", "csrf": csrf(c)})
+    assert r.status_code == 200 and "尚无销售记录" in r.text and "✓" in r.text
+
+    shop = Principal("institution", "P51010000001")
+    cred = svc.Credential("02", CERTNO["张伟"])
+    svc.purchase(app, shop, "p1", svc.OpenVisit(cred, "310", "41"), (
+        svc.FeeIn("1", "XJ01CAA040B001010215467", "1", "8.00", 8_00,
+                  trace_codes=("81000000000000000001",)),), svc.SettleAsk(cred))
+    log_in(c, "张伟")
+    r = c.post("/trace", data={"code": "81000000000000000001", "csrf": csrf(c)})
+    assert "购买人是您本人" in r.text
+    c.cookies.clear()
+    r = c.post("/trace", data={"code": "81000000000000000001", "csrf": csrf(c)})
+    assert "购买人不是您" in r.text and "⚠" in r.text
+
+
+def test_every_portal_page_has_a_title_a_heading_and_labelled_fields(site: Any) -> None:
+    c, _ = site
+    pages = {"/login": c.get("/login").text}
+    log_in(c, "张伟")
+    for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
+                 "/trace"):
+        pages[path] = c.get(path).text
+    for path, html in pages.items():
+        title = re.search(r"<title>([^<]+)</title>", html)
+        assert title and title.group(1).strip(" ·"), path
+        assert len(re.findall(r"<h1[ >]", html)) == 1, path
+        assert 'class="skip" href="#main"' in html, path
+        labelled = set(re.findall(r'<label for="([^"]+)"', html))
+        for tag, attrs in re.findall(r"<(input|select|textarea)\b([^>]*)>", html):
+            if 'type="hidden"' in attrs or 'type="radio"' in attrs:
+                continue  # radios sit inside their <label>
+            field_id = re.search(r'id="([^"]+)"', attrs)
+            assert field_id and field_id.group(1) in labelled, (path, tag, attrs)

@@ -110,7 +110,7 @@ async def attempt(request: Request, action: Callable[[dict[str, str]], Any],
     try:
         result = await run_in_threadpool(action, data)
     except GongjiError as e:
-        shown = {k: v for k, v in data.items() if "pin" not in k and k != "key"}
+        shown = {k: "" if "pin" in k else v for k, v in data.items() if k != "key"}
         return await run_in_threadpool(on_error, e, shown)
     return done(result)
 
