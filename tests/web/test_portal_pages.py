@@ -8,8 +8,8 @@ import re
 import shutil
 from collections.abc import Iterator
 from decimal import Decimal
-from itertools import count
 from html import unescape
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -239,8 +239,7 @@ def test_more_switch_filing_contribution_and_proxy(site: Any) -> None:
     # out-of-area filing: a bad date beside its field, then a filing, then revoked
     r = post_form(c, "/more/filing", kind="long_term_resident", target="440100",
                   begndate="2026-13-01", enddate="")
-    assert r.status_code == 422 and 'id="begndate-error"' in r.text or \
-        'id="enddate-error"' in r.text
+    assert r.status_code == 422 and 'id="begndate-error"' in r.text
     r = post_form(c, "/more/filing", kind="long_term_resident", target="440100",
                   begndate="2026-11-24", enddate="")
     assert r.status_code == 303, r.text

@@ -93,9 +93,12 @@ def _maybe(request: Request) -> Principal | None:
 def page(request: Request, template: str, title_key: str, who: Principal | None,
          status: int = 200, **context: Any) -> HTMLResponse:
     error, values = context.get("error"), context.get("values") or {}
-    if isinstance(error, GongjiError) and "error_field" not in context \
-            and FIELD_OF.get(error.code) in values:
-        context["error_field"] = FIELD_OF[error.code]
+    if isinstance(error, GongjiError) and "error_field" not in context:
+        named = error.params.get("field")  # a refusal that names its field wins
+        field = named if isinstance(named, str) and named in values else \
+            FIELD_OF.get(error.code)
+        if field in values:
+            context["error_field"] = field
     me_view = services(request).read(
         lambda uow: people.person(uow.conn, who.id).masked) if who else None
     return render(request, template, title=word(title_key, lang_of(request)), me=me_view,
