@@ -318,3 +318,36 @@ def test_every_portal_page_has_a_title_a_heading_and_labelled_fields(site: Any) 
                 continue  # radios sit inside their <label>
             field_id = re.search(r'id="([^"]+)"', attrs)
             assert field_id and field_id.group(1) in labelled, (path, tag, attrs)
+
+
+def test_in_the_sandbox_a_newcomer_picks_a_demo_person_and_sees_the_code(site: Any) -> None:
+    c, _ = site
+    page = c.get("/login").text
+    assert "演示家庭" in page and "张* · 成都在职职工（共济人）" in page and DEMO_PIN in page
+    r = c.post("/login/code", data={"demo": "xiuying", "csrf": csrf(c)})
+    code = re.search(r'id="code"[^>]*value="(\d{6})"', r.text)
+    assert code, "the code is filled in"
+    sent = c.get("/api/v1/outbox", headers=OP, params={"limit": 1}).json()[0]["body"]
+    assert code.group(1) in sent, "it is the code that was sent"
+    assert CERTNO["李秀英"] not in r.text, "the ID number stays on the server"
+    r = c.post("/login", data={"demo": "xiuying", "code": code.group(1), "csrf": csrf(c)},
+               follow_redirects=False)
+    assert r.status_code == 303
+    assert "李**" in c.get("/").text
+
+
+def test_outside_the_sandbox_there_is_no_demo_family_and_no_code_on_the_page(
+        sqlite_template: Path, tmp_path: Path) -> None:
+    target = tmp_path / "prod.db"
+    shutil.copyfile(sqlite_template, target)
+    db = Database(f"sqlite:///{target}")
+    services = Gongji(db, FixedClock(shanghai(2026, 11, 24, 20, 0, 0)))
+    seed(services)
+    app = create_app(services, Settings(db=db.url, admin_token="op-token"))
+    with TestClient(app) as c:
+        assert "演示家庭" not in c.get("/login").text
+        r = c.post("/login/code", data={"demo": "wei", "csrf": csrf(c)})
+        assert r.status_code == 404, "no demo person outside the sandbox"
+        r = c.post("/login/code", data={"certno": CERTNO["张伟"], "csrf": csrf(c)})
+        assert r.status_code == 200 and not re.search(r'id="code"[^>]*value="\d', r.text)
+    db.dispose()

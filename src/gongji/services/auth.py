@@ -32,6 +32,9 @@ class CodeSent:
     phone_masked: str | None
     expires_at: datetime
     resend_after: datetime
+    sandbox_code: str | None = None
+    """The code itself, in the sandbox only, so a demo page can show it (never in production,
+    where only the person's phone has it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,8 @@ def request_code(app: Gongji, certno: str) -> CodeSent:
         if app.sandbox:
             log.info("sandbox: login code for %s is %s", mask_certno(p.certno), code)
         return CodeSent(mask_phone(p.phone) if p.phone else None, expires,
-                        uow.now + timedelta(seconds=rules.otp_resend_seconds))
+                        uow.now + timedelta(seconds=rules.otp_resend_seconds),
+                        code if app.sandbox else None)
 
     return app.transact(SYSTEM, run)
 

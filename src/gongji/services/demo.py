@@ -71,6 +71,16 @@ def certno_of(p: DemoPerson) -> str:
     return make_certno(p.admdvs_born, p.brdy, p.seq)
 
 
+def role_of(p: DemoPerson, lang: str) -> str:
+    """Who a demo person is, in one language ("employee in Chengdu ... 成都在职职工（共济人）")."""
+    cut = next((i for i, ch in enumerate(p.role) if "\u4e00" <= ch <= "\u9fff"), len(p.role))
+    return p.role[cut:].strip() if lang == "zh" else p.role[:cut].strip()
+
+
+def demo_person(key: str) -> DemoPerson | None:
+    return next((p for p in FAMILY if p.key == key), None)
+
+
 INSTITUTIONS = (
     ("H51010000001", "成都共济医院（三级，演示）", "3", "510100"),
     ("H51010000002", "玉林社区卫生服务中心（一级，演示）", "1", "510100"),

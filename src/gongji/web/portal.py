@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from gongji.domain.errors import GongjiError
 from gongji.domain.filing import KIND_NAMES
 from gongji.domain.money import parse_yuan
+from gongji.domain.privacy import mask_name
 from gongji.domain.regions import Region
 from gongji.domain.relations import NAMES, Relation, inverse
 from gongji.domain.tracecode import OUTCOME_TEXT
@@ -26,6 +27,7 @@ from gongji.services import (
     auth,
     contributions,
     credentials,
+    demo,
     explanation,
     family,
     filing,
@@ -138,39 +140,80 @@ def _relation_name(lang: str) -> Callable[[str], str]:
 
 # -- login ---------------------------------------------------------------------------------
 
+def _demo_people(request: Request) -> list[tuple[str, str, str]]:
+    """In the sandbox, the demo family to pick from: (key, masked name, who they are)."""
+    if not services(request).sandbox:
+        return []
+    lang = lang_of(request)
+    return [(p.key, mask_name(p.name), demo.role_of(p, lang)) for p in demo.FAMILY]
+
+
+def _demo_key(app: Gongji, who: Principal) -> str | None:
+    """Which demo person is logged in (sandbox), so the pickers leave them out."""
+    if not app.sandbox:
+        return None
+    certno = app.read(lambda uow: people.person(uow.conn, who.id).certno)
+    return next((p.key for p in demo.FAMILY if demo.certno_of(p) == certno), None)
+
+
+def _certno(request: Request, data: dict[str, str]) -> str:
+    """The ID number typed, or in the sandbox the one of the demo person picked."""
+    chosen = demo.demo_person(data.get("demo", "")) if services(request).sandbox else None
+    return demo.certno_of(chosen) if chosen else data.get("certno", "").strip()
+
+
+def _relative(request: Request, data: dict[str, str]) -> tuple[str, str]:
+    """(ID number, name) typed for a relative, or in the sandbox those of the demo person
+    picked from the list."""
+    chosen = demo.demo_person(data.get("demo", "")) if services(request).sandbox else None
+    if chosen:
+        return demo.certno_of(chosen), chosen.name
+    return data.get("certno", "").strip(), data.get("name", "").strip()
+
+
+def _login(request: Request, step: str, **context: Any) -> HTMLResponse:
+    return page(request, "portal/login.html", "login", None, step=step,
+                demo_people=_demo_people(request), demo_pin=demo.DEMO_PIN, **context)
+
+
 @router.get("/login")
 def login_page(request: Request) -> HTMLResponse:
-    return page(request, "portal/login.html", "login", None, step="certno")
+    return _login(request, "certno")
 
 
 @router.post("/login/code")
 async def login_code(request: Request) -> Response:
-    sent_to: list[str] = []
-
     def send(d: dict[str, str]) -> Any:
-        sent_to.append(d.get("certno", "").strip())
-        return auth.request_code(services(request), sent_to[0])
+        return auth.request_code(services(request), _certno(request, d))
 
-    return await attempt(
-        request, send,
-        lambda e, d: page(request, "portal/login.html", "login", None, step="certno",
-                          error=e, error_field="certno", status=e.spec.http_status, values=d),
-        lambda sent: page(request, "portal/login.html", "login", None, step="code",
-                          phone=sent.phone_masked, values={"certno": sent_to[0]}))
+    def sent(result: auth.CodeSent, d: dict[str, str]) -> Response:
+        keep = {"demo": d["demo"]} if d.get("demo") else {"certno": d.get("certno", "")}
+        return _login(request, "code", phone=result.phone_masked, values=keep,
+                      sandbox_code=result.sandbox_code)
+
+    data = await form(request)
+    try:
+        result = await run_in_threadpool(send, data)
+    except GongjiError as e:
+        err = e
+        return await run_in_threadpool(lambda: _login(
+            request, "certno", error=err, error_field="certno", status=err.spec.http_status,
+            values={"certno": data.get("certno", "")}))
+    return await run_in_threadpool(sent, result, data)
 
 
 @router.post("/login")
 async def login(request: Request) -> Response:
     data = await form(request)
     try:
-        s = await run_in_threadpool(auth.login, services(request),
-                                    data.get("certno", "").strip(), data.get("code", "").strip())
+        s = await run_in_threadpool(auth.login, services(request), _certno(request, data),
+                                    data.get("code", "").strip())
     except GongjiError as e:
         err = e
-        return await run_in_threadpool(
-            lambda: page(request, "portal/login.html", "login", None, step="code", error=err,
-                         error_field="code", status=err.spec.http_status,
-                         values={"certno": data.get("certno", "")}, phone=None))
+        keep = {k: data[k] for k in ("demo", "certno") if data.get(k)}
+        return await run_in_threadpool(lambda: _login(
+            request, "code", error=err, error_field="code", status=err.spec.http_status,
+            values=keep, phone=None))
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(PERSON_COOKIE, s.token, httponly=True, samesite="lax",
                         max_age=12 * 3600)
@@ -270,6 +313,7 @@ def _family(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
             "to_answer": b.status == "pending" and b.requested_by != who.id,
         })
     return page(request, "portal/family.html", "family", who, relations=relations,
+                demo_people=[p for p in _demo_people(request) if p[0] != _demo_key(app, who)],
                 to_answer=[r for r in rows if r["to_answer"]],
                 current=[r for r in rows if r["view"].status in ("active", "pending")
                          and not r["to_answer"]], **extra)
@@ -286,7 +330,7 @@ async def bind(request: Request) -> Response:
     return await attempt(
         request,
         lambda d: family.request(services(request), who, d.get("key"), family.RequestBinding(
-            other_certno=d.get("certno", "").strip(), other_name=d.get("name", "").strip(),
+            *_relative(request, d),
             my_role="beneficiary" if d.get("role") == "beneficiary" else "sponsor",
             relation=d.get("relation", ""))),
         lambda e, d: _family(request, who, error=e, values=d, status=e.spec.http_status),
@@ -457,6 +501,7 @@ def _more(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
                 quotas=wallet.get(app, who, who.id).quotas,
                 relations=[(r.value, NAMES[r]) for r in Relation],
                 filing_kinds=KIND_NAMES, regions=_regions(app),
+                demo_people=[p for p in _demo_people(request) if p[0] != _demo_key(app, who)],
                 region_name=_region_name(app, lang), today=app.clock.now().date(), **extra)
 
 
@@ -507,7 +552,7 @@ async def more_action(request: Request, action: str) -> Response:
                 sponsor_psn_no=sponsor or None), d.get("pin", ""))
         if action == "proxy":
             return proxies.request(app, who, key, proxies.RequestProxy(
-                d.get("certno", "").strip(), d.get("name", "").strip(), d.get("relation", "")))
+                *_relative(request, d), d.get("relation", "")))
         if action == "proxy-end":
             return proxies.end(app, who, key, d.get("proxy_id", ""))
         return proxies.decide(app, who, key, d.get("proxy_id", ""), action == "proxy-approve")
