@@ -351,3 +351,22 @@ def test_outside_the_sandbox_there_is_no_demo_family_and_no_code_on_the_page(
         r = c.post("/login/code", data={"certno": CERTNO["张伟"], "csrf": csrf(c)})
         assert r.status_code == 200 and not re.search(r'id="code"[^>]*value="\d', r.text)
     db.dispose()
+
+
+def test_a_transfer_not_accepted_by_06_00_shows_as_returned(site: Any) -> None:
+    from gongji.services.ledger import sweep_expired
+
+    c, app = site
+    wei, fang = psn_of(app, "张伟"), psn_of(app, "王芳")  # bound and her wallet open (demo)
+    wallet.open_wallet(app, wei, "w1", wei.id)
+    transfers.send(app, wei, "t1", transfers.SendTransfer(fang.id, 500_00), DEMO_PIN)
+    log_in(c, "张伟")
+    assert "… 待接收" in c.get("/history").text
+    assert "撤回" in c.get("/transfer").text, "the sender may take it back while it waits"
+    app.clock.set(shanghai(2026, 11, 25, 5, 59, 59))
+    assert sweep_expired(app) == []
+    app.clock.set(shanghai(2026, 11, 25, 6, 0, 0))
+    assert len(sweep_expired(app)) == 1
+    history = c.get("/history").text
+    assert "✗ 已退回" in history and "… 待接收" not in history
+    assert "12000.00" in c.get("/").text, "the money is back in his account"
