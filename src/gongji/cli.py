@@ -5,8 +5,11 @@ Commands only translate arguments into service calls and results into text; rule
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -336,11 +339,52 @@ def serve(db: DbOpt = None,
           port: Annotated[int, typer.Option(help="Port")] = 8000,
           sandbox: Annotated[bool, typer.Option(
               help="Test clocks operators can set (never in production)")] = False,
-          log_json: Annotated[bool, typer.Option(help="JSON log lines")] = False) -> None:
+          log_json: Annotated[bool, typer.Option(help="JSON log lines")] = False,
+          workers: Annotated[int, typer.Option(
+              min=1, max=64, help="Worker processes (each with its own connection pool)")]
+          = 1) -> None:
     """Run the HTTP API (OpenAPI at /docs). Migrates an empty database first."""
     settings = _settings(db, host=host, port=port, sandbox=sandbox or None,
                          log_json=log_json or None)
+    if workers > 1:
+        _run_workers(settings, workers)
+        return
     _run(settings, _clock(settings.sandbox, None))
+
+
+def _run_workers(settings: Settings, workers: int) -> None:
+    """Several uvicorn worker processes; each builds its services from GONGJI_* (the sweeper
+    runs in each: expiring a hold is exactly-once whoever gets there first)."""
+    import uvicorn
+
+    from gongji import logs
+
+    logs.setup(settings.log_level, json_lines=settings.log_json)
+    database = _open(settings.db)
+    try:
+        migrate.ensure_ready(database, auto=True)
+    except GongjiError as e:
+        raise _fail(e) from e
+    database.dispose()
+    os.environ.update({"GONGJI_DB": settings.db, "GONGJI_SANDBOX": "1" if settings.sandbox
+                       else "0", "GONGJI_LOG_LEVEL": settings.log_level})
+    out.print(Panel(f"database {database.display_url}\n"
+                    f"listening http://{settings.host}:{settings.port} with {workers} workers",
+                    title=f"gongji {__version__}", expand=False))
+    config = uvicorn.Config("gongji.api.app:app_from_env", factory=True, host=settings.host,
+                            port=settings.port, workers=workers, log_level="warning",
+                            access_log=False)
+    # We bind the shared listener ourselves, as an IPPROTO_TCP socket: uvicorn's own leaves
+    # proto at 0, so accepted connections never get TCP_NODELAY and each keep-alive request
+    # waits ~40 ms on the client's delayed ACK (uvicorn issue #3149).
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    sock.set_inheritable(True)
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[sock]).run()
 
 
 @app.command()
@@ -406,6 +450,61 @@ def demo(db: Annotated[str, typer.Option(
     if seed_only:
         return
     _run(settings, services.clock, database=database, services=services)
+
+
+def _numbers(text: str, option: str) -> list[int]:
+    try:
+        values = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{option}: comma-separated whole numbers") from None
+    if not values or min(values) < 1:
+        raise typer.BadParameter(f"{option}: at least one number, each 1 or more")
+    return values
+
+
+@app.command()
+def bench(quick: Annotated[bool, typer.Option(
+              help="A few minutes: one small size, short windows (checks that all runs)")]
+          = False,
+          db: Annotated[str, typer.Option(help="sqlite, postgresql or both")] = "both",
+          clients: Annotated[str, typer.Option(help="Client counts")] = "1,4,16",
+          seconds: Annotated[float, typer.Option(min=1, help="Seconds per measurement")]
+          = 10.0,
+          sizes: Annotated[str | None, typer.Option(
+              help="Population sizes [default: 10000,100000,1000000]")] = None,
+          postings: Annotated[str | None, typer.Option(
+              help="Journal sizes to time verify at [default: 1000000,10000000]")] = None,
+          workers: Annotated[int, typer.Option(
+              min=0, help="HTTP worker processes [default: the CPU count, at least 2]")] = 0,
+          result_path: Annotated[Path, typer.Option(
+              "--out", help="Where to write the JSON result (plots go beside it)")]
+          = Path("bench-result.json")) -> None:
+    """Measure gongji beside the database's own yardstick, in one run (docs/PERFORMANCE.md)."""
+    from gongji.benchmark import report
+    from gongji.benchmark.run import Plan, run, save
+
+    plan = Plan.quick() if quick else Plan()
+    if db not in ("sqlite", "postgresql", "both"):
+        raise typer.BadParameter("--db: sqlite, postgresql or both")
+    plan.databases = ["sqlite", "postgresql"] if db == "both" else [db]
+    plan.clients = _numbers(clients, "--clients")
+    if not quick or seconds != 10.0:
+        plan.seconds = seconds
+    if sizes:
+        plan.sizes = _numbers(sizes, "--sizes")
+    if postings:
+        plan.postings = _numbers(postings, "--postings")
+    if workers:
+        plan.http_workers = workers
+    started = time.monotonic()
+    result = run(plan, say=lambda line: out.print(line, highlight=False))
+    save(result, result_path)
+    Console(width=max(out.width, 150)).print(report.table(result))
+    for line in report.other_lines(result):
+        out.print(line)
+    for path in report.plots(result, result_path.absolute().parent):
+        out.print(f"plot: {path}")
+    out.print(f"result: {result_path} ({time.monotonic() - started:.0f} s)")
 
 
 def _run(settings: Settings, clock: Clock, *,

@@ -88,12 +88,19 @@ async def _sweep_forever(services: Gongji, settings: Settings) -> None:
 
 
 def app_from_env() -> Any:
-    """ASGI factory for `uvicorn --factory gongji.api.app:app_from_env` (multi-worker runs)."""
-    from gongji.domain.clock import SystemClock
+    """ASGI factory for `gongji serve --workers N` (uvicorn --factory): each worker process
+    builds its own services from the GONGJI_* environment."""
+    from gongji.domain.clock import OffsetClock, SystemClock
     from gongji.store import migrate
     from gongji.store.db import Database
 
     settings = Settings()
     db = Database(settings.db)
     migrate.ensure_ready(db, auto=False)
-    return create_app(Gongji(db, SystemClock()), settings)
+    if not settings.sandbox:
+        return create_app(Gongji(db, SystemClock()), settings, sweeper=True)
+    from gongji.services import sandbox
+
+    services = Gongji(db, OffsetClock(), sandbox=True)
+    sandbox.resume(services, SystemClock().now())
+    return create_app(services, settings, sweeper=True)

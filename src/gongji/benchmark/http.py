@@ -1,0 +1,209 @@
+"""The same two operations through HTTP, against `gongji serve --workers N` on 127.0.0.1:
+
+- a transfer: POST /api/v1/transfers (the sponsor's session, his PIN), then
+  POST /api/v1/transfers/{id}/accept (the receiver's session);
+- a pharmacy settlement: one national-interface 2102 message, HMAC-signed, as a pharmacy POS
+  sends it (after its 9001 sign-in).
+
+Sessions are made the way a person gets one (a one-time code, read from the sandbox, then
+login), before the measured window.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gongji.benchmark import population, workloads
+from gongji.benchmark.figures import Operation
+from gongji.client.signing import signed_headers
+from gongji.domain.catalog import CatalogItem
+from gongji.domain.clock import SHANGHAI
+from gongji.services import auth, institutions
+from gongji.services.runtime import Gongji
+from gongji.services.unit_of_work import SYSTEM
+from gongji.testing.postgres import free_port
+
+GATEWAY = "/fsi/api/rsfComIfsService/callService"
+
+
+@dataclass
+class Server:
+    base: str
+    proc: subprocess.Popen[bytes]
+
+    def peak_memory_mb(self) -> float:
+        """The largest peak resident set (VmHWM) among the server's processes, in MiB."""
+        return max((_hwm_kb(pid) for pid in _tree(self.proc.pid)), default=0) / 1024
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            todo += [int(c) for c in task.read_text().split()]
+    return out
+
+
+def _hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@contextmanager
+def serving(db_url: str, *, workers: int) -> Iterator[Server]:
+    """`gongji serve` in the sandbox (its clock resumes from the data: business hours) with
+    `workers` processes, on a free loopback port; stopped afterwards."""
+    port = free_port()
+    env = {**os.environ, "GONGJI_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "gongji", "serve", "--db", db_url,
+                             "--port", str(port), "--workers", str(workers), "--sandbox"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("gongji serve exited: " + (proc.stderr.read().decode()
+                                                              if proc.stderr else ""))
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("gongji serve did not answer /healthz within 60 s")
+            time.sleep(0.1)
+        yield Server(base, proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def sessions(app: Gongji, psn_nos: list[str], certnos: dict[str, str]) -> dict[str, str]:
+    """A session token per person, through the one-time-code login (the sandbox shows the
+    code to the caller, as the demo does)."""
+    out = {}
+    for psn_no in psn_nos:
+        sent = auth.request_code(app, certnos[psn_no])
+        assert sent.sandbox_code is not None, "sessions for the benchmark need the sandbox"
+        out[psn_no] = auth.login(app, certnos[psn_no], sent.sandbox_code).token
+    return out
+
+
+def transfer_clients(base: str, pairs: list[tuple[str, str]], tokens: dict[str, str],
+                     clients: int) -> Callable[[int], Operation]:
+    def make(i: int) -> Operation:
+        client = httpx.Client(base_url=base, timeout=30)
+        mine = iter([p for p in pairs[i::clients] for _ in range(3)])
+        tag = secrets.token_hex(4)
+        keys = itertools.count()
+
+        def op() -> None:
+            sponsor, receiver = next(mine)
+            n = next(keys)
+            r = client.post("/api/v1/transfers", json={
+                "receiver_psn_no": receiver, "amount": "20.00", "pin": population.PIN},
+                headers={"Authorization": f"Bearer {tokens[sponsor]}",
+                         "Idempotency-Key": f"hs-{tag}-{n}"})
+            if r.status_code != 201:
+                raise RuntimeError(r.text)
+            r = client.post(f"/api/v1/transfers/{r.json()['id']}/accept",
+                            headers={"Authorization": f"Bearer {tokens[receiver]}",
+                                     "Idempotency-Key": f"ha-{tag}-{n}"})
+            if r.status_code != 200:
+                raise RuntimeError(r.text)
+
+        return op
+
+    return make
+
+
+class Pos:
+    """A pharmacy POS on the national interface: signs each message, numbers msgids."""
+
+    def __init__(self, base: str, key_id: str, secret: str) -> None:
+        self.client = httpx.Client(base_url=base, timeout=30)
+        self.key_id, self.secret = key_id, secret
+        self.sign_no = ""
+        self.tag = f"{secrets.randbelow(10**6):06d}"
+        self.seq = itertools.count()
+
+    def call(self, infno: str, input_: dict[str, Any]) -> dict[str, Any]:
+        now = datetime.now(SHANGHAI)
+        envelope = {
+            "infno": infno, "msgid": f"{workloads.PHARMACY}{self.tag}{next(self.seq):012d}",
+            "mdtrtarea_admvs": population.REGION, "insuplc_admdvs": population.REGION,
+            "recer_sys_code": "GONGJI", "infver": "V1.0", "opter_type": "1", "opter": "001",
+            "opter_name": "bench", "inf_time": f"{now:%Y-%m-%d %H:%M:%S}",
+            "fixmedins_code": workloads.PHARMACY, "fixmedins_name": "bench",
+            "sign_no": self.sign_no, "input": input_}
+        raw = json.dumps(envelope, ensure_ascii=False).encode()
+        headers = signed_headers(self.key_id, self.secret, "POST", GATEWAY, raw)
+        r = self.client.post(GATEWAY, content=raw,
+                             headers={**headers, "Content-Type": "application/json"})
+        body: dict[str, Any] = json.loads(r.content, parse_float=Decimal)
+        if body.get("infcode") != 0:
+            raise RuntimeError(f"{infno}: {body.get('err_msg')}")
+        return body
+
+
+def settlement_clients(app: Gongji, base: str, members: list[population.Member],
+                       drugs: list[CatalogItem], clients: int) -> Callable[[int], Operation]:
+    key = institutions.create_key(app, SYSTEM, workloads.PHARMACY)
+    codes = workloads.trace_codes()
+
+    def make(i: int) -> Operation:
+        pos = Pos(base, key.key_id, key.secret)
+        pos.sign_no = pos.call("9001", {"signIn": {"opter_no": f"{i:03d}"}})["output"][
+            "signinoutb"]["sign_no"]
+        mine = members[i::clients]
+        rnd = random.Random(1000 + i)
+
+        def op() -> None:
+            m = rnd.choice(mine)
+            lines = workloads.purchase_lines(rnd, drugs, codes)
+            total = sum(x.det_item_fee_sumamt for x in lines)
+            now = f"{datetime.now(SHANGHAI):%Y-%m-%d %H:%M:%S}"
+            pos.call("2102", {
+                "druginfo": {"psn_no": m.psn_no, "mdtrt_cert_type": "02",
+                             "mdtrt_cert_no": m.certno, "begntime": now,
+                             "medfee_sumamt": f"{Decimal(total) / 100:.2f}", "insutype": "310",
+                             "acct_used_flag": "1", "med_type": "41"},
+                "drugdetail": [{
+                    "feedetl_sn": x.feedetl_sn, "fee_ocur_time": now,
+                    "med_list_codg": x.med_list_codg, "medins_list_codg": f"Y{x.feedetl_sn}",
+                    "det_item_fee_sumamt": f"{Decimal(x.det_item_fee_sumamt) / 100:.2f}",
+                    "cnt": x.cnt, "pric": x.pric,
+                    "drugtracinfo": [{"drug_trac_codg": c} for c in x.trace_codes]}
+                    for x in lines]})
+
+        return op
+
+    return make

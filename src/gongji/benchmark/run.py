@@ -1,0 +1,213 @@
+"""`gongji bench`: every figure of docs/PERFORMANCE.md in one run on one machine, each beside
+its yardstick taken in the same run on the same database.
+
+Per database (the embedded SQLite file in a temp directory; a throwaway PostgreSQL cluster
+with fsync on): the yardstick at each client count; a population grown to each size with
+wallet transfers and pharmacy settlements measured at the service layer at each client count;
+the same through HTTP (`gongji serve --workers N`) at the first size, with the server's peak
+memory; `gongji verify` timed on journals of each posting count. Once: the pure engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from gongji.benchmark import http, population, workloads, yardsticks
+from gongji.benchmark.engine import engine_rate
+from gongji.benchmark.figures import Figures, closed_loop
+from gongji.domain.clock import OffsetClock, shanghai
+from gongji.ledger.verify import verify
+from gongji.services import sandbox
+from gongji.services.runtime import Gongji
+from gongji.store import migrate
+from gongji.store.db import Database
+from gongji.testing.postgres import TempPostgres
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Plan:
+    databases: list[str] = field(default_factory=lambda: ["sqlite", "postgresql"])
+    clients: list[int] = field(default_factory=lambda: [1, 4, 16])
+    seconds: float = 10.0
+    sizes: list[int] = field(default_factory=lambda: [10_000, 100_000, 1_000_000])
+    postings: list[int] = field(default_factory=lambda: [1_000_000, 10_000_000])
+    http_workers: int = max(2, os.cpu_count() or 1)
+    engine_settlements: int = 20_000
+    folder: Path | None = None
+    """Where the SQLite files go (default: a temp directory on the same file system)."""
+
+    @classmethod
+    def quick(cls) -> Plan:
+        """A few minutes: small sizes and short windows, to see that everything runs."""
+        return cls(seconds=3.0, sizes=[10_000], postings=[200_000], engine_settlements=5_000)
+
+
+@dataclass
+class Result:
+    started: str
+    machine: dict[str, Any]
+    plan: dict[str, Any]
+    yardsticks: list[Figures] = field(default_factory=list)
+    service: list[Figures] = field(default_factory=list)
+    http: list[Figures] = field(default_factory=list)
+    verify: list[dict[str, Any]] = field(default_factory=list)
+    memory: list[dict[str, Any]] = field(default_factory=list)
+    engine: dict[str, Any] = field(default_factory=dict)
+
+    def yardstick(self, database: str, clients: int) -> Figures | None:
+        return next((y for y in self.yardsticks
+                     if y.database == database and y.clients == clients), None)
+
+    def ratio(self, f: Figures) -> float | None:
+        y = self.yardstick(f.database, f.clients)
+        return round(f.per_second / y.per_second, 3) if y and y.per_second else None
+
+    def as_dict(self) -> dict[str, Any]:
+        def rows(fs: list[Figures]) -> list[dict[str, Any]]:
+            return [{**f.as_dict(), "ratio_to_yardstick": self.ratio(f)} for f in fs]
+
+        return {"started": self.started, "machine": self.machine, "plan": self.plan,
+                "yardsticks": [y.as_dict() for y in self.yardsticks],
+                "service": rows(self.service), "http": rows(self.http),
+                "verify": self.verify, "memory": self.memory, "engine": self.engine}
+
+
+def machine() -> dict[str, Any]:
+    mem = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "memory_mb": mem, "python": platform.python_version(),
+            "system": platform.platform()}
+
+
+def business_start(clock: OffsetClock) -> datetime:
+    """The next 10:00 in Shanghai: transfers are closed from 22:00 to 06:00, and the sandbox
+    clock only moves forward."""
+    now = clock.now()
+    start = shanghai(now.year, now.month, now.day, 10)
+    return start if start > now else start + timedelta(days=1)
+
+
+@contextmanager
+def open_database(kind: str, plan: Plan) -> Iterator[tuple[str, TempPostgres | None]]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(dir=plan.folder) as d:
+            yield f"sqlite:///{Path(d) / 'gongji-bench.db'}", None
+        return
+    with TempPostgres(durable=True) as pg:
+        yield pg.create_database("gongji_bench"), pg
+
+
+def run(plan: Plan, say: Say = print) -> Result:
+    result = Result(datetime.now().astimezone().isoformat(timespec="seconds"), machine(),
+                    {k: (str(v) if isinstance(v, Path) else v)
+                     for k, v in plan.__dict__.items()})
+    say(f"engine: {plan.engine_settlements} settlements")
+    result.engine = engine_rate(plan.engine_settlements)
+    say(f"  {result.engine['fee_lines_per_second']:,} fee lines/s")
+    for kind in plan.databases:
+        with open_database(kind, plan) as (url, pg):
+            _one_database(kind, url, pg, plan, result, say)
+    return result
+
+
+def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, result: Result,
+                  say: Say) -> None:
+    say(f"{kind}: yardstick")
+    if pg is not None:
+        yardsticks.prepare_pgbench(pg)
+    for c in plan.clients:
+        y = (yardsticks.pgbench(pg, c, plan.seconds) if pg is not None else
+             yardsticks.sqlite_loop(Path(url[len("sqlite:///"):]).parent, c, plan.seconds))
+        result.yardsticks.append(y)
+        say(f"  {c:>3} clients  {y.per_second:>9,.1f}/s")
+
+    db = Database(url, pool_size=max(plan.clients) + 4)
+    migrate.upgrade(db)
+    app = Gongji(db, OffsetClock(), sandbox=True)
+    sandbox.move(app, to=business_start(app.clock))  # type: ignore[arg-type]
+    drugs: list[Any] = []
+    pool: workloads.PairPool | None = None
+    for n, size in enumerate(plan.sizes):
+        t0 = time.perf_counter()
+        say(f"{kind}: population to {size:,} persons")
+        population.load(app, size)
+        say(f"  loaded in {time.perf_counter() - t0:.1f} s")
+        drugs = drugs or workloads.prepare(app)
+        members = population.members(app, min(size, 50_000), offset=max(0, size - 50_000))
+        # each size hands out the pairs loaded for it, so no sponsor repeats within a day
+        pool = workloads.PairPool(population.pairs(app, size // 2, offset=0 if n == 0 else
+                                                   plan.sizes[n - 1] // 2))
+        for c in plan.clients:
+            for f in (closed_loop("transfer", kind, c, plan.seconds,
+                                  workloads.transfer_clients(app, pool), persons=size),
+                      closed_loop("settlement", kind, c, plan.seconds,
+                                  workloads.settlement_clients(app, members, drugs, c),
+                                  persons=size)):
+                result.service.append(f)
+                say(f"  service {f.name:<10} {c:>3} clients  {f.per_second:>7,.1f}/s  "
+                    f"p99 {f.p99_ms:.1f} ms  ratio {result.ratio(f)}"
+                    + (f"  errors {f.errors}" if f.errors else ""))
+        if n == 0:
+            _http(kind, url, app, plan, result, members, drugs, pool, say)
+    db.dispose()
+    for target in plan.postings:
+        say(f"{kind}: journal to {target:,} postings")
+        population.grow_postings(app, target)
+        verifier = Database(url)
+        t0 = time.perf_counter()
+        with verifier.read() as conn:
+            report = verify(conn)
+        seconds = time.perf_counter() - t0
+        verifier.dispose()
+        result.verify.append({"database": kind, "postings": population.postings_count(app),
+                              "seconds": round(seconds, 2), "ok": report.ok})
+        say(f"  verify {seconds:.1f} s ({'ok' if report.ok else 'VIOLATIONS'})")
+
+
+def _http(kind: str, url: str, app: Gongji, plan: Plan, result: Result,
+          members: list[population.Member], drugs: list[Any], pool: workloads.PairPool,
+          say: Say) -> None:
+    certnos = {m.psn_no: m.certno for m in population.members(app, plan.sizes[0])}
+    with http.serving(url, workers=plan.http_workers) as server:
+        for c in plan.clients:
+            pairs = pool.take_up_to(max(c * 2, int(plan.seconds * 60)))
+            runs = [("settlement", http.settlement_clients(app, server.base, members, drugs,
+                                                           c))]
+            if len(pairs) >= c:
+                tokens = http.sessions(app, [p for pr in pairs for p in pr], certnos)
+                runs.insert(0, ("transfer", http.transfer_clients(server.base, pairs, tokens,
+                                                                  c)))
+            else:
+                say(f"  http transfers at {c} clients skipped: the population's pairs are "
+                    "used up for today (a larger first size has more)")
+            for name, clients_of in runs:
+                f = closed_loop(name, kind, c, plan.seconds, clients_of, persons=plan.sizes[0])
+                result.http.append(f)
+                say(f"  http    {f.name:<10} {c:>3} clients  {f.per_second:>7,.1f}/s  "
+                    f"p99 {f.p99_ms:.1f} ms  ratio {result.ratio(f)}"
+                    + (f"  errors {f.errors}" if f.errors else ""))
+        peak = round(server.peak_memory_mb(), 1)
+    result.memory.append({"database": kind, "workers": plan.http_workers,
+                          "peak_rss_mb_per_worker": peak})
+    say(f"  server peak memory {peak} MiB per worker")
+
+
+def save(result: Result, path: Path) -> None:
+    path.write_text(json.dumps(result.as_dict(), indent=1, ensure_ascii=False) + "\n")

@@ -1,0 +1,33 @@
+"""`gongji bench`, shrunk to seconds: every layer runs, and the JSON puts each figure beside
+its yardstick."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    run = subprocess.run([sys.executable, "-m", "gongji", "bench", "--quick", "--db", "sqlite",
+                          "--clients", "1,2", "--seconds", "1", "--sizes", "1000",
+                          "--postings", "2000", "--workers", "2", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert [y["clients"] for y in result["yardsticks"]] == [1, 2]
+    assert all(y["per_second"] > 0 for y in result["yardsticks"])
+    for layer in ("service", "http"):
+        names = {(f["name"], f["clients"]) for f in result[layer]}
+        assert names == {(n, c) for n in ("transfer", "settlement") for c in (1, 2)}, layer
+        for f in result[layer]:
+            assert f["operations"] > 0 and f["errors"] == 0, f
+            y = next(y for y in result["yardsticks"] if y["clients"] == f["clients"])
+            assert f["ratio_to_yardstick"] == round(f["per_second"] / y["per_second"], 3)
+    assert result["verify"][0]["ok"] and result["verify"][0]["postings"] >= 2000
+    assert result["engine"]["fee_lines_per_second"] > 0
+    assert result["memory"][0]["peak_rss_mb_per_worker"] > 0
+    assert (tmp_path / "bench-clients.svg").read_text().startswith("<svg")
+    assert "ratio" in run.stdout and "yardstick" in run.stdout
