@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
+from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import Connection, Select, select, text
+from sqlalchemy import Connection, text
 
-from gongji.ledger.audit import GENESIS, entry_digest, record_hash
-from gongji.store.tables import audit_log, entries, postings
+from gongji.domain.clock import UTC
+from gongji.ledger.audit import GENESIS, canonical_json, utc_iso
 
 Progress = Callable[[str, int], None]
 """progress(check name, rows done so far): lets the CLI draw a progress bar."""
@@ -193,45 +195,56 @@ def _reversals(conn: Connection) -> CheckResult:
     return r
 
 
-def _stream(conn: Connection, query: Select[Any]) -> Iterator[Any]:
-    result = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
-    yield from result
+def _rows(conn: Connection, sql: str) -> Iterator[tuple[Any, ...]]:
+    """Rows as the driver gives them, streamed: verify reads every entry and record, so it
+    skips SQLAlchemy's per-row type processing and converts times itself (_iso)."""
+    result = conn.execution_options(stream_results=True, yield_per=20_000).exec_driver_sql(sql)
+    for part in result.partitions():
+        yield from part
+
+
+def _iso(at: Any) -> str:
+    """utc_iso() of a stored time as the driver returns it: SQLite's naive UTC text
+    ("2026-11-24 02:00:00.000000", always with microseconds) or PostgreSQL's aware value."""
+    if isinstance(at, str):
+        return f"{at[:10]}T{at[11:26]}+00:00" if len(at) >= 26 else \
+            utc_iso(datetime.fromisoformat(at).replace(tzinfo=UTC))
+    return utc_iso(at if at.tzinfo else at.replace(tzinfo=UTC))
 
 
 def _digests(conn: Connection, tick: Progress) -> CheckResult:
     r = CheckResult("entry_digests",
                     "each entry has one audit record whose digest matches its postings")
-    current: Any = None
-    legs: list[tuple[str, int]] = []
+    current: tuple[Any, ...] | None = None
+    legs: list[str] = []
 
     def close() -> None:
         if current is None:
             return
         r.examined += 1
-        if r.examined % 10000 == 0:
+        if r.examined % 100_000 == 0:
             tick(r.name, r.examined)
-        if current.digest is None:
+        entry_id, kind, code, ref, at, digest = current
+        if digest is None:
             if len(r.violations) < MAX_LISTED:
-                r.fail(current.id, "entry has no audit record")
+                r.fail(entry_id, "entry has no audit record")
             return
-        digest = entry_digest(current.id, current.kind, current.code, current.ref_entry_id,
-                              current.created_at, legs)
-        if digest != current.digest and len(r.violations) < MAX_LISTED:
-            r.fail(current.id, "postings or entry changed after the fact (digest mismatch)")
+        body = f"{entry_id}|{kind}|{code}|{ref or ''}|{_iso(at)}|" + ";".join(legs)
+        if sha256(body.encode()).hexdigest() != digest and len(r.violations) < MAX_LISTED:
+            r.fail(entry_id, "postings or entry changed after the fact (digest mismatch)")
 
-    e, a, p = entries, audit_log, postings
-    query = (select(e.c.id, e.c.kind, e.c.code, e.c.ref_entry_id, e.c.created_at, a.c.digest,
-                    p.c.account_id, p.c.amount)
-             .select_from(e.outerjoin(a, a.c.entry_id == e.c.id)
-                          .outerjoin(p, p.c.entry_id == e.c.id))
-             .order_by(e.c.id, p.c.idx))
-    for row in _stream(conn, query):
-        if current is None or row.id != current.id:
+    for row in _rows(conn, """
+            SELECT e.id, e.kind, e.code, e.ref_entry_id, e.created_at, a.digest,
+                   p.account_id, p.amount
+            FROM entries e LEFT JOIN audit_log a ON a.entry_id = e.id
+                           LEFT JOIN postings p ON p.entry_id = e.id
+            ORDER BY e.id, p.idx"""):
+        if current is None or row[0] != current[0]:
             close()
-            current = row
+            current = row[:6]
             legs = []
-        if row.account_id is not None:
-            legs.append((row.account_id, int(row.amount)))
+        if row[6] is not None:
+            legs.append(f"{row[6]}:{int(row[7])}")
     close()
     tick(r.name, r.examined)
     for row in _q(conn, """SELECT a.chain, a.seq, a.entry_id FROM audit_log a
@@ -264,27 +277,29 @@ def _audit_chains(conn: Connection, tick: Progress) -> CheckResult:
             r.fail(name, f"head says #{head[0]} but the chain ends at #{last_seq}"
                          " (records removed or head rewritten)")
 
-    query = select(audit_log).order_by(audit_log.c.chain, audit_log.c.seq)
-    for row in _stream(conn, query):
-        if row.chain != chain:
+    for (name, seq, at, actor, action, subject, entry_id, digest, detail, prev_hash,
+         stored) in _rows(conn, """
+            SELECT chain, seq, at, actor, action, subject, entry_id, digest, detail,
+                   prev_hash, hash
+            FROM audit_log ORDER BY chain, seq"""):
+        if name != chain:
             finish(chain, expect - 1, prev)
-            chain, prev, expect = row.chain, GENESIS, 1
-            seen.add(row.chain)
+            chain, prev, expect = name, GENESIS, 1
+            seen.add(name)
         r.examined += 1
-        if r.examined % 10000 == 0:
+        if r.examined % 100_000 == 0:
             tick(r.name, r.examined)
-        where = f"{row.chain}#{row.seq}"
-        if int(row.seq) != expect:
-            r.fail(where, f"expected record #{expect}: records missing")
-        if row.prev_hash != prev:
-            r.fail(where, "does not link to the record before it")
-        h = record_hash(row.prev_hash, chain=row.chain, seq=int(row.seq),
-                        at=row.at,
-                        actor=row.actor, action=row.action, subject=row.subject,
-                        entry_id=row.entry_id, digest=row.digest, detail=row.detail)
-        if h != row.hash:
-            r.fail(where, "record changed after it was written (hash mismatch)")
-        prev, expect = row.hash, int(row.seq) + 1
+        seq = int(seq)
+        if seq != expect:
+            r.fail(f"{name}#{seq}", f"expected record #{expect}: records missing")
+        if prev_hash != prev:
+            r.fail(f"{name}#{seq}", "does not link to the record before it")
+        body = canonical_json({"chain": name, "seq": seq, "at": _iso(at), "actor": actor,
+                               "action": action, "subject": subject, "entry_id": entry_id,
+                               "digest": digest, "detail": detail})
+        if sha256((prev_hash + "\n" + body).encode()).hexdigest() != stored:
+            r.fail(f"{name}#{seq}", "record changed after it was written (hash mismatch)")
+        prev, expect = stored, seq + 1
     finish(chain, expect - 1, prev)
     for name, (seq, _h) in heads.items():
         if name not in seen and seq != 0:

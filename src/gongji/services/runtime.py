@@ -137,13 +137,9 @@ class Gongji:
         """Run a unit of work and roll it back whatever happens: what-if computations that
         reuse the real code path (a pharmacy pre-settlement)."""
         def once() -> R:
-            with self.db.engine.connect() as conn:
-                tx = conn.begin()
-                try:
-                    return fn(UnitOfWork(conn, now=self.clock.now(), principal=principal,
-                                         app=self))
-                finally:
-                    tx.rollback()
+            with self.db.scratch() as conn:
+                return fn(UnitOfWork(conn, now=self.clock.now(), principal=principal,
+                                     app=self))
 
         return self.db.retrying(once)
 

@@ -649,12 +649,13 @@ def settle_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
         memo=f"{v.care} {mdtrt_id}", admdvs=v.insuplc_admdvs)
     _accumulate(uow, v.psn_no, v.insutype, year, dict(result.year_deltas))
     _accumulate_stay(uow, mdtrt_id, dict(result.stay_deltas))
-    for sale in sales:
-        uow.conn.execute(insert(trace_sales).values(
-            id=new_code("T"), code_key=sale["key"], raw=sale["raw"], psn_no=v.psn_no,
-            fixmedins_code=inst.fixmedins_code, med_list_codg=sale["code"], setl_id=setl_id,
-            fraction=sale["fraction"], trdn_flag=sale["split"], status="sold",
-            sold_at=uow.now))
+    if sales:
+        uow.conn.execute(insert(trace_sales), [{
+            "id": new_code("T"), "code_key": sale["key"], "raw": sale["raw"],
+            "psn_no": v.psn_no, "fixmedins_code": inst.fixmedins_code,
+            "med_list_codg": sale["code"], "setl_id": setl_id, "fraction": sale["fraction"],
+            "trdn_flag": sale["split"], "status": "sold", "sold_at": uow.now}
+            for sale in sales])
     uow.conn.execute(update(fee_details).where(
         fee_details.c.mdtrt_id == mdtrt_id,
         fee_details.c.feedetl_sn.in_([r.feedetl_sn for r in rows]))
@@ -741,7 +742,7 @@ def _sources(uow: UnitOfWork, psn_no: str, home: str, inst: Institution
 def _trace_sales(uow: UnitOfWork, rows: Sequence[Any], items: dict[str, Any],
                  required_from: date | None) -> list[dict[str, Any]]:
     """The boxes each drug line sells; refused when a code is missing or already sold."""
-    sales: list[dict[str, Any]] = []
+    boxes: list[tuple[Any, tracecode.TraceCode, Fraction]] = []
     for r in rows:
         item = items.get(r.med_list_codg)
         raw_codes = json.loads(r.trace_codes)
@@ -764,19 +765,29 @@ def _trace_sales(uow: UnitOfWork, rows: Sequence[Any], items: dict[str, Any],
                 raise GongjiError("TRACE_CODE_COUNT", feedetl_sn=r.feedetl_sn,
                                   expected=str(cnt), given=len(parsed))
             fractions = [Fraction(1)] * len(parsed)
-        for code, fraction in zip(parsed, fractions, strict=True):
-            if any(s["key"] == code.key for s in sales):
-                raise GongjiError("TRACE_CODE_SOLD", code=_masked_code(code.raw))
-            sold = uow.conn.execute(select(trace_sales.c.fraction, trace_sales.c.trdn_flag)
-                                    .where(trace_sales.c.code_key == code.key,
-                                           trace_sales.c.status == "sold")).all()
-            before = sum((Fraction(s.fraction) for s in sold), Fraction(0))
-            split_ok = r.trdn_flag and all(s.trdn_flag for s in sold) and \
-                tracecode.split_allowed(before, fraction)
-            if sold and not split_ok:
-                raise GongjiError("TRACE_CODE_SOLD", code=_masked_code(code.raw))
-            sales.append({"key": code.key, "raw": code.raw[:128], "code": r.med_list_codg,
-                          "fraction": str(fraction), "split": bool(r.trdn_flag)})
+        boxes += [(r, code, f) for code, f in zip(parsed, fractions, strict=True)]
+
+    sold_before: dict[str, list[Any]] = {}
+    if boxes:  # every earlier sale of these codes, in one query
+        for s in uow.conn.execute(
+                select(trace_sales.c.code_key, trace_sales.c.fraction, trace_sales.c.trdn_flag)
+                .where(trace_sales.c.code_key.in_({code.key for _, code, _ in boxes}),
+                       trace_sales.c.status == "sold")):
+            sold_before.setdefault(s.code_key, []).append(s)
+    sales: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for r, code, fraction in boxes:
+        if code.key in seen:
+            raise GongjiError("TRACE_CODE_SOLD", code=_masked_code(code.raw))
+        seen.add(code.key)
+        sold = sold_before.get(code.key, [])
+        before = sum((Fraction(s.fraction) for s in sold), Fraction(0))
+        split_ok = r.trdn_flag and all(s.trdn_flag for s in sold) and \
+            tracecode.split_allowed(before, fraction)
+        if sold and not split_ok:
+            raise GongjiError("TRACE_CODE_SOLD", code=_masked_code(code.raw))
+        sales.append({"key": code.key, "raw": code.raw[:128], "code": r.med_list_codg,
+                      "fraction": str(fraction), "split": bool(r.trdn_flag)})
     return sales
 
 

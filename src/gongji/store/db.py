@@ -9,6 +9,8 @@ the ledger's guarded UPDATEs.
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 T = TypeVar("T")
 
@@ -82,6 +84,11 @@ class Database:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
+        self._writer_lock = threading.Lock() if self.dialect == "sqlite" else None
+        """SQLite has one writer at a time. Threads of this process queue for it here, in
+        order, instead of in SQLite's busy handler, which sleeps in growing steps (up to
+        100 ms) and so turns a queue of writers into long tails. Other processes still
+        meet the busy timeout."""
 
     @property
     def display_url(self) -> str:
@@ -90,8 +97,32 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on any exception."""
-        with self.engine.connect() as conn, conn.begin():
+        with self._writer(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def scratch(self) -> Iterator[Connection]:
+        """A write transaction that is always rolled back (what-if computations)."""
+        with self._writer(), self.engine.connect() as conn:
+            tx = conn.begin()
+            try:
+                yield conn
+            finally:
+                tx.rollback()
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        lock = self._writer_lock
+        if lock is None:
+            yield
+            return
+        if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError("database is locked"))
+        try:
+            yield
+        finally:
+            lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
