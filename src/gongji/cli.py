@@ -139,7 +139,8 @@ def verify(db: DbOpt = None) -> None:
             bar.update(tasks[name], completed=n)
 
         with database.read() as conn:
-            report = run_verify(conn, progress=tick)
+            report = run_verify(conn, progress=tick, url=database.url,
+                                workers=os.cpu_count() or 1)
     table = Table(title=f"gongji verify: {database.display_url}")
     table.add_column("check")
     table.add_column("examined", justify="right")

@@ -162,3 +162,29 @@ def test_cli_verify_exits_nonzero_naming_the_violation(database: Database, db_ur
     assert bad.exit_code == 1
     assert "VIOLATION" in bad.output and busy["t1"] in bad.output
     assert "FAILED" in bad.output
+
+
+def test_the_chain_walk_in_a_second_process_finds_what_the_serial_walk_finds(
+        database: Database, db_url: str, busy: dict[str, str]) -> None:
+    def parallel() -> VerifyReport:
+        with database.read() as conn:
+            return verify(conn, url=db_url, workers=2)
+
+    clean = parallel()
+    assert clean.ok, clean.violations
+    assert [(c.name, c.examined) for c in clean.checks] == \
+        [(c.name, c.examined) for c in run(database).checks]
+    tamper(database, "UPDATE audit_log SET actor = 'operator:nobody' "
+                     "WHERE seq = (SELECT MIN(seq) + 2 FROM audit_log)")
+    assert failing(parallel()) == failing(run(database)) == {"audit_chain"}
+
+
+def test_verify_hashes_audit_records_exactly_as_they_were_written() -> None:
+    """verify spells canonical JSON out by hand for speed; it must equal the writer's bytes
+    for every string it can meet: quotes, backslashes, control characters, CJK, None."""
+    from gongji.ledger.audit import canonical_json
+    from gongji.ledger.verify import _js
+
+    for value in ['plain', 'say "hi"', "back\\slash", "tab\tnew\nline\x01", "参保人 张*",
+                  "emoji 🩺", "", "\u2028", None]:
+        assert _js(value) == canonical_json(value)

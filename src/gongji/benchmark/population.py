@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from gongji.domain.certno import make_certno
 from gongji.domain.ids import new_code, new_id
@@ -201,9 +201,9 @@ def grow_postings(app: Gongji, target: int, *, progress: Callable[[int], None] |
                 credit[owner] = credit.get(owner, 0) + 1
             uow.conn.execute(insert(entries), rows)
             uow.conn.execute(insert(postings), legs)
-            for owner, amount in credit.items():
-                uow.conn.execute(update(accounts).where(accounts.c.id == owner)
-                                 .values(balance=accounts.c.balance + amount))
+            uow.conn.execute(update(accounts).where(accounts.c.id == bindparam("b_owner"))
+                             .values(balance=accounts.c.balance + bindparam("b_amount")),
+                             [{"b_owner": o, "b_amount": a} for o, a in credit.items()])
             uow.conn.execute(update(accounts).where(accounts.c.id == cash.id)
                              .values(balance=accounts.c.balance - count))
 

@@ -173,7 +173,7 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
         verifier = Database(url)
         t0 = time.perf_counter()
         with verifier.read() as conn:
-            report = verify(conn)
+            report = verify(conn, url=url, workers=os.cpu_count() or 1)
         seconds = time.perf_counter() - t0
         verifier.dispose()
         result.verify.append({"database": kind, "postings": population.postings_count(app),

@@ -7,8 +7,12 @@ streamed through Python in key order, so memory stays flat however large the jou
 
 from __future__ import annotations
 
+import itertools
+import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from hashlib import sha256
 from typing import Any
@@ -16,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gongji.domain.clock import UTC
-from gongji.ledger.audit import GENESIS, canonical_json, utc_iso
+from gongji.ledger.audit import GENESIS, utc_iso
 
 Progress = Callable[[str, int], None]
 """progress(check name, rows done so far): lets the CLI draw a progress bar."""
@@ -61,19 +65,78 @@ MAX_LISTED = 1000
 """Stop listing a check's violations past this many (the count still says how bad it is)."""
 
 
-def verify(conn: Connection, *, progress: Progress | None = None) -> VerifyReport:
+def verify(conn: Connection, *, progress: Progress | None = None, url: str | None = None,
+           workers: int = 1) -> VerifyReport:
+    """Run every check on conn's snapshot.
+
+    With url and workers > 1, the audit-chain walk runs in a second process beside the entry
+    digests (the two streams are the bulk of the time and independent of each other). On
+    PostgreSQL the second process reads the same snapshot (pg_export_snapshot); on SQLite it
+    reads its own, which is enough: each check is self-contained, so a write committed in
+    between cannot make either report a false violation.
+    """
     tick: Progress = progress or (lambda _name, _n: None)
-    checks = [
-        _entries_balance(conn),
-        _account_balances(conn),
-        _no_negative(conn),
-        _conservation(conn),
-        _holds(conn),
-        _reversals(conn),
-        _digests(conn, tick),
-        _audit_chains(conn, tick),
-    ]
+    apart: subprocess.Popen[bytes] | None = None
+    if url is not None and workers > 1:
+        snapshot = (conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+                    if conn.dialect.name == "postgresql" else None)
+        apart = subprocess.Popen([sys.executable, "-m", "gongji.ledger.verify"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert apart.stdin is not None  # Popen with stdin=PIPE has one
+        # the URL goes through stdin, not argv: it may carry a password
+        apart.stdin.write(json.dumps({"url": url, "snapshot": snapshot}).encode())
+        apart.stdin.close()
+    try:
+        checks = [
+            _entries_balance(conn),
+            _account_balances(conn),
+            _no_negative(conn),
+            _conservation(conn),
+            _holds(conn),
+            _reversals(conn),
+            _digests(conn, tick),
+        ]
+        if apart is None:
+            checks.append(_audit_chains(conn, tick))
+        else:
+            tick("audit_chain", 0)
+            assert apart.stdout is not None  # Popen with stdout=PIPE has one
+            out = apart.stdout.read()
+            apart.wait()
+            if apart.returncode != 0:
+                raise RuntimeError(f"the audit-chain walk failed (exit {apart.returncode})")
+            done = _result_from_json(json.loads(out))
+            tick(done.name, done.examined)
+            checks.append(done)
+    finally:
+        if apart is not None and apart.poll() is None:
+            apart.kill()
+            apart.wait()
     return VerifyReport(checks)
+
+
+def _result_from_json(data: dict[str, Any]) -> CheckResult:
+    r = CheckResult(data["name"], data["title"], data["examined"])
+    r.violations = [Violation(**v) for v in data["violations"]]
+    return r
+
+
+def _audit_chains_apart() -> None:
+    """The audit-chain check in a process of its own (see verify): reads {"url", "snapshot"}
+    on stdin, writes the CheckResult as JSON on stdout."""
+    from gongji.store.db import Database  # the ledger package does not import the store
+
+    job = json.load(sys.stdin)
+    db = Database(job["url"], pool_size=1)
+    try:
+        with db.read() as conn:
+            if job["snapshot"] is not None:
+                conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{job['snapshot']}'")
+            r = _audit_chains(conn, lambda _name, _n: None)
+    finally:
+        db.dispose()
+    json.dump({"name": r.name, "title": r.title, "examined": r.examined,
+               "violations": [asdict(v) for v in r.violations]}, sys.stdout)
 
 
 def _q(conn: Connection, sql: str, **params: Any) -> list[Any]:
@@ -196,11 +259,38 @@ def _reversals(conn: Connection) -> CheckResult:
 
 
 def _rows(conn: Connection, sql: str) -> Iterator[tuple[Any, ...]]:
-    """Rows as the driver gives them, streamed: verify reads every entry and record, so it
-    skips SQLAlchemy's per-row type processing and converts times itself (_iso)."""
-    result = conn.execution_options(stream_results=True, yield_per=20_000).exec_driver_sql(sql)
-    for part in result.partitions():
-        yield from part
+    """Rows as the driver gives them, streamed in batches: verify reads every entry and
+    record, so it goes past SQLAlchemy's result layer (per-row type processing and, for
+    driver SQL, one fetch per row) and converts times itself (_iso). On PostgreSQL a named
+    (server-side) cursor inside the same REPEATABLE READ transaction keeps the snapshot."""
+    dbapi: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        with dbapi.cursor(name=f"gongji_verify_{next(_cursor_names)}") as cur:
+            cur.itersize = _BATCH
+            cur.execute(sql)
+            while rows := cur.fetchmany(_BATCH):
+                yield from rows
+        return
+    cur = dbapi.cursor()
+    try:
+        cur.execute(sql)
+        while rows := cur.fetchmany(_BATCH):
+            yield from rows
+    finally:
+        cur.close()
+
+
+_BATCH = 20_000
+_cursor_names = itertools.count()
+
+
+def _at(conn: Connection, column: str) -> str:
+    """A stored time as selected for hashing: PostgreSQL formats it as utc_iso() text itself
+    (cheaper than building a datetime per row in the driver); SQLite stores text already."""
+    if conn.dialect.name == "postgresql":
+        return (f"to_char({column} AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')")
+    return column
 
 
 def _iso(at: Any) -> str:
@@ -210,6 +300,16 @@ def _iso(at: Any) -> str:
         return f"{at[:10]}T{at[11:26]}+00:00" if len(at) >= 26 else \
             utc_iso(datetime.fromisoformat(at).replace(tzinfo=UTC))
     return utc_iso(at if at.tzinfo else at.replace(tzinfo=UTC))
+
+
+def _js(value: str | None) -> str:
+    """canonical_json() of one string field of an audit record, without building a dict and
+    sorting its keys per record (the key order is spelled out where this is used; a unit
+    test holds the two to the same bytes)."""
+    return "null" if value is None else _encode_str(value)
+
+
+_encode_str: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def _digests(conn: Connection, tick: Progress) -> CheckResult:
@@ -233,12 +333,13 @@ def _digests(conn: Connection, tick: Progress) -> CheckResult:
         if sha256(body.encode()).hexdigest() != digest and len(r.violations) < MAX_LISTED:
             r.fail(entry_id, "postings or entry changed after the fact (digest mismatch)")
 
-    for row in _rows(conn, """
-            SELECT e.id, e.kind, e.code, e.ref_entry_id, e.created_at, a.digest,
+    created_at = _at(conn, "e.created_at")
+    for row in _rows(conn, f"""
+            SELECT e.id, e.kind, e.code, e.ref_entry_id, {created_at}, a.digest,
                    p.account_id, p.amount
             FROM entries e LEFT JOIN audit_log a ON a.entry_id = e.id
                            LEFT JOIN postings p ON p.entry_id = e.id
-            ORDER BY e.id, p.idx"""):
+            ORDER BY e.id, p.idx"""):  # noqa: S608 (a fixed column expression)
         if current is None or row[0] != current[0]:
             close()
             current = row[:6]
@@ -278,10 +379,10 @@ def _audit_chains(conn: Connection, tick: Progress) -> CheckResult:
                          " (records removed or head rewritten)")
 
     for (name, seq, at, actor, action, subject, entry_id, digest, detail, prev_hash,
-         stored) in _rows(conn, """
-            SELECT chain, seq, at, actor, action, subject, entry_id, digest, detail,
-                   prev_hash, hash
-            FROM audit_log ORDER BY chain, seq"""):
+         stored) in _rows(conn, f"""
+            SELECT chain, seq, {_at(conn, "at")}, actor, action, subject, entry_id, digest,
+                   detail, prev_hash, hash
+            FROM audit_log ORDER BY chain, seq"""):  # noqa: S608 (a fixed column expression)
         if name != chain:
             finish(chain, expect - 1, prev)
             chain, prev, expect = name, GENESIS, 1
@@ -294,9 +395,9 @@ def _audit_chains(conn: Connection, tick: Progress) -> CheckResult:
             r.fail(f"{name}#{seq}", f"expected record #{expect}: records missing")
         if prev_hash != prev:
             r.fail(f"{name}#{seq}", "does not link to the record before it")
-        body = canonical_json({"chain": name, "seq": seq, "at": _iso(at), "actor": actor,
-                               "action": action, "subject": subject, "entry_id": entry_id,
-                               "digest": digest, "detail": detail})
+        body = (f'{{"action":{_js(action)},"actor":{_js(actor)},"at":"{_iso(at)}",'
+                f'"chain":{_js(name)},"detail":{_js(detail)},"digest":{_js(digest)},'
+                f'"entry_id":{_js(entry_id)},"seq":{seq},"subject":{_js(subject)}}}')
         if sha256((prev_hash + "\n" + body).encode()).hexdigest() != stored:
             r.fail(f"{name}#{seq}", "record changed after it was written (hash mismatch)")
         prev, expect = stored, seq + 1
@@ -306,3 +407,7 @@ def _audit_chains(conn: Connection, tick: Progress) -> CheckResult:
             r.fail(name, f"head says #{seq} but the chain has no records")
     tick(r.name, r.examined)
     return r
+
+
+if __name__ == "__main__":
+    _audit_chains_apart()
