@@ -73,9 +73,9 @@ def _settings(db: str | None, **overrides: object) -> Settings:
     return s
 
 
-def _open(url: str) -> Database:
+def _open(url: str, *, group_commit: bool = False) -> Database:
     try:
-        return Database(url)
+        return Database(url, group_commit=group_commit)
     except Exception as exc:
         err.print(f"[red]cannot open database {url}: {exc}")
         raise typer.Exit(2) from exc
@@ -343,10 +343,13 @@ def serve(db: DbOpt = None,
           log_json: Annotated[bool, typer.Option(help="JSON log lines")] = False,
           workers: Annotated[int, typer.Option(
               min=1, max=64, help="Worker processes (each with its own connection pool)")]
-          = 1) -> None:
+          = 1,
+          group_commit: Annotated[bool, typer.Option(
+              help="SQLite: writers queued in one process share one transaction and one "
+                   "fsync (docs/PERFORMANCE.md)")] = False) -> None:
     """Run the HTTP API (OpenAPI at /docs). Migrates an empty database first."""
     settings = _settings(db, host=host, port=port, sandbox=sandbox or None,
-                         log_json=log_json or None)
+                         log_json=log_json or None, group_commit=group_commit or None)
     if workers > 1:
         _run_workers(settings, workers)
         return
@@ -368,7 +371,8 @@ def _run_workers(settings: Settings, workers: int) -> None:
         raise _fail(e) from e
     database.dispose()
     os.environ.update({"GONGJI_DB": settings.db, "GONGJI_SANDBOX": "1" if settings.sandbox
-                       else "0", "GONGJI_LOG_LEVEL": settings.log_level})
+                       else "0", "GONGJI_LOG_LEVEL": settings.log_level,
+                       "GONGJI_GROUP_COMMIT": "1" if settings.group_commit else "0"})
     out.print(Panel(f"database {database.display_url}\n"
                     f"listening http://{settings.host}:{settings.port} with {workers} workers",
                     title=f"gongji {__version__}", expand=False))
@@ -517,7 +521,7 @@ def _run(settings: Settings, clock: Clock, *,
     from gongji.api.app import create_app
 
     logs.setup(settings.log_level, json_lines=settings.log_json)
-    database = database or _open(settings.db)
+    database = database or _open(settings.db, group_commit=settings.group_commit)
     try:
         state = migrate.ensure_ready(database, auto=False)
     except GongjiError as e:

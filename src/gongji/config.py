@@ -23,5 +23,7 @@ class Settings(BaseSettings):
     """One JSON object per log line (for log shippers) instead of readable text."""
     sandbox: bool = False
     """Test clocks an operator can set and advance (never in production)."""
+    group_commit: bool = False
+    """SQLite: writers queued in one process share one transaction and one fsync."""
     sweep_interval_seconds: float = 1.0
     """How often `serve` expires due holds."""

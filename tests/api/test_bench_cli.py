@@ -19,7 +19,7 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
     result = json.loads(out.read_text())
     assert [y["clients"] for y in result["yardsticks"]] == [1, 2]
     assert all(y["per_second"] > 0 for y in result["yardsticks"])
-    for layer in ("service", "http"):
+    for layer in ("service", "service_group_commit", "http"):
         names = {(f["name"], f["clients"]) for f in result[layer]}
         assert names == {(n, c) for n in ("transfer", "settlement") for c in (1, 2)}, layer
         for f in result[layer]:

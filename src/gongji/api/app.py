@@ -95,7 +95,7 @@ def app_from_env() -> Any:
     from gongji.store.db import Database
 
     settings = Settings()
-    db = Database(settings.db)
+    db = Database(settings.db, group_commit=settings.group_commit)
     migrate.ensure_ready(db, auto=False)
     if not settings.sandbox:
         return create_app(Gongji(db, SystemClock()), settings, sweeper=True)

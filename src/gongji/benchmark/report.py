@@ -18,7 +18,7 @@ def table(result: Result) -> Table:
         t.add_column(col, no_wrap=True,
                      justify="left" if col in ("layer", "operation", "database") else "right")
     for layer, rows in (("yardstick", result.yardsticks), ("service", result.service),
-                        ("http", result.http)):
+                        ("service+group commit", result.group), ("http", result.http)):
         for f in rows:
             y = result.yardstick(f.database, f.clients)
             ratio = result.ratio(f) if layer != "yardstick" else None

@@ -45,6 +45,8 @@ class Plan:
     postings: list[int] = field(default_factory=lambda: [1_000_000, 10_000_000])
     http_workers: int = max(2, os.cpu_count() or 1)
     engine_settlements: int = 20_000
+    group_commit: bool = True
+    """Also measure SQLite's service layer with group commit on (at the first size)."""
     folder: Path | None = None
     """Where the SQLite files go (default: a temp directory on the same file system)."""
 
@@ -62,6 +64,8 @@ class Result:
     yardsticks: list[Figures] = field(default_factory=list)
     service: list[Figures] = field(default_factory=list)
     http: list[Figures] = field(default_factory=list)
+    group: list[Figures] = field(default_factory=list)
+    """SQLite's service layer with group commit on, beside the same without."""
     verify: list[dict[str, Any]] = field(default_factory=list)
     memory: list[dict[str, Any]] = field(default_factory=list)
     engine: dict[str, Any] = field(default_factory=dict)
@@ -81,6 +85,7 @@ class Result:
         return {"started": self.started, "machine": self.machine, "plan": self.plan,
                 "yardsticks": [y.as_dict() for y in self.yardsticks],
                 "service": rows(self.service), "http": rows(self.http),
+                "service_group_commit": rows(self.group),
                 "verify": self.verify, "memory": self.memory, "engine": self.engine}
 
 
@@ -164,6 +169,8 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
                 say(f"  service {f.name:<10} {c:>3} clients  {f.per_second:>7,.1f}/s  "
                     f"p99 {f.p99_ms:.1f} ms  ratio {result.ratio(f)}"
                     + (f"  errors {f.errors}" if f.errors else ""))
+        if n == 0 and kind == "sqlite" and plan.group_commit:
+            _group_commit(url, app, plan, result, members, drugs, pool, say)
         if n == 0:
             _http(kind, url, app, plan, result, members, drugs, pool, say)
     db.dispose()
@@ -179,6 +186,29 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
         result.verify.append({"database": kind, "postings": population.postings_count(app),
                               "seconds": round(seconds, 2), "ok": report.ok})
         say(f"  verify {seconds:.1f} s ({'ok' if report.ok else 'VIOLATIONS'})")
+
+
+def _group_commit(url: str, app: Gongji, plan: Plan, result: Result,
+                  members: list[population.Member], drugs: list[Any],
+                  pool: workloads.PairPool, say: Say) -> None:
+    """The same service-level runs through a second Database with group commit on."""
+    db = Database(url, pool_size=max(plan.clients) + 4, group_commit=True)
+    grouped = Gongji(db, app.clock, sandbox=True)
+    for c in plan.clients:
+        for f in (closed_loop("transfer", "sqlite", c, plan.seconds,
+                              workloads.transfer_clients(grouped, pool),
+                              persons=plan.sizes[0]),
+                  closed_loop("settlement", "sqlite", c, plan.seconds,
+                              workloads.settlement_clients(grouped, members, drugs, c),
+                              persons=plan.sizes[0])):
+            result.group.append(f)
+            say(f"  group commit {f.name:<10} {c:>3} clients  {f.per_second:>7,.1f}/s  "
+                f"p99 {f.p99_ms:.1f} ms  ratio {result.ratio(f)}"
+                + (f"  errors {f.errors}" if f.errors else ""))
+    group = db._group
+    if group is not None and group.batches:
+        say(f"  group commit: {group.members / group.batches:.2f} units of work per commit")
+    db.dispose()
 
 
 def _http(kind: str, url: str, app: Gongji, plan: Plan, result: Result,

@@ -80,7 +80,7 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """An engine plus the transaction discipline every service call follows."""
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, group_commit: bool = False) -> None:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
@@ -89,6 +89,10 @@ class Database:
         order, instead of in SQLite's busy handler, which sleeps in growing steps (up to
         100 ms) and so turns a queue of writers into long tails. Other processes still
         meet the busy timeout."""
+        self._group = (GroupCommit(self.engine, self._writer_lock)
+                       if group_commit and self._writer_lock is not None else None)
+        """Group commit (SQLite only; PostgreSQL already groups the WAL flushes of concurrent
+        commits itself): see GroupCommit."""
 
     @property
     def display_url(self) -> str:
@@ -97,12 +101,20 @@ class Database:
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on any exception."""
+        if self._group is not None:
+            with self._group.begin() as conn:
+                yield conn
+            return
         with self._writer(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def scratch(self) -> Iterator[Connection]:
         """A write transaction that is always rolled back (what-if computations)."""
+        if self._group is not None:
+            with self._group.begin(keep=False) as conn:
+                yield conn
+            return
         with self._writer(), self.engine.connect() as conn:
             tx = conn.begin()
             try:
@@ -158,3 +170,80 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _Batch:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.tx = conn.begin()
+        self.members = 0
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Writers of this process that queue for SQLite's one write lock share one transaction,
+    each inside its own SAVEPOINT; the last one in the queue commits for all (one WAL append
+    and one fsync for the batch) and only then does any of them return. A unit of work that
+    raises rolls back to its savepoint and leaves the others alone; a failed commit fails
+    every member, and each retries from the start (nothing of the batch was written). A
+    writer with no one queued behind it commits at once: no wait is ever added."""
+
+    MAX_MEMBERS = 64
+
+    def __init__(self, engine: Engine, lock: threading.Lock) -> None:
+        self.engine = engine
+        self.lock = lock
+        self.count_lock = threading.Lock()
+        self.waiting = 0
+        self.batch: _Batch | None = None
+        self.batches = 0
+        self.members = 0
+        """Committed batches and the units of work in them (members / batches = mean size)."""
+
+    @contextmanager
+    def begin(self, *, keep: bool = True) -> Iterator[Connection]:
+        """keep=False: a what-if unit of work, always rolled back to its savepoint."""
+        with self.count_lock:
+            self.waiting += 1
+        self.lock.acquire()
+        with self.count_lock:
+            self.waiting -= 1
+        batch = self.batch
+        if batch is None:
+            batch = self.batch = _Batch(self.engine.connect())
+        savepoint = batch.conn.begin_nested()
+        member = False
+        try:
+            yield batch.conn
+            if keep:
+                savepoint.commit()
+                batch.members += 1
+                member = True
+        finally:
+            if not member:
+                try:
+                    savepoint.rollback()
+                except BaseException as e:  # the shared transaction is unusable: fail it
+                    batch.error = e
+            self._settle(batch, member=member)
+
+    def _settle(self, batch: _Batch, *, member: bool) -> None:
+        if self.waiting > 0 and batch.members < self.MAX_MEMBERS:
+            self.lock.release()  # the next writer joins this transaction
+        else:
+            self.batch = None
+            try:
+                batch.tx.commit()
+                self.batches += 1
+                self.members += batch.members
+            except BaseException as e:
+                batch.error = e
+            finally:
+                batch.conn.close()
+                self.lock.release()
+                batch.done.set()
+        if member:
+            batch.done.wait()
+            if batch.error is not None:
+                raise batch.error
