@@ -6,12 +6,19 @@ postings, by guarded UPDATEs taken in account-id order: the guard (balance + del
 accounts that may not go negative) is evaluated by the database on the locked row, so there
 is no check-then-write race, and a CHECK constraint backs it up. Nothing here commits.
 
+Accounts that may go negative (a region's funds, cash and clearing, an institution's
+receivable) have nothing to check, and every settlement of a region touches the same few
+of them: their deltas are summed and applied by apply_deferred() at the end of the unit of
+work, so their row locks are held for the moment before commit instead of for the whole
+transaction. Balances read through this ledger include what is still deferred.
+
 Reference of every operation and error: docs/ARCHITECTURE.md, "The ledger".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +47,9 @@ class Ledger:
         self.now = now
         self.actor = actor
         self.audit = audit
+        self._free: set[str] = set()
+        """Ids of accounts seen here that may go negative: their deltas can wait."""
+        self._deferred: dict[str, int] = {}
 
     # -- accounts ----------------------------------------------------------------------------
 
@@ -68,11 +78,19 @@ class Ledger:
         row = self.conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
         if row is None:
             raise GongjiError("ACCOUNT_NOT_FOUND", account=account_id)
-        return _account(row)
+        return self._seen(row)
 
     def account_by_code(self, code: str) -> Account | None:
         row = self.conn.execute(select(accounts).where(accounts.c.code == code)).first()
-        return _account(row) if row is not None else None
+        return self._seen(row) if row is not None else None
+
+    def _seen(self, row: Row[Any]) -> Account:
+        acc = _account(row)
+        if not acc.no_negative:
+            self._free.add(acc.id)
+            if delta := self._deferred.get(acc.id):
+                acc = replace(acc, balance=acc.balance + delta)
+        return acc
 
     def list_accounts(self, *, kind: AccountKind | None = None, owner: str | None = None,
                       admdvs: str | None = None, after: str | None = None,
@@ -87,7 +105,7 @@ class Ledger:
             q = q.where(accounts.c.admdvs == admdvs)
         if after is not None:
             q = q.where(accounts.c.id > after)
-        return [_account(r) for r in self.conn.execute(q).all()]
+        return [self._seen(r) for r in self.conn.execute(q).all()]
 
     def close_account(self, account_id: str) -> Account:
         """Close an empty account: it can take no further postings."""
@@ -283,15 +301,30 @@ class Ledger:
         return resolved, entry
 
     def _apply(self, legs: Iterable[tuple[str, int]]) -> None:
-        """Move balances, locking rows in account-id order so transactions never deadlock."""
+        """Move balances, locking rows in account-id order so transactions never deadlock;
+        accounts that may go negative wait for apply_deferred()."""
         for account_id, delta in sorted(legs):
-            stmt = (update(accounts)
-                    .where(accounts.c.id == account_id, accounts.c.status == "open",
-                           or_(~accounts.c.no_negative, accounts.c.balance + delta >= 0))
-                    .values(balance=accounts.c.balance + delta)
-                    .returning(accounts.c.balance))
-            if self.conn.execute(stmt).first() is None:
-                self._refuse(account_id, delta)
+            if account_id in self._free:
+                self._deferred[account_id] = self._deferred.get(account_id, 0) + delta
+            else:
+                self._update(account_id, delta)
+
+    def apply_deferred(self) -> None:
+        """Apply the summed deltas of accounts that may go negative, in account-id order
+        (the unit of work calls this last, just before the audit records and commit)."""
+        pending, self._deferred = self._deferred, {}
+        for account_id, delta in sorted(pending.items()):
+            if delta:
+                self._update(account_id, delta)
+
+    def _update(self, account_id: str, delta: int) -> None:
+        stmt = (update(accounts)
+                .where(accounts.c.id == account_id, accounts.c.status == "open",
+                       or_(~accounts.c.no_negative, accounts.c.balance + delta >= 0))
+                .values(balance=accounts.c.balance + delta)
+                .returning(accounts.c.balance))
+        if self.conn.execute(stmt).first() is None:
+            self._refuse(account_id, delta)
 
     def _refuse(self, account_id: str, delta: int) -> None:
         acc = self.account(account_id)  # raises ACCOUNT_NOT_FOUND

@@ -73,4 +73,5 @@ class UnitOfWork:
         return self.app.regions.get(self.conn, admdvs, field=field)
 
     def flush(self) -> None:
+        self.ledger.apply_deferred()
         self.audit.flush(self.conn)
