@@ -115,12 +115,18 @@ def _new_key(uow: UnitOfWork, code: str) -> NewKey:
 
 
 def get_in(uow: UnitOfWork, code: str) -> Institution:
+    """An institution (registered institutions are never edited: read once per unit of work)."""
+    found: Institution | None = uow.memo.get(("institution", code))
+    if found is not None:
+        return found
     r = uow.conn.execute(select(institutions)
                          .where(institutions.c.fixmedins_code == code)).first()
     if r is None:
         raise GongjiError("INSTITUTION_NOT_FOUND", code=code)
-    return Institution(r.fixmedins_code, r.fixmedins_name, r.fixmedins_type, r.hosp_lv,
-                       r.admdvs, bool(r.wallet_supported))
+    found = uow.memo[("institution", code)] = Institution(
+        r.fixmedins_code, r.fixmedins_name, r.fixmedins_type, r.hosp_lv, r.admdvs,
+        bool(r.wallet_supported))
+    return found
 
 
 def list_all(app: Gongji) -> list[Institution]:

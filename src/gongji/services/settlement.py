@@ -690,23 +690,24 @@ def _postings(uow: UnitOfWork, r: engine.Result, v: Any,
         if amount:
             legs[account_id] = legs.get(account_id, 0) + amount
 
+    def to(kind: AccountKind, owner: str, admdvs: str, amount: int) -> None:
+        """An amount to or from a system account, opened (looked up) only if it moves."""
+        if amount:
+            add(uow.ledger.open_account(kind, owner=owner, admdvs=admdvs).id, amount)
+
     home, care = v.insuplc_admdvs, v.mdtrtarea_admvs
-    ledger = uow.ledger
-    add(ledger.open_account(AccountKind.FUND_POOL, owner=home, admdvs=home).id, -r.hifp_pay)
-    add(ledger.open_account(AccountKind.FUND_CRITICAL, owner=home, admdvs=home).id,
-        -(r.hifmi_pay + r.hifob_pay))
-    add(ledger.open_account(AccountKind.FUND_ASSISTANCE, owner=home, admdvs=home).id,
-        -r.maf_pay)
+    to(AccountKind.FUND_POOL, home, home, -r.hifp_pay)
+    to(AccountKind.FUND_CRITICAL, home, home, -(r.hifmi_pay + r.hifob_pay))
+    to(AccountKind.FUND_ASSISTANCE, home, home, -r.maf_pay)
     account_of = {(s.kind, s.sponsor): acc for s, acc in sources}
     for p in r.payments:
         add(account_of[(p.kind, p.sponsor)], -p.amount)
-    add(ledger.open_account(AccountKind.CASH, owner=care, admdvs=care).id, -r.psn_cash_pay)
-    add(ledger.open_account(AccountKind.INSTITUTION, owner=v.fixmedins_code,
-                            admdvs=care).id, r.medfee_sumamt)
+    to(AccountKind.CASH, care, care, -r.psn_cash_pay)
+    to(AccountKind.INSTITUTION, v.fixmedins_code, care, r.medfee_sumamt)
     if care != home:
         advanced = r.medfee_sumamt - r.psn_cash_pay
-        add(ledger.open_account(AccountKind.CLEARING, owner=home, admdvs=home).id, advanced)
-        add(ledger.open_account(AccountKind.CLEARING, owner=care, admdvs=care).id, -advanced)
+        to(AccountKind.CLEARING, home, home, advanced)
+        to(AccountKind.CLEARING, care, care, -advanced)
     return [(k, v_) for k, v_ in legs.items() if v_]
 
 

@@ -53,6 +53,9 @@ class UnitOfWork:
         self._app = app
         self.audit = AuditLog()
         self.ledger = Ledger(conn, now=now, actor=principal.scope, audit=self.audit)
+        self._policies: dict[str, Policy] = {}
+        self.memo: dict[tuple[str, str], Any] = {}
+        """Rows that cannot change within this unit of work, read once (institutions)."""
 
     def record(self, action: str, subject: str = "", detail: dict[str, Any] | None = None,
                *, chain: str | None = None) -> None:
@@ -66,8 +69,13 @@ class UnitOfWork:
         return self._app
 
     def policy(self, admdvs: str) -> Policy:
-        """The rules of a region today (national, province, region merged)."""
-        return self.app.policies.resolve(self.conn, admdvs, self.today)
+        """The rules of a region today (national, province, region merged); looked up once
+        per unit of work (a settlement asks several times)."""
+        found = self._policies.get(admdvs)
+        if found is None:
+            found = self._policies[admdvs] = self.app.policies.resolve(self.conn, admdvs,
+                                                                       self.today)
+        return found
 
     def region(self, admdvs: str, *, field: str = "admdvs") -> Region:
         return self.app.regions.get(self.conn, admdvs, field=field)
