@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -110,18 +110,20 @@ class AuditLog:
                              "detail": rec.detail, "prev_hash": prev, "hash": h})
                 prev = h
             conn.execute(insert(audit_log), rows)
-            conn.execute(update(audit_heads).where(audit_heads.c.chain == chain)
-                         .values(seq=seq, hash=prev))
+            conn.execute(_MOVE_HEAD, {"h_chain": chain, "seq": seq, "hash": prev})
         self.pending.clear()
 
 
+_HEAD = (select(audit_heads.c.seq, audit_heads.c.hash)
+         .where(audit_heads.c.chain == bindparam("h_chain")).with_for_update())
+_MOVE_HEAD = update(audit_heads).where(audit_heads.c.chain == bindparam("h_chain"))
+
+
 def _lock_head(conn: Connection, chain: str) -> tuple[int, str]:
-    q = select(audit_heads.c.seq, audit_heads.c.hash).where(audit_heads.c.chain == chain)
-    q = q.with_for_update()
-    row = conn.execute(q).first()
+    row = conn.execute(_HEAD, {"h_chain": chain}).first()
     if row is None:
         ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(audit_heads)
         conn.execute(ins.values(chain=chain, seq=0, hash=GENESIS)
                      .on_conflict_do_nothing(index_elements=["chain"]))
-        row = conn.execute(q).one()
+        row = conn.execute(_HEAD, {"h_chain": chain}).one()
     return int(row.seq), str(row.hash)

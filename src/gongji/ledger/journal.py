@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import BigInteger, Connection, Row, bindparam, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,6 +34,18 @@ from gongji.ledger.audit import AuditLog
 from gongji.ledger.kinds import KIND_RULES, AccountKind, account_code
 from gongji.ledger.model import Account, Entry, EntryKind, Hold, HoldState, Posting
 from gongji.store.tables import accounts, entries, holds, postings
+
+# the statements every write runs, built once (building one costs more than running it)
+_BY_ID = select(accounts).where(accounts.c.id == bindparam("a_id"))
+_BY_CODE = select(accounts).where(accounts.c.code == bindparam("a_code"))
+_DELTA = bindparam("a_delta", type_=BigInteger)
+_MOVE = (update(accounts)
+         .where(accounts.c.id == bindparam("a_id"), accounts.c.status == "open",
+                or_(~accounts.c.no_negative, accounts.c.balance + _DELTA >= 0))
+         .values(balance=accounts.c.balance + _DELTA)
+         .returning(accounts.c.balance))
+"""Move a balance by a_delta, refused (no row) if the account is closed or would go below
+zero where it may not."""
 
 MAX_POSTINGS = 64
 """A settlement moves at most a few dozen amounts; more is a bug, not a business case."""
@@ -75,13 +87,13 @@ class Ledger:
         return found
 
     def account(self, account_id: str) -> Account:
-        row = self.conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        row = self.conn.execute(_BY_ID, {"a_id": account_id}).first()
         if row is None:
             raise GongjiError("ACCOUNT_NOT_FOUND", account=account_id)
         return self._seen(row)
 
     def account_by_code(self, code: str) -> Account | None:
-        row = self.conn.execute(select(accounts).where(accounts.c.code == code)).first()
+        row = self.conn.execute(_BY_CODE, {"a_code": code}).first()
         return self._seen(row) if row is not None else None
 
     def _seen(self, row: Row[Any]) -> Account:
@@ -132,7 +144,7 @@ class Ledger:
                       ext_ref=ext_ref, memo=memo[:200], actor=self.actor, admdvs=admdvs,
                       created_at=self.now,
                       postings=tuple(Posting(acc, amt) for acc, amt in legs))
-        self.conn.execute(insert(entries).values(
+        self.conn.execute(insert(entries), dict(
             id=entry.id, kind=kind.value, code=code, ref_entry_id=ref_entry_id,
             ext_ref=ext_ref, memo=entry.memo, actor=self.actor, admdvs=admdvs,
             created_at=self.now))
@@ -216,7 +228,7 @@ class Ledger:
                     hold_account_id=held.id, dest_id=dest.id, amount=amount,
                     deadline=deadline, state=HoldState.PENDING, resolved_entry_id=None,
                     resolved_at=None)
-        self.conn.execute(insert(holds).values(
+        self.conn.execute(insert(holds), dict(
             id=hold.id, entry_id=hold.entry_id, source_id=hold.source_id,
             hold_account_id=hold.hold_account_id, dest_id=hold.dest_id, amount=amount,
             deadline=deadline, state=hold.state.value))
@@ -318,12 +330,7 @@ class Ledger:
                 self._update(account_id, delta)
 
     def _update(self, account_id: str, delta: int) -> None:
-        stmt = (update(accounts)
-                .where(accounts.c.id == account_id, accounts.c.status == "open",
-                       or_(~accounts.c.no_negative, accounts.c.balance + delta >= 0))
-                .values(balance=accounts.c.balance + delta)
-                .returning(accounts.c.balance))
-        if self.conn.execute(stmt).first() is None:
+        if self.conn.execute(_MOVE, {"a_id": account_id, "a_delta": delta}).first() is None:
             self._refuse(account_id, delta)
 
     def _refuse(self, account_id: str, delta: int) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -33,11 +33,9 @@ def claim(conn: Connection, *, scope: str, key: str, operation: str,
     request, None if the key is new (and now held by this transaction), or raises
     IDEMPOTENCY_CONFLICT naming what differs."""
     h = request_hash(operation, request)
-    ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(idempotency)
-    claimed = conn.execute(ins.values(scope=scope, key=key, operation=operation, request_hash=h,
-                                      request=canonical_json(request), created_at=now)
-                           .on_conflict_do_nothing(index_elements=["scope", "key"])
-                           .returning(idempotency.c.key)).first()
+    claimed = conn.execute(_CLAIM[conn.dialect.name == "postgresql"], {
+        "scope": scope, "key": key, "operation": operation, "request_hash": h,
+        "request": canonical_json(request), "created_at": now}).first()
     if claimed is not None:
         return None
     stored = peek(conn, scope=scope, key=key, operation=operation, request=request)
@@ -66,9 +64,15 @@ def peek(conn: Connection, *, scope: str, key: str, operation: str,
 
 
 def store(conn: Connection, *, scope: str, key: str, response: dict[str, Any]) -> None:
-    conn.execute(update(idempotency)
-                 .where(idempotency.c.scope == scope, idempotency.c.key == key)
-                 .values(response=canonical_json(response)))
+    conn.execute(_STORE, {"i_scope": scope, "i_key": key, "response": canonical_json(response)})
+
+
+# built once: every write runs them
+_CLAIM = {pg: (pg_insert if pg else sqlite_insert)(idempotency)
+          .on_conflict_do_nothing(index_elements=["scope", "key"])
+          .returning(idempotency.c.key) for pg in (False, True)}
+_STORE = update(idempotency).where(idempotency.c.scope == bindparam("i_scope"),
+                                   idempotency.c.key == bindparam("i_key"))
 
 
 def differing_fields(old: Any, new: Any, path: str = "") -> list[str]:

@@ -244,7 +244,7 @@ def open_in(uow: UnitOfWork, who: Principal, cmd: OpenVisit) -> VisitView:
                                           tzinfo=uow.now.tzinfo))).scalar_one()
         first = earlier == 0
     mdtrt_id = new_code("M")
-    uow.conn.execute(insert(visits).values(
+    uow.conn.execute(insert(visits), dict(
         mdtrt_id=mdtrt_id, psn_no=psn_no, insutype=cmd.insutype,
         fixmedins_code=inst.fixmedins_code, med_type=cmd.med_type, care=care,
         mdtrtarea_admvs=inst.admdvs, insuplc_admdvs=home,
@@ -661,7 +661,7 @@ def settle_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
         fee_details.c.feedetl_sn.in_([r.feedetl_sn for r in rows]))
         .values(status="settled", setl_id=setl_id))
     clearing = (result.medfee_sumamt - result.psn_cash_pay) if out_of_area else 0
-    uow.conn.execute(insert(settlements).values(
+    uow.conn.execute(insert(settlements), dict(
         setl_id=setl_id, mdtrt_id=mdtrt_id, psn_no=v.psn_no, insutype=v.insutype,
         fixmedins_code=inst.fixmedins_code, insuplc_admdvs=v.insuplc_admdvs,
         mdtrtarea_admvs=v.mdtrtarea_admvs, care=v.care, medins_setl_id=ask.medins_setl_id,

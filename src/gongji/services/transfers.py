@@ -109,7 +109,7 @@ def send(app: Gongji, who: Principal, key: str | None, cmd: SendTransfer,
         hold = uow.ledger.hold(personal.id, quota.id, cmd.amount, deadline, code=TRANSFER,
                                memo=cmd.memo[:200], admdvs=s_facts.insuplc_admdvs)
         tid = new_id()
-        uow.conn.execute(insert(wallet_transfers).values(
+        uow.conn.execute(insert(wallet_transfers), dict(
             id=tid, sender_psn_no=sender, receiver_psn_no=receiver, binding_id=binding.id,
             hold_id=hold.id, amount=cmd.amount, business_date=uow.today,
             submitted_at=uow.now, deadline=deadline))
