@@ -1,4 +1,4 @@
-"""The `gongji` command: serve, demo, db, verify, sweep, token.
+"""The `gongji` command: serve, demo, db, verify, backup, restore, sweep, token.
 
 Commands only translate arguments into service calls and results into text; rules live below.
 """
@@ -122,13 +122,19 @@ def verify(db: DbOpt = None) -> None:
     all balances sum to zero; holds consistent; reversals mirror; entry digests match the
     audit log; audit hash chains unbroken.
     """
-    from gongji.ledger.verify import verify as run_verify
-
     database = _open(_settings(db).db)
     try:
         migrate.ensure_ready(database, auto=False)
     except GongjiError as e:
         raise _fail(e) from e
+    if not _verify_and_report(database):
+        raise typer.Exit(1)
+
+
+def _verify_and_report(database: Database) -> bool:
+    """Run verify with a progress bar, print the table and violations; True when clean."""
+    from gongji.ledger.verify import verify as run_verify
+
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -153,8 +159,59 @@ def verify(db: DbOpt = None) -> None:
         out.print(f"[red]VIOLATION[/] {v.check}: {v.subject}: {v.message}")
     if not report.ok:
         out.print(f"[red]FAILED[/]: {len(report.violations)} violation(s)")
-        raise typer.Exit(1)
+        return False
     out.print("[green]OK[/]: every invariant holds")
+    return True
+
+
+@app.command()
+def backup(path: Annotated[Path, typer.Argument(help="The backup file to write")],
+           db: DbOpt = None) -> None:
+    """Write a consistent copy of the database while it keeps serving.
+
+    SQLite: the online backup API (one self-contained file). PostgreSQL: pg_dump's custom
+    format. Restore with `gongji restore`.
+    """
+    from gongji.store import backup as store_backup
+
+    database = _open(_settings(db).db)
+    with Progress(TextColumn("backup"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("backup", total=None)
+        try:
+            info = store_backup.backup(database, path, progress=lambda done, total:
+                                       bar.update(task, completed=done, total=total))
+        except GongjiError as e:
+            raise _fail(e) from e
+    out.print(f"backup of {database.display_url} ({info.kind}) written to {info.path}: "
+              f"{info.size:,} bytes")
+
+
+@app.command()
+def restore(path: Annotated[Path, typer.Argument(help="A file written by `gongji backup`")],
+            db: DbOpt = None,
+            force: Annotated[bool, typer.Option(
+                help="Replace a database that already holds data")] = False) -> None:
+    """Restore a backup into a database (empty unless --force), then verify it.
+
+    Stop `gongji serve` on that database first. Exits 1 if the restored ledger does not verify.
+    """
+    from gongji.store import backup as store_backup
+
+    database = _open(_settings(db).db)
+    with Progress(TextColumn("restore"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("restore", total=None)
+        try:
+            store_backup.restore(path, database, force=force, progress=lambda done, total:
+                                 bar.update(task, completed=done, total=total))
+        except GongjiError as e:
+            raise _fail(e) from e
+    before, after = migrate.upgrade(database)
+    out.print(f"restored {path} into {database.display_url}"
+              + (f" (schema upgraded {before} -> {after})" if before != after else ""))
+    if not _verify_and_report(database):
+        raise typer.Exit(1)
 
 
 @app.command()

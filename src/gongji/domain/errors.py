@@ -107,6 +107,15 @@ define("FORM_EXPIRED", 403, "页面已过期或不是从本站提交的，请刷
 define("INTERNAL", 500, "系统内部错误，请稍后重试（请求号 {request_id}）",
        "Internal error, please retry later (request {request_id})", retryable=True)
 define("UNAVAILABLE", 503, "系统繁忙，请稍后重试", "Service busy, please retry", retryable=True)
+define("BACKUP_UNREADABLE", 422, "备份文件 {path} 无法使用：{reason}",
+       "The backup {path} cannot be used: {reason}")
+define("BACKUP_KIND_MISMATCH", 422, "这是 {backup} 的备份，不能恢复到 {database} 数据库",
+       "This is a {backup} backup; it cannot be restored into a {database} database")
+define("RESTORE_TARGET_NOT_EMPTY", 409, "目标数据库 {database} 已有 {tables} 张表；确认覆盖请加 --force",
+       "The target database {database} already has {tables} tables; add --force to replace them")
+define("BACKUP_TOOL_MISSING", 503, "找不到 {tool}（请安装 PostgreSQL 客户端）",
+       "{tool} not found (install the PostgreSQL client tools)")
+define("BACKUP_FAILED", 500, "{tool} 失败：{reason}", "{tool} failed: {reason}")
 define("DB_NOT_MIGRATED", 503, "数据库结构版本 {current} 落后于程序所需的 {head}，请运行 gongji db upgrade",
        "Database schema {current} is behind {head}; run `gongji db upgrade`")
 
