@@ -98,15 +98,30 @@ class Claims:
 
 @dataclass
 class Outcome:
-    """Per claim, in the claims' order: the setlinfo amounts (fen) and whether it was refused."""
+    """The setlinfo amounts (fen) of every claim and whether it was refused.
 
-    columns: dict[str, I64]
+    The engine leaves its columns in its own order (`order[i]` is the claim of row i): totals
+    need no reordering, and putting 10 million amounts back in place costs as much as settling
+    them. `outcome[name]` gives a column in the claims' order (made once, on first use)."""
+
+    raw: dict[str, I64]
+    """Columns in the engine's order."""
+    order: I64
     refused: Bool
+    """In the claims' order."""
     steps: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
+    _claims_order: dict[str, I64] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> I64:
-        return self.columns[name]
+        if name not in self._claims_order:
+            back = np.empty_like(self.raw[name])
+            back[self.order] = self.raw[name]
+            self._claims_order[name] = back
+        return self._claims_order[name]
+
+    def take(self, column: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        """A per-claim column of the input in the engine's order."""
+        return column[self.order]
 
 
 # -- rule tables -------------------------------------------------------------------------------
@@ -268,24 +283,22 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
     would give them settling each person's claims in order from empty accumulators."""
     c = claims
     n = len(c)
-    layers = _Layers()
+    layers, supps, mafs = _Layers(), _Layers(), _Layers()
     n_psn = len(c.psn_types)
-    pool_key = np.full(n, -1, np.int64)
-    supp_key = np.full(n, -1, np.int64)
-    assist_key = np.full(n, -1, np.int64)
-    refused = np.zeros(n, np.bool_)
-    self_paid = np.zeros(n, np.bool_)
-    # where a claim stands among the region's out-of-area rules: 0 in area, 1 + filing index
-    where = np.where(c.out_of_area, 1 + c.filing, 0)
-    for bi in np.unique(c.policy).tolist():
+    n_pol = len(benefits)
+    n_where = 1 + len(FILINGS)
+    """where a claim stands among the out-of-area rules: 0 in area, 1 + filing index."""
+    pool_t = np.full((n_pol, len(INSUTYPES), len(CARE_TYPES), len(LEVELS), n_psn, n_where),
+                     -1, np.int64)
+    supp_t = np.full((n_pol, len(INSUTYPES), len(CARE_TYPES), 2), -1, np.int64)
+    refuse_t = np.zeros((n_pol, n_where), np.bool_)
+    maf_t = np.full(n_pol, -1, np.int64)
+    self_paid_t = np.zeros(n_pol, np.bool_)
+    for bi in (np.unique(c.policy).tolist() if n else []):
         b = benefits[bi]
-        mine = c.policy == bi
-        self_paid[mine] = b.account_pays_self_paid
-        minus = [minus_of(b, w > 0, FILINGS[w - 1] if w > 0 else None)
-                 for w in range(1 + len(FILINGS))]
-        refused |= mine & np.isin(where, [w for w, m in enumerate(minus) if m is None])
-        table = np.full((len(INSUTYPES), len(CARE_TYPES), len(LEVELS), n_psn, len(minus)),
-                        -1, np.int64)
+        self_paid_t[bi] = b.account_pays_self_paid
+        minus = [minus_of(b, w > 0, FILINGS[w - 1] if w > 0 else None) for w in range(n_where)]
+        refuse_t[bi] = [m is None for m in minus]
         for it, ins in enumerate(INSUTYPES):
             for ct, care in enumerate(CARE_TYPES):
                 for lv, level in enumerate(LEVELS):
@@ -296,12 +309,9 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
                         for w, m in enumerate(minus):
                             if m is None:
                                 continue
-                            table[it, ct, lv, pt, w] = layers.add(
+                            pool_t[bi, it, ct, lv, pt, w] = layers.add(
                                 ("pool", bi, ri, level, psn == "1201", m),
                                 partial(_pool_params, b, b.rules[ri], level, psn == "1201", m))
-        pool_key[mine] = table[c.insutype[mine], c.care[mine], c.level[mine],
-                               c.psn_type[mine], where[mine]]
-        stable = np.full((len(INSUTYPES), len(CARE_TYPES), 2), -1, np.int64)
         for it, ins in enumerate(INSUTYPES):
             supp = b.supplementary.get(ins)
             if supp is None:
@@ -312,35 +322,46 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
                 for low in (0, 1):
                     plus = Fraction(supp.low_income_plus) if low else Fraction(0)
                     bands = tuple((x.upto, clamp(Fraction(x.ratio) + plus)) for x in supp.bands)
-                    stable[it, ct, low] = layers.add(("supp", bi, ins, low), partial(
+                    supp_t[bi, it, ct, low] = supps.add(("supp", bi, ins, low), partial(
                         dict, segs=segments(supp.deductible, bands),
                         cap=INF if supp.cap is None else supp.cap,
                         fund=0 if supp.fund == "hifmi" else 1))
-        supp_key[mine] = stable[c.insutype[mine], c.care[mine], c.low_income[mine].astype(int)]
         a = b.assistance
         if a is not None:
-            k = layers.add(("maf", bi), partial(
+            maf_t[bi] = mafs.add(("maf", bi), partial(
                 dict, segs=segments(a.deductible, ((None, Fraction(a.ratio)),)),
                 cap=INF if a.cap is None else a.cap))
-            assist_key[mine & c.assistance] = k
-    pool_key[refused] = -1
-    supp_key[refused] = -1
-    assist_key[refused] = -1
-    t = layers.tables()
+    # one flat index per claim into each table (cheaper than masks per policy)
+    where = np.where(c.out_of_area, 1 + c.filing, 0)
+    refused = refuse_t.ravel()[c.policy * n_where + where]
+    head = c.policy * len(INSUTYPES) + c.insutype
+    head = head * len(CARE_TYPES) + c.care
+    flat_pool = ((head * len(LEVELS) + c.level) * n_psn + c.psn_type) * n_where + where
+    pool_key = np.where(refused, -1, pool_t.ravel()[flat_pool])
+    supp_key = np.where(refused, -1, supp_t.ravel()[head * 2 + c.low_income])
+    assist_key = np.where(refused | ~c.assistance, -1, maf_t[c.policy])
+    self_paid = self_paid_t[c.policy]
+    t, ts, tm = layers.tables(), supps.tables(), mafs.tables()
 
     medfee = c.medfee_sumamt.astype(np.int64)
     full_over = c.fulamt_ownpay_amt + c.overlmt_selfpay
     inscp = medfee - full_over - c.preselfpay_amt
-    # a per-stay deductible depends only on the claim (each claim is a whole stay)
+    has_pool = pool_key >= 0
     pk = np.maximum(pool_key, 0)
     kind = t["ded_kind"][pk]
+    # a per-stay deductible depends only on the claim (each claim is a whole stay)
     due = np.where(kind == 2, np.minimum(np.maximum(_round_ratio(medfee, t["share_ratio"][pk]),
                                                     t["share_min"][pk]), t["share_max"][pk]),
                    t["ded_amount"][pk])
     later = t["later"][pk]
     due = np.where(~c.first_stay & (later >= 0), _round_ratio(due, np.maximum(later, 0)), due)
-    ded_stay = np.minimum(np.maximum(due, 0), inscp)
-    year_kind = (kind == 0) & (pool_key >= 0)
+    ded_stay = np.where(has_pool & (kind != 0), np.minimum(np.maximum(due, 0), inscp), 0)
+    ded_year = np.where(has_pool & (kind == 0), t["ded_amount"][pk], 0)
+    n_cg = max(1, len(layers.cap_groups))
+    n_groups = int(c.group.max()) + 1 if n else 0
+    dummy = n_groups * n_cg
+    """Rows without a pool rule read and write a spare slot: they add nothing (0 eligible)."""
+    slot = np.where(has_pool, c.group * n_cg + t["cap_group"][pk], dummy)
 
     # the order of work: persons' k-th claims together, k = 0, 1, ...
     person = c.person
@@ -359,89 +380,103 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
     perm = by_person[np.argsort(rank_t, kind="stable")]
     bounds = np.concatenate(([0], np.cumsum(np.bincount(rank, minlength=steps))))
 
-    g_s = c.group[perm]
-    p_s = person[perm]
-    cols = {"medfee": medfee[perm], "full_over": full_over[perm], "inscp": inscp[perm],
-            "ded_stay": ded_stay[perm], "pool": pool_key[perm], "supp": supp_key[perm],
-            "maf": assist_key[perm], "year_kind": year_kind[perm],
-            "acct_used": c.acct_used[perm] & ~refused[perm], "self_paid": self_paid[perm]}
-    n_cg = max(1, len(layers.cap_groups))
-    n_groups = int(c.group.max()) + 1 if n else 0
-    ded_used = np.zeros(n_groups * n_cg, np.int64)
-    pool_base = np.zeros(n_groups * n_cg, np.int64)
-    pool_paid = np.zeros(n_groups * n_cg, np.int64)
+    flat = t["lo"].shape[1] == 1
+    g_s, p_s, slot_s = c.group[perm], person[perm], slot[perm]
+    ins_s, medfee_s, fo_s = inscp[perm], medfee[perm], full_over[perm]
+    ins_pool_s = np.where(has_pool, inscp, 0)[perm]
+    dy_s, ds_s = ded_year[perm], ded_stay[perm]
+    cap_s = t["cap"][pk][perm]
+    if flat:
+        r_s = np.where(has_pool, t["r"][pk, 0], 0)[perm]
+    else:
+        key_s = pk[perm]
+    supp_s, maf_s = supp_key[perm], assist_key[perm]
+    self_paid_s = self_paid[perm] if self_paid.any() else None
+    used_s = c.acct_used[perm] & ~refused[perm]
+
+    ded_used = np.zeros(dummy + 1, np.int64)
+    pool_base = np.zeros(dummy + 1, np.int64)
+    pool_paid = np.zeros(dummy + 1, np.int64)
     supp_base = np.zeros(n_groups, np.int64)
     supp_paid = np.zeros(n_groups, np.int64)
     maf_base = np.zeros(n_groups, np.int64)
     maf_paid = np.zeros(n_groups, np.int64)
     own = c.own_balance.astype(np.int64, copy=True)
     fam = c.mulaid_balance.astype(np.int64, copy=True)
-    out = {name: np.zeros(n, np.int64) for name in OUTPUTS}
+    res = {name: np.zeros(n, np.int64) for name in OUTPUTS}
+    half = SCALE // 2
 
     for k in range(steps):
         s = slice(int(bounds[k]), int(bounds[k + 1]))
-        g, p = g_s[s], p_s[s]
-        ins = cols["inscp"][s]
-        # the pooled fund
-        key = cols["pool"][s]
-        has = key >= 0
-        kk = np.maximum(key, 0)
-        si = g * n_cg + t["cap_group"][kk]
-        yk = cols["year_kind"][s]
-        ded_y = np.minimum(np.maximum(t["ded_amount"][kk] - ded_used[si], 0), ins)
-        ded = np.where(yk, ded_y, np.where(has, cols["ded_stay"][s], 0))
-        elig = np.where(has, ins - ded, 0)
-        hifp = _layer(pool_base[si], elig, t["lo"][kk], t["hi"][kk], t["r"][kk], t["cap"][kk],
-                      pool_paid[si])
-        hifp[~has] = 0
-        ded_used[si] += np.where(yk, ded, 0)
-        pool_base[si] += elig
-        pool_paid[si] += hifp
-        # the supplementary layer
-        key = cols["supp"][s]
-        has = key >= 0
-        kk = np.maximum(key, 0)
-        base = np.where(has, ins - hifp, 0)
-        supp = _layer(supp_base[g], base, t["lo"][kk], t["hi"][kk], t["r"][kk], t["cap"][kk],
-                      supp_paid[g])
-        supp[~has] = 0
-        supp_base[g] += base
-        supp_paid[g] += supp
-        hifob = np.where(t["fund"][kk] == 1, supp, 0)
-        hifmi = supp - hifob
-        # medical assistance
-        key = cols["maf"][s]
-        has = key >= 0
-        kk = np.maximum(key, 0)
-        base = np.where(has, ins - hifp - supp, 0)
-        maf = _layer(maf_base[g], base, t["lo"][kk], t["hi"][kk], t["r"][kk], t["cap"][kk],
-                     maf_paid[g])
-        maf[~has] = 0
-        maf_base[g] += base
-        maf_paid[g] += maf
+        si = slot_s[s]
+        ins_k = ins_s[s]
+        # the pooled fund: the year's deductible, then the layer
+        used = ded_used[si]
+        ded_y = np.minimum(np.maximum(dy_s[s] - used, 0), ins_k)
+        ded = ded_y + ds_s[s]
+        elig = ins_pool_s[s] - ded
+        b0 = pool_base[si]
+        paid0 = pool_paid[si]
+        if flat:
+            r = r_s[s]
+            pay = ((b0 + elig) * r + half) // SCALE - (b0 * r + half) // SCALE
+        else:
+            kk = key_s[s]
+            pay = _rounded_f(b0 + elig, t["lo"][kk], t["hi"][kk], t["r"][kk]) - \
+                _rounded_f(b0, t["lo"][kk], t["hi"][kk], t["r"][kk])
+        hifp = np.maximum(np.minimum(pay, cap_s[s] - paid0), 0)
+        ded_used[si] = used + ded_y
+        pool_base[si] = b0 + elig
+        pool_paid[si] = paid0 + hifp
+        funds = hifp.copy()
+        res["hifp_pay"][s] = hifp
+        res["act_pay_dedc"][s] = ded
+        # the supplementary layer and medical assistance, where they apply
+        hifmi = res["hifmi_pay"][s]
+        hifob = res["hifob_pay"][s]
+        at = np.flatnonzero(supp_s[s] >= 0)
+        if at.size:
+            kk = supp_s[s][at]
+            g = g_s[s][at]
+            base = ins_k[at] - hifp[at]
+            pay = _layer(supp_base[g], base, ts["lo"][kk], ts["hi"][kk], ts["r"][kk],
+                         ts["cap"][kk], supp_paid[g])
+            supp_base[g] += base
+            supp_paid[g] += pay
+            ob = ts["fund"][kk] == 1
+            hifob[at[ob]] = pay[ob]
+            hifmi[at[~ob]] = pay[~ob]
+            funds[at] += pay
+        at = np.flatnonzero(maf_s[s] >= 0)
+        if at.size:
+            kk = maf_s[s][at]
+            g = g_s[s][at]
+            base = ins_k[at] - funds[at]
+            pay = _layer(maf_base[g], base, tm["lo"][kk], tm["hi"][kk], tm["r"][kk],
+                         tm["cap"][kk], maf_paid[g])
+            maf_base[g] += base
+            maf_paid[g] += pay
+            res["maf_pay"][s][at] = pay
+            funds[at] += pay
         # the personal burden: own account, family money, cash
-        funds = hifp + supp + maf
-        part = cols["medfee"][s] - funds
-        payable = np.where(cols["self_paid"][s], part,
-                           np.maximum(part - cols["full_over"][s], 0))
-        used = cols["acct_used"][s]
-        acct = np.where(used, np.minimum(own[p], payable), 0)
-        mulaid = np.where(used, np.minimum(fam[p], payable - acct), 0)
-        own[p] -= acct
-        fam[p] -= mulaid
-        rows = perm[s]
-        o = out
-        o["inscp_scp_amt"][rows] = ins
-        o["act_pay_dedc"][rows] = ded
-        o["hifp_pay"][rows] = hifp
-        o["hifmi_pay"][rows] = hifmi
-        o["hifob_pay"][rows] = hifob
-        o["maf_pay"][rows] = maf
-        o["fund_pay_sumamt"][rows] = funds
-        o["psn_part_amt"][rows] = part
-        o["acct_pay"][rows] = acct
-        o["acct_mulaid_pay"][rows] = mulaid
-        o["psn_cash_pay"][rows] = part - acct - mulaid
+        part = medfee_s[s] - funds
+        payable = np.maximum(part - fo_s[s], 0)
+        if self_paid_s is not None:
+            payable = np.where(self_paid_s[s], part, payable)
+        payable *= used_s[s]
+        p = p_s[s]
+        bal = own[p]
+        acct = np.minimum(bal, payable)
+        own[p] = bal - acct
+        bal = fam[p]
+        mulaid = np.minimum(bal, payable - acct)
+        fam[p] = bal - mulaid
+        res["fund_pay_sumamt"][s] = funds
+        res["psn_part_amt"][s] = part
+        res["acct_pay"][s] = acct
+        res["acct_mulaid_pay"][s] = mulaid
+        res["psn_cash_pay"][s] = part - acct - mulaid
         if progress is not None:
             progress(int(bounds[k + 1]))
-    return Outcome(out, refused, steps)
+    res["inscp_scp_amt"][:] = ins_s
+    return Outcome(res, perm, refused, steps)
