@@ -358,19 +358,13 @@ def run(replay: Replay, plans: Sequence[Scenario], *,
 
 
 def summarise(name: str, claims: batch.Claims, result: batch.Outcome) -> Summary:
-    """Totals per figure and each person-year's out-of-pocket cash (refused claims: all cash).
-    Works in the engine's order: sums need no reordering."""
-    refused = result.take(result.refused)
-    medfee = result.raw["fund_pay_sumamt"] + result.raw["psn_part_amt"]
-    unpaid = np.where(refused, result.take(claims.medfee_sumamt), 0)
+    """Totals per figure and each person-year's out-of-pocket cash. Works in the engine's
+    order: sums need no reordering."""
+    # a refused claim (no direct settlement) is all the person's, in cash: the engine says so
     totals = {"medfee_sumamt": int(claims.medfee_sumamt.sum())}
     for k in FIGURES[1:]:
         totals[k] = int(result.raw[k].sum())
-    totals["psn_part_amt"] += int(unpaid.sum())
-    totals["psn_cash_pay"] += int(unpaid.sum())
-    assert totals["medfee_sumamt"] == int(medfee.sum()) + int(unpaid.sum())
-    cash = result.raw["psn_cash_pay"] + unpaid
-    yearly = _sum_by(result.take(claims.group), cash)
+    yearly = _sum_by(result.take(claims.group), result.raw["psn_cash_pay"])
     yearly.sort()
     m = int(yearly.shape[0])
 
@@ -402,7 +396,8 @@ def _sum_by(key: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def write_report(summaries: Sequence[Summary], out: Path) -> list[Path]:
-    """summary.csv, oop_distribution.csv, funds.svg, oop.svg in `out`; amounts in yuan."""
+    """summary.csv, oop_distribution.csv, compare.svg, and per policy funds-{policy}.svg and
+    oop-{policy}.svg in `out`; amounts in yuan."""
     from gongji.web.charts import bar_chart
 
     out.mkdir(parents=True, exist_ok=True)
@@ -425,14 +420,20 @@ def write_report(summaries: Sequence[Summary], out: Path) -> list[Path]:
             for label, count in s.oop_buckets:
                 w.writerow([s.policy, label, count])
     written.append(path)
-    funds = [(f"{s.policy} {k}", s.totals[k]) for s in summaries
-             for k in ("hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay", "acct_pay",
-                       "acct_mulaid_pay", "psn_cash_pay")]
-    path = out / "funds.svg"
-    path.write_text(bar_chart(funds, title="基金支出与个人负担 fund outlay and personal burden",
-                              value_text=format_yuan), encoding="utf-8")
+    compare = [(f"{s.policy} {label}", s.totals[k]) for s in summaries
+               for k, label in (("fund_pay_sumamt", "funds"), ("psn_part_amt", "burden"))]
+    path = out / "compare.svg"
+    path.write_text(bar_chart(compare, title="基金支出与个人负担 fund outlay and personal "
+                                             "burden, per policy", value_text=format_yuan),
+                    encoding="utf-8")
     written.append(path)
     for s in summaries:
+        funds = [(k, s.totals[k]) for k in ("hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay",
+                                             "acct_pay", "acct_mulaid_pay", "psn_cash_pay")]
+        path = out / f"funds-{s.policy}.svg"
+        path.write_text(bar_chart(funds, title=f"谁付了多少 who paid what: {s.policy}",
+                                  value_text=format_yuan), encoding="utf-8")
+        written.append(path)
         path = out / f"oop-{s.policy}.svg"
         path.write_text(bar_chart(s.oop_buckets, title=f"个人年度现金支付 yearly out-of-pocket "
                                                        f"cash per person: {s.policy}"),
