@@ -178,11 +178,14 @@ def _batch_claims(claims: list[dict[str, object]], people: dict[int, dict[str, o
         psn_types=psn_types)
 
 
-@pytest.mark.parametrize(("seed", "persons", "shapes"),
-                         [(20261124, 1600, 3), (7, 400, 3), (11, 800, 2)])
-def test_batch_equals_online_to_the_fen(seed: int, persons: int, shapes: int) -> None:
+@pytest.mark.parametrize(("seed", "persons", "shapes", "chunk"),
+                         [(20261124, 1600, 3, batch.CHUNK), (7, 400, 3, 257), (11, 800, 2, 999)])
+def test_batch_equals_online_to_the_fen(seed: int, persons: int, shapes: int, chunk: int,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """shapes 2: the shipped policies only (flat ratios: the engine's one-segment path);
-    3: with STRESS (bands in the pooled fund: the general path; refusals)."""
+    3: with STRESS (bands in the pooled fund: the general path; refusals). A small chunk
+    makes the engine work through many chunks of whole persons."""
+    monkeypatch.setattr(batch, "CHUNK", chunk)
     claims, people = _claims(seed, persons, shapes)
     if seed == 7:  # interleave persons: the replay order is each person's own order
         random.Random(seed).shuffle(claims)

@@ -30,9 +30,10 @@ OUT_OF_AREA_NOT_FILED): no fund pays, nothing accumulates, the person pays it al
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +48,9 @@ SCALE = 10_000
 """Ratios have at most four decimals (benefits.Ratio), so every ratio, after plus and minus
 points, is an exact integer count of 1/10,000."""
 INF = 2**62
+CHUNK = 1 << 16
+"""Claims settled together (rounded up to whole persons): small enough that the temporaries
+of one chunk are reused by the next instead of fresh memory each time."""
 """A band or a cap without an end."""
 INSUTYPES = ("310", "390")
 FILINGS = (None, *FILING_KINDS)
@@ -98,30 +102,16 @@ class Claims:
 
 @dataclass
 class Outcome:
-    """The setlinfo amounts (fen) of every claim and whether it was refused.
+    """Per claim, in the claims' order: the setlinfo amounts (fen) and whether it was refused
+    (out of area without filing where the region refuses: all cash)."""
 
-    The engine leaves its columns in its own order (`order[i]` is the claim of row i): totals
-    need no reordering, and putting 10 million amounts back in place costs as much as settling
-    them. `outcome[name]` gives a column in the claims' order (made once, on first use)."""
-
-    raw: dict[str, I64]
-    """Columns in the engine's order."""
-    order: I64
+    columns: dict[str, I64]
     refused: Bool
-    """In the claims' order."""
     steps: int = 0
-    _claims_order: dict[str, I64] = field(default_factory=dict)
+    """The most claims of one person (the engine's sequential depth)."""
 
     def __getitem__(self, name: str) -> I64:
-        if name not in self._claims_order:
-            back = np.empty_like(self.raw[name])
-            back[self.order] = self.raw[name]
-            self._claims_order[name] = back
-        return self._claims_order[name]
-
-    def take(self, column: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-        """A per-claim column of the input in the engine's order."""
-        return column[self.order]
+        return self.columns[name]
 
 
 # -- rule tables -------------------------------------------------------------------------------
@@ -331,69 +321,15 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
             maf_t[bi] = mafs.add(("maf", bi), partial(
                 dict, segs=segments(a.deductible, ((None, Fraction(a.ratio)),)),
                 cap=INF if a.cap is None else a.cap))
-    # one flat index per claim into each table (cheaper than masks per policy)
-    where = np.where(c.out_of_area, 1 + c.filing, 0)
-    refused = refuse_t.ravel()[c.policy * n_where + where]
-    head = c.policy * len(INSUTYPES) + c.insutype
-    head = head * len(CARE_TYPES) + c.care
-    flat_pool = ((head * len(LEVELS) + c.level) * n_psn + c.psn_type) * n_where + where
-    pool_key = np.where(refused, -1, pool_t.ravel()[flat_pool])
-    supp_key = np.where(refused, -1, supp_t.ravel()[head * 2 + c.low_income])
-    assist_key = np.where(refused | ~c.assistance, -1, maf_t[c.policy])
-    self_paid = self_paid_t[c.policy]
     t, ts, tm = layers.tables(), supps.tables(), mafs.tables()
-
-    medfee = c.medfee_sumamt.astype(np.int64)
-    full_over = c.fulamt_ownpay_amt + c.overlmt_selfpay
-    inscp = medfee - full_over - c.preselfpay_amt
-    has_pool = pool_key >= 0
-    pk = np.maximum(pool_key, 0)
-    kind = t["ded_kind"][pk]
-    # a per-stay deductible depends only on the claim (each claim is a whole stay)
-    due = np.where(kind == 2, np.minimum(np.maximum(_round_ratio(medfee, t["share_ratio"][pk]),
-                                                    t["share_min"][pk]), t["share_max"][pk]),
-                   t["ded_amount"][pk])
-    later = t["later"][pk]
-    due = np.where(~c.first_stay & (later >= 0), _round_ratio(due, np.maximum(later, 0)), due)
-    ded_stay = np.where(has_pool & (kind != 0), np.minimum(np.maximum(due, 0), inscp), 0)
-    ded_year = np.where(has_pool & (kind == 0), t["ded_amount"][pk], 0)
     n_cg = max(1, len(layers.cap_groups))
     n_groups = int(c.group.max()) + 1 if n else 0
     dummy = n_groups * n_cg
     """Rows without a pool rule read and write a spare slot: they add nothing (0 eligible)."""
-    slot = np.where(has_pool, c.group * n_cg + t["cap_group"][pk], dummy)
-
-    # the order of work: persons' k-th claims together, k = 0, 1, ...
-    person = c.person
-    if n and not bool(np.all(person[1:] >= person[:-1])):
-        by_person = np.argsort(person, kind="stable")
-    else:
-        by_person = np.arange(n)
-    ps = person[by_person]
-    idx = np.arange(n)
-    new = np.ones(n, np.bool_)
-    if n:
-        new[1:] = ps[1:] != ps[:-1]
-    rank = idx - np.maximum.accumulate(np.where(new, idx, 0))
-    steps = int(rank.max()) + 1 if n else 0
-    rank_t = rank.astype(np.int16 if steps < 2**15 else np.int32)
-    perm = by_person[np.argsort(rank_t, kind="stable")]
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(rank, minlength=steps))))
-
     flat = t["lo"].shape[1] == 1
-    g_s, p_s, slot_s = c.group[perm], person[perm], slot[perm]
-    ins_s, medfee_s, fo_s = inscp[perm], medfee[perm], full_over[perm]
-    ins_pool_s = np.where(has_pool, inscp, 0)[perm]
-    dy_s, ds_s = ded_year[perm], ded_stay[perm]
-    cap_s = t["cap"][pk][perm]
-    if flat:
-        r_s = np.where(has_pool, t["r"][pk, 0], 0)[perm]
-    else:
-        key_s = pk[perm]
-    supp_s, maf_s = supp_key[perm], assist_key[perm]
-    self_paid_s = self_paid[perm] if self_paid.any() else None
-    used_s = c.acct_used[perm] & ~refused[perm]
+    any_self_paid = bool(self_paid_t.any())
 
+    # the year's state per accumulator key, the balances per person, the results per claim
     ded_used = np.zeros(dummy + 1, np.int64)
     pool_base = np.zeros(dummy + 1, np.int64)
     pool_paid = np.zeros(dummy + 1, np.int64)
@@ -403,80 +339,162 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
     maf_paid = np.zeros(n_groups, np.int64)
     own = c.own_balance.astype(np.int64, copy=True)
     fam = c.mulaid_balance.astype(np.int64, copy=True)
-    res = {name: np.zeros(n, np.int64) for name in OUTPUTS}
+    results = {name: np.zeros(n, np.int64) for name in OUTPUTS}
+    refused_all = np.zeros(n, np.bool_)
     half = SCALE // 2
 
-    for k in range(steps):
-        s = slice(int(bounds[k]), int(bounds[k + 1]))
-        si = slot_s[s]
-        ins_k = ins_s[s]
-        # the pooled fund: the year's deductible, then the layer
-        used = ded_used[si]
-        ded_y = np.minimum(np.maximum(dy_s[s] - used, 0), ins_k)
-        ded = ded_y + ds_s[s]
-        elig = ins_pool_s[s] - ded
-        b0 = pool_base[si]
-        paid0 = pool_paid[si]
+    def chunk(rows: I64 | slice) -> int:
+        """Settle the claims at `rows` (whole persons): their k-th claims together."""
+        def col(a: Any) -> Any:
+            return a[rows]
+
+        policy, out_of_area, filing = col(c.policy), col(c.out_of_area), col(c.filing)
+        where = np.where(out_of_area, 1 + filing, 0)
+        refused = refuse_t.ravel()[policy * n_where + where]
+        head = (policy * len(INSUTYPES) + col(c.insutype)) * len(CARE_TYPES) + col(c.care)
+        flat_pool = ((head * len(LEVELS) + col(c.level)) * n_psn + col(c.psn_type)) \
+            * n_where + where
+        pool_key = np.where(refused, -1, pool_t.ravel()[flat_pool])
+        supp_key = np.where(refused, -1, supp_t.ravel()[head * 2 + col(c.low_income)])
+        assist_key = np.where(refused | ~col(c.assistance), -1, maf_t[policy])
+        medfee = col(c.medfee_sumamt).astype(np.int64, copy=False)
+        full_over = col(c.fulamt_ownpay_amt) + col(c.overlmt_selfpay)
+        inscp = medfee - full_over - col(c.preselfpay_amt)
+        has_pool = pool_key >= 0
+        pk = np.maximum(pool_key, 0)
+        kind = t["ded_kind"][pk]
+        year_kind = has_pool & (kind == 0)
+        ded_year = np.where(year_kind, t["ded_amount"][pk], 0)
+        # a per-stay deductible depends only on the claim (each claim is a whole stay)
+        ded_stay = np.zeros(medfee.shape[0], np.int64)
+        at = np.flatnonzero(has_pool & (kind != 0))
+        if at.size:
+            kk, fee = pk[at], medfee[at]
+            due = np.where(kind[at] == 2, np.minimum(np.maximum(
+                _round_ratio(fee, t["share_ratio"][kk]), t["share_min"][kk]),
+                t["share_max"][kk]), t["ded_amount"][kk])
+            later = t["later"][kk]
+            due = np.where(~col(c.first_stay)[at] & (later >= 0),
+                           _round_ratio(due, np.maximum(later, 0)), due)
+            ded_stay[at] = np.minimum(np.maximum(due, 0), inscp[at])
+        group, person = col(c.group), col(c.person)
+        slot = np.where(has_pool, group * n_cg + t["cap_group"][pk], dummy)
+
+        # the order of work inside the chunk: rows are grouped by person already
+        m = medfee.shape[0]
+        idx = np.arange(m)
+        new = np.ones(m, np.bool_)
+        new[1:] = person[1:] != person[:-1]
+        rank = idx - np.maximum.accumulate(np.where(new, idx, 0))
+        steps = int(rank.max()) + 1
+        perm = np.argsort(rank.astype(np.int16 if steps < 2**15 else np.int32), kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(rank, minlength=steps))))
+        g_s, p_s, slot_s = group[perm], person[perm], slot[perm]
+        ins_s, medfee_s, fo_s = inscp[perm], medfee[perm], full_over[perm]
+        ins_pool_s = np.where(has_pool, inscp, 0)[perm]
+        dy_s, ds_s = ded_year[perm], ded_stay[perm]
+        cap_s = t["cap"][pk][perm]
         if flat:
-            r = r_s[s]
-            pay = ((b0 + elig) * r + half) // SCALE - (b0 * r + half) // SCALE
+            r_s = np.where(has_pool, t["r"][pk, 0], 0)[perm]
         else:
-            kk = key_s[s]
-            pay = _rounded_f(b0 + elig, t["lo"][kk], t["hi"][kk], t["r"][kk]) - \
-                _rounded_f(b0, t["lo"][kk], t["hi"][kk], t["r"][kk])
-        hifp = np.maximum(np.minimum(pay, cap_s[s] - paid0), 0)
-        ded_used[si] = used + ded_y
-        pool_base[si] = b0 + elig
-        pool_paid[si] = paid0 + hifp
-        funds = hifp.copy()
-        res["hifp_pay"][s] = hifp
-        res["act_pay_dedc"][s] = ded
-        # the supplementary layer and medical assistance, where they apply
-        hifmi = res["hifmi_pay"][s]
-        hifob = res["hifob_pay"][s]
-        at = np.flatnonzero(supp_s[s] >= 0)
-        if at.size:
-            kk = supp_s[s][at]
-            g = g_s[s][at]
-            base = ins_k[at] - hifp[at]
-            pay = _layer(supp_base[g], base, ts["lo"][kk], ts["hi"][kk], ts["r"][kk],
-                         ts["cap"][kk], supp_paid[g])
-            supp_base[g] += base
-            supp_paid[g] += pay
-            ob = ts["fund"][kk] == 1
-            hifob[at[ob]] = pay[ob]
-            hifmi[at[~ob]] = pay[~ob]
-            funds[at] += pay
-        at = np.flatnonzero(maf_s[s] >= 0)
-        if at.size:
-            kk = maf_s[s][at]
-            g = g_s[s][at]
-            base = ins_k[at] - funds[at]
-            pay = _layer(maf_base[g], base, tm["lo"][kk], tm["hi"][kk], tm["r"][kk],
-                         tm["cap"][kk], maf_paid[g])
-            maf_base[g] += base
-            maf_paid[g] += pay
-            res["maf_pay"][s][at] = pay
-            funds[at] += pay
-        # the personal burden: own account, family money, cash
-        part = medfee_s[s] - funds
-        payable = np.maximum(part - fo_s[s], 0)
-        if self_paid_s is not None:
-            payable = np.where(self_paid_s[s], part, payable)
-        payable *= used_s[s]
-        p = p_s[s]
-        bal = own[p]
-        acct = np.minimum(bal, payable)
-        own[p] = bal - acct
-        bal = fam[p]
-        mulaid = np.minimum(bal, payable - acct)
-        fam[p] = bal - mulaid
-        res["fund_pay_sumamt"][s] = funds
-        res["psn_part_amt"][s] = part
-        res["acct_pay"][s] = acct
-        res["acct_mulaid_pay"][s] = mulaid
-        res["psn_cash_pay"][s] = part - acct - mulaid
+            key_s = pk[perm]
+        supp_s, maf_s = supp_key[perm], assist_key[perm]
+        self_paid_s = self_paid_t[policy][perm] if any_self_paid else None
+        used_s = (col(c.acct_used) & ~refused)[perm]
+        res = {name: np.zeros(m, np.int64) for name in OUTPUTS}
+
+        for k in range(steps):
+            s = slice(int(bounds[k]), int(bounds[k + 1]))
+            si = slot_s[s]
+            ins_k = ins_s[s]
+            # the pooled fund: the year's deductible, then the layer
+            used = ded_used[si]
+            ded_y = np.minimum(np.maximum(dy_s[s] - used, 0), ins_k)
+            ded = ded_y + ds_s[s]
+            elig = ins_pool_s[s] - ded
+            b0 = pool_base[si]
+            paid0 = pool_paid[si]
+            if flat:
+                r = r_s[s]
+                pay = ((b0 + elig) * r + half) // SCALE - (b0 * r + half) // SCALE
+            else:
+                kk = key_s[s]
+                pay = _rounded_f(b0 + elig, t["lo"][kk], t["hi"][kk], t["r"][kk]) - \
+                    _rounded_f(b0, t["lo"][kk], t["hi"][kk], t["r"][kk])
+            hifp = np.maximum(np.minimum(pay, cap_s[s] - paid0), 0)
+            ded_used[si] = used + ded_y
+            pool_base[si] = b0 + elig
+            pool_paid[si] = paid0 + hifp
+            funds = hifp.copy()
+            res["hifp_pay"][s] = hifp
+            res["act_pay_dedc"][s] = ded
+            # the supplementary layer and medical assistance, where they apply
+            hifmi = res["hifmi_pay"][s]
+            hifob = res["hifob_pay"][s]
+            at = np.flatnonzero(supp_s[s] >= 0)
+            if at.size:
+                kk = supp_s[s][at]
+                g = g_s[s][at]
+                base = ins_k[at] - hifp[at]
+                pay = _layer(supp_base[g], base, ts["lo"][kk], ts["hi"][kk], ts["r"][kk],
+                             ts["cap"][kk], supp_paid[g])
+                supp_base[g] += base
+                supp_paid[g] += pay
+                ob = ts["fund"][kk] == 1
+                hifob[at[ob]] = pay[ob]
+                hifmi[at[~ob]] = pay[~ob]
+                funds[at] += pay
+            at = np.flatnonzero(maf_s[s] >= 0)
+            if at.size:
+                kk = maf_s[s][at]
+                g = g_s[s][at]
+                base = ins_k[at] - funds[at]
+                pay = _layer(maf_base[g], base, tm["lo"][kk], tm["hi"][kk], tm["r"][kk],
+                             tm["cap"][kk], maf_paid[g])
+                maf_base[g] += base
+                maf_paid[g] += pay
+                res["maf_pay"][s][at] = pay
+                funds[at] += pay
+            # the personal burden: own account, family money, cash
+            part = medfee_s[s] - funds
+            payable = np.maximum(part - fo_s[s], 0)
+            if self_paid_s is not None:
+                payable = np.where(self_paid_s[s], part, payable)
+            payable *= used_s[s]
+            p = p_s[s]
+            bal = own[p]
+            acct = np.minimum(bal, payable)
+            own[p] = bal - acct
+            bal = fam[p]
+            mulaid = np.minimum(bal, payable - acct)
+            fam[p] = bal - mulaid
+            res["fund_pay_sumamt"][s] = funds
+            res["psn_part_amt"][s] = part
+            res["acct_pay"][s] = acct
+            res["acct_mulaid_pay"][s] = mulaid
+            res["psn_cash_pay"][s] = part - acct - mulaid
+
+        res["inscp_scp_amt"][:] = ins_s
+        for name, values in res.items():
+            back = np.empty(m, np.int64)
+            back[perm] = values
+            results[name][rows] = back
+        refused_all[rows] = refused
+        return steps
+
+    # whole persons per chunk, so that each chunk's temporaries stay small and are reused
+    person = c.person
+    ordered = n == 0 or bool(np.all(person[1:] >= person[:-1]))
+    by_person = None if ordered else np.argsort(person, kind="stable")
+    sorted_person = person if by_person is None else person[by_person]
+    steps_max, lo = 0, 0
+    while lo < n:
+        hi = min(lo + CHUNK, n)
+        if hi < n:  # move the end to the next person's first claim
+            hi = int(np.searchsorted(sorted_person, sorted_person[hi - 1], side="right"))
+        rows: I64 | slice = slice(lo, hi) if by_person is None else by_person[lo:hi]
+        steps_max = max(steps_max, chunk(rows))
+        lo = hi
         if progress is not None:
-            progress(int(bounds[k + 1]))
-    res["inscp_scp_amt"][:] = ins_s
-    return Outcome(res, perm, refused, steps)
+            progress(hi)
+    return Outcome(results, refused_all, steps_max)

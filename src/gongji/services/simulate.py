@@ -358,13 +358,12 @@ def run(replay: Replay, plans: Sequence[Scenario], *,
 
 
 def summarise(name: str, claims: batch.Claims, result: batch.Outcome) -> Summary:
-    """Totals per figure and each person-year's out-of-pocket cash. Works in the engine's
-    order: sums need no reordering."""
+    """Totals per figure and each person-year's out-of-pocket cash."""
     # a refused claim (no direct settlement) is all the person's, in cash: the engine says so
     totals = {"medfee_sumamt": int(claims.medfee_sumamt.sum())}
     for k in FIGURES[1:]:
-        totals[k] = int(result.raw[k].sum())
-    yearly = _sum_by(result.take(claims.group), result.raw["psn_cash_pay"])
+        totals[k] = int(result[k].sum())
+    yearly = _sum_by(claims.group, result["psn_cash_pay"])
     yearly.sort()
     m = int(yearly.shape[0])
 
