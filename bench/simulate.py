@@ -17,6 +17,8 @@ import platform
 import statistics
 import time
 
+import numpy as np
+
 from gongji.domain import batch
 from gongji.services import simulate
 
@@ -47,8 +49,19 @@ def main() -> None:
         "population_seconds": round(drawn, 3), "runs": args.runs,
         "median_claims_per_second": round(statistics.median(rates)),
         "min_claims_per_second": round(min(rates)),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}", "load_average": os.getloadavg()}))
+        "machine": f"{_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+                   f"numpy {np.__version__}", "load_average": os.getloadavg()}))
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
 
 
 if __name__ == "__main__":

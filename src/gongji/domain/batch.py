@@ -5,8 +5,10 @@ visit in Python; this one settles the k-th claim of every person together, as nu
 for k = 0, 1, 2, ... So each person's claims still run in their order, one after the other,
 with the year's accumulators (deductible used, cumulative base and payment of each layer) and
 the account balances carried between them exactly as the online engine carries them, while the
-arithmetic of a step runs over every person at once. The result is the same to the fen: a
-differential test (tests/property/test_batch_differential.py) settles random claims both ways.
+arithmetic of a step runs over every person at once. Persons are independent, so the claims
+are taken in chunks of whole persons (CHUNK), which keeps every temporary array small. The
+result is the same to the fen: a differential test (tests/property/test_batch_differential.py)
+settles random claims both ways.
 
 What a claim is here: one visit (or a whole stay) after its lines were classified by the care
 region's catalog, i.e. the setlinfo's medfee_sumamt, fulamt_ownpay_amt, overlmt_selfpay and
@@ -48,10 +50,10 @@ SCALE = 10_000
 """Ratios have at most four decimals (benefits.Ratio), so every ratio, after plus and minus
 points, is an exact integer count of 1/10,000."""
 INF = 2**62
+"""A band or a cap without an end."""
 CHUNK = 1 << 16
 """Claims settled together (rounded up to whole persons): small enough that the temporaries
-of one chunk are reused by the next instead of fresh memory each time."""
-"""A band or a cap without an end."""
+of one chunk stay in cache and are reused by the next instead of fresh memory each time."""
 INSUTYPES = ("310", "390")
 FILINGS = (None, *FILING_KINDS)
 """filing index 0: no filing."""
