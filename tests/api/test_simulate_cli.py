@@ -160,6 +160,7 @@ def test_a_synthetic_population_is_reproducible(tmp_path: Path) -> None:
     ({"med_type": "99"}, "med_type"),
     ({"setl_date": "2026-02-30"}, "setl_date"),
     ({"fulamt_ownpay_amt": "900.00"}, "exceed"),
+    ({"medfee_sumamt": "10000000000.01"}, "in one year exceed"),
 ])
 def test_a_bad_claims_file_is_refused_with_its_row(tmp_path: Path, row: dict[str, str],
                                                    problem: str) -> None:

@@ -24,6 +24,9 @@ Every layer is a piecewise linear F over the year's cumulative amount, held as s
 deductible. A payment is round(F(before + this)) - round(F(before)), rounded half up, at most
 what the cap leaves: the same formula as settlement._layer, in integers.
 
+Amounts are int64 fen times ratios in 1/10,000: a person's year of claims must stay below
+about 9 x 10^14 fen (services/simulate.py refuses files past 10^12 fen per person and year).
+
 Each claim settles as a whole stay (no mid-stay settlements); a claim out of area without a
 filing, where the region refuses direct settlement, is marked refused (the online engine raises
 OUT_OF_AREA_NOT_FILED): no fund pays, nothing accumulates, the person pays it all in cash.

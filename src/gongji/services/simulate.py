@@ -62,6 +62,10 @@ OPTIONAL_COLUMNS: dict[str, str] = {
 _AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
 _FLAGS = ("out_of_area", "acct_used_flag", "assistance", "low_income")
 
+YEAR_LIMIT = 10**12
+"""At most 10 billion yuan of claims per person and year: far above any real year, and far
+enough below 2**63 / 10^4 that the batch engine's integer arithmetic cannot overflow."""
+
 OOP_BUCKETS = (0, 100_00, 500_00, 1000_00, 5000_00, 20000_00)
 """Yearly out-of-pocket cash per person, bucket lower bounds in fen (yuan: 0, 100, 500, 1,000,
 5,000, 20,000)."""
@@ -224,6 +228,11 @@ def read_claims(path: Path) -> Replay:
         pl.struct("psn_no", "insutype", pl.col("_day").dt.year()).rank("dense")
         .cast(pl.Int64).sub(1).alias("_group"),
         pl.col("med_type").replace_strict(MED_TYPES).alias("_care"))
+    big = f.group_by("_group").agg(pl.col("medfee_sumamt").sum(), pl.col("_row").min()) \
+        .filter(pl.col("medfee_sumamt") > YEAR_LIMIT)
+    if big.height:
+        raise _refuse(name, f"a person's claims in one year exceed {format_yuan(YEAR_LIMIT)} "
+                            f"(row {big['_row'][0] + 2})")
     f = f.with_columns(
         ((pl.col("_care") == "inpatient").cum_sum().over("_group")
          .eq(1) & (pl.col("_care") == "inpatient")).alias("_first"))
