@@ -4,6 +4,7 @@ and the routes in the OpenAPI."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -150,3 +151,29 @@ def test_openapi_lists_the_fhir_routes(client: TestClient) -> None:
         op = spec["paths"][p]["get"]
         assert op["tags"] == ["FHIR R4"]
         assert "application/fhir+json" in op["responses"]["200"]["content"]
+
+
+def person_token(c: TestClient, certno: str) -> dict[str, str]:
+    assert c.post("/api/v1/auth/code", json={"certno": certno}).status_code == 202
+    message = c.get("/api/v1/outbox", headers=OP, params={"limit": 1}).json()[0]
+    code = re.search(r"验证码是 (\d{6})", message["body"]).group(1)  # type: ignore[union-attr]
+    r = c.post("/api/v1/auth/login", json={"certno": certno, "code": code})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def test_a_person_reads_their_own_records_only(client: TestClient, clinic: Clinic,
+                                               settled: svc.SettlementView) -> None:
+    me = person_token(client, clinic.fam["张伟"].certno)
+    status, body, text = get(client, f"/fhir/R4/Patient/{settled.psn_no}", me)
+    assert status == 200 and body["name"] == [{"text": "张*"}]
+    assert clinic.fam["张伟"].certno not in text
+    status, body, _ = get(client, f"/fhir/R4/ExplanationOfBenefit/{settled.setl_id}", me)
+    assert status == 200 and body["patient"]["reference"] == f"Patient/{settled.psn_no}"
+    other = clinic.fam["王芳"].psn_no
+    for path in (f"/fhir/R4/Patient/{other}", f"/fhir/R4/Account/{other}",
+                 f"/fhir/R4/ExplanationOfBenefit?patient={other}"):
+        status, body, _ = get(client, path, me)
+        assert status == 403 and issue(body) == ("FORBIDDEN", "forbidden"), path
+    status, body, _ = get(client, "/fhir/R4/PaymentReconciliation/2026-11", me)
+    assert status == 403
