@@ -551,8 +551,8 @@ def simulate(
             min=0.0, max=1.0, help="Synthetic population: share of claims out of area")]
         = 0.08,
         on: Annotated[datetime | None, typer.Option(
-            formats=["%Y-%m-%d"], help="Synthetic population: the settlement day (which "
-                                       "policy versions apply) [default: 2026-06-30]")] = None,
+            formats=["%Y-%m-%d"], help="Synthetic population: the settlement day, which "
+                                       "policy versions apply (default 2026-06-30)")] = None,
         out_dir: Annotated[Path, typer.Option(
             "--out", help="Where to write summary.csv, oop_distribution.csv and the SVG "
                           "plots")] = Path("simulate-out")) -> None:

@@ -172,3 +172,14 @@ def test_a_bad_claims_file_is_refused_with_its_row(tmp_path: Path, row: dict[str
     r = runner.invoke(cli, ["simulate", "--claims", str(path), "--out", str(tmp_path / "o")])
     assert r.exit_code == 1
     assert "CLAIMS_FILE_INVALID" in r.output and problem in r.output and "row 2" in r.output
+
+
+def test_a_bad_proposal_is_refused_by_path(tmp_path: Path, claims: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(PROPOSAL.replace("account_pays_self_paid: true",
+                                    "caps: {employee_pool: 400000}"), encoding="utf-8")
+    r = runner.invoke(cli, ["simulate", "--claims", str(claims), "--policy", str(bad),
+                            "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1
+    assert "POLICY_INVALID" in r.output and "benefits.caps.employee_pool" in r.output
+    assert not (tmp_path / "o").exists()
