@@ -113,11 +113,24 @@ def validated(resource: Json) -> Json:
     return resource
 
 
-def render(resource: Json) -> str:
-    """JSON with Decimals written as their exact digits (12.30 stays 12.30)."""
-    from gongji.gateway.jsonio import dumps
-
-    return dumps(resource)
+def render(value: Any) -> str:
+    """JSON with Decimals written as their exact digits (12.30 stays 12.30), compact, UTF-8
+    text kept as is. (The same writer as the gateway's jsonio, kept here so that services do
+    not reach up into an entrypoint.)"""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():  # pragma: no cover - amounts come from fen
+            raise ValueError(f"not a FHIR decimal: {value}")
+        return format(value, "f")
+    if isinstance(value, int | str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{render(v)}"
+                              for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(render(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as FHIR JSON")
 
 
 def outcome(err: GongjiError) -> Json:
