@@ -12,23 +12,13 @@ year; the key is the opaque psn_no.
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fhir.resources.R4B.account import Account
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-from fhir.resources.R4B.claim import Claim
-from fhir.resources.R4B.claimresponse import ClaimResponse
-from fhir.resources.R4B.coverage import Coverage
-from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
-from fhir.resources.R4B.operationoutcome import OperationOutcome
-from fhir.resources.R4B.patient import Patient
-from fhir.resources.R4B.paymentreconciliation import PaymentReconciliation
-from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -56,12 +46,29 @@ EXT_BALANCE = f"{NS}extension:balance"
 EXT_QUOTA = f"{NS}extension:wallet-quota"
 CURRENCY = "CNY"
 
-MODELS: dict[str, type[Resource]] = {
-    "Patient": Patient, "Coverage": Coverage, "Account": Account, "Claim": Claim,
-    "ClaimResponse": ClaimResponse, "ExplanationOfBenefit": ExplanationOfBenefit,
-    "PaymentReconciliation": PaymentReconciliation, "CapabilityStatement": CapabilityStatement,
-    "OperationOutcome": OperationOutcome, "Bundle": Bundle,
-}
+RESOURCE_TYPES = ("Patient", "Coverage", "Account", "Claim", "ClaimResponse",
+                  "ExplanationOfBenefit", "PaymentReconciliation", "CapabilityStatement",
+                  "OperationOutcome", "Bundle")
+
+
+class _Models(Mapping[str, Any]):
+    """resourceType -> its fhir.resources R4B model class, imported on first use (the models
+    take half a second to import: an API process that never serves FHIR does not pay it)."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in RESOURCE_TYPES:
+            raise KeyError(name)
+        module = importlib.import_module(f"fhir.resources.R4B.{name.lower()}")
+        return getattr(module, name)
+
+    def __iter__(self) -> Any:
+        return iter(RESOURCE_TYPES)
+
+    def __len__(self) -> int:
+        return len(RESOURCE_TYPES)
+
+
+MODELS = _Models()
 INSUTYPE_NAMES = {"310": "职工基本医疗保险 employee basic medical insurance",
                   "390": "城乡居民基本医疗保险 resident basic medical insurance"}
 ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
