@@ -569,6 +569,104 @@ def bench(quick: Annotated[bool, typer.Option(
     out.print(f"result: {result_path} ({time.monotonic() - started:.0f} s)")
 
 
+def _shares(text: str, option: str, n: int) -> tuple[float, ...]:
+    try:
+        values = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise typer.BadParameter(f"{option}: {n} comma-separated numbers") from None
+    if len(values) != n or min(values) < 0 or sum(values) <= 0:
+        raise typer.BadParameter(f"{option}: {n} comma-separated numbers, none negative")
+    return values
+
+
+@app.command()
+def simulate(
+        claims: Annotated[Path | None, typer.Option(
+            "--claims", help="Replay this claims file (.csv or .parquet; columns in "
+                             "docs/SIMULATE.md) instead of a synthetic population",
+            exists=True, dir_okay=False)] = None,
+        policy: Annotated[list[Path] | None, typer.Option(
+            "--policy", help="A proposed policy file (YAML documents, as `gongji policy "
+                             "check` takes), laid over the shipped documents; repeat to "
+                             "compare several", exists=True, dir_okay=False)] = None,
+        current: Annotated[bool, typer.Option(
+            help="Include the shipped policy (named current) as the baseline")] = True,
+        persons: Annotated[int, typer.Option(
+            min=1, help="Synthetic population: persons")] = 10_000,
+        seed: Annotated[int, typer.Option(help="Synthetic population: random seed (same seed, "
+                                               "same claims)")] = 1,
+        claims_per_person: Annotated[float, typer.Option(
+            min=1.0, help="Synthetic population: mean claims per person in the year")] = 5.0,
+        employee_share: Annotated[float, typer.Option(
+            min=0.0, max=1.0, help="Synthetic population: share in employee insurance "
+                                   "(310); the rest are residents (390)")] = 0.45,
+        retiree_share: Annotated[float, typer.Option(
+            min=0.0, max=1.0, help="Synthetic population: share of employees retired "
+                                   "(psn_type 1201)")] = 0.25,
+        regions: Annotated[str, typer.Option(
+            help="Synthetic population: insured regions (admdvs), comma-separated")]
+        = "510100,371500,411300",
+        visit_mix: Annotated[str, typer.Option(
+            help="Synthetic population: weights of outpatient, inpatient, pharmacy, chronic")]
+        = "45,8,35,12",
+        out_of_area: Annotated[float, typer.Option(
+            min=0.0, max=1.0, help="Synthetic population: share of claims out of area")]
+        = 0.08,
+        on: Annotated[datetime | None, typer.Option(
+            formats=["%Y-%m-%d"], help="Synthetic population: the settlement day, which "
+                                       "policy versions apply (default 2026-06-30)")] = None,
+        out_dir: Annotated[Path, typer.Option(
+            "--out", help="Where to write summary.csv, oop_distribution.csv and the SVG "
+                          "plots")] = Path("simulate-out")) -> None:
+    """What-if: replay claims under the shipped policy and proposed ones; compare fund outlay,
+    personal burden, account and family use, and out-of-pocket cost (docs/SIMULATE.md)."""
+    from gongji.domain.money import format_yuan
+    from gongji.services import simulate as sim
+
+    try:
+        plans = sim.scenarios(policy or [], current=current)
+        if not plans:
+            raise typer.BadParameter("nothing to compare: give --policy or keep --current")
+        if claims is not None:
+            replay = sim.read_claims(claims)
+        else:
+            pop = sim.Population(
+                persons=persons, seed=seed, claims_per_person=claims_per_person,
+                employee_share=employee_share, retiree_share=retiree_share,
+                regions=tuple(r.strip() for r in regions.split(",") if r.strip()),
+                visit_mix=_shares(visit_mix, "--visit-mix", 4),  # type: ignore[arg-type]
+                out_of_area_share=out_of_area,
+                **({"day": on.date()} if on else {}))
+            replay = sim.synthetic(pop)
+    except GongjiError as e:
+        raise _fail(e) from e
+    out.print(f"{len(replay):,} claims from {replay.source}; policies: "
+              + ", ".join(p.name for p in plans))
+    total = len(replay) * len(plans)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+            "{task.completed:,}/{task.total:,} claims"), TimeElapsedColumn(),
+            console=out) as bar:
+        task = bar.add_task("settling", total=total)
+        try:
+            summaries = sim.run(replay, plans, progress=lambda n: bar.update(task, completed=n))
+        except GongjiError as e:
+            raise _fail(e) from e
+    table = Table(title="per policy (yuan)", show_edge=False)
+    table.add_column("figure")
+    for s in summaries:
+        table.add_column(s.policy, justify="right")
+    table.add_row("claims", *(f"{s.claims:,}" for s in summaries))
+    table.add_row("refused (not filed)", *(f"{s.refused:,}" for s in summaries))
+    for key in sim.FIGURES:
+        table.add_row(key, *(format_yuan(s.totals[key]) for s in summaries))
+    for q in ("p50", "p90", "p99", "max"):
+        table.add_row(f"yearly cash per person {q}",
+                      *(format_yuan(s.oop_quantiles[q]) for s in summaries))
+    out.print(table)
+    for path in sim.write_report(summaries, out_dir):
+        out.print(f"wrote {path}")
+
+
 def _run(settings: Settings, clock: Clock, *,
          database: Database | None = None, services: Gongji | None = None) -> None:
     """Serve the API (and the sweeper); `services` is given when demo built them already."""

@@ -18,6 +18,7 @@ from gongji.api.routes import (
     auth,
     contributions,
     family,
+    fhir,
     filing,
     gateway,
     health,
@@ -66,7 +67,7 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     app.state.settings = settings
     errors.install(app)
     for module in (health, auth, persons, family, wallet, contributions, filing, settlement,
-                   institutions, regions, ledger, sandbox, gateway):
+                   institutions, regions, ledger, sandbox, gateway, fhir):
         app.include_router(module.router)
     web.install(app)
     app.add_middleware(RequestContext)

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -46,7 +46,17 @@ _ZH = {
 }
 
 
-def error_response(err: GongjiError, headers: dict[str, str] | None = None) -> JSONResponse:
+FHIR_PREFIX = "/fhir/"
+
+
+def error_response(err: GongjiError, headers: dict[str, str] | None = None,
+                   request: Request | None = None) -> Response:
+    """The error body; under /fhir/ an OperationOutcome (same status, the code in details)."""
+    if request is not None and request.url.path.startswith(FHIR_PREFIX):
+        from gongji.services import fhir
+
+        return Response(fhir.render(fhir.outcome(err)), status_code=err.spec.http_status,
+                        headers=headers, media_type=fhir.MEDIA_TYPE)
     return JSONResponse(err.body(), status_code=err.spec.http_status, headers=headers)
 
 
@@ -77,15 +87,19 @@ def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(GongjiError)
-    async def _gongji(_req: Request, exc: GongjiError) -> JSONResponse:
-        return error_response(exc)
+    async def _gongji(_req: Request, exc: GongjiError) -> Response:
+        return error_response(exc, request=_req)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(validation_body(list(exc.errors())), status_code=422)
+    async def _validation(_req: Request, exc: RequestValidationError) -> Response:
+        body = validation_body(list(exc.errors()))
+        if _req.url.path.startswith(FHIR_PREFIX):
+            return error_response(GongjiError("VALIDATION_ERROR", fields=", ".join(
+                f["field"] for f in body["detail"]["fields"])), request=_req)
+        return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(_req: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             err = GongjiError("NOT_FOUND", what=_req.url.path)
         elif exc.status_code == 405:
@@ -98,16 +112,16 @@ def install(app: FastAPI) -> None:
             body = {"code": f"HTTP_{exc.status_code}", "message": str(exc.detail),
                     "message_en": str(exc.detail), "detail": {}}
             return JSONResponse(body, status_code=exc.status_code)
-        return error_response(err, headers=getattr(exc, "headers", None))
+        return error_response(err, headers=getattr(exc, "headers", None), request=_req)
 
     @app.exception_handler(OperationalError)
-    async def _db_down(_req: Request, exc: OperationalError) -> JSONResponse:
+    async def _db_down(_req: Request, exc: OperationalError) -> Response:
         log.error("database unavailable: %s", exc.__class__.__name__)
-        return error_response(GongjiError("UNAVAILABLE"))
+        return error_response(GongjiError("UNAVAILABLE"), request=_req)
 
     @app.exception_handler(Exception)
-    async def _bug(req: Request, exc: Exception) -> JSONResponse:
+    async def _bug(req: Request, exc: Exception) -> Response:
         rid = getattr(req.state, "request_id", None) or request_id.get()
         log.exception("unhandled error [%s]", rid)
         return error_response(GongjiError("INTERNAL", request_id=rid),
-                              headers={"X-Request-ID": rid})
+                              headers={"X-Request-ID": rid}, request=req)

@@ -309,3 +309,9 @@ define("GATEWAY_INSTITUTION_MISMATCH", 403, "报文中的定点医药机构编�
 define("GATEWAY_NOT_SIGNED_IN", 401, "未签到或签到已失效，请先调用 9001 签到", "Not signed in (or signed out): call 9001 first")
 define("GATEWAY_AMOUNT_MISMATCH", 409, "结算金额 {field} 与医保计算不一致：机构 {given}，医保 {ours}", "Settlement amount {field} differs: yours {given}, ours {ours}")
 define("GATEWAY_FILE_NOT_FOUND", 404, "文件不存在或已过期：{file_qury_no}", "File not found or expired: {file_qury_no}")
+
+# -- FHIR reads and the what-if simulator ----------------------------------------------------
+define("FHIR_RESOURCE_NOT_FOUND", 404, "FHIR 资源 {resource}/{id} 不存在", "FHIR resource {resource}/{id} not found")
+define("FHIR_RESOURCE_UNSUPPORTED", 404, "不支持的 FHIR 资源类型 {resource}（见 /fhir/R4/metadata）", "FHIR resource type {resource} is not served (see /fhir/R4/metadata)")
+define("FHIR_ID_INVALID", 400, "FHIR 资源标识 {id} 格式不正确", "FHIR id {id} is malformed")
+define("CLAIMS_FILE_INVALID", 422, "理赔文件 {path} 不合法：{problem}", "Claims file {path} is invalid: {problem}")

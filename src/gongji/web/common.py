@@ -96,8 +96,8 @@ async def form(request: Request) -> dict[str, str]:
     return data
 
 
-API_PREFIXES = ("/api/", "/fsi/", "/healthz", "/metrics", "/docs", "/redoc", "/openapi.json",
-                "/static/")
+API_PREFIXES = ("/api/", "/fsi/", "/fhir/", "/healthz", "/metrics", "/docs", "/redoc",
+                "/openapi.json", "/static/")
 
 
 def is_page(request: Request) -> bool:
