@@ -50,8 +50,19 @@ def test_no_server_error_and_refusals_write_nothing(case: Any, fuzzed_app: Any) 
         where = f"{case.method} {case.formatted_path} as {caller}"
         assert status < 500, f"{where}: {status} {response.text[:500]}"
         if 400 <= status < 500:
-            body = response.json()
-            assert isinstance(body, dict) and body.get("code"), f"{where}: {response.text[:300]}"
-            assert body.get("message") and body.get("message_en"), \
-                f"{where}: {response.text[:300]}"
+            code, zh, en = refusal(response.json())
+            assert code and zh and en, f"{where}: {response.text[:300]}"
             assert table_counts(services.db) == before, f"{where}: refused {status} but wrote"
+
+
+def refusal(body: Any) -> tuple[str, str, str]:
+    """(code, Chinese, English) of an error body: gongji's own, or under /fhir/ an
+    OperationOutcome carrying the same in its issue."""
+    if not isinstance(body, dict):
+        return "", "", ""
+    if body.get("resourceType") == "OperationOutcome":
+        issue = (body.get("issue") or [{}])[0]
+        details = issue.get("details") or {}
+        coding = (details.get("coding") or [{}])[0]
+        return coding.get("code", ""), details.get("text", ""), issue.get("diagnostics", "")
+    return body.get("code", ""), body.get("message", ""), body.get("message_en", "")
