@@ -183,6 +183,8 @@ def backup(path: Annotated[Path, typer.Argument(help="The backup file to write")
                                        bar.update(task, completed=done, total=total))
         except GongjiError as e:
             raise _fail(e) from e
+        finally:
+            database.dispose()
     out.print(f"backup of {database.display_url} ({info.kind}) written to {info.path}: "
               f"{info.size:,} bytes")
 
@@ -207,10 +209,14 @@ def restore(path: Annotated[Path, typer.Argument(help="A file written by `gongji
                                  bar.update(task, completed=done, total=total))
         except GongjiError as e:
             raise _fail(e) from e
-    before, after = migrate.upgrade(database)
-    out.print(f"restored {path} into {database.display_url}"
-              + (f" (schema upgraded {before} -> {after})" if before != after else ""))
-    if not _verify_and_report(database):
+    try:
+        before, after = migrate.upgrade(database)
+        out.print(f"restored {path} into {database.display_url}"
+                  + (f" (schema upgraded {before} -> {after})" if before != after else ""))
+        verified = _verify_and_report(database)
+    finally:
+        database.dispose()
+    if not verified:
         raise typer.Exit(1)
 
 

@@ -121,8 +121,8 @@ def _check_sqlite(conn: sqlite3.Connection, path: Path) -> None:
 
 def _sqlite_backup(source: Path, target: Path, progress: Progress | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("-wal", "-shm"):  # a stale WAL beside the target would be replayed into it
-        Path(str(target) + suffix).unlink(missing_ok=True)
+    # into the target through SQLite itself: it replaces the whole content in one transaction,
+    # WAL and all (files are never removed from under a connection)
 
     def step(_status: int, remaining: int, total: int) -> None:
         if progress:
