@@ -153,7 +153,10 @@ def main() -> None:
     must(his.call("2203", {"mdtrtinfo": {"mdtrt_id": mdtrt_id, "psn_no": psn_no,
                                          "med_type": "11", "begntime": now,
                                          "dise_codg": "J06.900"}}))
-    trace = f"8{int(time.time() * 1000) % 10**19:019d}"
+    # 20-digit codes: a time-based stem and a last digit (0 at the hospital, 1, 2 at the
+    # pharmacy), so no two sales in one run share a code
+    stem = f"8{int(time.time() * 1000) % 10**18:018d}"
+    trace = stem + "0"
     fee = {"mdtrt_id": mdtrt_id, "psn_no": psn_no, "chrg_bchno": "B1", "fee_ocur_time": now}
     must(his.call("2204", {"feedetail": [
         {**fee, "feedetl_sn": "1", "med_list_codg": SERVICE, "medins_list_codg": "Z001",
@@ -179,7 +182,7 @@ def main() -> None:
                 "drugdetail": [{"feedetl_sn": "1", "fee_ocur_time": now, "med_list_codg": DRUG,
                                 "medins_list_codg": "Y001", "det_item_fee_sumamt": "28.00",
                                 "cnt": "1", "pric": "28.00", "drugtracinfo": [
-                                    {"drug_trac_codg": f"{trace[:-1]}{n}"}]}]}
+                                    {"drug_trac_codg": f"{stem}{n}"}]}]}
 
     must(pos.call("2101", purchase(1)))
     sold = must(pos.call("2102", purchase(1)))

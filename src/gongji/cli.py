@@ -5,6 +5,7 @@ Commands only translate arguments into service calls and results into text; rule
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import socket
@@ -531,6 +532,44 @@ def _numbers(text: str, option: str) -> list[int]:
 
 
 @app.command()
+def chaos(minutes: Annotated[float, typer.Option(
+              min=0.1, help="How long the clients run, while the server is killed")] = 5.0,
+          db: Annotated[str, typer.Option(help="sqlite, postgresql or both")] = "both",
+          clients: Annotated[int, typer.Option(min=1, max=32, help="Client processes")] = 4,
+          persons: Annotated[int, typer.Option(min=8, help="Persons in the bank")] = 48,
+          kill_every: Annotated[str, typer.Option(
+              help="Seconds between kills: MIN,MAX (uniform)")] = "2,6",
+          seed: Annotated[int, typer.Option(help="Random seed (kills, operations)")] = 1,
+          result_path: Annotated[Path | None, typer.Option(
+              "--out", help="Also write the figures as JSON here")] = None) -> None:
+    """The bank test: client processes drive `gongji serve` over HTTP with random transfers,
+    responses, settlements, cancels and reversals while the server is killed (SIGKILL) and
+    restarted; then every fen is accounted for (docs/RELIABILITY.md). Exits 1 on any loss."""
+    from gongji.chaos import bank
+
+    try:
+        low, high = (float(x) for x in kill_every.split(","))
+    except ValueError:
+        raise typer.BadParameter("--kill-every: MIN,MAX seconds") from None
+    kinds = ["sqlite", "postgresql"] if db == "both" else [db]
+    if any(k not in ("sqlite", "postgresql") for k in kinds):
+        raise typer.BadParameter("--db: sqlite, postgresql or both")
+    results = []
+    for kind in kinds:
+        plan = bank.Plan(database=kind, seconds=minutes * 60, clients=clients,
+                         persons=persons, kill_every=(low, high), seed=seed)
+        r = bank.run(plan, say=lambda line: out.print(line, highlight=False))
+        results.append(r)
+        for line in bank.summary(r):
+            out.print(line, highlight=False)
+    if result_path is not None:
+        result_path.write_text(json.dumps([r.as_dict() for r in results], indent=1,
+                                          ensure_ascii=False) + "\n", encoding="utf-8")
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
 def bench(quick: Annotated[bool, typer.Option(
               help="A few minutes: one small size, short windows (checks that all runs)")]
           = False,
@@ -572,6 +611,9 @@ def bench(quick: Annotated[bool, typer.Option(
         out.print(line)
     for path in report.plots(result, result_path.absolute().parent):
         out.print(f"plot: {path}")
+    tables = result_path.with_suffix(".md")
+    tables.write_text(report.markdown(result.as_dict()), encoding="utf-8")
+    out.print(f"tables: {tables}")
     out.print(f"result: {result_path} ({time.monotonic() - started:.0f} s)")
 
 

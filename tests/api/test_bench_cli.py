@@ -30,4 +30,5 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
     assert result["engine"]["fee_lines_per_second"] > 0
     assert result["memory"][0]["peak_rss_mb_per_worker"] > 0
     assert (tmp_path / "bench-clients.svg").read_text().startswith("<svg")
+    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("| layer |")
     assert "ratio" in run.stdout and "yardstick" in run.stdout

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gongji.domain.errors import GongjiError
+from gongji.domain.privacy import scrub
 from gongji.logs import request_id
 
 log = logging.getLogger("gongji.api")
@@ -101,7 +102,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_req: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            err = GongjiError("NOT_FOUND", what=_req.url.path)
+            err = GongjiError("NOT_FOUND", what=scrub(_req.url.path))  # never echo an ID
         elif exc.status_code == 405:
             err = GongjiError("METHOD_NOT_ALLOWED")
         elif exc.status_code == 401:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from rich.table import Table
@@ -141,3 +142,37 @@ def plots(result: Result, folder: Path) -> list[Path]:
                                   x_label=x_label, y_label="per second", log_x=log_x))
         written.append(path)
     return written
+
+
+def markdown(data: dict[str, Any]) -> str:
+    """The result (as saved in JSON) as the Markdown tables of docs/PERFORMANCE.md."""
+    def yard(db: str, clients: int) -> float | None:
+        return next((y["per_second"] for y in data["yardsticks"]
+                     if y["database"] == db and y["clients"] == clients), None)
+
+    out = ["| layer | operation | database | clients | persons | per second | p50 ms | "
+           "p95 ms | p99 ms | yardstick /s | ratio |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for layer, key in (("yardstick", "yardsticks"), ("service", "service"),
+                       ("service, group commit", "service_group_commit"), ("http", "http")):
+        for f in data.get(key, []):
+            y = None if layer == "yardstick" else yard(f["database"], f["clients"])
+            ratio = f.get("ratio_to_yardstick")
+            persons = f"{f['persons']:,}" if f.get("persons") else ""
+            out.append(f"| {layer} | {f['name']} | {f['database']} | {f['clients']} | "
+                       f"{persons} | **{f['per_second']:,.1f}** | {f['p50_ms']:.1f} | "
+                       f"{f['p95_ms']:.1f} | {f['p99_ms']:.1f} | {f'{y:,.1f}' if y else ''} | "
+                       f"{f'{ratio:.3f}x' if ratio is not None else ''} |")
+    out.append("")
+    out.append("| check | figure |")
+    out.append("|---|---|")
+    e = data["engine"]
+    out.append(f"| engine, one core | {e['fee_lines_per_second']:,} fee lines/s "
+               f"({e['settlements']:,} settlements in {e['seconds']} s) |")
+    for v in data["verify"]:
+        out.append(f"| `gongji verify`, {v['database']} | {v['postings']:,} postings in "
+                   f"{v['seconds']} s ({'ok' if v['ok'] else 'VIOLATIONS'}) |")
+    for m in data["memory"]:
+        out.append(f"| server peak memory, {m['database']} | {m['peak_rss_mb_per_worker']} MiB "
+                   f"per worker ({m['workers']} workers) |")
+    return "\n".join(out) + "\n"

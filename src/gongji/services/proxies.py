@@ -87,6 +87,8 @@ def decide(app: Gongji, who: Principal, key: str | None, proxy_id: str,
     """The adult relative consents or declines; for a minor, an operator approves or not."""
     def run(uow: UnitOfWork) -> ProxyView:
         p = _lock(uow, proxy_id)
+        if who.kind != "operator" and who.id not in (p.subject_psn_no, p.holder_psn_no):
+            raise GongjiError("FORBIDDEN")  # before any state: a stranger learns nothing
         if p.status != "pending":
             raise GongjiError("PROXY_NOT_PENDING", state=p.status)
         if p.needs == "consent":

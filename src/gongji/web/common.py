@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gongji.domain.clock import display
 from gongji.domain.errors import GongjiError
+from gongji.domain.privacy import scrub
 from gongji.domain.money import format_yuan
 from gongji.domain.regions import NATIONAL
 from gongji.services.runtime import Gongji
@@ -182,7 +183,7 @@ def install_errors(app: FastAPI) -> None:
         if is_page(request) and isinstance(exc, HTTPException):
             code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code)
             if code:
-                return error_page(request, GongjiError(code, what=request.url.path))
+                return error_page(request, GongjiError(code, what=scrub(request.url.path)))
         response: Response = await api_http(request, exc)
         return response
 
