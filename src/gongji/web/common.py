@@ -15,8 +15,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gongji.domain.clock import display
 from gongji.domain.errors import GongjiError
-from gongji.domain.privacy import scrub
 from gongji.domain.money import format_yuan
+from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal
