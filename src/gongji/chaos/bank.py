@@ -41,10 +41,11 @@ from gongji.ledger.kinds import AccountKind
 from gongji.ledger.verify import verify
 from gongji.services import institutions, sandbox
 from gongji.services.runtime import Gongji
+from gongji.services.transfers import status_of
 from gongji.services.unit_of_work import SYSTEM
 from gongji.store import migrate
 from gongji.store.db import Database
-from gongji.store.tables import accounts, settlements, wallet_transfers
+from gongji.store.tables import accounts, holds, settlements, wallet_transfers
 from gongji.testing.postgres import TempPostgres, free_port
 
 Say = Callable[[str], None]
@@ -277,8 +278,9 @@ def _check(db: Database, start_money: int, acked: list[dict[str, Any]], result: 
                 accounts.c.balance), 0)).where(accounts.c.kind.in_(PERSON_KINDS))
             ).scalar_one())
             result.fen_lost = start_money - taken - end_money
-            transfers = {r.id: r.status for r in conn.execute(
-                select(wallet_transfers.c.id, wallet_transfers.c.status))}
+            transfers = {r.id: status_of(r.state, r.end_reason) for r in conn.execute(
+                select(wallet_transfers.c.id, wallet_transfers.c.end_reason, holds.c.state)
+                .join(holds, holds.c.id == wallet_transfers.c.hold_id))}
             settled = {r.setl_id: r.status for r in conn.execute(
                 select(settlements.c.setl_id, settlements.c.status))}
     finally:
