@@ -174,6 +174,27 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
         if n == 0:
             _http(kind, url, app, plan, result, members, drugs, pool, say)
     db.dispose()
+    _verify_timing(kind, _journal_url(url, pg), plan, result, say)
+
+
+VERIFY_PERSONS = 1_000
+"""The journal verify is timed on starts from this small population (2,000 postings), so
+each posting count is the journal's own, not the persons' opening entries."""
+
+
+def _journal_url(url: str, pg: TempPostgres | None) -> str:
+    if pg is not None:
+        return pg.create_database("gongji_verify")
+    return url.replace("gongji-bench.db", "gongji-verify.db")
+
+
+def _verify_timing(kind: str, url: str, plan: Plan, result: Result, say: Say) -> None:
+    """`gongji verify` (both processes) on a journal grown to each posting count."""
+    db = Database(url)
+    migrate.upgrade(db)
+    app = Gongji(db, OffsetClock(), sandbox=True)
+    sandbox.move(app, to=business_start(app.clock))  # type: ignore[arg-type]
+    population.load(app, VERIFY_PERSONS)
     for target in plan.postings:
         say(f"{kind}: journal to {target:,} postings")
         population.grow_postings(app, target)
@@ -186,6 +207,7 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
         result.verify.append({"database": kind, "postings": population.postings_count(app),
                               "seconds": round(seconds, 2), "ok": report.ok})
         say(f"  verify {seconds:.1f} s ({'ok' if report.ok else 'VIOLATIONS'})")
+    db.dispose()
 
 
 def _group_commit(url: str, app: Gongji, plan: Plan, result: Result,
