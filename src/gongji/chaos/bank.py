@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +100,7 @@ class Result:
                 and self.applied_unacknowledged == 0 and self.lost_acknowledged == 0)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**{k: v for k, v in self.__dict__.items()}, "operations": self.operations,
-                "ok": self.ok}
+        return {**self.__dict__, "operations": self.operations, "ok": self.ok}
 
 
 class Server:
@@ -246,8 +245,6 @@ def _next_day(base: str) -> int:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    from datetime import datetime
-
     at = datetime.fromisoformat(now.json()["now"])
     target = (at + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
     r = httpx.post(f"{base}/api/v1/sandbox/clock", headers=headers, timeout=30,
@@ -293,12 +290,11 @@ def _check(db: Database, start_money: int, acked: list[dict[str, Any]], result: 
     result.applied_twice = (len(sent) - len(set(sent))) + (len(made) - len(set(made)))
     result.applied_unacknowledged = max(0, len(set(transfers) - set(sent)) +
                                         len(set(settled) - set(made)) - result.unanswered)
-    later = {"pending": {"pending", "accepted", "rejected", "cancelled", "returned",
-                         "unbound"}}
+    sent_states = {"pending", "accepted", "rejected", "cancelled", "returned", "unbound"}
     lost = 0
     for a in acked:
-        if a["op"] == "send":
-            lost += transfers.get(a["transfer_id"]) not in later["pending"]
+        if a["op"] == "send":  # pending when acknowledged, or any state after it
+            lost += transfers.get(a["transfer_id"]) not in sent_states
         elif a["op"] in ("accept", "reject", "cancel"):
             lost += transfers.get(a["transfer_id"]) != a["status"]
         elif a["op"] == "settle":

@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 
+from gongji.benchmark.population import PIN
 from gongji.client.signing import signed_headers
 from gongji.domain.money import format_yuan
 
-PIN = "135790"
 GIVE_UP_SECONDS = 90.0
 """How long one request keeps being retried (the server is restarted within seconds)."""
 

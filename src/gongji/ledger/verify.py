@@ -69,50 +69,39 @@ def verify(conn: Connection, *, progress: Progress | None = None, url: str | Non
            workers: int = 1) -> VerifyReport:
     """Run every check on conn's snapshot.
 
-    With url and workers > 1, the audit-chain walk runs in a second process beside the entry
-    digests (the two streams are the bulk of the time and independent of each other). On
-    PostgreSQL the second process reads the same snapshot (pg_export_snapshot); on SQLite it
-    reads its own, which is enough: each check is self-contained, so a write committed in
-    between cannot make either report a false violation.
+    With url and workers > 1, the work is split in two processes of about equal cost: this
+    one streams the entry digests; a second one walks the audit chains and runs the two
+    big sums (entries, balances). On PostgreSQL the second process reads the same snapshot
+    (pg_export_snapshot); on SQLite it reads its own, which is enough: each check is
+    self-contained, so a write committed in between cannot make one report a false
+    violation.
     """
     tick: Progress = progress or (lambda _name, _n: None)
-    apart: subprocess.Popen[bytes] | None = None
-    if url is not None and workers > 1:
-        snapshot = (conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-                    if conn.dialect.name == "postgresql" else None)
-        apart = subprocess.Popen([sys.executable, "-m", "gongji.ledger.verify"],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert apart.stdin is not None  # Popen with stdin=PIPE has one
+    if url is None or workers < 2:
+        return VerifyReport([check(conn, tick) for check in CHECKS])
+    snapshot = (conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+                if conn.dialect.name == "postgresql" else None)
+    apart = subprocess.Popen([sys.executable, "-m", "gongji.ledger.verify"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert apart.stdin is not None and apart.stdout is not None  # both are PIPEs
         # the URL goes through stdin, not argv: it may carry a password
         apart.stdin.write(json.dumps({"url": url, "snapshot": snapshot}).encode())
         apart.stdin.close()
-    try:
-        checks = [
-            _entries_balance(conn),
-            _account_balances(conn),
-            _no_negative(conn),
-            _conservation(conn),
-            _holds(conn),
-            _reversals(conn),
-            _digests(conn, tick),
-        ]
-        if apart is None:
-            checks.append(_audit_chains(conn, tick))
-        else:
-            tick("audit_chain", 0)
-            assert apart.stdout is not None  # Popen with stdout=PIPE has one
-            out = apart.stdout.read()
-            apart.wait()
-            if apart.returncode != 0:
-                raise RuntimeError(f"the audit-chain walk failed (exit {apart.returncode})")
-            done = _result_from_json(json.loads(out))
-            tick(done.name, done.examined)
-            checks.append(done)
+        here = {c.__name__: c(conn, tick) for c in CHECKS if c not in APART}
+        out = apart.stdout.read()
+        apart.wait()
+        if apart.returncode != 0:
+            raise RuntimeError(f"the second verify process failed (exit {apart.returncode})")
+        there = {name: _result_from_json(r) for name, r in json.loads(out).items()}
+        for r in there.values():
+            tick(r.name, r.examined)
     finally:
-        if apart is not None and apart.poll() is None:
+        if apart.poll() is None:
             apart.kill()
             apart.wait()
-    return VerifyReport(checks)
+    results = here | there
+    return VerifyReport([results[c.__name__] for c in CHECKS])
 
 
 def _result_from_json(data: dict[str, Any]) -> CheckResult:
@@ -121,9 +110,9 @@ def _result_from_json(data: dict[str, Any]) -> CheckResult:
     return r
 
 
-def _audit_chains_apart() -> None:
-    """The audit-chain check in a process of its own (see verify): reads {"url", "snapshot"}
-    on stdin, writes the CheckResult as JSON on stdout."""
+def _apart() -> None:
+    """The second process of verify: reads {"url", "snapshot"} on stdin, runs APART, writes
+    {check function: CheckResult} as JSON on stdout."""
     from gongji.store.db import Database  # the ledger package does not import the store
 
     job = json.load(sys.stdin)
@@ -132,18 +121,19 @@ def _audit_chains_apart() -> None:
         with db.read() as conn:
             if job["snapshot"] is not None:
                 conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{job['snapshot']}'")
-            r = _audit_chains(conn, lambda _name, _n: None)
+            done = {c.__name__: c(conn, lambda _name, _n: None) for c in APART}
     finally:
         db.dispose()
-    json.dump({"name": r.name, "title": r.title, "examined": r.examined,
-               "violations": [asdict(v) for v in r.violations]}, sys.stdout)
+    json.dump({name: {"name": r.name, "title": r.title, "examined": r.examined,
+                      "violations": [asdict(v) for v in r.violations]}
+               for name, r in done.items()}, sys.stdout)
 
 
 def _q(conn: Connection, sql: str, **params: Any) -> list[Any]:
     return list(conn.execute(text(sql), params).all())
 
 
-def _entries_balance(conn: Connection) -> CheckResult:
+def _entries_balance(conn: Connection, _tick: Progress) -> CheckResult:
     r = CheckResult("entries_sum_zero", "every entry's postings sum to zero (at least two)")
     r.examined = conn.execute(text("SELECT COUNT(*) FROM entries")).scalar_one()
     for row in _q(conn, """
@@ -159,7 +149,7 @@ def _entries_balance(conn: Connection) -> CheckResult:
     return r
 
 
-def _account_balances(conn: Connection) -> CheckResult:
+def _account_balances(conn: Connection, _tick: Progress) -> CheckResult:
     r = CheckResult("balances", "every account's balance equals the sum of its postings")
     r.examined = conn.execute(text("SELECT COUNT(*) FROM accounts")).scalar_one()
     for row in _q(conn, """
@@ -172,7 +162,7 @@ def _account_balances(conn: Connection) -> CheckResult:
     return r
 
 
-def _no_negative(conn: Connection) -> CheckResult:
+def _no_negative(conn: Connection, _tick: Progress) -> CheckResult:
     r = CheckResult("no_negative", "no account that may not go negative is negative")
     r.examined = conn.execute(text(
         "SELECT COUNT(*) FROM accounts WHERE no_negative")).scalar_one()
@@ -182,7 +172,7 @@ def _no_negative(conn: Connection) -> CheckResult:
     return r
 
 
-def _conservation(conn: Connection) -> CheckResult:
+def _conservation(conn: Connection, _tick: Progress) -> CheckResult:
     r = CheckResult("conservation", "all balances together sum to zero (money is conserved)")
     total = conn.execute(text("SELECT COALESCE(SUM(balance), 0) FROM accounts")).scalar_one()
     r.examined = 1
@@ -191,7 +181,7 @@ def _conservation(conn: Connection) -> CheckResult:
     return r
 
 
-def _holds(conn: Connection) -> CheckResult:
+def _holds(conn: Connection, _tick: Progress) -> CheckResult:
     r = CheckResult("holds", "pending holds match their HOLD accounts; each resolved once")
     r.examined = conn.execute(text("SELECT COUNT(*) FROM holds")).scalar_one()
     for row in _q(conn, """
@@ -241,7 +231,7 @@ def _holds(conn: Connection) -> CheckResult:
     return r
 
 
-def _reversals(conn: Connection) -> CheckResult:
+def _reversals(conn: Connection, _tick: Progress) -> CheckResult:
     r = CheckResult("reversals", "each reversal mirrors the transfer it references")
     r.examined = conn.execute(text(
         "SELECT COUNT(*) FROM entries WHERE kind = 'reversal'")).scalar_one()
@@ -409,5 +399,14 @@ def _audit_chains(conn: Connection, tick: Progress) -> CheckResult:
     return r
 
 
+Check = Callable[[Connection, Progress], CheckResult]
+CHECKS: tuple[Check, ...] = (_entries_balance, _account_balances, _no_negative, _conservation,
+                             _holds, _reversals, _digests, _audit_chains)
+"""Every check, in the order the report lists them."""
+APART: tuple[Check, ...] = (_entries_balance, _account_balances, _audit_chains)
+"""What the second process runs: the chain walk and the two big sums, about the cost of the
+digest stream the first one keeps."""
+
+
 if __name__ == "__main__":
-    _audit_chains_apart()
+    _apart()
