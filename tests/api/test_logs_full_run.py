@@ -9,13 +9,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from gongji.services.demo import FAMILY, certno_of
 from gongji.testing.postgres import free_port
+from gongji.testing.servers import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,14 +33,7 @@ def test_the_logs_of_a_full_run_carry_no_id_number_name_or_phone(tmp_path: Path)
                                   cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=sink)
         base = f"http://127.0.0.1:{port}"
         try:
-            ready_by = time.monotonic() + 90
-            while time.monotonic() < ready_by and server.poll() is None:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
+            assert wait_healthy(base, server), "gongji demo did not start"
             his = subprocess.run([sys.executable, str(ROOT / "examples" / "his_client.py"),
                                   "--base", base, "--operator-token", "logs-token"],
                                  capture_output=True, text=True, timeout=120, cwd=ROOT)

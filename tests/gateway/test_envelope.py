@@ -6,11 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -145,6 +143,7 @@ def test_reversal_of_registration_and_fees(his: His, clinic: Clinic) -> None:
 def test_example_client_end_to_end(tmp_path: Path) -> None:
     """examples/his_client.py against a real `gongji demo` on 127.0.0.1."""
     from gongji.testing.postgres import free_port
+    from gongji.testing.servers import wait_healthy
 
     port = free_port()
     env = {**os.environ, "GONGJI_ADMIN_TOKEN": "e2e-token", "PYTHONUNBUFFERED": "1"}
@@ -154,14 +153,7 @@ def test_example_client_end_to_end(tmp_path: Path) -> None:
                               text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        ready_by = time.monotonic() + 90  # a loaded CI machine starts the demo slowly
-        while time.monotonic() < ready_by and server.poll() is None:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+        assert wait_healthy(base, server), "gongji demo did not start"
         run = subprocess.run([sys.executable, str(ROOT / "examples" / "his_client.py"),
                               "--base", base, "--operator-token", "e2e-token"],
                              capture_output=True, text=True, timeout=120, cwd=ROOT)

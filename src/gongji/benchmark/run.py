@@ -25,7 +25,7 @@ from typing import Any
 from gongji.benchmark import http, population, workloads, yardsticks
 from gongji.benchmark.engine import engine_rate
 from gongji.benchmark.figures import Figures, closed_loop
-from gongji.domain.clock import OffsetClock, shanghai
+from gongji.domain.clock import OffsetClock, SystemClock, shanghai
 from gongji.ledger.verify import verify
 from gongji.services import sandbox
 from gongji.services.runtime import Gongji
@@ -120,7 +120,7 @@ def open_database(kind: str, plan: Plan) -> Iterator[tuple[str, TempPostgres | N
 
 
 def run(plan: Plan, say: Say = print) -> Result:
-    result = Result(datetime.now().astimezone().isoformat(timespec="seconds"), machine(),
+    result = Result(SystemClock().now().isoformat(timespec="seconds"), machine(),
                     {k: (str(v) if isinstance(v, Path) else v)
                      for k, v in plan.__dict__.items()})
     say(f"engine: {plan.engine_settlements} settlements")

@@ -47,6 +47,7 @@ from gongji.store import migrate
 from gongji.store.db import Database
 from gongji.store.tables import accounts, holds, settlements, wallet_transfers
 from gongji.testing.postgres import TempPostgres, free_port
+from gongji.testing.servers import wait_healthy
 
 Say = Callable[[str], None]
 PERSON_KINDS = (AccountKind.PERSONAL.value, AccountKind.WALLET_QUOTA.value,
@@ -118,18 +119,9 @@ class Server:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "gongji", "serve", "--port", str(self.port),
                  "--sandbox"], env=env, stdout=sink, stderr=sink, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gongji serve exited ({self.proc.returncode}); "
-                                   f"see {self.log}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("gongji serve did not answer within 60 s")
+        if not wait_healthy(self.base, self.proc, seconds=60):
+            raise RuntimeError(f"gongji serve did not answer within 60 s (exit "
+                               f"{self.proc.poll()}); see {self.log}")
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
