@@ -31,6 +31,7 @@ from sqlalchemy import event, text
 from gongji.benchmark import population, workloads
 from gongji.benchmark.figures import closed_loop
 from gongji.benchmark.run import business_start
+from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import OffsetClock
 from gongji.services import sandbox
 from gongji.services.runtime import Gongji
@@ -55,7 +56,7 @@ def world(url: str, persons: int) -> tuple[Gongji, Any, Any, Any]:
     db = Database(url, pool_size=24)
     migrate.upgrade(db)
     app = Gongji(db, OffsetClock(), sandbox=True)
-    sandbox.move(app, to=business_start(app.clock))  # type: ignore[arg-type]
+    sandbox.move(app, COMMAND_LINE, to=business_start(app.clock))  # type: ignore[arg-type]
     population.load(app, persons)
     drugs = workloads.prepare(app)
     members = population.members(app, persons)

@@ -69,7 +69,7 @@ class Clinic:
     def fees(self, v: svc.VisitView, *lines: tuple[str, str, str] | svc.FeeIn
              ) -> list[svc.LineView]:
         return svc.upload_fees(self.app, self.inst(v.fixmedins_code), key("f"), v.mdtrt_id,
-                               tuple(self.line(x, i) for i, x in enumerate(lines))).value
+                               tuple(self.line(x, i) for i, x in enumerate(lines))).value.lines
 
     @staticmethod
     def line(x: tuple[str, str, str] | svc.FeeIn, i: int = 0) -> svc.FeeIn:

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from gongji.domain.access import Principal
 from gongji.domain.clock import FixedClock, shanghai
 from gongji.domain.errors import GongjiError
+from gongji.services import door
 from gongji.services.runtime import Gongji
-from gongji.services.unit_of_work import Principal
 from gongji.store import migrate
 from gongji.store.db import Database
 from gongji.store.tables import metadata
@@ -83,6 +84,24 @@ def database(db_url: str) -> Iterator[Database]:
     db = Database(db_url)
     yield db
     db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def one_door_per_request() -> Iterator[None]:
+    """Every HTTP request a test makes goes through one service door to do its work
+    (docs/ARCHITECTURE.md, "One door"): finding out who calls is a door of its own (auth),
+    and a form whose action was refused reads its page once more to show the refusal."""
+    wrong: list[str] = []
+
+    def check(label: str, calls: list[door.Call]) -> None:
+        work = [c for c in calls if not c.auth]
+        if len(work) > 1 and not (len(work) == 2 and work[0].refused):
+            wrong.append(f"{label}: {', '.join(c.name for c in work)}")
+
+    stop = door.observe(check)
+    yield
+    stop()
+    assert not wrong, "requests through more than one door:\n" + "\n".join(wrong)
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ import secrets
 import socket
 import sys
 import time
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,18 +25,21 @@ from rich.table import Table
 
 from gongji import __version__
 from gongji.config import Settings
-from gongji.domain.clock import (
-    SHANGHAI,
-    Clock,
-    FixedClock,
-    OffsetClock,
-    SystemClock,
-    display,
-)
+from gongji.domain.access import COMMAND_LINE
+from gongji.domain.clock import SystemClock, display
 from gongji.domain.errors import GongjiError
-from gongji.services.runtime import Gongji
-from gongji.store import migrate
-from gongji.store.db import Database
+from gongji.domain.money import format_yuan
+from gongji.services import (
+    catalog,
+    clearing,
+    enrollment,
+    ledger,
+    policy,
+    system,
+    tokens,
+)
+from gongji.services.demo import seed
+from gongji.services.root import Built, Schema, build
 
 app = typer.Typer(help="共济 gongji: medical-insurance personal accounts and family mutual aid.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -74,12 +79,12 @@ def _settings(db: str | None, **overrides: object) -> Settings:
     return s
 
 
-def _open(url: str, *, group_commit: bool = False) -> Database:
+def _open(db: str | None, schema: Schema, **overrides: object) -> Built:
+    """The services over the database (the composition root builds them)."""
     try:
-        return Database(url, group_commit=group_commit)
-    except Exception as exc:
-        err.print(f"[red]cannot open database {url}: {exc}")
-        raise typer.Exit(2) from exc
+        return build(_settings(db, **overrides), schema=schema)
+    except GongjiError as e:
+        raise _fail(e) from e
 
 
 def _fail(e: GongjiError) -> typer.Exit:
@@ -96,22 +101,20 @@ def version() -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Apply every pending migration (safe to run twice)."""
-    database = _open(_settings(db).db)
-    before, after = migrate.upgrade(database)
-    if before == after:
-        out.print(f"{database.display_url}: already at {after}")
+    done = system.upgrade(_open(db, "leave").app)
+    if done.before == done.after:
+        out.print(f"{done.url}: already at {done.after}")
     else:
-        out.print(f"{database.display_url}: upgraded {before or '(empty)'} -> {after}")
+        out.print(f"{done.url}: upgraded {done.before or '(empty)'} -> {done.after}")
 
 
 @db_app.command("current")
 def db_current(db: DbOpt = None) -> None:
     """Show the database's schema revision and the program's."""
-    database = _open(_settings(db).db)
-    rev = migrate.current(database)
-    out.print(f"database {database.display_url}\n  revision {rev or '(none)'}\n"
-              f"  program head {migrate.head()}")
-    if rev != migrate.head():
+    state = system.schema(_open(db, "leave").app)
+    out.print(f"database {state.url}\n  revision {state.current or '(none)'}\n"
+              f"  program head {state.head}")
+    if not state.up_to_date:
         raise typer.Exit(1)
 
 
@@ -123,19 +126,16 @@ def verify(db: DbOpt = None) -> None:
     all balances sum to zero; holds consistent; reversals mirror; entry digests match the
     audit log; audit hash chains unbroken.
     """
-    database = _open(_settings(db).db)
-    try:
-        migrate.ensure_ready(database, auto=False)
-    except GongjiError as e:
-        raise _fail(e) from e
-    if not _verify_and_report(database):
+    built = _open(db, "check")
+    with _checks_bar() as tick:
+        report = ledger.verify(built.app, COMMAND_LINE, progress=tick, parallel=True)
+    if not _report(report, built.url):
         raise typer.Exit(1)
 
 
-def _verify_and_report(database: Database) -> bool:
-    """Run verify with a progress bar, print the table and violations; True when clean."""
-    from gongji.ledger.verify import verify as run_verify
-
+@contextmanager
+def _checks_bar() -> Iterator[ledger.Progress]:
+    """A progress bar per verify check, gone when done."""
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -145,10 +145,12 @@ def _verify_and_report(database: Database) -> bool:
                 tasks[name] = bar.add_task(name, total=None)
             bar.update(tasks[name], completed=n)
 
-        with database.read() as conn:
-            report = run_verify(conn, progress=tick, url=database.url,
-                                workers=os.cpu_count() or 1)
-    table = Table(title=f"gongji verify: {database.display_url}")
+        yield tick
+
+
+def _report(report: ledger.VerifyReport, url: str) -> bool:
+    """Print verify's table and violations; True when clean."""
+    table = Table(title=f"gongji verify: {url}")
     table.add_column("check")
     table.add_column("examined", justify="right")
     table.add_column("result")
@@ -173,20 +175,16 @@ def backup(path: Annotated[Path, typer.Argument(help="The backup file to write")
     SQLite: the online backup API (one self-contained file). PostgreSQL: pg_dump's custom
     format. Restore with `gongji restore`.
     """
-    from gongji.store import backup as store_backup
-
-    database = _open(_settings(db).db)
+    built = _open(db, "leave")
     with Progress(TextColumn("backup"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=err, transient=True) as bar:
         task = bar.add_task("backup", total=None)
         try:
-            info = store_backup.backup(database, path, progress=lambda done, total:
-                                       bar.update(task, completed=done, total=total))
+            info = system.backup(built.app, path, progress=lambda done, total:
+                                 bar.update(task, completed=done, total=total))
         except GongjiError as e:
             raise _fail(e) from e
-        finally:
-            database.dispose()
-    out.print(f"backup of {database.display_url} ({info.kind}) written to {info.path}: "
+    out.print(f"backup of {built.url} ({info.kind}) written to {info.path}: "
               f"{info.size:,} bytes")
 
 
@@ -199,36 +197,28 @@ def restore(path: Annotated[Path, typer.Argument(help="A file written by `gongji
 
     Stop `gongji serve` on that database first. Exits 1 if the restored ledger does not verify.
     """
-    from gongji.store import backup as store_backup
-
-    database = _open(_settings(db).db)
+    built = _open(db, "leave")
     with Progress(TextColumn("restore"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
+                  TimeElapsedColumn(), console=err, transient=True) as bar, \
+            _checks_bar() as tick:
         task = bar.add_task("restore", total=None)
         try:
-            store_backup.restore(path, database, force=force, progress=lambda done, total:
-                                 bar.update(task, completed=done, total=total))
+            done = system.restore(built.app, path, force=force, verify_progress=tick,
+                                  progress=lambda n, total: bar.update(task, completed=n,
+                                                                       total=total))
         except GongjiError as e:
             raise _fail(e) from e
-    try:
-        before, after = migrate.upgrade(database)
-        out.print(f"restored {path} into {database.display_url}"
-                  + (f" (schema upgraded {before} -> {after})" if before != after else ""))
-        verified = _verify_and_report(database)
-    finally:
-        database.dispose()
-    if not verified:
+    out.print(f"restored {path} into {done.url}"
+              + (f" (schema upgraded {done.before} -> {done.after})"
+                 if done.before != done.after else ""))
+    if not _report(done.report, done.url):
         raise typer.Exit(1)
 
 
 @app.command()
 def sweep(db: DbOpt = None) -> None:
     """Return every hold whose deadline has passed to its source (exactly once each)."""
-    from gongji.services.ledger import sweep_expired
-
-    database = _open(_settings(db).db)
-    migrate.ensure_ready(database, auto=False)
-    done = sweep_expired(Gongji(database, SystemClock()))
+    done = ledger.sweep_expired(_open(db, "check").app)
     out.print(f"returned {len(done)} expired hold(s)")
 
 
@@ -237,14 +227,10 @@ def token_create(name: Annotated[str, typer.Argument(help="Who the token is for"
                  role: Annotated[str, typer.Option(help="admin, operator or auditor")] = "admin",
                  db: DbOpt = None) -> None:
     """Create an operator API token; the secret is printed once and never stored."""
-    from gongji.services.tokens import ROLES, create_token
-
-    if role not in ROLES:
-        err.print(f"[red]role must be one of {', '.join(ROLES)}")
+    if role not in tokens.ROLES:
+        err.print(f"[red]role must be one of {', '.join(tokens.ROLES)}")
         raise typer.Exit(2)
-    database = _open(_settings(db).db)
-    migrate.ensure_ready(database, auto=True)
-    t = create_token(Gongji(database, SystemClock()), name, role)
+    t = tokens.create_token(_open(db, "upgrade").app, name, role)
     out.print(f"token for {t.name} ({t.role}), id {t.id}:\n{t.token}")
 
 
@@ -255,31 +241,23 @@ def policy_check(file: Annotated[Path, typer.Argument(help="A YAML policy docume
                      help="Also show the merged policy of each region on this day "
                           "(YYYY-MM-DD)")] = None) -> None:
     """Validate a policy document against the shipped ones; explain every error by path."""
-    from datetime import date
-
-    from gongji.services.policy import PolicyBook, parse_documents, shipped_documents
-
     try:
-        docs = parse_documents(file.read_text(encoding="utf-8"), source=str(file))
-        mine = f"data/policy/{file.name}"  # checking a shipped file: do not count it twice
-        shipped = [d for d in shipped_documents() if d.source.split("#")[0] != mine]
-        book = PolicyBook(shipped)
-        book.check(docs, shipped)
+        when = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise typer.BadParameter("--day: YYYY-MM-DD") from None
+    try:
+        checked = policy.check_file(file, when)
     except GongjiError as e:
         err.print(f"[red]{file}: invalid[/]")
         for problem in e.params.get("errors") or [e.message_en]:
             err.print(f"  [red]✗[/] {problem}")
         raise typer.Exit(1) from e
-    out.print(f"[green]{file}: {len(docs)} document(s) valid[/]")
-    for d in docs:
+    out.print(f"[green]{file}: {len(checked.documents)} document(s) valid[/]")
+    for d in checked.documents:
         until = d.effective_to.isoformat() if d.effective_to else "until replaced"
         out.print(f"  {d.region} {d.name or ''} from {d.effective_from} ({until})")
-        if day:
-            from gongji.domain.policy import resolve
-
-            merged = resolve(book.shipped + docs, d.region if d.region != "000000" else
-                             "000000", date.fromisoformat(day))
-            out.print_json(merged.model_dump_json())
+        if d.region in checked.merged:
+            out.print_json(checked.merged[d.region].model_dump_json())
 
 
 @accounts_app.command("credit")
@@ -291,23 +269,16 @@ def accounts_credit(file: Annotated[Path, typer.Argument(
                              "so rerunning a file credits only what is missing")] = None,
                     db: DbOpt = None) -> None:
     """Credit personal accounts from a CSV file, one transaction per row, with progress."""
-    from gongji.services import enrollment
-    from gongji.services.unit_of_work import Principal
-
-    database = _open(_settings(db).db)
-    try:
-        migrate.ensure_ready(database, auto=False)
-        rows = enrollment.read_credit_csv(file)
-    except GongjiError as e:
-        raise _fail(e) from e
-    services = Gongji(database, SystemClock())
-    who = Principal("operator", "cli")
-    name = batch or file.stem
+    app = _open(db, "check").app
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
             "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err) as bar:
-        task = bar.add_task(f"crediting {file.name}", total=len(rows))
-        report = enrollment.credit_batch(services, who, name, rows,
-                                         progress=lambda n: bar.advance(task, n))
+        task = bar.add_task(f"crediting {file.name}", total=None)
+        try:
+            report = enrollment.credit_file(app, COMMAND_LINE, file, batch=batch, progress=lambda
+                                            done, total: bar.update(task, completed=done,
+                                                                    total=total))
+        except GongjiError as e:
+            raise _fail(e) from e
     out.print(enrollment.describe(report))
     for line, code, message in report.rejected[:200]:
         out.print(f"  [red]line {line}[/]: {code}: {message}")
@@ -328,30 +299,22 @@ def catalog_import(file: Annotated[Path, typer.Argument(help="The catalog file",
                    version: Annotated[str | None, typer.Option(help="Version label")] = None,
                    db: DbOpt = None) -> None:
     """Import catalog items with a progress bar; rejected rows are listed with the reason."""
-    from datetime import date
-
-    from gongji.services import catalog
-    from gongji.services.unit_of_work import Principal
-
     if fmt not in ("csv", "tsv"):
         err.print("[red]--format is csv or tsv")
         raise typer.Exit(2)
-    database = _open(_settings(db).db)
     try:
-        migrate.ensure_ready(database, auto=False)
-        rows = catalog.read_csv(file) if fmt == "csv" else catalog.read_tsv(file)
-    except GongjiError as e:
-        raise _fail(e) from e
-    services = Gongji(database, SystemClock())
-    start = date.fromisoformat(begndate) if begndate else SystemClock().now().date()
+        start = date.fromisoformat(begndate) if begndate else None
+    except ValueError:
+        raise typer.BadParameter("--begndate: YYYY-MM-DD") from None
+    app = _open(db, "check").app
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
             "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err) as bar:
-        task = bar.add_task(f"importing {file.name}", total=len(rows))
+        task = bar.add_task(f"importing {file.name}", total=None)
         try:
-            report = catalog.import_rows(services, Principal("operator", "cli"), region, rows,
-                                         begndate=start, version=version or file.name,
-                                         national=fmt == "tsv",
-                                         progress=lambda n: bar.advance(task, n))
+            report = catalog.import_file(app, COMMAND_LINE, file, admdvs=region, fmt=fmt,
+                                         begndate=start, version=version,
+                                         progress=lambda done, total: bar.update(
+                                             task, completed=done, total=total))
         except GongjiError as e:
             raise _fail(e) from e
     out.print(f"imported {report.imported} item(s) into {region}; "
@@ -366,13 +329,8 @@ def catalog_import(file: Annotated[Path, typer.Argument(help="The catalog file",
 def clearing_statement(month: Annotated[str, typer.Option(help="YYYY-MM (Asia/Shanghai)")],
                        db: DbOpt = None) -> None:
     """What each insured region owes each care region for a month's settlements."""
-    from gongji.domain.money import format_yuan
-    from gongji.services import clearing
-
-    database = _open(_settings(db).db)
-    migrate.ensure_ready(database, auto=False)
     try:
-        lines = clearing.statement(Gongji(database, SystemClock()), month)
+        lines = clearing.statement(_open(db, "check").app, COMMAND_LINE, month)
     except GongjiError as e:
         raise _fail(e) from e
     table = Table(title=f"clearing statement {month}")
@@ -387,15 +345,6 @@ def clearing_statement(month: Annotated[str, typer.Option(help="YYYY-MM (Asia/Sh
     out.print(table)
     out.print(f"{len(lines)} pair(s); total to clear "
               f"{format_yuan(sum(ln.clearing_amt for ln in lines))} yuan")
-
-
-def _clock(sandbox: bool, at: str | None) -> FixedClock | OffsetClock | SystemClock:
-    if at:
-        start = datetime.fromisoformat(at)
-        if start.tzinfo is None:
-            start = start.replace(tzinfo=SHANGHAI)
-        return FixedClock(start)
-    return OffsetClock() if sandbox else SystemClock()
 
 
 @app.command()
@@ -417,7 +366,7 @@ def serve(db: DbOpt = None,
     if workers > 1:
         _run_workers(settings, workers)
         return
-    _run(settings, _clock(settings.sandbox, None))
+    _run(settings)
 
 
 def _run_workers(settings: Settings, workers: int) -> None:
@@ -428,16 +377,15 @@ def _run_workers(settings: Settings, workers: int) -> None:
     from gongji import logs
 
     logs.setup(settings.log_level, json_lines=settings.log_json)
-    database = _open(settings.db)
     try:
-        migrate.ensure_ready(database, auto=True)
+        built = build(settings, schema="upgrade")
     except GongjiError as e:
         raise _fail(e) from e
-    database.dispose()
+    built.app.dispose()
     os.environ.update({"GONGJI_DB": settings.db, "GONGJI_SANDBOX": "1" if settings.sandbox
                        else "0", "GONGJI_LOG_LEVEL": settings.log_level,
                        "GONGJI_GROUP_COMMIT": "1" if settings.group_commit else "0"})
-    out.print(Panel(f"database {database.display_url}\n"
+    out.print(Panel(f"database {built.url}\n"
                     f"listening http://{settings.host}:{settings.port} with {workers} workers",
                     title=f"gongji {__version__}", expand=False))
     config = uvicorn.Config("gongji.api.app:app_from_env", factory=True, host=settings.host,
@@ -465,9 +413,6 @@ def demo(db: Annotated[str, typer.Option(
          seed_only: Annotated[bool, typer.Option(help="Seed the data, print, do not serve")]
          = False) -> None:
     """Run gongji on embedded SQLite with demo data and the sandbox clock on."""
-    from gongji.services import sandbox
-    from gongji.services.demo import seed
-
     url = db if "://" in db else "sqlite:///" + str(Path(db).absolute())
     if reset and url.startswith("sqlite:///"):
         for suffix in ("", "-wal", "-shm"):
@@ -475,22 +420,23 @@ def demo(db: Annotated[str, typer.Option(
     settings = _settings(url, port=port, sandbox=True)
     if not settings.admin_token:
         settings.admin_token = "demo-" + secrets.token_urlsafe(12)
-    database = _open(settings.db)
-    state = migrate.ensure_ready(database, auto=True)
-    services = Gongji(database, OffsetClock(), sandbox=True)
-    today = SystemClock().now()
-    start = sandbox.resume(services, today.replace(hour=20, minute=0, second=0, microsecond=0))
-    summary = seed(services)
+    evening = SystemClock().now().replace(hour=20, minute=0, second=0, microsecond=0)
+    try:
+        built = build(settings, schema="upgrade", sandbox_start=evening)
+    except GongjiError as e:
+        raise _fail(e) from e
+    summary = seed(built.app)
     base = f"http://{settings.host}:{settings.port}"
     out.print(Panel("\n".join([
-        f"database    {database.display_url} ({state})",
+        f"database    {built.url} ({built.schema})",
         f"portal      {base}/  (families: log in with an ID number below)",
         f"console     {base}/console  (operators: the token below)",
         f"cashier     {base}/cashier  (a demo pharmacy or hospital)",
         f"API         {base}/docs  (try it in the browser)",
         f"health      {base}/healthz",
         f"operator    Authorization: Bearer {settings.admin_token}",
-        f"sandbox     clock at {display(start)} Asia/Shanghai, ticking; move it with "
+        f"sandbox     clock at {display(built.app.clock.now())} Asia/Shanghai, ticking; "
+        "move it with "
         "POST /api/v1/sandbox/clock",
     ]), title="gongji demo 共济演示", expand=False))
     regions = Table(title="pooling regions", show_edge=False)
@@ -517,8 +463,9 @@ def demo(db: Annotated[str, typer.Option(
     for hint in summary.hints:
         out.print(f"• {hint}")
     if seed_only:
+        built.app.dispose()
         return
-    _run(settings, services.clock, database=database, services=services)
+    _run(settings, built)
 
 
 def _numbers(text: str, option: str) -> list[int]:
@@ -668,37 +615,32 @@ def simulate(
                           "plots")] = Path("simulate-out")) -> None:
     """What-if: replay claims under the shipped policy and proposed ones; compare fund outlay,
     personal burden, account and family use, and out-of-pocket cost (docs/SIMULATE.md)."""
-    from gongji.domain.money import format_yuan
-    from gongji.services import simulate as sim
+    from gongji.services import simulate as sim  # numpy and polars: only for this command
 
-    try:
-        plans = sim.scenarios(policy or [], current=current)
-        if not plans:
-            raise typer.BadParameter("nothing to compare: give --policy or keep --current")
-        if claims is not None:
-            replay = sim.read_claims(claims)
-        else:
-            pop = sim.Population(
-                persons=persons, seed=seed, claims_per_person=claims_per_person,
-                employee_share=employee_share, retiree_share=retiree_share,
-                regions=tuple(r.strip() for r in regions.split(",") if r.strip()),
-                visit_mix=_shares(visit_mix, "--visit-mix", 4),  # type: ignore[arg-type]
-                out_of_area_share=out_of_area,
-                **({"day": on.date()} if on else {}))
-            replay = sim.synthetic(pop)
-    except GongjiError as e:
-        raise _fail(e) from e
-    out.print(f"{len(replay):,} claims from {replay.source}; policies: "
-              + ", ".join(p.name for p in plans))
-    total = len(replay) * len(plans)
+    pop = sim.Population(
+        persons=persons, seed=seed, claims_per_person=claims_per_person,
+        employee_share=employee_share, retiree_share=retiree_share,
+        regions=tuple(r.strip() for r in regions.split(",") if r.strip()),
+        visit_mix=_shares(visit_mix, "--visit-mix", 4),  # type: ignore[arg-type]
+        out_of_area_share=out_of_area, **({"day": on.date()} if on else {}))
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
             "{task.completed:,}/{task.total:,} claims"), TimeElapsedColumn(),
             console=out) as bar:
-        task = bar.add_task("settling", total=total)
+        task = bar.add_task("settling", total=None, visible=False)
+
+        def loaded(count: int, source: str, names: list[str]) -> None:
+            bar.console.print(f"{count:,} claims from {source}; policies: " + ", ".join(names))
+            bar.update(task, visible=True)
+
         try:
-            summaries = sim.run(replay, plans, progress=lambda n: bar.update(task, completed=n))
+            done = sim.simulate(
+                sim.Simulation(proposals=tuple(policy or ()), current=current, claims=claims,
+                               population=pop, out=out_dir),
+                loaded=loaded, progress=lambda n, total: bar.update(task, completed=n,
+                                                                    total=total))
         except GongjiError as e:
             raise _fail(e) from e
+    summaries = done.summaries
     table = Table(title="per policy (yuan)", show_edge=False)
     table.add_column("figure")
     for s in summaries:
@@ -711,35 +653,28 @@ def simulate(
         table.add_row(f"yearly cash per person {q}",
                       *(format_yuan(s.oop_quantiles[q]) for s in summaries))
     out.print(table)
-    for path in sim.write_report(summaries, out_dir):
+    for path in done.written:
         out.print(f"wrote {path}")
 
 
-def _run(settings: Settings, clock: Clock, *,
-         database: Database | None = None, services: Gongji | None = None) -> None:
-    """Serve the API (and the sweeper); `services` is given when demo built them already."""
+def _run(settings: Settings, built: Built | None = None) -> None:
+    """Serve the API (and the sweeper); `built` is given when demo built the services."""
     import uvicorn
 
     from gongji import logs
     from gongji.api.app import create_app
 
     logs.setup(settings.log_level, json_lines=settings.log_json)
-    database = database or _open(settings.db, group_commit=settings.group_commit)
-    try:
-        state = migrate.ensure_ready(database, auto=False)
-    except GongjiError as e:
-        raise _fail(e) from e
-    if services is None:
-        services = Gongji(database, clock, sandbox=settings.sandbox)
-        if settings.sandbox:
-            from gongji.services import sandbox
-
-            sandbox.resume(services, SystemClock().now())
-        mode = f"on, clock at {display(services.clock.now())}" if settings.sandbox else "off"
-        out.print(Panel(f"database {database.display_url} ({state})\n"
+    if built is None:
+        try:
+            built = build(settings)
+        except GongjiError as e:
+            raise _fail(e) from e
+        mode = f"on, clock at {display(built.app.clock.now())}" if settings.sandbox else "off"
+        out.print(Panel(f"database {built.url} ({built.schema})\n"
                         f"listening http://{settings.host}:{settings.port} (API docs at /docs)\n"
                         f"sandbox {mode}", title=f"gongji {__version__}", expand=False))
-    api = create_app(services, settings, sweeper=True)
+    api = create_app(built.app, settings, sweeper=True)
     uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning",
                 access_log=False)
 

@@ -136,7 +136,7 @@ def test_reversal_of_registration_and_fees(his: His, clinic: Clinic) -> None:
                                     "oinfno": "2204"}})["result"] == "1 fee line(s) withdrawn"
     assert his.ok("2601", {"data": {"psn_no": zw.psn_no, "omsgid": reg["msgid"],
                                     "oinfno": "2201"}})["result"].startswith("visit")
-    visit = clinic.app.read(lambda uow: svc.visit_view(uow, mdtrt_id))
+    visit = clinic.app.read(lambda uow: svc.visit_in(uow, mdtrt_id))
     assert visit.status == "cancelled"
 
 

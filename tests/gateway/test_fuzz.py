@@ -155,6 +155,6 @@ def test_policy_documents_are_accepted_or_refused_by_path(clinic: Clinic,
                                                           body: dict[str, Any]) -> None:
     text = json.dumps({"region": "510100", "effective_from": "2027-01-01", **body})
     try:
-        policy.check_text(clinic.app, text)
+        policy.check_text(clinic.app, OPERATOR, text)
     except GongjiError as e:
         assert e.code and e.message and e.message_en

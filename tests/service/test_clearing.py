@@ -13,6 +13,7 @@ from gongji.services import clearing
 from gongji.services import settlement as svc
 from gongji.services.runtime import Gongji
 from tests.clinic import CLINIC, HENAN_HOSPITAL, HOSPITAL, S_A, Clinic, open_clinic
+from tests.conftest import OPERATOR
 from tests.family import key, make_family
 
 
@@ -36,13 +37,13 @@ def test_statement_by_pair_of_regions(clinic: Clinic, db_url: str) -> None:
     cancelled = settle(clinic, "李秀英", CLINIC, "70")
     svc.cancel(clinic.app, clinic.inst(CLINIC), key(), cancelled.setl_id or "")
     lines = {(x.insuplc_admdvs, x.mdtrtarea_admvs): x
-             for x in clearing.statement(clinic.app, "2026-11")}
+             for x in clearing.statement(clinic.app, OPERATOR, "2026-11")}
     assert set(lines) == {("411300", "510100"), ("510100", "411300")}
     henan = lines[("411300", "510100")]
     assert henan.count == 2
     assert henan.medfee_sumamt == 1200_00
     assert henan.clearing_amt == sum(x.medfee_sumamt - x.psn_cash_pay for x in (a, b))
-    assert clearing.statement(clinic.app, "2026-10") == []
+    assert clearing.statement(clinic.app, OPERATOR, "2026-10") == []
     out = CliRunner().invoke(cli, ["clearing", "statement", "--month", "2026-11",
                                    "--db", db_url])
     assert out.exit_code == 0, out.output

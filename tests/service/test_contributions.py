@@ -34,7 +34,7 @@ def test_sponsor_pays_a_parents_resident_contribution(fam: Family, database: Dat
     err = refused(database, "CONTRIBUTION_ALREADY_PAID", lambda: pay(
         fam, "张伟", PayContribution(ma.psn_no, "390", 2027, "personal")))
     assert err.params["year"] == 2027
-    assert [x.id for x in contributions.list_for(fam.app, ma.psn_no)] == [c.id]
+    assert [x.id for x in contributions.list_for(fam.app, OPERATOR, ma.psn_no)] == [c.id]
 
 
 def test_collection_window_at_the_day(fam: Family, database: Database,

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from gongji.domain.catalog import ratio_text
 from gongji.domain.errors import GongjiError
 from gongji.services import clearing, fhir, people, transfers, wallet
 from gongji.services import settlement as svc
@@ -25,7 +26,9 @@ EXPECTED_TOTALS = {
     "hifob_pay": "hifob_pay", "maf_pay": "maf_pay", "fulamt_ownpay_amt": "fulamt_ownpay_amt",
     "overlmt_selfpay": "overlmt_selfpay", "preselfpay_amt": "preselfpay_amt",
     "psn_part_amt": "psn_part_amt", "acct_pay": "acct_pay",
-    "acct_mulaid_pay": "acct_mulaid_pay", "psn_cash_pay": "psn_cash_pay"}
+    "acct_mulaid_pay": "acct_mulaid_pay", "psn_cash_pay": "psn_cash_pay",
+    "cvlserv_pay": "cvlserv_pay", "hifes_pay": "hifes_pay", "oth_pay": "oth_pay",
+    "hosp_part_amt": "hosp_part_amt"}
 
 
 class World:
@@ -104,7 +107,7 @@ def test_eob_totals_equal_the_setlinfo(world: World) -> None:
         assert eob["payment"]["amount"]["value"] == Decimal(s.fund_pay_sumamt) / 100
         percent = next(a["value"] for a in eob["adjudication"]
                        if a["category"]["coding"][0]["code"] == "eligpercent")
-        assert percent == Decimal(s.pool_prop_selfpay) * 100
+        assert percent == Decimal(ratio_text(s.pool_prop_selfpay)) * 100
         # lines: the submitted and eligible amounts add up to the header's
         for cat, field in (("submitted", "medfee_sumamt"), ("eligible", "inscp_scp_amt")):
             assert sum(a["amount"]["value"] for it in eob["item"] for a in it["adjudication"]
@@ -172,7 +175,7 @@ def test_accounts_show_balances_and_quotas(world: World) -> None:
 def test_reconciliation_is_the_clearing_statement(world: World) -> None:
     app = world.clinic.app
     pr = fhir.reconciliation(app, OPERATOR, "2026-11")
-    lines = clearing.statement(app, "2026-11")
+    lines = clearing.statement(app, OPERATOR, "2026-11")
     assert lines and pr["paymentAmount"]["value"] == \
         Decimal(sum(x.clearing_amt for x in lines)) / 100
     assert [(d["submitter"]["identifier"]["value"], d["payee"]["identifier"]["value"],

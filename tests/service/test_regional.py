@@ -17,7 +17,7 @@ from gongji.store.db import Database
 from gongji.store.regional import REGIONAL, copy_sql, partition_ddl
 from gongji.testing.postgres import TempPostgres
 from tests.clinic import CLINIC, HENAN_HOSPITAL, HOSPITAL, S_A, Clinic, open_clinic
-from tests.conftest import TEMPLATE
+from tests.conftest import OPERATOR, TEMPLATE
 from tests.family import make_family
 
 REGIONS = ["510100", "411300", "440100"]
@@ -107,7 +107,7 @@ def test_the_ledger_and_settlements_split_by_insured_region(pg_app: Gongji) -> N
             FROM regional.settlements
             WHERE status = 'settled' AND insuplc_admdvs <> mdtrtarea_admvs
             GROUP BY insuplc_admdvs, mdtrtarea_admvs ORDER BY 1, 2""")
-    statement = clearing.statement(pg_app, "2026-11")
+    statement = clearing.statement(pg_app, OPERATOR, "2026-11")
     assert across == [(x.insuplc_admdvs, x.mdtrtarea_admvs, x.count, x.clearing_amt)
                       for x in statement]
     assert len(across) == 2

@@ -15,7 +15,7 @@ from gongji.services import auth, clearing, ledger, reports, transfers, wallet
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from tests.clinic import CLINIC, HENAN_HOSPITAL, HOSPITAL, S_A, Clinic, open_clinic
-from tests.conftest import refused
+from tests.conftest import OPERATOR, refused
 from tests.family import PIN, Family, key, make_family
 
 D23, D24, D25, D26 = (date(2026, 11, d) for d in (23, 24, 25, 26))
@@ -63,15 +63,15 @@ def story(fam: Family, clock: FixedClock) -> Family:
 
 
 def test_wallets_opened_per_shanghai_day_every_opening_counted(story: Family) -> None:
-    opened = reports.wallets_opened(story.app, D23, D26)
+    opened = reports.wallets_opened(story.app, OPERATOR, D23, D26)
     # the 24th: 张伟 and 李秀英; the 25th: 王芳 at 00:30 (16:30 UTC on the 24th) and 李秀英
     # opening again after closing
     assert [(d.day, d.count) for d in opened] == [(D23, 0), (D24, 2), (D25, 2), (D26, 0)]
-    assert [d.count for d in reports.wallets_opened(story.app, D25, D25)] == [2]
+    assert [d.count for d in reports.wallets_opened(story.app, OPERATOR, D25, D25)] == [2]
 
 
 def test_transfers_per_day_and_what_was_accepted(story: Family) -> None:
-    rows = reports.transfers_by_day(story.app, D24, D26)
+    rows = reports.transfers_by_day(story.app, OPERATOR, D24, D26)
     assert [(r.day, r.count, r.amount, r.accepted_count, r.accepted_amount) for r in rows] == [
         (D24, 3, 1000_00, 1, 500_00),
         (D25, 1, 100_00, 0, 0),
@@ -81,10 +81,11 @@ def test_transfers_per_day_and_what_was_accepted(story: Family) -> None:
 
 def test_how_transfers_ended(story: Family) -> None:
     both = {o.status: (o.count, o.amount) for o in reports.transfer_outcomes(
-        story.app, D24, D25)}
+        story.app, OPERATOR, D24, D25)}
     assert both == {"accepted": (1, 500_00), "pending": (0, 0), "returned": (1, 200_00),
                     "rejected": (1, 300_00), "cancelled": (1, 100_00), "unbound": (0, 0)}
-    only_25 = {o.status: o.count for o in reports.transfer_outcomes(story.app, D25, D25)}
+    only_25 = {o.status: o.count
+               for o in reports.transfer_outcomes(story.app, OPERATOR, D25, D25)}
     assert only_25 == {"accepted": 0, "pending": 0, "returned": 0, "rejected": 0,
                        "cancelled": 1, "unbound": 0}
 
@@ -93,7 +94,7 @@ def test_refusals_persistent_counts_and_process_metrics(fam: Family,
                                                         database: Database) -> None:
     app, zw = fam.app, fam["张伟"]
     auth.request_code(app, zw.certno)
-    body = auth.read_outbox(app, psn_no=zw.psn_no, limit=1)[0].body
+    body = auth.read_outbox(app, OPERATOR, psn_no=zw.psn_no, limit=1)[0].body
     code = re.search(r"验证码是 (\d+)", body)
     assert code is not None
     wrong = "000000" if code.group(1) != "000000" else "111111"
@@ -109,15 +110,15 @@ def test_refusals_persistent_counts_and_process_metrics(fam: Family,
         send(fam, 100_00, pin="999999")
     assert e.value.code == "PIN_WRONG"
 
-    s = reports.security(app, D24, D24)
+    s = reports.security(app, OPERATOR, D24, D24)
     assert (s.login_codes_sent, s.wrong_login_codes, s.wrong_pins_now, s.pins_locked_now) == \
         (1, 1, 1, 0)
-    assert reports.security(app, D25, D25).login_codes_sent == 0
+    assert reports.security(app, OPERATOR, D25, D25).login_codes_sent == 0
     after = dict(reports.refusals_since_start())
     assert after["TRANSFER_AMOUNT_OVER_LIMIT"] == before.get("TRANSFER_AMOUNT_OVER_LIMIT",
                                                               0) + 1
     # nothing of a refused transfer is in the database: no row, no audit record
-    assert [r.count for r in reports.transfers_by_day(app, D24, D24)] == [0]
+    assert [r.count for r in reports.transfers_by_day(app, OPERATOR, D24, D24)] == [0]
 
 
 def settle(c: Clinic, name: str, at: str, yuan: str):  # type: ignore[no-untyped-def]
@@ -136,7 +137,7 @@ def test_settlements_fund_outlays_and_clearing_by_region(app: Gongji) -> None:
     cancelled = settle(c, "王芳", CLINIC, "70")
     svc.cancel(app, c.inst(CLINIC), key(), cancelled.setl_id or "")
 
-    by_region = {r.admdvs: r for r in reports.settlements_by_region(app, D24, D24)}
+    by_region = {r.admdvs: r for r in reports.settlements_by_region(app, OPERATOR, D24, D24)}
     assert set(by_region) == {"411300", "510100"}
     for admdvs, mine in (("411300", [henan_in_chengdu]),
                          ("510100", [chengdu_in_henan, chengdu_at_home])):
@@ -148,11 +149,12 @@ def test_settlements_fund_outlays_and_clearing_by_region(app: Gongji) -> None:
     assert by_region["411300"].medfee_sumamt == 1000_00
     assert by_region["510100"].medfee_sumamt == 350_00
     assert by_region["411300"].fund_pay_sumamt > 0  # the fund paid some of it
-    assert reports.settlements_by_region(app, D25, D26) == []
+    assert reports.settlements_by_region(app, OPERATOR, D25, D26) == []
 
     owes_henan = henan_in_chengdu.medfee_sumamt - henan_in_chengdu.psn_cash_pay
     owes_chengdu = chengdu_in_henan.medfee_sumamt - chengdu_in_henan.psn_cash_pay
-    positions = {p.admdvs: p for p in reports.positions(clearing.statement(app, "2026-11"))}
+    pairs = clearing.statement(app, OPERATOR, "2026-11")
+    positions = {p.admdvs: p for p in reports.positions(pairs)}
     assert {a: (p.owes, p.owed, p.net) for a, p in positions.items()} == {
         "411300": (owes_henan, owes_chengdu, owes_chengdu - owes_henan),
         "510100": (owes_chengdu, owes_henan, owes_henan - owes_chengdu),
@@ -167,7 +169,7 @@ def test_a_day_starts_at_midnight_in_shanghai_not_utc(fam: Family, clock: FixedC
     fam.open_wallet("王芳")
     clock.set(shanghai(2026, 11, 25, 7, 59, 59))    # 23:59:59 UTC on the 24th
     fam.open_wallet("李秀英")
-    assert [d.count for d in reports.wallets_opened(fam.app, D24, D25)] == [1, 2]
+    assert [d.count for d in reports.wallets_opened(fam.app, OPERATOR, D24, D25)] == [1, 2]
 
 
 @pytest.mark.parametrize(("start", "end", "field"), [
@@ -178,6 +180,6 @@ def test_a_bad_range_is_refused(app: Gongji, start: date, end: date, field: str)
     for run in (reports.wallets_opened, reports.transfers_by_day, reports.transfer_outcomes,
                 reports.security, reports.settlements_by_region):
         with pytest.raises(GongjiError) as e:
-            run(app, start, end)
+            run(app, OPERATOR, start, end)
         assert (e.value.code, e.value.params["fields"]) == ("VALIDATION_ERROR", field)
     reports.check_range(date(2025, 1, 1), date(2026, 1, 1))  # 366 days: allowed

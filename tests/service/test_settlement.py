@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from gongji.domain.access import ANONYMOUS
+from gongji.domain.catalog import ratio_text
 from gongji.domain.clock import FixedClock
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import AccountKind, account_code
@@ -84,7 +86,7 @@ def test_inpatient_settlement_to_the_fen(clinic: Clinic, database: Database) -> 
         (1000_00, 20017_84, 0, 20017_84)
     assert (s.psn_part_amt, s.acct_pay, s.acct_mulaid_pay, s.psn_cash_pay) == \
         (6054_16, 5038_16, 0, 1016_00)
-    assert s.balc == 12000_00 - 5038_16 and s.pool_prop_selfpay == "0.8500"
+    assert s.balc == 12000_00 - 5038_16 and ratio_text(s.pool_prop_selfpay) == "0.8500"
     assert [(d.fund_pay_type, d.fund_payamt) for d in s.setldetail] == \
         [("310100", 20017_84), ("330100", 0)]
     # one entry moved every amount
@@ -111,12 +113,12 @@ def test_cancel_restores_every_balance_and_accumulator(clinic: Clinic,
     s = clinic.settle(v, "张伟")
     codes = [c for ln in app.read(lambda uow: uow.conn.execute(
         select(fee_details.c.trace_codes)).scalars().all()) for c in json.loads(ln)]
-    assert tracing.query(app, codes[0], asker=None).outcome == "sold_to_other"
+    assert tracing.query(app, ANONYMOUS, codes[0]).outcome == "sold_to_other"
     c = svc.cancel(app, clinic.inst(HOSPITAL), key(), s.setl_id or "").value
     assert c.status == "cancelled"
     assert {k: balance(app, k) for k in balances} == balances
     assert all(v_ == 0 for v_ in acc_rows(app).values())
-    assert tracing.query(app, codes[0], asker=None).outcome == "unsold"
+    assert tracing.query(app, ANONYMOUS, codes[0]).outcome == "unsold"
     refused(database, "SETTLEMENT_NOT_SETTLED", lambda: svc.cancel(
         app, clinic.inst(HOSPITAL), key(), s.setl_id or ""))
     # the lines are pending again and settle again to the same amounts
@@ -177,7 +179,7 @@ def test_wallet_quota_pays_across_provinces(clinic: Clinic, database: Database) 
     assert [(p.kind, p.sponsor) for p in s.payments] == [("quota", fam["张伟"].psn_no)]
     assert wallet.get(app, OPERATOR, fam["李秀英"].psn_no).quota_total == 44_00
     # cancelled after the binding ended: the refunded quota goes home to the sponsor
-    b = next(x for x in family.list_for(app, fam["张伟"].psn_no) if x.status == "active")
+    b = next(x for x in family.list_for(app, OPERATOR, fam["张伟"].psn_no) if x.status == "active")
     family.end(app, fam["张伟"].who, key(), b.id)
     svc.cancel(app, clinic.inst(HENAN_PHARMACY), key(), s.setl_id or "")
     assert balance(app, account_code(AccountKind.WALLET_QUOTA, owner=fam["李秀英"].psn_no,
@@ -274,7 +276,7 @@ def test_a_box_sells_once(clinic: Clinic, database: Database) -> None:
     v = clinic.visit("张伟", at=PHARMACY, med_type="41")
     clinic.fees(v, svc.FeeIn("1", D_B, "1", "20", 20_00, trace_codes=(code,)))
     s = clinic.settle(v, "张伟")
-    assert tracing.query(clinic.app, code, asker=clinic.fam["张伟"].psn_no).outcome == \
+    assert tracing.query(clinic.app, clinic.fam["张伟"].who, code).outcome == \
         "sold_to_you"
     v2 = clinic.visit("王芳", at=PHARMACY, med_type="41")
     clinic.fees(v2, svc.FeeIn("1", D_B, "1", "20", 20_00, trace_codes=(code,)))
@@ -302,7 +304,7 @@ def test_split_sales_up_to_the_box(clinic: Clinic, database: Database) -> None:
         clinic.fees(v, svc.FeeIn(sn, D_B, "0.5", "20", 10_00, trace_codes=(code,),
                                  trdn_flag=True))
         clinic.settle(v, name)
-    assert tracing.query(clinic.app, code, asker=clinic.fam["张伟"].psn_no).outcome == \
+    assert tracing.query(clinic.app, clinic.fam["张伟"].who, code).outcome == \
         "sold_to_you"
     v = clinic.visit("张伟", at=PHARMACY, med_type="41")
     clinic.fees(v, svc.FeeIn("3", D_B, "0.5", "20", 10_00, trace_codes=(code,),

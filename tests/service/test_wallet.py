@@ -125,7 +125,7 @@ def test_proxy_for_a_minor_needs_an_operator(fam: Family, database: Database) ->
     assert p.needs == "operator"
     refused(database, "PROXY_NEEDS_OPERATOR", lambda: proxies.decide(
         fam.app, zw.who, key(), p.id, True))
-    assert [q.id for q in proxies.pending_for_operators(fam.app)] == [p.id]
+    assert [q.id for q in proxies.pending_for_operators(fam.app, OPERATOR)] == [p.id]
     assert proxies.decide(fam.app, OPERATOR, key(), p.id, True).value.status == "active"
     refused(database, "PROXY_NOT_PENDING", lambda: proxies.decide(
         fam.app, OPERATOR, key(), p.id, True))
@@ -200,7 +200,7 @@ def test_relation_range_follows_the_policy_version(fam: Family, database: Databa
 def test_min_binding_days(bound: Family, database: Database, clock: FixedClock) -> None:
     upload(bound.app, 'region: "510100"\neffective_from: 2026-11-01\n'
                       "mutual_aid: {min_binding_days: 90}\n")
-    b = family.list_for(bound.app, bound["张伟"].psn_no)[0]
+    b = family.list_for(bound.app, OPERATOR, bound["张伟"].psn_no)[0]
     clock.set(b.activated_at + timedelta(days=90) - timedelta(seconds=1))  # type: ignore[operator]
     err = refused(database, "BINDING_TOO_RECENT", lambda: family.end(
         bound.app, bound["李秀英"].who, key(), b.id))
@@ -214,7 +214,7 @@ def test_operator_verification_required_where_the_region_says(bound: Family,
     upload(bound.app, 'region: "510100"\neffective_from: 2026-11-01\n'
                       "mutual_aid: {require_verified_relation: true}\n")
     refused(database, "BINDING_NOT_VERIFIED", lambda: send(bound))
-    b = family.list_for(bound.app, bound["张伟"].psn_no)[0]
+    b = family.list_for(bound.app, OPERATOR, bound["张伟"].psn_no)[0]
     v = family.verify(bound.app, OPERATOR, key(), b.id, "户口簿").value
     assert v.verified
     assert send(bound).status == "pending"
@@ -436,7 +436,7 @@ def test_unbinding_returns_quota_and_pending(bound: Family, database: Database) 
     accept(bound, send(bound, 1500_00))
     pending = send(bound, 300_00)
     assert balances(bound) == {"sponsor": 10_200_00, "quota": 1500_00}
-    b = family.list_for(bound.app, bound["张伟"].psn_no)[0]
+    b = family.list_for(bound.app, OPERATOR, bound["张伟"].psn_no)[0]
     ended = family.end(bound.app, bound["李秀英"].who, key(), b.id).value
     assert (ended.status, ended.end_reason, ended.quota) == ("ended", "unbound", 0)
     assert balances(bound) == {"sponsor": 12_000_00, "quota": 0}
@@ -459,7 +459,7 @@ def test_ending_an_enrollment_ends_bindings_and_returns_quota(bound: Family,
     assert r.enrollment.status == "moved" and len(r.ended_bindings) == 1
     assert r.new_enrollment is not None and r.new_enrollment.insuplc_admdvs == "410100"
     assert balances(bound) == {"sponsor": 12_000_00, "quota": 0}
-    assert family.list_for(bound.app, ma.psn_no)[0].end_reason == "moved"
+    assert family.list_for(bound.app, OPERATOR, ma.psn_no)[0].end_reason == "moved"
 
 
 def test_closing_a_wallet_returns_quota(bound: Family, database: Database) -> None:

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from gongji.charts import Scale, bar_chart, line_chart, nice_step
 from gongji.domain.money import format_yuan
-from gongji.web.charts import Scale, bar_chart, line_chart, nice_step
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from gongji.api.app import create_app
 from gongji.config import Settings
+from gongji.domain.catalog import ratio_text
 from gongji.domain.clock import FixedClock
 from gongji.domain.money import format_yuan
 from gongji.ledger.kinds import AccountKind, account_code
@@ -181,7 +182,7 @@ def test_a_pharmacy_sale_presettled_settled_and_printed(client: TestClient, clin
         svc.SettleAsk(svc.Credential("02", wei.certno)))
     shown = amounts_on(pre.text)
     assert shown == {f: format_yuan(getattr(quote, f)) for f in AMOUNTS} | {
-        "pool_prop_selfpay": quote.pool_prop_selfpay}
+        "pool_prop_selfpay": ratio_text(quote.pool_prop_selfpay)}
     assert "医保码只能使用一次" in pre.text and quote.psn_name_masked in pre.text
     assert own_balance(clinic.app, wei.psn_no) == before
 
@@ -200,7 +201,7 @@ def test_a_pharmacy_sale_presettled_settled_and_printed(client: TestClient, clin
     receipt = first.text
     assert amounts_on(receipt) == {f: format_yuan(getattr(view, f)) if getattr(view, f)
                                    is not None else "—" for f in AMOUNTS} | {
-        "pool_prop_selfpay": view.pool_prop_selfpay}
+        "pool_prop_selfpay": ratio_text(view.pool_prop_selfpay)}
     for x in (setl_id, view.mdtrt_id, view.psn_name_masked, "2026-11-24 10:00:00",
               "成都大药房", PHARMACY, "已结算"):
         assert x in receipt, x

@@ -24,7 +24,7 @@ from gongji.services.demo import FAMILY, certno_of, seed
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from gongji.web.jobs import Job, Jobs
-from tests.conftest import table_counts
+from tests.conftest import OPERATOR, table_counts
 
 TOKEN = "console-op-token"
 PAGES = ["/console", "/console/regions", "/console/policies", "/console/policies/diff",
@@ -180,14 +180,14 @@ def test_a_policy_error_is_explained_by_path_and_an_upload_stored_once(site: Any
     r = c.post("/console/policies?lang=en", data={"csrf": token, "key": "p-1", "text": bad,
                                                   "action": "check"})
     assert "<td>Input should be a valid integer</td>" in r.text
-    uploaded = len(policy.versions(app, "510100"))
+    uploaded = len(policy.versions(app, OPERATOR, "510100"))
     for _ in range(2):  # the same form submitted twice stores one version
         r = c.post("/console/policies", data={"csrf": token, "key": "p-2",
                                               "text": GOOD_POLICY, "action": "upload"},
                    follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith(
             "/console/policies?region=510100")
-    assert len(policy.versions(app, "510100")) == uploaded + 1
+    assert len(policy.versions(app, OPERATOR, "510100")) == uploaded + 1
     diff = c.get("/console/policies/diff", params={"a_region": "510100", "a_day": "2026-12-31",
                                                   "b_region": "510100", "b_day": "2027-01-01"})
     assert re.search(r"<code>wallet\.max_transfer</code></th>\s*<td><del>2000\.00</del></td>"

@@ -33,6 +33,7 @@ from gongji.api.routes import (
 from gongji.config import Settings
 from gongji.metrics import HOLDS_EXPIRED
 from gongji.services.ledger import sweep_expired
+from gongji.services.root import build
 from gongji.services.runtime import Gongji
 
 log = logging.getLogger("gongji.api")
@@ -91,17 +92,5 @@ async def _sweep_forever(services: Gongji, settings: Settings) -> None:
 def app_from_env() -> Any:
     """ASGI factory for `gongji serve --workers N` (uvicorn --factory): each worker process
     builds its own services from the GONGJI_* environment."""
-    from gongji.domain.clock import OffsetClock, SystemClock
-    from gongji.store import migrate
-    from gongji.store.db import Database
-
     settings = Settings()
-    db = Database(settings.db, group_commit=settings.group_commit)
-    migrate.ensure_ready(db, auto=False)
-    if not settings.sandbox:
-        return create_app(Gongji(db, SystemClock()), settings, sweeper=True)
-    from gongji.services import sandbox
-
-    services = Gongji(db, OffsetClock(), sandbox=True)
-    sandbox.resume(services, SystemClock().now())
-    return create_app(services, settings, sweeper=True)
+    return create_app(build(settings).app, settings, sweeper=True)

@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from gongji.domain.access import Principal
 from gongji.domain.errors import GongjiError
 from gongji.metrics import IDEMPOTENT_REPLAYS
 from gongji.services import institutions
@@ -15,7 +16,6 @@ from gongji.services.auth import SESSION_PREFIX
 from gongji.services.auth import authenticate as person_session
 from gongji.services.runtime import Gongji, Written
 from gongji.services.tokens import authenticate
-from gongji.services.unit_of_work import Principal
 
 _bearer = HTTPBearer(auto_error=False, description="An operator token (GONGJI_ADMIN_TOKEN or "
                      "`gongji token create`) or a person's session token (/api/v1/auth/login)")

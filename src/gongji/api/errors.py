@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gongji.domain.errors import GongjiError
@@ -114,11 +113,6 @@ def install(app: FastAPI) -> None:
                     "message_en": str(exc.detail), "detail": {}}
             return JSONResponse(body, status_code=exc.status_code)
         return error_response(err, headers=getattr(exc, "headers", None), request=_req)
-
-    @app.exception_handler(OperationalError)
-    async def _db_down(_req: Request, exc: OperationalError) -> Response:
-        log.error("database unavailable: %s", exc.__class__.__name__)
-        return error_response(GongjiError("UNAVAILABLE"), request=_req)
 
     @app.exception_handler(Exception)
     async def _bug(req: Request, exc: Exception) -> Response:

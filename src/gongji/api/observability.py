@@ -10,6 +10,7 @@ from typing import Any
 from gongji.domain.ids import new_id
 from gongji.logs import request_id
 from gongji.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from gongji.services import door
 
 log = logging.getLogger("gongji.access")
 _SAFE_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
@@ -18,7 +19,8 @@ Scope = dict[str, Any]
 
 
 class RequestContext:
-    """Gives every request an id (X-Request-ID, echoed back), times it, logs it, counts it."""
+    """Gives every request an id (X-Request-ID, echoed back), times it, logs it, counts it,
+    and records the service doors it goes through (services/door.py)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -42,7 +44,8 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with door.request(f"{scope.get('method', '-')} {scope.get('path', '')}"):
+                await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

@@ -25,6 +25,7 @@ from typing import Any
 from gongji.benchmark import http, population, workloads, yardsticks
 from gongji.benchmark.engine import engine_rate
 from gongji.benchmark.figures import Figures, closed_loop
+from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import OffsetClock, SystemClock, shanghai
 from gongji.ledger.verify import verify
 from gongji.services import sandbox
@@ -146,7 +147,7 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
     db = Database(url, pool_size=max(plan.clients) + 4)
     migrate.upgrade(db)
     app = Gongji(db, OffsetClock(), sandbox=True)
-    sandbox.move(app, to=business_start(app.clock))  # type: ignore[arg-type]
+    sandbox.move(app, COMMAND_LINE, to=business_start(app.clock))  # type: ignore[arg-type]
     drugs: list[Any] = []
     pool: workloads.PairPool | None = None
     for n, size in enumerate(plan.sizes):
@@ -193,7 +194,7 @@ def _verify_timing(kind: str, url: str, plan: Plan, result: Result, say: Say) ->
     db = Database(url)
     migrate.upgrade(db)
     app = Gongji(db, OffsetClock(), sandbox=True)
-    sandbox.move(app, to=business_start(app.clock))  # type: ignore[arg-type]
+    sandbox.move(app, COMMAND_LINE, to=business_start(app.clock))  # type: ignore[arg-type]
     population.load(app, VERIFY_PERSONS)
     for target in plan.postings:
         say(f"{kind}: journal to {target:,} postings")

@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from gongji.benchmark import population, workloads
 from gongji.benchmark.run import business_start
 from gongji.chaos import clients
+from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import OffsetClock
 from gongji.ledger.kinds import AccountKind
 from gongji.ledger.verify import verify
@@ -157,7 +158,7 @@ def _run(plan: Plan, url: str, folder: Path, say: Say) -> Result:
     db = Database(url)
     migrate.upgrade(db)
     app = Gongji(db, OffsetClock(), sandbox=True)
-    sandbox.move(app, to=business_start(app.clock))  # type: ignore[arg-type]
+    sandbox.move(app, COMMAND_LINE, to=business_start(app.clock))  # type: ignore[arg-type]
     population.load(app, plan.persons)
     drugs = workloads.prepare(app)
     key = institutions.create_key(app, SYSTEM, workloads.PHARMACY)

@@ -8,9 +8,34 @@ transfers, setting a PIN, binding and unbinding stay with the person.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from gongji.domain.errors import GongjiError
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an operator, a person, an institution, the system, or nobody yet
+    (anonymous: a login, a public trace-code query)."""
+
+    kind: str
+    id: str
+    role: str = ""
+
+    @property
+    def scope(self) -> str:
+        """The namespace of this caller's idempotency keys."""
+        return f"{self.kind}:{self.id}"
+
+    def __str__(self) -> str:
+        return self.scope
+
+
+SYSTEM = Principal("system", "gongji")
+ANONYMOUS = Principal("anonymous", "-")
+COMMAND_LINE = Principal("operator", "cli", "admin")
+"""The operator at the command line: whoever may run `gongji` on the server's machine."""
 
 
 class Act(StrEnum):

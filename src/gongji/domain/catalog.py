@@ -80,6 +80,11 @@ def check_code(code: str, list_type: str) -> str:
     return code
 
 
+def ratio_text(ratio: Fraction) -> str:
+    """1/10 -> "0.1000": a ratio as the national interface writes it (four decimals)."""
+    return f"{Decimal(ratio.numerator) / Decimal(ratio.denominator):.4f}"
+
+
 def parse_ratio(text: str, *, field: str) -> Fraction:
     """"0.10" -> 1/10; a ratio is between 0 and 1 with at most 4 decimals."""
     try:

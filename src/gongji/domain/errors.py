@@ -116,6 +116,8 @@ define("RESTORE_TARGET_NOT_EMPTY", 409, "目标数据库 {database} 已有 {tabl
 define("BACKUP_TOOL_MISSING", 503, "找不到 {tool}（请安装 PostgreSQL 客户端）",
        "{tool} not found (install the PostgreSQL client tools)")
 define("BACKUP_FAILED", 500, "{tool} 失败：{reason}", "{tool} failed: {reason}")
+define("DATABASE_UNREACHABLE", 503, "无法打开数据库 {url}：{reason}",
+       "Cannot open the database {url}: {reason}", retryable=True)
 define("DB_NOT_MIGRATED", 503, "数据库结构版本 {current} 落后于程序所需的 {head}，请运行 gongji db upgrade",
        "Database schema {current} is behind {head}; run `gongji db upgrade`")
 

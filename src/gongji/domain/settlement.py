@@ -21,15 +21,16 @@ other amount is an exact sum or difference of those, so the identities below hol
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
 
 from gongji.domain.benefits import Benefits, Rule, banded, clamp
 from gongji.domain.catalog import CatalogItem
-from gongji.domain.errors import GongjiError
-from gongji.domain.money import apply_ratio
+from gongji.domain.errors import Bi, GongjiError
+from gongji.domain.money import apply_ratio, format_yuan
 
 LONG_TERM = frozenset({"retiree_settled", "long_term_resident", "posted_staff"})
 
@@ -125,30 +126,66 @@ class Paid:
     amount: int
 
 
+def _named(zh: str, en: str) -> dict[str, Any]:
+    return {"label": Bi(zh, en)}
+
+
 @dataclass(frozen=True, slots=True)
-class Result:
+class Setlinfo:
+    """The amounts of the national setlinfo (fen; one ratio), in the specification's order,
+    each with its name in both languages.
+
+    Declared here once: the engine's Result, the stored settlement, the REST answer, the
+    gateway's setlinfo, the cashier's receipt and the FHIR adjudication all take their fields
+    and labels from this class (SETLINFO_FIELDS, SETLINFO_LABELS)."""
+
+    medfee_sumamt: int = field(metadata=_named("医疗费总额", "Total medical fees"))
+    fulamt_ownpay_amt: int = field(metadata=_named("全自费金额", "Fully self-paid"))
+    """outside the catalog, class C, or a limited item outside its indication"""
+    overlmt_selfpay: int = field(metadata=_named("超限价自费", "Self-paid above price caps"))
+    """the part of a price above the catalog's cap"""
+    preselfpay_amt: int = field(metadata=_named("先行自付金额", "First self-pay share (class B)"))
+    """a class B item's first self-paid share"""
+    inscp_scp_amt: int = field(metadata=_named("符合政策范围金额", "Within policy scope"))
+    """what the funds consider"""
+    act_pay_dedc: int = field(metadata=_named("实际支付起付线", "Deductible applied"))
+    """the deductible this settlement used"""
+    hifp_pay: int = field(metadata=_named("统筹基金支出", "Pooled fund"))
+    pool_prop_selfpay: Fraction = field(metadata=_named("统筹基金支付比例", "Pooled fund ratio"))
+    """the first band's, when banded"""
+    cvlserv_pay: int = field(metadata=_named("公务员医疗补助", "Civil-servant subsidy"))
+    hifes_pay: int = field(metadata=_named("企业补充医疗保险", "Enterprise supplementary"))
+    hifmi_pay: int = field(metadata=_named("居民大病保险", "Resident critical illness"))
+    hifob_pay: int = field(metadata=_named("职工大额医疗费用补助",
+                                           "Employee large-expense subsidy"))
+    maf_pay: int = field(metadata=_named("医疗救助", "Medical assistance"))
+    oth_pay: int = field(metadata=_named("其他支出", "Other"))
+    fund_pay_sumamt: int = field(metadata=_named("基金支付总额", "Paid by funds in total"))
+    psn_part_amt: int = field(metadata=_named("个人负担总金额", "Personal part in total"))
+    acct_pay: int = field(metadata=_named("个人账户支出", "Own personal account"))
+    acct_mulaid_pay: int = field(metadata=_named("个人账户共济支付",
+                                                 "Family members' accounts (mutual aid)"))
+    """family members' accounts and wallet quota"""
+    psn_cash_pay: int = field(metadata=_named("个人现金支出", "Cash"))
+    hosp_part_amt: int = field(metadata=_named("医院负担金额", "Borne by the institution"))
+
+
+SETLINFO_FIELDS = tuple(f.name for f in fields(Setlinfo))
+SETLINFO_LABELS: Mapping[str, Bi] = {f.name: f.metadata["label"] for f in fields(Setlinfo)}
+SETLINFO_AMOUNTS = tuple(n for n in SETLINFO_FIELDS if n != "pool_prop_selfpay")
+"""The setlinfo fields that are amounts of money (every field but the ratio)."""
+EXPECTED = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
+"""The splits a HIS may send with a settlement, computed on its side: checked against ours."""
+
+
+def setlinfo_of(x: Setlinfo) -> Setlinfo:
+    """Just the setlinfo of a result or a view."""
+    return Setlinfo(**{n: getattr(x, n) for n in SETLINFO_FIELDS})
+
+
+@dataclass(frozen=True, slots=True)
+class Result(Setlinfo):
     lines: tuple[LineResult, ...]
-    medfee_sumamt: int
-    fulamt_ownpay_amt: int
-    overlmt_selfpay: int
-    preselfpay_amt: int
-    inscp_scp_amt: int
-    act_pay_dedc: int
-    hifp_pay: int
-    pool_prop_selfpay: Fraction
-    """The pooled fund's ratio for this visit (the first band's, when banded)."""
-    cvlserv_pay: int
-    hifes_pay: int
-    hifmi_pay: int
-    hifob_pay: int
-    maf_pay: int
-    oth_pay: int
-    fund_pay_sumamt: int
-    psn_part_amt: int
-    acct_pay: int
-    acct_mulaid_pay: int
-    psn_cash_pay: int
-    hosp_part_amt: int
     detail: tuple[DetailRow, ...]
     payments: tuple[Paid, ...]
     year_deltas: Mapping[str, int]
@@ -157,6 +194,26 @@ class Result:
     """Accumulator increments for this stay (mdtrt)."""
     rule: str
     minus: Fraction
+
+
+def check_expected(ours: Setlinfo, expected: Mapping[str, int]) -> None:
+    """What the HIS computed on its side must be what we computed (a fen is never rounded
+    away): each given split of EXPECTED, else GATEWAY_AMOUNT_MISMATCH naming it."""
+    for name in EXPECTED:
+        given = expected.get(name)
+        if given is not None and given != getattr(ours, name):
+            raise GongjiError("GATEWAY_AMOUNT_MISMATCH", field=name, given=format_yuan(given),
+                              ours=format_yuan(getattr(ours, name)))
+
+
+def check_ready(*, care: str, final: bool, total: int, claimed_total: int | None) -> None:
+    """Before anything is computed: the HIS's total is ours, and a mid-stay settlement
+    (中途结算) is a stay's."""
+    if claimed_total is not None and claimed_total != total:
+        raise GongjiError("SETTLE_AMOUNT_MISMATCH", given=format_yuan(claimed_total),
+                          expected=format_yuan(total))
+    if not final and care != "inpatient":
+        raise GongjiError("MID_SETTLEMENT_INPATIENT_ONLY")
 
 
 @dataclass

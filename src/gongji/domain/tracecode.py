@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, NoReturn
 
@@ -143,6 +145,67 @@ def split_allowed(sold_fraction_before: Fraction, this_fraction: Fraction) -> bo
     if sold_fraction_before < 0 or this_fraction <= 0:
         raise ValueError("split sale fractions must be positive")
     return sold_fraction_before + this_fraction <= 1
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """One box a drug line sells (or, split, a part of one)."""
+
+    feedetl_sn: str
+    med_list_codg: str
+    code: TraceCode
+    fraction: Fraction
+    split: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Sold:
+    """An earlier sale of a box that was not returned."""
+
+    fraction: Fraction
+    split: bool
+
+
+def boxes_of(feedetl_sn: str, med_list_codg: str, cnt: Decimal, codes: Sequence[str], *,
+             split: bool, required: bool) -> list[Box]:
+    """The boxes a drug line sells: one code a box (TRACE_CODE_COUNT otherwise), or for a
+    split sale (拆零) one code and the part of its box; no code where codes are not yet
+    required."""
+    if not codes:
+        if required:
+            raise GongjiError("TRACE_CODE_MISSING", feedetl_sn=feedetl_sn)
+        return []
+    parsed = [parse(c) for c in codes]
+    if split:
+        if len(parsed) != 1 or cnt > 1:
+            raise GongjiError("TRACE_CODE_COUNT", feedetl_sn=feedetl_sn,
+                              expected="1 (split sale of one box)", given=len(parsed))
+        return [Box(feedetl_sn, med_list_codg, parsed[0], Fraction(cnt), True)]
+    if cnt != cnt.to_integral_value() or len(parsed) != int(cnt):
+        raise GongjiError("TRACE_CODE_COUNT", feedetl_sn=feedetl_sn, expected=str(cnt),
+                          given=len(parsed))
+    return [Box(feedetl_sn, med_list_codg, c, Fraction(1), False) for c in parsed]
+
+
+def check_sales(boxes: Sequence[Box], sold: Mapping[str, Sequence[Sold]]) -> None:
+    """A box is sold once: refused when a code repeats in the sale, or was sold before and
+    not returned, unless every sale of it is a split one and the parts fit in one box."""
+    seen: set[str] = set()
+    for b in boxes:
+        if b.code.key in seen:
+            raise GongjiError("TRACE_CODE_SOLD", code=masked(b.code.raw))
+        seen.add(b.code.key)
+        before = sold.get(b.code.key, ())
+        taken = sum((s.fraction for s in before), Fraction(0))
+        split_ok = b.split and all(s.split for s in before) and \
+            split_allowed(taken, b.fraction)
+        if before and not split_ok:
+            raise GongjiError("TRACE_CODE_SOLD", code=masked(b.code.raw))
+
+
+def masked(raw: str) -> str:
+    """A code as refusals show it: the start and the last four."""
+    return raw[:6] + "…" + raw[-4:] if len(raw) > 12 else raw
 
 
 def gtin_check_digit(first13: str) -> str:

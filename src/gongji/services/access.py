@@ -19,6 +19,18 @@ def held_proxies(conn: Connection, holder: str) -> frozenset[str]:
         proxies.c.holder_psn_no == holder, proxies.c.status == "active")).scalars())
 
 
+def require_operator(who: Principal) -> None:
+    """Operator work (the console, the ledger's raw verbs, reports): operators only, and the
+    system itself (seeding the demo, sweeps), which no request can claim to be."""
+    if who.kind not in ("operator", "system"):
+        raise GongjiError("FORBIDDEN")
+
+
+def require_institution(who: Principal) -> None:
+    if who.kind != "institution":
+        raise GongjiError("FORBIDDEN")
+
+
 def authorize(uow: UnitOfWork, who: Principal, act: Act, subject: str) -> None:
     if who.kind == "operator":
         if act in OPERATOR_MAY:
@@ -28,3 +40,11 @@ def authorize(uow: UnitOfWork, who: Principal, act: Act, subject: str) -> None:
         raise GongjiError("FORBIDDEN")
     check_may(act, actor=who.id, subject=subject, proxy_for=held_proxies(uow.conn, who.id)
               if who.id != subject else frozenset())
+
+
+def authorize_either(uow: UnitOfWork, who: Principal, act: Act, one: str, other: str) -> None:
+    """A record of two persons (a binding, a transfer): either side may (or their proxy)."""
+    try:
+        authorize(uow, who, act, one)
+    except GongjiError:
+        authorize(uow, who, act, other)

@@ -14,8 +14,11 @@ from typing import Any
 
 from sqlalchemy import Row, func, select
 
+from gongji.domain.access import Principal
 from gongji.domain.errors import GongjiError
 from gongji.domain.privacy import mask_name, scrub
+from gongji.services.access import require_operator
+from gongji.services.door import door
 from gongji.services.reports import bounds
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import UnitOfWork
@@ -55,13 +58,20 @@ class AuditPage:
     page: int
     total: int
     per_page: int
+    actions: list[str]
+    """Every action recorded so far (the search form's suggestions)."""
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
 
-def search(app: Gongji, q: AuditQuery, *, per_page: int = PER_PAGE) -> AuditPage:
+@door
+def search(app: Gongji, who: Principal, q: AuditQuery, *, per_page: int = PER_PAGE
+           ) -> AuditPage:
+    """Audit records by subject, action and days, newest first, a page at a time; with
+    the actions recorded so far (the search form's suggestions). Operators."""
+    require_operator(who)
     subject, action = q.subject.strip(), q.action.strip()
     if len(subject) > 100 or len(action) > 64:
         raise GongjiError("VALIDATION_ERROR", fields="subject or action (too long)")
@@ -87,15 +97,21 @@ def search(app: Gongji, q: AuditQuery, *, per_page: int = PER_PAGE) -> AuditPage
         rows = uow.conn.execute(select(audit_log).where(*where)
                                 .order_by(a.at.desc(), a.chain, a.seq.desc())
                                 .limit(per_page).offset((q.page - 1) * per_page)).all()
-        return AuditPage([_record(r) for r in rows], q.page, total, per_page)
+        return AuditPage([_record(r) for r in rows], q.page, total, per_page,
+                         actions_in(uow))
 
-    return app.read(run)
+    return app.read(run, principal=who)
 
 
-def actions(app: Gongji) -> list[str]:
+@door
+def actions(app: Gongji, who: Principal) -> list[str]:
     """The actions recorded so far (for the search form's suggestions)."""
-    return app.read_conn(lambda c: sorted(c.execute(select(audit_log.c.action).distinct())
-                                          .scalars()))
+    require_operator(who)
+    return app.read(actions_in, principal=who)
+
+
+def actions_in(uow: UnitOfWork) -> list[str]:
+    return sorted(uow.conn.execute(select(audit_log.c.action).distinct()).scalars())
 
 
 def _record(r: Row[Any]) -> AuditRecord:

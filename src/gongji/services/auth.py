@@ -18,7 +18,9 @@ from sqlalchemy import insert, select, update
 from gongji.domain.errors import GongjiError
 from gongji.domain.ids import new_id
 from gongji.domain.privacy import mask_certno, mask_phone
-from gongji.services import people
+from gongji.services import people, proxies
+from gongji.services.access import require_operator
+from gongji.services.door import door
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 from gongji.store.tables import otps, outbox, sessions
@@ -53,6 +55,7 @@ def _rules(uow: UnitOfWork, psn_no: str):  # type: ignore[no-untyped-def]
     return uow.policy(e.insuplc_admdvs if e else "000000").login
 
 
+@door
 def request_code(app: Gongji, certno: str) -> CodeSent:
     """Send a one-time code to the phone of the person with this ID number."""
     def run(uow: UnitOfWork) -> CodeSent:
@@ -87,6 +90,7 @@ def request_code(app: Gongji, certno: str) -> CodeSent:
     return app.transact(SYSTEM, run)
 
 
+@door
 def login(app: Gongji, certno: str, code: str) -> Session:
     def check(uow: UnitOfWork) -> Session | GongjiError:
         p = people.person_by_certno(uow.conn, (certno or "").strip())
@@ -122,6 +126,7 @@ def login(app: Gongji, certno: str, code: str) -> Session:
     return out
 
 
+@door(auth=True)
 def authenticate(app: Gongji, token: str) -> Principal | None:
     if not token.startswith(SESSION_PREFIX):
         return None
@@ -134,6 +139,7 @@ def authenticate(app: Gongji, token: str) -> Principal | None:
     return Principal("person", row.psn_no)
 
 
+@door
 def logout(app: Gongji, token: str) -> None:
     def run(uow: UnitOfWork) -> None:
         uow.conn.execute(update(sessions).where(sessions.c.token_hash == _h(token))
@@ -151,8 +157,12 @@ class OutboxMessage:
     created_at: datetime
 
 
-def read_outbox(app: Gongji, *, psn_no: str | None = None, limit: int = 50
+@door
+def read_outbox(app: Gongji, who: Principal, *, psn_no: str | None = None, limit: int = 50
                 ) -> list[OutboxMessage]:
+    """Messages sent to persons (operators): they carry codes, never personal data."""
+    require_operator(who)
+
     def run(uow: UnitOfWork) -> list[OutboxMessage]:
         q = select(outbox).order_by(outbox.c.created_at.desc(), outbox.c.id.desc()).limit(limit)
         if psn_no:
@@ -161,3 +171,28 @@ def read_outbox(app: Gongji, *, psn_no: str | None = None, limit: int = 50
                 for r in uow.conn.execute(q).all()]
 
     return app.read(run)
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """Who a token belongs to: an operator, or a person with their enrollments and the
+    relatives they may act for (亲情账户)."""
+
+    who: Principal
+    person: people.PersonView | None = None
+    enrollments: tuple[people.Enrollment, ...] = ()
+    proxies_held: tuple[proxies.ProxyView, ...] = ()
+
+
+@door
+def me(app: Gongji, who: Principal) -> Me:
+    if who.kind != "person":
+        return Me(who)
+
+    def run(uow: UnitOfWork) -> Me:
+        return Me(who, people.person(uow.conn, who.id).masked,
+                  tuple(people.enrollments_of(uow.conn, who.id)),
+                  tuple(p for p in proxies.views_of(uow, who.id)
+                        if p.holder_psn_no == who.id))
+
+    return app.read(run, principal=who)

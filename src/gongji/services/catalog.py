@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,9 +19,13 @@ from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, tuple_
 
-from gongji.domain.catalog import CatalogItem, make_item
+from gongji.domain.catalog import CatalogItem, make_item, ratio_text
 from gongji.domain.errors import GongjiError
+from gongji.domain.money import format_yuan
 from gongji.domain.regions import NATIONAL, layers
+from gongji.services import files
+from gongji.services.access import require_institution, require_operator
+from gongji.services.door import door
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import catalog_items
@@ -140,12 +145,14 @@ def to_item(row: dict[str, str], *, begndate: date, national: bool = False) -> C
         enddate=_day(row.get("enddate"), None))
 
 
+@door
 def import_rows(app: Gongji, who: Principal, admdvs: str,
                 rows: Sequence[tuple[int, dict[str, str]]], *, begndate: date, version: str,
                 national: bool = False,
                 progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate every row, then store the good ones in batches (a row replaces the item with
     the same region, code and start date). Rejected rows are reported, never half-stored."""
+    require_operator(who)
     check_region(app, admdvs)
     report = ImportReport()
     good: list[CatalogItem] = []
@@ -172,6 +179,58 @@ def import_rows(app: Gongji, who: Principal, admdvs: str,
     return report
 
 
+@door
+def import_text(app: Gongji, who: Principal, admdvs: str, text: str, *, fmt: str,
+                begndate: date, version: str) -> ImportReport:
+    """An uploaded file's text: "csv" (our header) or "tsv" (the national download)."""
+    return import_rows(app, who, admdvs, parse_text(text, fmt), begndate=begndate,
+                       version=version[:40], national=fmt == "tsv")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A file checked for an import that runs in the background (the console)."""
+
+    admdvs: str
+    rows: list[tuple[int, dict[str, str]]]
+    begndate: date
+    national: bool
+
+
+@door
+def prepare_import(app: Gongji, who: Principal, admdvs: str, text: str, *, fmt: str,
+                   begndate: date | None) -> Prepared:
+    """Read the file and check the region before the import starts (the rows themselves are
+    checked one by one as they are imported); begndate defaults to today."""
+    require_operator(who)
+    if not text.strip():
+        raise GongjiError("VALIDATION_ERROR", fields="file (empty)")
+    rows = parse_text(text, fmt)
+    check_region(app, admdvs)
+    return Prepared(admdvs, rows, begndate or app.clock.now().date(), fmt == "tsv")
+
+
+@door
+def import_file(app: Gongji, who: Principal, path: Path, *, admdvs: str, fmt: str,
+                begndate: date | None, version: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """`gongji catalog import`: a CSV (our header) or the national TSV download; rows that
+    name no start date start on begndate (default today). progress(done, total)."""
+    if fmt not in ("csv", "tsv"):
+        raise GongjiError("VALIDATION_ERROR", fields="format (csv or tsv)")
+    rows = read_csv(path) if fmt == "csv" else read_tsv(path)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(rows))
+
+    return import_rows(app, who, admdvs, rows, begndate=begndate or app.clock.now().date(),
+                       version=version or path.name, national=fmt == "tsv", progress=tick)
+
+
 def _store(uow: UnitOfWork, *, admdvs: str, items: list[CatalogItem], version: str) -> None:
     keys = [(admdvs, i.med_list_codg, i.begndate) for i in items]
     uow.conn.execute(delete(catalog_items).where(tuple_(
@@ -181,15 +240,11 @@ def _store(uow: UnitOfWork, *, admdvs: str, items: list[CatalogItem], version: s
         "admdvs": admdvs, "med_list_codg": i.med_list_codg, "begndate": i.begndate,
         "enddate": i.enddate, "name": i.name, "list_type": i.list_type,
         "med_chrgitm_type": i.med_chrgitm_type, "chrgitm_lv": i.chrgitm_lv,
-        "selfpay_prop": _ratio_text(i.selfpay_prop), "pric_uplmt_amt": i.pric_uplmt_amt,
+        "selfpay_prop": ratio_text(i.selfpay_prop), "pric_uplmt_amt": i.pric_uplmt_amt,
         "lmt_used_flag": i.lmt_used_flag, "spec": i.spec, "unit": i.unit, "version": version,
         "imported_at": uow.now} for i in items])
     uow.record("catalog.import", subject=admdvs, chain=admdvs if admdvs != NATIONAL else None,
                detail={"items": len(items), "version": version})
-
-
-def _ratio_text(r: Fraction) -> str:
-    return f"{Decimal(r.numerator) / Decimal(r.denominator):.4f}"
 
 
 def lookup(uow: UnitOfWork, care_admdvs: str, codes: Iterable[str],
@@ -213,18 +268,24 @@ def lookup(uow: UnitOfWork, care_admdvs: str, codes: Iterable[str],
     return {code: _item(r) for code, (_, _, r) in best.items()}
 
 
-def search(app: Gongji, care_admdvs: str, text: str, day: date, *, limit: int = 50
-           ) -> list[CatalogItem]:
-    def run(uow: UnitOfWork) -> list[CatalogItem]:
-        like = f"%{text.strip()}%"
-        codes = uow.conn.execute(select(catalog_items.c.med_list_codg).where(
-            catalog_items.c.admdvs.in_(layers(care_admdvs)),
-            or_(catalog_items.c.name.like(like), catalog_items.c.med_list_codg.like(like)))
-            .distinct().order_by(catalog_items.c.med_list_codg).limit(limit)).scalars()
-        found = lookup(uow, care_admdvs, list(codes), day)
-        return [found[c] for c in sorted(found)]
+@door
+def search(app: Gongji, who: Principal, care_admdvs: str, text: str, day: date | None = None,
+           *, limit: int = 50) -> list[CatalogItem]:
+    """Items in force in a care region on a day (default today) whose name or code contains
+    the text (public: any caller)."""
+    return app.read(lambda uow: search_in(uow, care_admdvs, text, day or uow.today,
+                                          limit=limit), principal=who)
 
-    return app.read(run)
+
+def search_in(uow: UnitOfWork, care_admdvs: str, text: str, day: date, *,
+              limit: int = 50) -> list[CatalogItem]:
+    like = f"%{text.strip()}%"
+    codes = uow.conn.execute(select(catalog_items.c.med_list_codg).where(
+        catalog_items.c.admdvs.in_(layers(care_admdvs)),
+        or_(catalog_items.c.name.like(like), catalog_items.c.med_list_codg.like(like)))
+        .distinct().order_by(catalog_items.c.med_list_codg).limit(limit)).scalars()
+    found = lookup(uow, care_admdvs, list(codes), day)
+    return [found[c] for c in sorted(found)]
 
 
 def _item(r: Any) -> CatalogItem:
@@ -236,7 +297,52 @@ def _item(r: Any) -> CatalogItem:
         enddate=r.enddate)
 
 
+@door
 def loaded_at(app: Gongji) -> datetime | None:
     return app.read_conn(lambda c: c.execute(
         select(catalog_items.c.imported_at).order_by(catalog_items.c.imported_at.desc())
         .limit(1)).scalar())
+
+
+# -- the national catalog downloads (1301, 1305, 1306) -----------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    file_qury_no: str
+    filename: str
+    ver: str
+    """The newest item's import time (yyyyMMddHHmmss): the next download asks for newer."""
+    count: int
+
+
+@door
+def download(app: Gongji, who: Principal, infno: str, list_type: str, ver: str = ""
+             ) -> Download:
+    """One list type's items newer than ver, as a zip of tab-separated text (our reading of
+    the national download format, docs/GATEWAY.md), stored for 9102."""
+    require_institution(who)
+
+    def run(uow: UnitOfWork) -> Download:
+        rows = uow.conn.execute(select(catalog_items).where(
+            catalog_items.c.list_type == list_type).order_by(
+            catalog_items.c.imported_at, catalog_items.c.med_list_codg)).all()
+        versions = [f"{r.imported_at:%Y%m%d%H%M%S}" for r in rows]
+        latest = max(versions, default="0")
+        lines = []
+        for r, v in zip(rows, versions, strict=True):
+            if v <= ver:
+                continue
+            cap = "" if r.pric_uplmt_amt is None else format_yuan(r.pric_uplmt_amt)
+            lines.append("\t".join([
+                r.med_list_codg, r.name, r.list_type, r.med_chrgitm_type, r.chrgitm_lv,
+                "" if r.chrgitm_lv != "02" else r.selfpay_prop, cap,
+                "1" if r.lmt_used_flag else "0", r.spec, r.unit,
+                f"{r.begndate:%Y-%m-%d} 00:00:00",
+                f"{r.enddate:%Y-%m-%d} 00:00:00" if r.enddate else "", "1"]))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(f"{infno}_{latest}.txt", "\n".join(lines))
+        stored = files.store_in(uow, who.id, f"{infno}_{latest}.zip", buffer.getvalue())
+        return Download(stored.file_qury_no, stored.filename, latest, len(lines))
+
+    return app.transact(who, run)

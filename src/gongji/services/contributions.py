@@ -8,17 +8,20 @@ inside the region's collection window for that year, once per person, scheme and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import insert, select
 
+from gongji.domain.access import Act
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_id
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services import people, pins
+from gongji.services.access import authorize
+from gongji.services.door import door
 from gongji.services.family import active_binding
-from gongji.services.runtime import Gongji, Written, to_json
+from gongji.services.runtime import Gongji, Key, Written, to_json
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import contributions
 
@@ -51,7 +54,8 @@ class ContributionView:
     paid_at: datetime
 
 
-def pay(app: Gongji, who: Principal, key: str | None, cmd: PayContribution,
+@door
+def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
         pin: str) -> Written[ContributionView]:
     if who.kind != "person":
         raise GongjiError("FORBIDDEN")
@@ -130,14 +134,43 @@ def _source(uow: UnitOfWork, payer: str, covered: str, cmd: PayContribution) -> 
     return quota.id
 
 
-def list_for(app: Gongji, psn_no: str) -> list[ContributionView]:
+@door
+def list_for(app: Gongji, who: Principal, psn_no: str) -> list[ContributionView]:
+    """Contributions paid for or by a person, newest first."""
     def run(uow: UnitOfWork) -> list[ContributionView]:
-        ids = uow.conn.execute(select(contributions.c.id).where(
-            (contributions.c.psn_no == psn_no) | (contributions.c.payer_psn_no == psn_no))
-            .order_by(contributions.c.paid_at.desc())).scalars()
-        return [view(uow, i) for i in ids]
+        authorize(uow, who, Act.READ, psn_no)
+        return views_of(uow, psn_no)
 
-    return app.read(run)
+    return app.read(run, principal=who)
+
+
+def views_of(uow: UnitOfWork, psn_no: str) -> list[ContributionView]:
+    ids = uow.conn.execute(select(contributions.c.id).where(
+        (contributions.c.psn_no == psn_no) | (contributions.c.payer_psn_no == psn_no))
+        .order_by(contributions.c.paid_at.desc())).scalars()
+    return [view(uow, i) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    insutype: str
+    year: int
+    amount: int
+    window_start: date
+    window_end: date
+
+
+@door
+def offers(app: Gongji, who: Principal, admdvs: str) -> list[Offer]:
+    """A region's contribution amounts and collection windows by year (public: any caller)."""
+    def run(uow: UnitOfWork) -> list[Offer]:
+        uow.region(admdvs)
+        rules = uow.policy(admdvs).contributions
+        return [Offer(t, c.year, c.amount, c.window_start, c.window_end)
+                for t, table in (("390", rules.resident), ("410", rules.long_term_care))
+                for c in table]
+
+    return app.read(run, principal=who)
 
 
 def view(uow: UnitOfWork, cid: str) -> ContributionView:

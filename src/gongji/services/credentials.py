@@ -16,7 +16,8 @@ from gongji.domain.access import Act
 from gongji.domain.errors import GongjiError
 from gongji.services import people
 from gongji.services.access import authorize
-from gongji.services.runtime import Gongji, Written
+from gongji.services.door import door
+from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import cards, credential_uses
 from gongji.store.tables import secrets as secrets_table
@@ -36,16 +37,18 @@ def secret(conn: Connection, name: str, *, now: object) -> bytes:
     return bytes.fromhex(row.value)
 
 
+@door
 def issue_code(app: Gongji, who: Principal, psn_no: str) -> code.CodeToken:
     """A fresh insurance code for the person (shown by them or by a proxy they approved)."""
-    def run(uow: UnitOfWork) -> code.CodeToken:
-        authorize(uow, who, Act.SHOW_CODE, psn_no)
-        people.person(uow.conn, psn_no)
-        region = people.insured_region(uow.conn, psn_no)
-        ttl = uow.policy(region).credentials.code_ttl_seconds
-        return code.issue(secret(uow.conn, "credential", now=uow.now), psn_no, uow.now, ttl)
+    return app.transact(who, lambda uow: issue_in(uow, who, psn_no))
 
-    return app.transact(who, run)
+
+def issue_in(uow: UnitOfWork, who: Principal, psn_no: str) -> code.CodeToken:
+    authorize(uow, who, Act.SHOW_CODE, psn_no)
+    people.person(uow.conn, psn_no)
+    region = people.insured_region(uow.conn, psn_no)
+    ttl = uow.policy(region).credentials.code_ttl_seconds
+    return code.issue(secret(uow.conn, "credential", now=uow.now), psn_no, uow.now, ttl)
 
 
 def redeem(uow: UnitOfWork, token: str, *, used_by: str) -> str:
@@ -62,6 +65,19 @@ def redeem(uow: UnitOfWork, token: str, *, used_by: str) -> str:
     return t.psn_no
 
 
+def used_by(conn: Connection, jti: str) -> str | None:
+    """Who used an insurance code up (institution scope and visit), if anyone has."""
+    used: str | None = conn.execute(select(credential_uses.c.used_by)
+                                    .where(credential_uses.c.jti == jti)).scalar()
+    return used
+
+
+def mark_used(conn: Connection, jti: str, used_by: str) -> None:
+    """Note what a code was used up for (the visit it opened: its settlement accepts it)."""
+    conn.execute(update(credential_uses).where(credential_uses.c.jti == jti)
+                 .values(used_by=used_by))
+
+
 @dataclass(frozen=True, slots=True)
 class Redeemed:
     psn_no: str
@@ -69,7 +85,8 @@ class Redeemed:
     insuplc_admdvs: str | None
 
 
-def check_code(app: Gongji, who: Principal, key: str | None, token: str) -> Written[Redeemed]:
+@door
+def check_code(app: Gongji, who: Principal, key: Key, token: str) -> Written[Redeemed]:
     """Redeem a code and say whose it is (what an institution does before 1101/settlement)."""
     def run(uow: UnitOfWork) -> Redeemed:
         psn_no = redeem(uow, token, used_by=who.scope)
@@ -88,7 +105,8 @@ class Card:
     status: str
 
 
-def issue_card(app: Gongji, who: Principal, key: str | None, psn_no: str,
+@door
+def issue_card(app: Gongji, who: Principal, key: Key, psn_no: str,
                card_no: str) -> Written[Card]:
     def run(uow: UnitOfWork) -> Card:
         number = card_no.strip().upper()

@@ -18,6 +18,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.ledger.kinds import AccountKind
 from gongji.services import catalog, enrollment, family, institutions, pins, wallet
+from gongji.services.door import door
 from gongji.services.ledger import ensure_region_accounts
 from gongji.services.people import person_by_certno
 from gongji.services.runtime import Gongji
@@ -77,6 +78,11 @@ def role_of(p: DemoPerson, lang: str) -> str:
     return p.role[cut:].strip() if lang == "zh" else p.role[:cut].strip()
 
 
+def key_of(certno: str) -> str | None:
+    """Which demo person has this ID number (the pickers leave them out of their own list)."""
+    return next((p.key for p in FAMILY if certno_of(p) == certno), None)
+
+
 def demo_person(key: str) -> DemoPerson | None:
     return next((p for p in FAMILY if p.key == key), None)
 
@@ -106,6 +112,7 @@ class Summary:
     catalog_items: int
 
 
+@door
 def seed(app: Gongji) -> Summary:
     regions = []
     for admdvs, name in DEMO_REGIONS.items():

@@ -25,8 +25,9 @@ from gongji.domain.money import check_fen, format_yuan, parse_yuan
 from gongji.ledger.kinds import AccountKind
 from gongji.ledger.model import Entry
 from gongji.services import people
+from gongji.services.door import door
 from gongji.services.people import BASIC, Enrollment, PersonView
-from gongji.services.runtime import Gongji, Written, to_json
+from gongji.services.runtime import Gongji, Key, Written, to_json
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import enrollments, persons
 
@@ -85,7 +86,8 @@ class Credit:
     memo: str = ""
 
 
-def register(app: Gongji, who: Principal, key: str | None,
+@door
+def register(app: Gongji, who: Principal, key: Key,
              cmd: RegisterPerson) -> Written[PersonView]:
     def run(uow: UnitOfWork) -> PersonView:
         info = parse_certno(cmd.certno, today=uow.today)
@@ -108,7 +110,8 @@ def register(app: Gongji, who: Principal, key: str | None,
                      request=to_json(cmd, RegisterPerson), fn=run, result_type=PersonView)
 
 
-def enroll(app: Gongji, who: Principal, key: str | None,
+@door
+def enroll(app: Gongji, who: Principal, key: Key,
            cmd: Enroll) -> Written[EnrollmentResult]:
     return app.write(who, key=key, operation="enrollment.create", request=to_json(cmd, Enroll),
                      fn=lambda uow: _enroll(uow, cmd), result_type=EnrollmentResult)
@@ -143,7 +146,8 @@ def _enroll(uow: UnitOfWork, cmd: Enroll) -> EnrollmentResult:
     return EnrollmentResult(people.enrollment(uow.conn, eid), account_id)
 
 
-def end(app: Gongji, who: Principal, key: str | None,
+@door
+def end(app: Gongji, who: Principal, key: Key,
         cmd: EndEnrollment) -> Written[EnrollmentResult]:
     def run(uow: UnitOfWork) -> EnrollmentResult:
         from gongji.services.family import end_all_bindings
@@ -180,7 +184,8 @@ def end(app: Gongji, who: Principal, key: str | None,
                      request=to_json(cmd, EndEnrollment), fn=run, result_type=EnrollmentResult)
 
 
-def credit(app: Gongji, who: Principal, key: str | None, cmd: Credit) -> Written[Entry]:
+@door
+def credit(app: Gongji, who: Principal, key: Key, cmd: Credit) -> Written[Entry]:
     """Credit a personal account (the monthly 划入): from the outside world into PERSONAL."""
     def run(uow: UnitOfWork) -> Entry:
         check_fen(cmd.amount, allow_zero=False)
@@ -223,6 +228,7 @@ def read_credit_csv(path: Path) -> list[dict[str, str]]:
         return list(reader)
 
 
+@door
 def credit_batch(app: Gongji, who: Principal, batch: str, rows: Iterable[dict[str, str]],
                  progress: Callable[[int], None] | None = None) -> BatchReport:
     """Credit many accounts, each row its own transaction and idempotency key
@@ -247,6 +253,23 @@ def credit_batch(app: Gongji, who: Principal, batch: str, rows: Iterable[dict[st
     return report
 
 
+@door
+def credit_file(app: Gongji, who: Principal, path: Path, *, batch: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> BatchReport:
+    """`gongji accounts credit`: credit_batch over a CSV file (batch: its name by default);
+    progress(done, total) after each row."""
+    rows = read_credit_csv(path)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(rows))
+
+    return credit_batch(app, who, batch or path.stem, rows, progress=tick)
+
+
 def describe(report: BatchReport) -> str:
     return (f"credited {report.credited} account(s), {format_yuan(report.total_fen)} yuan; "
             f"{report.replayed} already done; {len(report.rejected)} rejected")
@@ -263,7 +286,8 @@ class Flag:
     enddate: date | None
 
 
-def set_flag(app: Gongji, who: Principal, key: str | None, cmd: Flag) -> Written[Flag]:
+@door
+def set_flag(app: Gongji, who: Principal, key: Key, cmd: Flag) -> Written[Flag]:
     """Record an eligibility an operator has checked: medical assistance (医疗救助 layer) or
     low income (more points on the supplementary layer)."""
     def run(uow: UnitOfWork) -> Flag:

@@ -16,8 +16,7 @@ from fractions import Fraction
 
 from gongji.services import people
 from gongji.services import settlement as svc
-from gongji.services.runtime import Gongji
-from gongji.services.unit_of_work import Principal, UnitOfWork
+from gongji.services.unit_of_work import UnitOfWork
 
 CLASSES = {"01": "class_a", "02": "class_b", "03": "class_c"}
 """chrgitm_lv to a word key: 甲类, 乙类, 丙类."""
@@ -129,10 +128,3 @@ def explain(uow: UnitOfWork, s: svc.SettlementView) -> Explanation:
         notes.append(Step("exp_balance", s.balc))
     return Explanation(s.medfee_sumamt, bilingual(s.rule), s.out_of_area, s.filing_kind, lines,
                        split, tuple(payers), tuple(yours), tuple(notes))
-
-
-def for_person(app: Gongji, who: Principal, setl_id: str
-               ) -> tuple[svc.SettlementView, Explanation]:
-    """A settlement the caller may read, and its explanation."""
-    view = svc.get(app, who, setl_id)
-    return view, app.read(lambda uow: explain(uow, view))

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Row, insert, or_, select, update
 
+from gongji.domain.access import Act
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.family import check_binding, check_unbind
 from gongji.domain.ids import new_id
@@ -23,7 +24,9 @@ from gongji.domain.regions import cross_province
 from gongji.domain.relations import Relation, inverse
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services import people
-from gongji.services.runtime import Gongji, Written, to_json
+from gongji.services.access import authorize, authorize_either, require_operator
+from gongji.services.door import door
+from gongji.services.runtime import Gongji, Key, Written, to_json
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import bindings
 
@@ -61,8 +64,12 @@ class BindingView:
     """Unused quota the beneficiary holds from this sponsor (fen)."""
 
 
-def request(app: Gongji, who: Principal, key: str | None,
+@door
+def request(app: Gongji, who: Principal, key: Key,
             cmd: RequestBinding) -> Written[BindingView]:
+    if who.kind != "person":
+        raise GongjiError("FORBIDDEN")
+
     def run(uow: UnitOfWork) -> BindingView:
         me = who.id
         other = people.person_by_certno(uow.conn, cmd.other_certno.strip())
@@ -94,7 +101,8 @@ def request(app: Gongji, who: Principal, key: str | None,
                      request=to_json(cmd, RequestBinding), fn=run, result_type=BindingView)
 
 
-def respond(app: Gongji, who: Principal, key: str | None, binding_id: str,
+@door
+def respond(app: Gongji, who: Principal, key: Key, binding_id: str,
             accept: bool) -> Written[BindingView]:
     """The other side consents (the binding becomes active) or declines."""
     def run(uow: UnitOfWork) -> BindingView:
@@ -120,9 +128,11 @@ def respond(app: Gongji, who: Principal, key: str | None, binding_id: str,
                      result_type=BindingView)
 
 
-def verify(app: Gongji, who: Principal, key: str | None, binding_id: str,
+@door
+def verify(app: Gongji, who: Principal, key: Key, binding_id: str,
            evidence: str) -> Written[BindingView]:
     """An operator marks the relation verified, noting the evidence seen (户口簿, 结婚证...)."""
+    require_operator(who)
     if not evidence.strip():
         raise GongjiError("VALIDATION_ERROR", fields="evidence")
 
@@ -140,7 +150,8 @@ def verify(app: Gongji, who: Principal, key: str | None, binding_id: str,
                      result_type=BindingView)
 
 
-def end(app: Gongji, who: Principal, key: str | None, binding_id: str) -> Written[BindingView]:
+@door
+def end(app: Gongji, who: Principal, key: Key, binding_id: str) -> Written[BindingView]:
     """Either side (or an operator) ends a binding or withdraws a pending request."""
     def run(uow: UnitOfWork) -> BindingView:
         b = _lock(uow, binding_id)
@@ -170,14 +181,32 @@ def end_all_bindings(uow: UnitOfWork, psn_no: str, *, reason: str) -> list[str]:
     return [b.id for b in rows]
 
 
-def list_for(app: Gongji, psn_no: str) -> list[BindingView]:
+@door
+def list_for(app: Gongji, who: Principal, psn_no: str) -> list[BindingView]:
+    """A person's bindings as sponsor and as beneficiary, newest first."""
     def run(uow: UnitOfWork) -> list[BindingView]:
-        ids = uow.conn.execute(select(bindings.c.id).where(
-            or_(bindings.c.sponsor_psn_no == psn_no, bindings.c.beneficiary_psn_no == psn_no))
-            .order_by(bindings.c.requested_at.desc())).scalars()
-        return [view(uow, i) for i in ids]
+        authorize(uow, who, Act.READ, psn_no)
+        return views_of(uow, psn_no)
 
-    return app.read(run)
+    return app.read(run, principal=who)
+
+
+def views_of(uow: UnitOfWork, psn_no: str) -> list[BindingView]:
+    ids = uow.conn.execute(select(bindings.c.id).where(
+        or_(bindings.c.sponsor_psn_no == psn_no, bindings.c.beneficiary_psn_no == psn_no))
+        .order_by(bindings.c.requested_at.desc())).scalars()
+    return [view(uow, i) for i in ids]
+
+
+@door
+def get(app: Gongji, who: Principal, binding_id: str) -> BindingView:
+    """One binding, to either side (or their proxy) and to operators."""
+    def run(uow: UnitOfWork) -> BindingView:
+        b = view(uow, binding_id)
+        authorize_either(uow, who, Act.READ, b.sponsor_psn_no, b.beneficiary_psn_no)
+        return b
+
+    return app.read(run, principal=who)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,23 +216,27 @@ class AwaitingVerification:
     """The sponsor's region requires a verified relation before money moves."""
 
 
-def awaiting_verification(app: Gongji, *, limit: int = 200) -> list[AwaitingVerification]:
+@door
+def awaiting_verification(app: Gongji, who: Principal, *, limit: int = 200
+                          ) -> list[AwaitingVerification]:
     """Pending and active bindings no operator has verified yet (the console's queue): those
     whose sponsor's region requires verification first, then the oldest."""
-    def run(uow: UnitOfWork) -> list[AwaitingVerification]:
-        ids = uow.conn.execute(select(bindings.c.id).where(
-            bindings.c.verified.is_(False), bindings.c.status.in_(["pending", "active"]))
-            .order_by(bindings.c.requested_at, bindings.c.id).limit(limit)).scalars()
-        out = []
-        for i in ids:
-            b = view(uow, i)
-            e = people.basic_enrollment(uow.conn, b.sponsor_psn_no)
-            required = e is not None and uow.policy(
-                e.insuplc_admdvs).mutual_aid.require_verified_relation
-            out.append(AwaitingVerification(b, required))
-        return sorted(out, key=lambda a: not a.required)
+    require_operator(who)
+    return app.read(lambda uow: awaiting_in(uow, limit=limit))
 
-    return app.read(run)
+
+def awaiting_in(uow: UnitOfWork, *, limit: int = 200) -> list[AwaitingVerification]:
+    ids = uow.conn.execute(select(bindings.c.id).where(
+        bindings.c.verified.is_(False), bindings.c.status.in_(["pending", "active"]))
+        .order_by(bindings.c.requested_at, bindings.c.id).limit(limit)).scalars()
+    out = []
+    for i in ids:
+        b = view(uow, i)
+        e = people.basic_enrollment(uow.conn, b.sponsor_psn_no)
+        required = e is not None and uow.policy(
+            e.insuplc_admdvs).mutual_aid.require_verified_relation
+        out.append(AwaitingVerification(b, required))
+    return sorted(out, key=lambda a: not a.required)
 
 
 def active_binding(uow: UnitOfWork, sponsor: str, beneficiary: str, *,

@@ -24,13 +24,16 @@ from sqlalchemy import select
 
 from gongji import __version__
 from gongji.domain.access import Act
+from gongji.domain.catalog import ratio_text
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import to_decimal
+from gongji.domain.settlement import SETLINFO_AMOUNTS, SETLINFO_LABELS
 from gongji.services import clearing, people
 from gongji.services import settlement as svc
 from gongji.services import wallet as wallets
 from gongji.services.access import authorize
 from gongji.services.catalog import lookup
+from gongji.services.door import door
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import fee_details, institutions, settlements, visits
@@ -169,6 +172,7 @@ def _person_only(uow: UnitOfWork, who: Principal, psn_no: str) -> None:
     authorize(uow, who, Act.READ, psn_no)
 
 
+@door
 def patient(app: Gongji, who: Principal, psn_no: str) -> Json:
     def run(uow: UnitOfWork) -> Json:
         _person_only(uow, who, psn_no)
@@ -194,6 +198,7 @@ def patient_in(uow: UnitOfWork, psn_no: str) -> Json:
     })
 
 
+@door
 def coverage(app: Gongji, who: Principal, enrollment_id: str) -> Json:
     def run(uow: UnitOfWork) -> Json:
         try:
@@ -207,6 +212,7 @@ def coverage(app: Gongji, who: Principal, enrollment_id: str) -> Json:
     return _read(app, who, run)
 
 
+@door
 def coverages(app: Gongji, who: Principal, psn_no: str) -> Json:
     """Search Coverage?beneficiary=Patient/{psn_no}: a searchset Bundle."""
     def run(uow: UnitOfWork) -> Json:
@@ -234,6 +240,7 @@ def _coverage(e: people.Enrollment) -> Json:
     })
 
 
+@door
 def account(app: Gongji, who: Principal, account_id: str) -> Json:
     """Account/{psn_no}: the personal account (个人账户); Account/{psn_no}-wallet: the wallet
     (医保钱包) with one quota per sponsor. R4 Account has no balance: an extension holds it."""
@@ -321,6 +328,7 @@ def _insurance(uow: UnitOfWork, psn_no: str, insutype: str, *, sequence: bool = 
     return [{**({"sequence": 1} if sequence else {}), "focal": True, "coverage": cov}]
 
 
+@door
 def claim(app: Gongji, who: Principal, mdtrt_id: str) -> Json:
     """Claim/{mdtrt_id}: a visit's fee lines (withdrawn lines left out)."""
     def run(uow: UnitOfWork) -> Json:
@@ -379,27 +387,18 @@ def _settlement(uow: UnitOfWork, who: Principal, setl_id: str, kind: str
         raise GongjiError("FHIR_RESOURCE_NOT_FOUND", resource=kind, id=setl_id)
     if who.kind != "institution":
         _person_only(uow, who, row.psn_no)
-    return svc.get_in_uow(uow, setl_id), row
+    return svc.view_in(uow, setl_id), row
 
 
-TOTALS = (
-    # (setlinfo field, code system, category code, display)
-    ("medfee_sumamt", ADJUDICATION, "submitted", "医疗费总额 medfee_sumamt"),
-    ("inscp_scp_amt", ADJUDICATION, "eligible", "符合政策范围金额 inscp_scp_amt"),
-    ("act_pay_dedc", ADJUDICATION, "deductible", "实际支付起付线 act_pay_dedc"),
-    ("fund_pay_sumamt", ADJUDICATION, "benefit", "基金支付总额 fund_pay_sumamt"),
-    ("hifp_pay", NS + "setlinfo", "hifp_pay", "统筹基金支出 pooled fund"),
-    ("hifmi_pay", NS + "setlinfo", "hifmi_pay", "居民大病保险 critical illness"),
-    ("hifob_pay", NS + "setlinfo", "hifob_pay", "职工大额补助 large-expense subsidy"),
-    ("maf_pay", NS + "setlinfo", "maf_pay", "医疗救助 medical assistance"),
-    ("fulamt_ownpay_amt", NS + "setlinfo", "fulamt_ownpay_amt", "全自费 fully self-paid"),
-    ("overlmt_selfpay", NS + "setlinfo", "overlmt_selfpay", "超限价自费 above price caps"),
-    ("preselfpay_amt", NS + "setlinfo", "preselfpay_amt", "先行自付 first self-pay"),
-    ("psn_part_amt", NS + "setlinfo", "psn_part_amt", "个人负担总额 personal burden"),
-    ("acct_pay", NS + "setlinfo", "acct_pay", "个人账户支出 personal account"),
-    ("acct_mulaid_pay", NS + "setlinfo", "acct_mulaid_pay", "共济账户支付 family mutual aid"),
-    ("psn_cash_pay", NS + "setlinfo", "psn_cash_pay", "个人现金支出 cash"),
-)
+STANDARD = {"medfee_sumamt": "submitted", "inscp_scp_amt": "eligible",
+            "act_pay_dedc": "deductible", "fund_pay_sumamt": "benefit"}
+"""The setlinfo amounts that have a code of FHIR's own adjudication system."""
+TOTALS = tuple(
+    (name, ADJUDICATION, STANDARD[name], f"{SETLINFO_LABELS[name].zh} {name}")
+    if name in STANDARD else
+    (name, NS + "setlinfo", name, f"{SETLINFO_LABELS[name].zh} {SETLINFO_LABELS[name].en}")
+    for name in SETLINFO_AMOUNTS)
+"""(setlinfo field, code system, category code, display): every amount of the setlinfo."""
 
 
 def _adjudication(view: svc.SettlementView) -> list[Json]:
@@ -408,7 +407,7 @@ def _adjudication(view: svc.SettlementView) -> list[Json]:
                        for field, system, code, display in TOTALS]
     out.insert(3, {"category": concept(ADJUDICATION, "eligpercent", "统筹基金支付比例 "
                                        "pool_prop_selfpay"),
-                   "value": Decimal(view.pool_prop_selfpay) * 100})
+                   "value": Decimal(ratio_text(view.pool_prop_selfpay)) * 100})
     return out
 
 
@@ -449,6 +448,7 @@ def _common(uow: UnitOfWork, view: svc.SettlementView, row: Any, kind: str) -> J
     }
 
 
+@door
 def claim_response(app: Gongji, who: Principal, setl_id: str) -> Json:
     def run(uow: UnitOfWork) -> Json:
         view, row = _settlement(uow, who, setl_id, "ClaimResponse")
@@ -469,6 +469,7 @@ def claim_response(app: Gongji, who: Principal, setl_id: str) -> Json:
     return _read(app, who, run)
 
 
+@door
 def eob(app: Gongji, who: Principal, setl_id: str) -> Json:
     def run(uow: UnitOfWork) -> Json:
         view, row = _settlement(uow, who, setl_id, "ExplanationOfBenefit")
@@ -477,6 +478,7 @@ def eob(app: Gongji, who: Principal, setl_id: str) -> Json:
     return _read(app, who, run)
 
 
+@door
 def eobs(app: Gongji, who: Principal, psn_no: str, limit: int = 50) -> Json:
     """Search ExplanationOfBenefit?patient={psn_no}: newest first."""
     def run(uow: UnitOfWork) -> Json:
@@ -521,12 +523,13 @@ def eob_in(uow: UnitOfWork, view: svc.SettlementView, row: Any) -> Json:
     return validated(res)
 
 
+@door
 def reconciliation(app: Gongji, who: Principal, month: str) -> Json:
     """PaymentReconciliation/{YYYY-MM}: the month's clearing statement between regions."""
     if who.kind != "operator":
         raise GongjiError("FORBIDDEN")
     clearing.month_bounds(month)
-    lines = clearing.statement(app, month)
+    lines = clearing.statement_of(app, month)
     start, end = clearing.month_bounds(month)
     return validated({
         "resourceType": "PaymentReconciliation", "id": month,
@@ -571,6 +574,12 @@ SERVED = {
 }
 SEARCH = {"Coverage": [("beneficiary", "reference")],
           "ExplanationOfBenefit": [("patient", "reference")]}
+
+
+@door
+def metadata(app: Gongji, who: Principal) -> Json:
+    """The CapabilityStatement (public: any caller)."""
+    return capability(app.clock.now())
 
 
 def capability(now: datetime) -> Json:

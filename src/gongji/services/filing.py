@@ -15,7 +15,8 @@ from gongji.domain.filing import CHRONIC_DISEASES, check_filing, covers
 from gongji.domain.ids import new_id
 from gongji.services import people
 from gongji.services.access import authorize
-from gongji.services.runtime import Gongji, Written, to_json
+from gongji.services.door import door
+from gongji.services.runtime import Gongji, Key, Written, to_json
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import chronic_recognitions, filings, switches
 
@@ -26,7 +27,8 @@ SWITCH_SCOPES = ("pharmacy_cross_province",)
 class File:
     kind: str
     target_admdvs: str
-    begndate: date
+    begndate: date | None
+    """None: today."""
     enddate: date | None = None
     opsp_dise_code: str | None = None
     """For a chronic disease filing: which recognised disease."""
@@ -55,7 +57,8 @@ class Recognition:
     begndate: date
 
 
-def file(app: Gongji, who: Principal, key: str | None, psn_no: str,
+@door
+def file(app: Gongji, who: Principal, key: Key, psn_no: str,
          cmd: File) -> Written[FilingView]:
     """A person (or their proxy) files out-of-area care: there is no national transaction
     for it, except referral filing (2501) by the referring hospital."""
@@ -75,7 +78,8 @@ def file_in(uow: UnitOfWork, who: Principal, psn_no: str, cmd: File) -> FilingVi
     uow.region(cmd.target_admdvs, field="target_admdvs")
     if covers(cmd.target_admdvs, home) or cmd.target_admdvs == home:
         raise GongjiError("FILING_TARGET_INVALID")
-    end = check_filing(cmd.kind, cmd.begndate, cmd.enddate, today=uow.today,
+    begndate = cmd.begndate or uow.today
+    end = check_filing(cmd.kind, begndate, cmd.enddate, today=uow.today,
                        temporary_min_months=uow.policy(home).filing.temporary_min_months)
     if cmd.opsp_dise_code is not None:
         recognised(uow, psn_no, cmd.opsp_dise_code)
@@ -85,14 +89,15 @@ def file_in(uow: UnitOfWork, who: Principal, psn_no: str, cmd: File) -> FilingVi
     fid = new_id()
     uow.conn.execute(insert(filings).values(
         id=fid, psn_no=psn_no, kind=cmd.kind, insuplc_admdvs=home,
-        target_admdvs=cmd.target_admdvs, begndate=cmd.begndate, enddate=end,
+        target_admdvs=cmd.target_admdvs, begndate=begndate, enddate=end,
         opsp_dise_code=cmd.opsp_dise_code, status="active", created_at=uow.now))
     uow.record("filing.create", subject=fid, chain=home,
                detail={"kind": cmd.kind, "target": cmd.target_admdvs})
     return _view(uow, fid)
 
 
-def revoke(app: Gongji, who: Principal, key: str | None, filing_id: str) -> Written[FilingView]:
+@door
+def revoke(app: Gongji, who: Principal, key: Key, filing_id: str) -> Written[FilingView]:
     return app.write(who, key=key, operation="filing.revoke",
                      request={"filing_id": filing_id},
                      fn=lambda uow: revoke_in(uow, who, filing_id), result_type=FilingView)
@@ -110,7 +115,8 @@ def revoke_in(uow: UnitOfWork, who: Principal, filing_id: str) -> FilingView:
     return _view(uow, filing_id)
 
 
-def recognize(app: Gongji, who: Principal, key: str | None, psn_no: str, disease: str,
+@door
+def recognize(app: Gongji, who: Principal, key: Key, psn_no: str, disease: str,
               begndate: date) -> Written[Recognition]:
     """The insured region recognises a chronic/special disease (an operator, or the
     recognising hospital through 2503), on evidence."""
@@ -136,7 +142,19 @@ def recognize_in(uow: UnitOfWork, who: Principal, psn_no: str, disease: str,
     return Recognition(rid, psn_no, disease, home, begndate)
 
 
+@door
+def withdraw_recognition(app: Gongji, who: Principal, key: Key, recognition_id: str
+                         ) -> Written[bool]:
+    """Withdraw a chronic/special disease recognition (2504)."""
+    return app.write(who, key=key, operation="chronic.withdraw",
+                     request={"recognition_id": recognition_id},
+                     fn=lambda uow: withdraw_recognition_in(uow, who, recognition_id),
+                     result_type=bool)
+
+
 def withdraw_recognition_in(uow: UnitOfWork, who: Principal, recognition_id: str) -> bool:
+    if who.kind not in ("operator", "institution"):
+        raise GongjiError("FORBIDDEN")
     done = uow.conn.execute(update(chronic_recognitions).where(
         chronic_recognitions.c.id == recognition_id,
         chronic_recognitions.c.status == "active").values(status="revoked"))
@@ -176,17 +194,23 @@ def filing_for(uow: UnitOfWork, psn_no: str, care_admdvs: str, day: date,
     return None
 
 
+@door
 def list_for(app: Gongji, who: Principal, psn_no: str) -> list[FilingView]:
     def run(uow: UnitOfWork) -> list[FilingView]:
         authorize(uow, who, Act.READ, psn_no)
-        ids = uow.conn.execute(select(filings.c.id).where(filings.c.psn_no == psn_no)
-                               .order_by(filings.c.created_at.desc())).scalars()
-        return [_view(uow, i) for i in ids]
+        return views_of(uow, psn_no)
 
-    return app.read(run)
+    return app.read(run, principal=who)
 
 
-def set_switch(app: Gongji, who: Principal, key: str | None, psn_no: str, scope: str,
+def views_of(uow: UnitOfWork, psn_no: str) -> list[FilingView]:
+    ids = uow.conn.execute(select(filings.c.id).where(filings.c.psn_no == psn_no)
+                           .order_by(filings.c.created_at.desc())).scalars()
+    return [_view(uow, i) for i in ids]
+
+
+@door
+def set_switch(app: Gongji, who: Principal, key: Key, psn_no: str, scope: str,
                enabled: bool) -> Written[bool]:
     def run(uow: UnitOfWork) -> bool:
         authorize(uow, who, Act.SWITCH, psn_no)

@@ -63,6 +63,19 @@ def peek(conn: Connection, *, scope: str, key: str, operation: str,
     return stored
 
 
+def stored_response(conn: Connection, *, scope: str, key: str, operation: str) -> Any:
+    """What a committed call with this key answered (None if the key was never used), for
+    undoing it (冲正); IDEMPOTENCY_CONFLICT if the key was used for another operation."""
+    row = conn.execute(select(idempotency.c.operation, idempotency.c.response).where(
+        idempotency.c.scope == scope, idempotency.c.key == key)).first()
+    if row is None or row.response is None:
+        return None
+    if row.operation != operation:
+        raise GongjiError("IDEMPOTENCY_CONFLICT", key=key, fields="operation",
+                          differing=["operation"], operation=row.operation)
+    return json.loads(row.response)
+
+
 def store(conn: Connection, *, scope: str, key: str, response: dict[str, Any]) -> None:
     conn.execute(_STORE, {"i_scope": scope, "i_key": key, "response": canonical_json(response)})
 

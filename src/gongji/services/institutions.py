@@ -13,7 +13,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from gongji.domain.errors import GongjiError
 from gongji.domain.institutions import check_code, check_signature, kind_of
 from gongji.ledger.kinds import AccountKind
-from gongji.services.runtime import Gongji, Written, to_json
+from gongji.services.access import require_operator
+from gongji.services.door import door
+from gongji.services.runtime import Gongji, Key, Written, to_json
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import institution_keys, institutions, request_nonces
 
@@ -48,8 +50,11 @@ class NewKey:
     """Hex; shown once. The server keeps it to check signatures."""
 
 
-def register(app: Gongji, who: Principal, key: str | None,
+@door
+def register(app: Gongji, who: Principal, key: Key,
              cmd: RegisterInstitution) -> Written[Institution]:
+    require_operator(who)
+
     def run(uow: UnitOfWork) -> Institution:
         code = check_code(cmd.fixmedins_code)
         if cmd.hosp_lv not in ("0", "1", "2", "3"):
@@ -74,7 +79,9 @@ def register(app: Gongji, who: Principal, key: str | None,
                      result_type=Institution)
 
 
+@door
 def create_key(app: Gongji, who: Principal, code: str) -> NewKey:
+    require_operator(who)
     return app.transact(who, lambda uow: _new_key(uow, code))
 
 
@@ -87,9 +94,11 @@ class IssuedKey:
     idempotency key is answered (the secret was shown once and is not stored with the key)."""
 
 
-def issue_key(app: Gongji, who: Principal, key: str | None, code: str) -> Written[IssuedKey]:
+@door
+def issue_key(app: Gongji, who: Principal, key: Key, code: str) -> Written[IssuedKey]:
     """create_key with an idempotency key (a form submitted twice makes one key). The stored
     result leaves the secret out, so a replay names the key without showing its secret."""
+    require_operator(who)
     made: list[NewKey] = []
 
     def run(uow: UnitOfWork) -> IssuedKey:
@@ -129,15 +138,19 @@ def get_in(uow: UnitOfWork, code: str) -> Institution:
     return found
 
 
-def list_all(app: Gongji) -> list[Institution]:
-    def run(uow: UnitOfWork) -> list[Institution]:
-        codes = uow.conn.execute(select(institutions.c.fixmedins_code)
-                                 .order_by(institutions.c.fixmedins_code)).scalars()
-        return [get_in(uow, c) for c in codes]
-
-    return app.read(run)
+@door
+def list_all(app: Gongji, who: Principal) -> list[Institution]:
+    require_operator(who)
+    return app.read(all_in, principal=who)
 
 
+def all_in(uow: UnitOfWork) -> list[Institution]:
+    codes = uow.conn.execute(select(institutions.c.fixmedins_code)
+                             .order_by(institutions.c.fixmedins_code)).scalars()
+    return [get_in(uow, c) for c in codes]
+
+
+@door(auth=True)
 def authenticate(app: Gongji, *, key_id: str, timestamp: str, nonce: str, signature: str,
                  method: str, path: str, body: bytes) -> Principal:
     """The institution behind a signed request; refuses forgeries, stale or replayed ones."""

@@ -6,15 +6,24 @@ inside their own unit of work; these are the raw verbs, each idempotent by a cli
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import REGION_FUND_KINDS, AccountKind, parse_kind
-from gongji.ledger.model import Account, Entry, Hold
-from gongji.services.runtime import Gongji, Written, to_json
+from gongji.ledger.model import Account, Entry, EntryKind, Hold, HoldState
+from gongji.ledger.verify import CheckResult, VerifyReport, Violation
+from gongji.ledger.verify import verify as verify_journal
+from gongji.services.access import require_operator
+from gongji.services.door import door
+from gongji.services.runtime import Gongji, Key, Written, to_json
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
+
+__all__ = ["Account", "AccountKind", "CheckResult", "Entry", "EntryKind", "Hold",
+           "HoldState", "VerifyReport", "Violation"]
 
 ADJUST = "ledger.adjust"
 HOLD = "ledger.hold"
@@ -65,8 +74,10 @@ class HoldResult:
     entry: Entry
 
 
-def open_account(app: Gongji, who: Principal, key: str | None,
+@door
+def open_account(app: Gongji, who: Principal, key: Key,
                  cmd: OpenAccount) -> Written[Account]:
+    require_operator(who)
     kind = parse_kind(cmd.kind)
     if kind == AccountKind.HOLD:
         raise GongjiError("ACCOUNT_KIND_INVALID", kind=cmd.kind)
@@ -77,7 +88,9 @@ def open_account(app: Gongji, who: Principal, key: str | None,
                                                             admdvs=cmd.admdvs))
 
 
-def transfer(app: Gongji, who: Principal, key: str | None, cmd: Transfer) -> Written[Entry]:
+@door
+def transfer(app: Gongji, who: Principal, key: Key, cmd: Transfer) -> Written[Entry]:
+    require_operator(who)
     return app.write(who, key=key, operation="ledger.transfer", request=to_json(cmd, Transfer),
                      result_type=Entry,
                      fn=lambda uow: uow.ledger.transfer(cmd.debit_account_id,
@@ -86,8 +99,10 @@ def transfer(app: Gongji, who: Principal, key: str | None, cmd: Transfer) -> Wri
                                                         ext_ref=cmd.ext_ref))
 
 
-def create_hold(app: Gongji, who: Principal, key: str | None,
+@door
+def create_hold(app: Gongji, who: Principal, key: Key,
                 cmd: CreateHold) -> Written[Hold]:
+    require_operator(who)
     return app.write(who, key=key, operation="ledger.hold", request=to_json(cmd, CreateHold),
                      result_type=Hold,
                      fn=lambda uow: uow.ledger.hold(cmd.source_account_id, cmd.dest_account_id,
@@ -95,8 +110,11 @@ def create_hold(app: Gongji, who: Principal, key: str | None,
                                                     memo=cmd.memo))
 
 
-def resolve_hold(app: Gongji, who: Principal, key: str | None,
+@door
+def resolve_hold(app: Gongji, who: Principal, key: Key,
                  cmd: ResolveHold) -> Written[HoldResult]:
+    require_operator(who)
+
     def run(uow: UnitOfWork) -> HoldResult:
         if cmd.action == "post":
             hold, entry = uow.ledger.post(cmd.hold_id, memo=cmd.memo)
@@ -108,12 +126,15 @@ def resolve_hold(app: Gongji, who: Principal, key: str | None,
                      request=to_json(cmd, ResolveHold), result_type=HoldResult, fn=run)
 
 
-def reverse(app: Gongji, who: Principal, key: str | None, cmd: Reverse) -> Written[Entry]:
+@door
+def reverse(app: Gongji, who: Principal, key: Key, cmd: Reverse) -> Written[Entry]:
+    require_operator(who)
     return app.write(who, key=key, operation="ledger.reverse", request=to_json(cmd, Reverse),
                      result_type=Entry,
                      fn=lambda uow: uow.ledger.reverse(cmd.entry_id, memo=cmd.memo))
 
 
+@door
 def sweep_expired(app: Gongji, *, batch: int = 100) -> list[str]:
     """Expire every hold whose deadline has passed, exactly once each; returns their ids.
 
@@ -132,6 +153,62 @@ def sweep_expired(app: Gongji, *, batch: int = 100) -> list[str]:
         expired += done
         if len(done) < batch:
             return expired
+
+
+# -- reads (operators) -----------------------------------------------------------------------
+
+@door
+def accounts(app: Gongji, who: Principal, *, kind: AccountKind | None = None,
+             owner: str | None = None, admdvs: str | None = None, after: str | None = None,
+             limit: int = 100) -> list[Account]:
+    require_operator(who)
+    return app.read(lambda uow: uow.ledger.list_accounts(kind=kind, owner=owner, admdvs=admdvs,
+                                                         after=after, limit=limit))
+
+
+@door
+def account(app: Gongji, who: Principal, account_id: str) -> Account:
+    require_operator(who)
+    return app.read(lambda uow: uow.ledger.account(account_id))
+
+
+@door
+def entries(app: Gongji, who: Principal, account_id: str, *, before: str | None = None,
+            limit: int = 50) -> list[Entry]:
+    """An account's entries, newest first (ACCOUNT_NOT_FOUND for an unknown account)."""
+    require_operator(who)
+
+    def run(uow: UnitOfWork) -> list[Entry]:
+        uow.ledger.account(account_id)
+        return uow.ledger.entries_of(account_id, limit=limit, before=before)
+
+    return app.read(run)
+
+
+@door
+def entry(app: Gongji, who: Principal, entry_id: str) -> Entry:
+    require_operator(who)
+    return app.read(lambda uow: uow.ledger.entry(entry_id))
+
+
+@door
+def hold(app: Gongji, who: Principal, hold_id: str) -> Hold:
+    require_operator(who)
+    return app.read(lambda uow: uow.ledger.get_hold(hold_id))
+
+
+Progress = Callable[[str, int], None]
+
+
+@door
+def verify(app: Gongji, who: Principal, *, progress: Progress | None = None,
+           parallel: bool = False) -> VerifyReport:
+    """Recompute every invariant from the journal on one snapshot (docs/ARCHITECTURE.md);
+    parallel: the chain walks and the big sums in a second process."""
+    require_operator(who)
+    workers = (os.cpu_count() or 1) if parallel else 1
+    with app.db.read() as conn:
+        return verify_journal(conn, progress=progress, url=app.db.url, workers=workers)
 
 
 def ensure_region_accounts(uow: UnitOfWork, admdvs: str) -> list[Account]:

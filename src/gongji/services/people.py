@@ -7,10 +7,15 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 
-from gongji.domain.errors import GongjiError
+from gongji.domain.access import Act, Principal
+from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.family import Member
 from gongji.domain.privacy import mask_certno, mask_name, mask_phone
-from gongji.store.tables import enrollments, persons
+from gongji.services.access import authorize, require_operator
+from gongji.services.door import door
+from gongji.services.runtime import Gongji
+from gongji.services.unit_of_work import UnitOfWork
+from gongji.store import tables
 
 BASIC = ("310", "390")
 """Basic medical insurance schemes: employee (310) and urban-rural resident (390)."""
@@ -61,14 +66,15 @@ class Enrollment:
 
 
 def person(conn: Connection, psn_no: str) -> Person:
-    row = conn.execute(select(persons).where(persons.c.psn_no == psn_no)).first()
+    row = conn.execute(select(tables.persons).where(tables.persons.c.psn_no == psn_no)).first()
     if row is None:
         raise GongjiError("PERSON_NOT_FOUND", psn_no=psn_no)
     return Person(row.psn_no, row.certno, row.name, row.gend, row.brdy, row.phone)
 
 
 def person_by_certno(conn: Connection, certno: str) -> Person | None:
-    row = conn.execute(select(persons).where(persons.c.certno == certno.upper())).first()
+    row = conn.execute(select(tables.persons)
+                       .where(tables.persons.c.certno == certno.upper())).first()
     if row is None:
         return None
     return Person(row.psn_no, row.certno, row.name, row.gend, row.brdy, row.phone)
@@ -76,14 +82,15 @@ def person_by_certno(conn: Connection, certno: str) -> Person | None:
 
 def enrollments_of(conn: Connection, psn_no: str, *, active_only: bool = False
                    ) -> list[Enrollment]:
-    q = select(enrollments).where(enrollments.c.psn_no == psn_no)
+    q = select(tables.enrollments).where(tables.enrollments.c.psn_no == psn_no)
     if active_only:
-        q = q.where(enrollments.c.status == "active")
-    return [_enrollment(r) for r in conn.execute(q.order_by(enrollments.c.created_at)).all()]
+        q = q.where(tables.enrollments.c.status == "active")
+    return [_enrollment(r) for r in conn.execute(q.order_by(tables.enrollments.c.created_at)).all()]
 
 
 def enrollment(conn: Connection, enrollment_id: str) -> Enrollment:
-    row = conn.execute(select(enrollments).where(enrollments.c.id == enrollment_id)).first()
+    row = conn.execute(select(tables.enrollments)
+                       .where(tables.enrollments.c.id == enrollment_id)).first()
     if row is None:
         raise GongjiError("ENROLLMENT_NOT_FOUND", enrollment=enrollment_id)
     return _enrollment(row)
@@ -100,8 +107,6 @@ def insured_region(conn: Connection, psn_no: str, who: object = None) -> str:
     """Where the person is insured (参保地); refused if they have no active basic enrollment."""
     e = basic_enrollment(conn, psn_no)
     if e is None:
-        from gongji.domain.errors import Bi
-
         raise GongjiError("NOT_ENROLLED", who=who or Bi("该参保人", "This person"))
     return e.insuplc_admdvs
 
@@ -122,3 +127,40 @@ def _enrollment(r: object) -> Enrollment:
                       begndate=r.begndate, enddate=r.enddate, status=r.status,  # type: ignore[attr-defined]
                       has_personal_account=bool(r.has_personal_account),  # type: ignore[attr-defined]
                       emp_name=r.emp_name, ended_at=r.ended_at)  # type: ignore[attr-defined]
+
+
+# -- what the API reads ---------------------------------------------------------------------
+
+@door
+def lookup(app: Gongji, who: Principal, certno: str) -> PersonView:
+    """Find a person by ID number (operators; the number travels in a body, never a URL)."""
+    require_operator(who)
+
+    def run(uow: UnitOfWork) -> PersonView:
+        p = person_by_certno(uow.conn, certno)
+        if p is None:
+            raise GongjiError("PERSON_NOT_FOUND", psn_no="(certno)")
+        return p.masked
+
+    return app.read(run, principal=who)
+
+
+@door
+def get(app: Gongji, who: Principal, psn_no: str) -> PersonView:
+    """One person, masked."""
+    def run(uow: UnitOfWork) -> PersonView:
+        authorize(uow, who, Act.READ, psn_no)
+        return person(uow.conn, psn_no).masked
+
+    return app.read(run, principal=who)
+
+
+@door
+def enrollments(app: Gongji, who: Principal, psn_no: str) -> list[Enrollment]:
+    """A person's enrollments, active and ended."""
+    def run(uow: UnitOfWork) -> list[Enrollment]:
+        authorize(uow, who, Act.READ, psn_no)
+        person(uow.conn, psn_no)
+        return enrollments_of(uow.conn, psn_no)
+
+    return app.read(run, principal=who)

@@ -20,7 +20,8 @@ from gongji.domain.clock import display
 from gongji.domain.errors import GongjiError
 from gongji.domain.policy import PinRules
 from gongji.services import people
-from gongji.services.runtime import Gongji, Written
+from gongji.services.door import door
+from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import pins
 
@@ -50,7 +51,8 @@ def _rules(uow: UnitOfWork, psn_no: str) -> PinRules:
     return uow.policy(e.insuplc_admdvs if e else "000000").pin
 
 
-def set_pin(app: Gongji, who: Principal, key: str | None, psn_no: str, pin: str,
+@door
+def set_pin(app: Gongji, who: Principal, key: Key, psn_no: str, pin: str,
             old_pin: str | None = None) -> Written[PinSet]:
     """Set the PIN; changing it needs the old one (checked, and counted if wrong)."""
     with app.db.read() as conn:
@@ -79,9 +81,9 @@ def set_pin(app: Gongji, who: Principal, key: str | None, psn_no: str, pin: str,
                      result_type=PinSet)
 
 
-def has_pin(app: Gongji, psn_no: str) -> bool:
-    return app.read_conn(lambda c: c.execute(
-        select(pins.c.psn_no).where(pins.c.psn_no == psn_no)).first() is not None)
+def has_pin_in(uow: UnitOfWork, psn_no: str) -> bool:
+    return uow.conn.execute(select(pins.c.psn_no)
+                            .where(pins.c.psn_no == psn_no)).first() is not None
 
 
 def verify(app: Gongji, psn_no: str, pin: str) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from sqlalchemy import Connection, func, insert, select
 
+from gongji.domain.access import Principal
 from gongji.domain.errors import GongjiError
 from gongji.domain.ids import new_id
 from gongji.domain.policy import (
@@ -35,11 +36,13 @@ from gongji.domain.policy import (
     validate,
 )
 from gongji.domain.regions import NATIONAL, check_admdvs, layers
+from gongji.services.access import require_operator
+from gongji.services.door import door
 from gongji.store.tables import policy_documents
 
 if TYPE_CHECKING:  # the runtime imports this module for PolicyBook
-    from gongji.services.runtime import Gongji, Written
-    from gongji.services.unit_of_work import Principal, UnitOfWork
+    from gongji.services.runtime import Gongji, Key, Written
+    from gongji.services.unit_of_work import UnitOfWork
 
 
 def parse_documents(text: str, *, source: str) -> list[PolicyDocument]:
@@ -181,18 +184,45 @@ class PolicyBook:
 
 
 
-# -- what operators do with policies (the console and the API) -------------------------------
+# -- what operators do with policies (the console, the API, the CLI) ---------------------------
 
-def check_text(app: Gongji, text: str) -> list[PolicyDocument]:
+@dataclass(frozen=True, slots=True)
+class CheckedFile:
+    documents: list[PolicyDocument]
+    merged: dict[str, Policy]
+    """Each document's region, merged on the day asked for (empty when no day was asked)."""
+
+
+@door
+def check_file(path: Path, day: date | None = None) -> CheckedFile:
+    """`gongji policy check`: a file checked against the shipped documents (a shipped file is
+    not counted twice), and optionally each region's merged policy on a day."""
+    docs = parse_documents(path.read_text(encoding="utf-8"), source=str(path))
+    mine = f"data/policy/{path.name}"
+    shipped = [d for d in shipped_documents() if d.source.split("#")[0] != mine]
+    PolicyBook(shipped).check(docs, shipped)
+    merged = {d.region: resolve(shipped + docs, d.region, day) for d in docs} if day else {}
+    return CheckedFile(docs, merged)
+
+
+@door
+def check_text(app: Gongji, who: Principal, text: str) -> list[PolicyDocument]:
     """Validate uploaded YAML against every stored document without storing it; refused with
-    POLICY_INVALID whose `errors` name each problem by path."""
+    POLICY_INVALID whose `errors` name each problem by path (operators)."""
+    require_operator(who)
+    return app.read(lambda uow: check_in(uow, text), principal=who)
+
+
+def check_in(uow: UnitOfWork, text: str) -> list[PolicyDocument]:
     docs = parse_documents(text, source="upload")
-    app.read(lambda uow: app.policies.check(docs, app.policies.documents(uow.conn)))
+    uow.app.policies.check(docs, uow.app.policies.documents(uow.conn))
     return docs
 
 
-def upload_text(app: Gongji, who: Principal, key: str | None, text: str) -> Written[list[str]]:
+@door
+def upload_text(app: Gongji, who: Principal, key: Key, text: str) -> Written[list[str]]:
     """Store new policy versions (one unit of work, idempotent by key); the ids stored."""
+    require_operator(who)
     return app.write(who, key=key, operation="policy.upload", request={"text": text},
                      result_type=list[str],
                      fn=lambda uow: app.policies.upload(uow.conn, text, by=who.scope,
@@ -218,33 +248,54 @@ def _check_region(uow: UnitOfWork, admdvs: str, field: str) -> None:
         uow.region(admdvs, field=field)
 
 
-def effective(app: Gongji, admdvs: str, day: date | None = None, *,
+@door
+def effective(app: Gongji, who: Principal, admdvs: str, day: date | None = None, *,
               field: str = "admdvs") -> Effective:
-    def run(uow: UnitOfWork) -> Effective:
-        _check_region(uow, admdvs, field)
-        when = day or uow.today
-        docs = app.policies.documents(uow.conn)
-        policy = app.policies.resolve(uow.conn, admdvs, when)
-        used = [d for layer in (layers(admdvs) if admdvs != NATIONAL else [NATIONAL])
-                if (d := in_force(docs, layer, when)) is not None]
-        return Effective(admdvs, when, policy, used)
-
-    return app.read(run)
+    """A region's merged policy on a day (default today) and its layers (public: any
+    caller)."""
+    return app.read(lambda uow: effective_in(uow, admdvs, day, field=field), principal=who)
 
 
-def versions(app: Gongji, admdvs: str) -> list[PolicyDocument]:
+def effective_in(uow: UnitOfWork, admdvs: str, day: date | None = None, *,
+                 field: str = "admdvs") -> Effective:
+    _check_region(uow, admdvs, field)
+    when = day or uow.today
+    docs = uow.app.policies.documents(uow.conn)
+    policy = uow.app.policies.resolve(uow.conn, admdvs, when)
+    used = [d for layer in (layers(admdvs) if admdvs != NATIONAL else [NATIONAL])
+            if (d := in_force(docs, layer, when)) is not None]
+    return Effective(admdvs, when, policy, used)
+
+
+@door
+def versions(app: Gongji, who: Principal, admdvs: str) -> list[PolicyDocument]:
     """Every version of one region's document (shipped and uploaded), oldest first."""
-    def run(uow: UnitOfWork) -> list[PolicyDocument]:
-        _check_region(uow, admdvs, "region")
-        return sorted((d for d in app.policies.documents(uow.conn) if d.region == admdvs),
-                      key=lambda d: d.effective_from)
-
-    return app.read(run)
+    return app.read(lambda uow: versions_in(uow, admdvs), principal=who)
 
 
-def compare(app: Gongji, a: tuple[str, date], b: tuple[str, date]) -> list[Change]:
+def versions_in(uow: UnitOfWork, admdvs: str) -> list[PolicyDocument]:
+    _check_region(uow, admdvs, "region")
+    return sorted((d for d in uow.app.policies.documents(uow.conn) if d.region == admdvs),
+                  key=lambda d: d.effective_from)
+
+
+@door
+def compare(app: Gongji, who: Principal, a: tuple[str, date | None],
+            b: tuple[str, date | None]) -> Comparison:
     """The parameters that differ between two (region, day) policies, e.g. one region on two
-    dates, or the national default against a region."""
-    left = effective(app, a[0], a[1], field="a_region")
-    right = effective(app, b[0], b[1], field="b_region")
-    return diff(left.policy, right.policy)
+    dates, or the national default against a region (a day left out: today)."""
+    return app.read(lambda uow: compare_in(uow, a, b), principal=who)
+
+
+def compare_in(uow: UnitOfWork, a: tuple[str, date | None], b: tuple[str, date | None]
+               ) -> Comparison:
+    left = effective_in(uow, a[0], a[1], field="a_region")
+    right = effective_in(uow, b[0], b[1], field="b_region")
+    return Comparison(left, right, diff(left.policy, right.policy))
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    left: Effective
+    right: Effective
+    changes: list[Change]

@@ -12,13 +12,16 @@ from datetime import datetime
 
 from sqlalchemy import Row, insert, or_, select, update
 
+from gongji.domain.access import Act
 from gongji.domain.certno import CertInfo
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_id
 from gongji.domain.privacy import mask_name
 from gongji.domain.relations import parse_relation
 from gongji.services import people
-from gongji.services.runtime import Gongji, Written, to_json
+from gongji.services.access import authorize, require_operator
+from gongji.services.door import door
+from gongji.services.runtime import Gongji, Key, Written, to_json
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import proxies
 
@@ -48,7 +51,8 @@ class ProxyView:
     decided_at: datetime | None
 
 
-def request(app: Gongji, who: Principal, key: str | None,
+@door
+def request(app: Gongji, who: Principal, key: Key,
             cmd: RequestProxy) -> Written[ProxyView]:
     def run(uow: UnitOfWork) -> ProxyView:
         if who.kind != "person":
@@ -82,7 +86,8 @@ def request(app: Gongji, who: Principal, key: str | None,
                      request=to_json(cmd, RequestProxy), fn=run, result_type=ProxyView)
 
 
-def decide(app: Gongji, who: Principal, key: str | None, proxy_id: str,
+@door
+def decide(app: Gongji, who: Principal, key: Key, proxy_id: str,
            accept: bool) -> Written[ProxyView]:
     """The adult relative consents or declines; for a minor, an operator approves or not."""
     def run(uow: UnitOfWork) -> ProxyView:
@@ -109,7 +114,8 @@ def decide(app: Gongji, who: Principal, key: str | None, proxy_id: str,
                      result_type=ProxyView)
 
 
-def end(app: Gongji, who: Principal, key: str | None, proxy_id: str) -> Written[ProxyView]:
+@door
+def end(app: Gongji, who: Principal, key: Key, proxy_id: str) -> Written[ProxyView]:
     def run(uow: UnitOfWork) -> ProxyView:
         p = _lock(uow, proxy_id)
         if who.kind == "person" and who.id not in (p.holder_psn_no, p.subject_psn_no):
@@ -125,24 +131,35 @@ def end(app: Gongji, who: Principal, key: str | None, proxy_id: str) -> Written[
                      fn=run, result_type=ProxyView)
 
 
-def list_for(app: Gongji, psn_no: str) -> list[ProxyView]:
+@door
+def list_for(app: Gongji, who: Principal, psn_no: str) -> list[ProxyView]:
+    """Proxies a person holds and proxies over them."""
     def run(uow: UnitOfWork) -> list[ProxyView]:
-        ids = uow.conn.execute(select(proxies.c.id).where(or_(
-            proxies.c.holder_psn_no == psn_no, proxies.c.subject_psn_no == psn_no))
-            .order_by(proxies.c.requested_at.desc())).scalars()
-        return [view(uow, i) for i in ids]
+        authorize(uow, who, Act.READ, psn_no)
+        return views_of(uow, psn_no)
 
-    return app.read(run)
+    return app.read(run, principal=who)
 
 
-def pending_for_operators(app: Gongji) -> list[ProxyView]:
-    def run(uow: UnitOfWork) -> list[ProxyView]:
-        ids = uow.conn.execute(select(proxies.c.id).where(
-            proxies.c.status == "pending", proxies.c.needs == "operator")
-            .order_by(proxies.c.requested_at)).scalars()
-        return [view(uow, i) for i in ids]
+def views_of(uow: UnitOfWork, psn_no: str) -> list[ProxyView]:
+    ids = uow.conn.execute(select(proxies.c.id).where(or_(
+        proxies.c.holder_psn_no == psn_no, proxies.c.subject_psn_no == psn_no))
+        .order_by(proxies.c.requested_at.desc())).scalars()
+    return [view(uow, i) for i in ids]
 
-    return app.read(run)
+
+@door
+def pending_for_operators(app: Gongji, who: Principal) -> list[ProxyView]:
+    """Proxies for minors waiting for an operator's approval."""
+    require_operator(who)
+    return app.read(pending_in)
+
+
+def pending_in(uow: UnitOfWork) -> list[ProxyView]:
+    ids = uow.conn.execute(select(proxies.c.id).where(
+        proxies.c.status == "pending", proxies.c.needs == "operator")
+        .order_by(proxies.c.requested_at)).scalars()
+    return [view(uow, i) for i in ids]
 
 
 def view(uow: UnitOfWork, proxy_id: str) -> ProxyView:

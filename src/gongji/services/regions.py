@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 import yaml
 from sqlalchemy import Connection, insert, select
 
+from gongji.domain.access import Principal
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import NATIONAL, Region, check_admdvs, province_of
+from gongji.services.door import door
 from gongji.store.tables import regions
 
 if TYPE_CHECKING:  # the runtime imports this module for RegionBook
@@ -83,16 +85,25 @@ def rollout_of(uow: UnitOfWork, region: Region, day: date | None = None) -> Roll
     return Rollout(region, when, w.enabled, w.cross_province_mutual_aid, w.place_of_use_change)
 
 
-def rollout(app: Gongji, *, day: date | None = None, level: str | None = None
-            ) -> list[Rollout]:
-    """Every region (or every province, or pooling region) with its flags on a day."""
+@door
+def rollout(app: Gongji, who: Principal, *, day: date | None = None,
+            level: str | None = None) -> list[Rollout]:
+    """Every region (or every province, or pooling region) with its flags on a day (public:
+    any caller)."""
     def run(uow: UnitOfWork) -> list[Rollout]:
         found = sorted(app.regions.all(uow.conn).values(), key=lambda r: r.admdvs)
         return [rollout_of(uow, r, day) for r in found if level is None or r.level == level]
 
-    return app.read(run)
+    return app.read(run, principal=who)
 
 
-def all_regions(app: Gongji) -> list[Region]:
+@door
+def region(app: Gongji, who: Principal, admdvs: str) -> Rollout:
+    """One region with today's flags (public: any caller)."""
+    return app.read(lambda uow: rollout_of(uow, uow.region(admdvs)), principal=who)
+
+
+@door
+def all_regions(app: Gongji, who: Principal) -> list[Region]:
     return app.read(lambda uow: sorted(app.regions.all(uow.conn).values(),
-                                       key=lambda r: r.admdvs))
+                                       key=lambda r: r.admdvs), principal=who)

@@ -26,10 +26,13 @@ from typing import Any
 from sqlalchemy import Connection, Date, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from gongji.domain.access import Principal
 from gongji.domain.clock import SHANGHAI
 from gongji.domain.errors import GongjiError
 from gongji.metrics import ERRORS
-from gongji.services.clearing import PairLine
+from gongji.services.access import require_operator
+from gongji.services.clearing import PairLine, statement_in
+from gongji.services.door import door
 from gongji.services.runtime import Gongji
 from gongji.services.transfers import status_of
 from gongji.services.unit_of_work import UnitOfWork
@@ -81,19 +84,21 @@ class DayCount:
     count: int
 
 
-def wallets_opened(app: Gongji, start: date, end: date) -> list[DayCount]:
+@door
+def wallets_opened(app: Gongji, who: Principal, start: date, end: date) -> list[DayCount]:
+    require_operator(who)
+    return app.read(lambda uow: wallets_opened_in(uow, start, end), principal=who)
+
+
+def wallets_opened_in(uow: UnitOfWork, start: date, end: date) -> list[DayCount]:
     check_range(start, end)
     lo, hi = bounds(start, end)
-
-    def run(uow: UnitOfWork) -> list[DayCount]:
-        day = shanghai_day(uow.conn, audit_log.c.at).label("day")
-        rows = uow.conn.execute(select(day, func.count()).where(
-            audit_log.c.action == WALLET_OPEN, audit_log.c.at >= lo, audit_log.c.at < hi)
-            .group_by(day)).all()
-        found = {_as_date(r[0]): int(r[1]) for r in rows}
-        return [DayCount(d, found.get(d, 0)) for d in days(start, end)]
-
-    return app.read(run)
+    day = shanghai_day(uow.conn, audit_log.c.at).label("day")
+    rows = uow.conn.execute(select(day, func.count()).where(
+        audit_log.c.action == WALLET_OPEN, audit_log.c.at >= lo, audit_log.c.at < hi)
+        .group_by(day)).all()
+    found = {_as_date(r[0]): int(r[1]) for r in rows}
+    return [DayCount(d, found.get(d, 0)) for d in days(start, end)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,28 +110,30 @@ class TransferDay:
     accepted_amount: int
 
 
-def transfers_by_day(app: Gongji, start: date, end: date) -> list[TransferDay]:
+@door
+def transfers_by_day(app: Gongji, who: Principal, start: date, end: date) -> list[TransferDay]:
+    require_operator(who)
+    return app.read(lambda uow: transfers_by_day_in(uow, start, end), principal=who)
+
+
+def transfers_by_day_in(uow: UnitOfWork, start: date, end: date) -> list[TransferDay]:
     check_range(start, end)
     t = wallet_transfers.c
     posted = holds.c.state == "posted"
-
-    def run(uow: UnitOfWork) -> list[TransferDay]:
-        rows = uow.conn.execute(
-            select(t.business_date, func.count(), func.sum(t.amount),
-                   func.sum(case((posted, 1), else_=0)),
-                   func.sum(case((posted, t.amount), else_=0)))
-            .join(holds, holds.c.id == t.hold_id)
-            .where(t.business_date >= start, t.business_date <= end)
-            .group_by(t.business_date)).all()
-        found = {_as_date(r[0]): r for r in rows}
-        out = []
-        for d in days(start, end):
-            r = found.get(d)
-            out.append(TransferDay(d, *(int(x) for x in r[1:])) if r is not None
-                       else TransferDay(d, 0, 0, 0, 0))
-        return out
-
-    return app.read(run)
+    rows = uow.conn.execute(
+        select(t.business_date, func.count(), func.sum(t.amount),
+               func.sum(case((posted, 1), else_=0)),
+               func.sum(case((posted, t.amount), else_=0)))
+        .join(holds, holds.c.id == t.hold_id)
+        .where(t.business_date >= start, t.business_date <= end)
+        .group_by(t.business_date)).all()
+    found = {_as_date(r[0]): r for r in rows}
+    out = []
+    for d in days(start, end):
+        r = found.get(d)
+        out.append(TransferDay(d, *(int(x) for x in r[1:])) if r is not None
+                   else TransferDay(d, 0, 0, 0, 0))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,26 +147,28 @@ class Outcome:
 OUTCOMES = ("accepted", "pending", "returned", "rejected", "cancelled", "unbound")
 
 
-def transfer_outcomes(app: Gongji, start: date, end: date) -> list[Outcome]:
+@door
+def transfer_outcomes(app: Gongji, who: Principal, start: date, end: date) -> list[Outcome]:
     """How the transfers sent in the range ended, every status listed (zero included)."""
+    require_operator(who)
+    return app.read(lambda uow: transfer_outcomes_in(uow, start, end), principal=who)
+
+
+def transfer_outcomes_in(uow: UnitOfWork, start: date, end: date) -> list[Outcome]:
     check_range(start, end)
     t = wallet_transfers.c
-
-    def run(uow: UnitOfWork) -> list[Outcome]:
-        rows = uow.conn.execute(
-            select(holds.c.state, t.end_reason, func.count(), func.sum(t.amount))
-            .join(holds, holds.c.id == t.hold_id)
-            .where(t.business_date >= start, t.business_date <= end)
-            .group_by(holds.c.state, t.end_reason)).all()
-        count = dict.fromkeys(OUTCOMES, 0)
-        amount = dict.fromkeys(OUTCOMES, 0)
-        for state, reason, n, total in rows:
-            status = status_of(state, reason)
-            count[status] = count.get(status, 0) + int(n)
-            amount[status] = amount.get(status, 0) + int(total)
-        return [Outcome(s, count[s], amount[s]) for s in count]
-
-    return app.read(run)
+    rows = uow.conn.execute(
+        select(holds.c.state, t.end_reason, func.count(), func.sum(t.amount))
+        .join(holds, holds.c.id == t.hold_id)
+        .where(t.business_date >= start, t.business_date <= end)
+        .group_by(holds.c.state, t.end_reason)).all()
+    count = dict.fromkeys(OUTCOMES, 0)
+    amount = dict.fromkeys(OUTCOMES, 0)
+    for state, reason, n, total in rows:
+        status = status_of(state, reason)
+        count[status] = count.get(status, 0) + int(n)
+        amount[status] = amount.get(status, 0) + int(total)
+    return [Outcome(s, count[s], amount[s]) for s in count]
 
 
 # -- refusals --------------------------------------------------------------------------------
@@ -174,21 +183,23 @@ class Security:
     pins_locked_now: int
 
 
-def security(app: Gongji, start: date, end: date) -> Security:
+@door
+def security(app: Gongji, who: Principal, start: date, end: date) -> Security:
+    require_operator(who)
+    return app.read(lambda uow: security_in(uow, start, end), principal=who)
+
+
+def security_in(uow: UnitOfWork, start: date, end: date) -> Security:
     check_range(start, end)
     lo, hi = bounds(start, end)
-
-    def run(uow: UnitOfWork) -> Security:
-        sent, wrong = uow.conn.execute(
-            select(func.count(), func.coalesce(func.sum(otps.c.attempts), 0))
-            .where(otps.c.created_at >= lo, otps.c.created_at < hi)).one()
-        failed, locked = uow.conn.execute(select(
-            func.coalesce(func.sum(pins.c.failed), 0),
-            func.coalesce(func.sum(case((pins.c.locked_until > uow.now, 1), else_=0)), 0))
-        ).one()
-        return Security(int(wrong), int(sent), int(failed), int(locked))
-
-    return app.read(run)
+    sent, wrong = uow.conn.execute(
+        select(func.count(), func.coalesce(func.sum(otps.c.attempts), 0))
+        .where(otps.c.created_at >= lo, otps.c.created_at < hi)).one()
+    failed, locked = uow.conn.execute(select(
+        func.coalesce(func.sum(pins.c.failed), 0),
+        func.coalesce(func.sum(case((pins.c.locked_until > uow.now, 1), else_=0)), 0))
+    ).one()
+    return Security(int(wrong), int(sent), int(failed), int(locked))
 
 
 def refusals_since_start() -> list[tuple[str, int]]:
@@ -216,21 +227,24 @@ class RegionSettlements:
     psn_cash_pay: int
 
 
-def settlements_by_region(app: Gongji, start: date, end: date) -> list[RegionSettlements]:
+@door
+def settlements_by_region(app: Gongji, who: Principal, start: date, end: date
+                          ) -> list[RegionSettlements]:
+    require_operator(who)
+    return app.read(lambda uow: settlements_by_region_in(uow, start, end), principal=who)
+
+
+def settlements_by_region_in(uow: UnitOfWork, start: date, end: date) -> list[RegionSettlements]:
     check_range(start, end)
     lo, hi = bounds(start, end)
     s = settlements.c
-
-    def run(uow: UnitOfWork) -> list[RegionSettlements]:
-        rows = uow.conn.execute(
-            select(s.insuplc_admdvs, func.count(), func.sum(s.medfee_sumamt),
-                   func.sum(s.fund_pay_sumamt), func.sum(s.acct_pay),
-                   func.sum(s.acct_mulaid_pay), func.sum(s.psn_cash_pay))
-            .where(s.status == "settled", s.setl_time >= lo, s.setl_time < hi)
-            .group_by(s.insuplc_admdvs).order_by(s.insuplc_admdvs)).all()
-        return [RegionSettlements(r[0], *(int(x) for x in r[1:])) for r in rows]
-
-    return app.read(run)
+    rows = uow.conn.execute(
+        select(s.insuplc_admdvs, func.count(), func.sum(s.medfee_sumamt),
+               func.sum(s.fund_pay_sumamt), func.sum(s.acct_pay),
+               func.sum(s.acct_mulaid_pay), func.sum(s.psn_cash_pay))
+        .where(s.status == "settled", s.setl_time >= lo, s.setl_time < hi)
+        .group_by(s.insuplc_admdvs).order_by(s.insuplc_admdvs)).all()
+    return [RegionSettlements(r[0], *(int(x) for x in r[1:])) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,3 +269,48 @@ def positions(lines: Iterable[PairLine]) -> list[Position]:
         owes[ln.insuplc_admdvs] = owes.get(ln.insuplc_admdvs, 0) + ln.clearing_amt
         owed[ln.mdtrtarea_admvs] = owed.get(ln.mdtrtarea_admvs, 0) + ln.clearing_amt
     return [Position(r, owes.get(r, 0), owed.get(r, 0)) for r in sorted(set(owes) | set(owed))]
+
+
+# -- the console's reports page ---------------------------------------------------------------
+
+DEFAULT_DAYS = 14
+"""The reports page shows the last two weeks unless asked otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    first: date
+    last: date
+    month: str
+    """The clearing month shown (YYYY-MM)."""
+    opened: list[DayCount]
+    per_day: list[TransferDay]
+    outcomes: list[Outcome]
+    security: Security
+    since_start: list[tuple[str, int]]
+    by_region: list[RegionSettlements]
+    pairs: list[PairLine]
+    positions: list[Position]
+
+
+@door
+def overview(app: Gongji, who: Principal, *, start: date | None = None,
+             end: date | None = None, month: str | None = None) -> Overview:
+    """Every figure of the reports page from one snapshot: the days up to `end` (default
+    today, the last two weeks unless `start` says) and the clearing month (default the
+    month of `end`)."""
+    require_operator(who)
+
+    def run(uow: UnitOfWork) -> Overview:
+        last = end or uow.today
+        first = start or last - timedelta(days=DEFAULT_DAYS - 1)
+        check_range(first, last)
+        ym = month or last.strftime("%Y-%m")
+        pairs = statement_in(uow, ym)
+        return Overview(first, last, ym, wallets_opened_in(uow, first, last),
+                        transfers_by_day_in(uow, first, last),
+                        transfer_outcomes_in(uow, first, last), security_in(uow, first, last),
+                        refusals_since_start(), settlements_by_region_in(uow, first, last),
+                        pairs, positions(pairs))
+
+    return app.read(run, principal=who)

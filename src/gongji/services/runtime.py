@@ -41,6 +41,22 @@ class Written(Generic[R]):
     """True when this is the stored result of an earlier call with the same key."""
 
 
+@dataclass(frozen=True, slots=True)
+class ClientKey:
+    """An idempotency key that brings the request it guards.
+
+    A writing service hashes its own command by default. The national gateway keys each write
+    by the message's msgid and holds the whole message input to it (a repeat with any field
+    changed is refused, as the national platform does): it passes the input here."""
+
+    key: str | None
+    request: dict[str, Any]
+
+
+Key = str | ClientKey | None
+"""What a writing service takes: a client key (REST, pages), or a ClientKey (the gateway)."""
+
+
 @cache
 def _adapter(tp: Any) -> TypeAdapter[Any]:
     return TypeAdapter(tp)
@@ -67,12 +83,15 @@ def _counting(call: Callable[[], R]) -> R:
 class Gongji:
     def __init__(self, db: Database, clock: Clock, *, policies: PolicyBook | None = None,
                  regions: RegionBook | None = None, sender: MessageSender | None = None,
-                 sandbox: bool = False, wall: Clock | None = None) -> None:
+                 sandbox: bool = False, wall: Clock | None = None,
+                 admin_token: str | None = None) -> None:
         self.db = db
         self.clock = clock
         self.wall: Clock = wall or SystemClock()
         """Real time, for what must not follow the sandbox clock (request signatures)."""
         self.sandbox = sandbox
+        self.admin_token = admin_token
+        """A bootstrap operator token from the settings (GONGJI_ADMIN_TOKEN)."""
         self._policies = policies
         self._regions = regions
         self.sender: MessageSender = sender or OutboxSender()
@@ -89,10 +108,12 @@ class Gongji:
             self._regions = RegionBook()
         return self._regions
 
-    def write(self, principal: Principal, *, key: str | None, operation: str,
+    def write(self, principal: Principal, *, key: Key, operation: str,
               request: dict[str, Any], fn: Callable[[UnitOfWork], R],
               result_type: Any) -> Written[R]:
-        key = check_idempotency_key(key)
+        if isinstance(key, ClientKey):
+            request = key.request
+        key = check_idempotency_key(key.key if isinstance(key, ClientKey) else key)
         scope = principal.scope
 
         def once() -> Written[R]:
@@ -110,14 +131,16 @@ class Gongji:
 
         return _counting(lambda: self.db.retrying(once))
 
-    def stored(self, principal: Principal, *, key: str | None, operation: str,
+    def stored(self, principal: Principal, *, key: Key, operation: str,
                request: dict[str, Any], result_type: Any) -> Written[Any] | None:
         """The stored result of an earlier call with this key, without writing anything.
 
         For calls that check something with side effects first (a PIN, whose wrong attempts
         are counted): a retry of a call that already succeeded must not be checked again.
         """
-        key = check_idempotency_key(key)
+        if isinstance(key, ClientKey):
+            request = key.request
+        key = check_idempotency_key(key.key if isinstance(key, ClientKey) else key)
         with self.db.read() as conn:
             prior = idempotency.peek(conn, scope=principal.scope, key=key, operation=operation,
                                      request=request)
@@ -154,3 +177,7 @@ class Gongji:
     def read_conn(self, fn: Callable[[Connection], R]) -> R:
         with self.db.read() as conn:
             return fn(conn)
+
+    def dispose(self) -> None:
+        """Close the database's connections (a CLI command that is done with it)."""
+        self.db.dispose()

@@ -12,8 +12,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gongji.domain.clock import SHANGHAI, FixedClock, OffsetClock, aware, display
 from gongji.domain.errors import GongjiError
+from gongji.services.access import require_operator
+from gongji.services.door import door
 from gongji.services.ledger import sweep_expired
-from gongji.services.runtime import Gongji
+from gongji.services.runtime import Gongji, Key
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 from gongji.store.tables import app_state, entries
 
@@ -26,15 +28,24 @@ def _clock(app: Gongji) -> FixedClock | OffsetClock:
     return app.clock
 
 
-def now(app: Gongji) -> datetime:
+@door
+def now(app: Gongji, who: Principal) -> datetime:
+    require_operator(who)
     _clock(app)
     return app.clock.now()
 
 
-def move(app: Gongji, *, to: datetime | None = None, seconds: int | None = None
-         ) -> tuple[datetime, list[str]]:
+@door
+def move(app: Gongji, who: Principal, *, to: datetime | None = None,
+         seconds: int | None = None) -> tuple[datetime, list[str]]:
     """Set (to) or advance (seconds) the test clock; returns the new time and the ids of the
     holds that came due and were returned."""
+    require_operator(who)
+    return _move(app, to=to, seconds=seconds)
+
+
+def _move(app: Gongji, *, to: datetime | None = None, seconds: int | None = None
+          ) -> tuple[datetime, list[str]]:
     clock = _clock(app)
     current = clock.now()
     target = aware(to) if to is not None else current + timedelta(seconds=seconds or 0)
@@ -48,11 +59,13 @@ def move(app: Gongji, *, to: datetime | None = None, seconds: int | None = None
 MAX_ADVANCE_SECONDS = 366 * 86400
 
 
-def move_once(app: Gongji, who: Principal, key: str | None, *, to: datetime | None = None,
+@door
+def move_once(app: Gongji, who: Principal, key: Key, *, to: datetime | None = None,
               seconds: int | None = None) -> tuple[datetime, list[str], bool]:
     """move() for a form: the target time is fixed under the idempotency key first (and the
     move audited), so a form submitted twice moves the clock once. Returns the time now, the
     holds returned, and whether this was a replay of an earlier move."""
+    require_operator(who)
     _clock(app)
     if (to is None) == (seconds is None):
         raise GongjiError("VALIDATION_ERROR", fields="set or advance_seconds (exactly one)")
@@ -72,7 +85,7 @@ def move_once(app: Gongji, who: Principal, key: str | None, *, to: datetime | No
                   fn=fix, result_type=datetime)
     if w.replayed:
         return app.clock.now(), [], True
-    now, returned = move(app, to=max(w.value, app.clock.now()))
+    now, returned = _move(app, to=max(w.value, app.clock.now()))
     return now, returned, False
 
 

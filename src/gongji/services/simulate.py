@@ -22,12 +22,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from gongji.charts import bar_chart
 from gongji.domain import batch
 from gongji.domain.benefits import CARE_TYPES, Benefits
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import MAX_FEN, format_yuan
 from gongji.domain.policy import PolicyDocument, resolve
 from gongji.domain.regions import check_admdvs
+from gongji.services.door import door
 from gongji.services.policy import parse_documents, shipped_documents
 from gongji.services.settlement import MED_TYPES
 
@@ -403,11 +405,48 @@ def _sum_by(key: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.add.reduceat(v, starts).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Simulation:
+    """What `gongji simulate` asks: a claims file or a synthetic population, the proposals."""
+
+    proposals: tuple[Path, ...] = ()
+    current: bool = True
+    claims: Path | None = None
+    """Replay this file (CSV, Parquet) instead of the population."""
+    population: Population = Population()
+    out: Path = Path("simulate-out")
+
+
+@dataclass(frozen=True)
+class Simulated:
+    claims: int
+    source: str
+    summaries: list[Summary]
+    written: list[Path]
+
+
+@door
+def simulate(sim: Simulation, *,
+             loaded: Callable[[int, str, list[str]], None] | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Simulated:
+    """Replay the claims under each policy and write the report. loaded(claims, source,
+    policy names) once the claims are read; progress(done, total) while settling."""
+    plans = scenarios(sim.proposals, current=sim.current)
+    if not plans:
+        raise GongjiError("VALIDATION_ERROR", fields="policy (nothing to compare: give a "
+                                                     "proposal or keep the current policy)")
+    replay = read_claims(sim.claims) if sim.claims is not None else synthetic(sim.population)
+    if loaded is not None:
+        loaded(len(replay), replay.source, [p.name for p in plans])
+    total = len(replay) * len(plans)
+    summaries = run(replay, plans,
+                    progress=None if progress is None else lambda n: progress(n, total))
+    return Simulated(len(replay), replay.source, summaries, write_report(summaries, sim.out))
+
+
 def write_report(summaries: Sequence[Summary], out: Path) -> list[Path]:
     """summary.csv, oop_distribution.csv, compare.svg, and per policy funds-{policy}.svg and
     oop-{policy}.svg in `out`; amounts in yuan."""
-    from gongji.web.charts import bar_chart
-
     out.mkdir(parents=True, exist_ok=True)
     written = []
     path = out / "summary.csv"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 
 from gongji.domain.ids import new_id
+from gongji.services.door import door
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 from gongji.store.tables import api_tokens
@@ -31,6 +32,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@door
 def create_token(app: Gongji, name: str, role: str = "admin") -> NewToken:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -46,6 +48,7 @@ def create_token(app: Gongji, name: str, role: str = "admin") -> NewToken:
     return app.transact(SYSTEM, run)
 
 
+@door(auth=True)
 def authenticate(app: Gongji, token: str, *, bootstrap: str | None) -> Principal | None:
     """The operator a bearer token belongs to, or None."""
     if bootstrap and hmac.compare_digest(token.encode(), bootstrap.encode()):

@@ -24,9 +24,10 @@ from gongji.domain.transfers import TransferAsk, WalletFacts, accept_deadline, c
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.ledger.model import HoldState
 from gongji.services import people, pins
-from gongji.services.access import authorize
+from gongji.services.access import authorize, authorize_either
+from gongji.services.door import door
 from gongji.services.family import active_binding
-from gongji.services.runtime import Gongji, Written, to_json
+from gongji.services.runtime import Gongji, Key, Written, to_json
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import holds, wallet_transfers, wallets
 
@@ -71,7 +72,8 @@ class Limits:
     accept_deadline_if_sent_now: datetime
 
 
-def send(app: Gongji, who: Principal, key: str | None, cmd: SendTransfer,
+@door
+def send(app: Gongji, who: Principal, key: Key, cmd: SendTransfer,
          pin: str) -> Written[TransferView]:
     if who.kind != "person":
         raise GongjiError("FORBIDDEN")
@@ -121,7 +123,8 @@ def send(app: Gongji, who: Principal, key: str | None, cmd: SendTransfer,
                      result_type=TransferView)
 
 
-def respond(app: Gongji, who: Principal, key: str | None, transfer_id: str,
+@door
+def respond(app: Gongji, who: Principal, key: Key, transfer_id: str,
             action: Literal["accept", "reject", "cancel"]) -> Written[TransferView]:
     """accept or reject (the receiver, or their proxy), cancel (the sender), before deadline."""
     def run(uow: UnitOfWork) -> TransferView:
@@ -168,46 +171,56 @@ def return_pending(uow: UnitOfWork, sponsor: str, beneficiary: str, *, reason: s
     return len(rows)
 
 
+@door
 def get(app: Gongji, who: Principal, transfer_id: str) -> TransferView:
     def run(uow: UnitOfWork) -> TransferView:
         t = _transfer(uow, transfer_id)
-        try:
-            authorize(uow, who, Act.READ, t.sender_psn_no)
-        except GongjiError:
-            authorize(uow, who, Act.READ, t.receiver_psn_no)
+        authorize_either(uow, who, Act.READ, t.sender_psn_no, t.receiver_psn_no)
         return view(uow, transfer_id)
 
     return app.read(run)
 
 
+@door
 def list_for(app: Gongji, who: Principal, psn_no: str, *, limit: int = 50) -> list[TransferView]:
+    """Transfers sent and received, newest first."""
     def run(uow: UnitOfWork) -> list[TransferView]:
         authorize(uow, who, Act.READ, psn_no)
-        ids = uow.conn.execute(select(wallet_transfers.c.id).where(
-            (wallet_transfers.c.sender_psn_no == psn_no)
-            | (wallet_transfers.c.receiver_psn_no == psn_no))
-            .order_by(wallet_transfers.c.submitted_at.desc(), wallet_transfers.c.id.desc())
-            .limit(limit)).scalars()
-        return [view(uow, i) for i in ids]
+        return views_of(uow, psn_no, limit=limit)
 
-    return app.read(run)
+    return app.read(run, principal=who)
 
 
+def views_of(uow: UnitOfWork, psn_no: str, *, limit: int = 50) -> list[TransferView]:
+    ids = uow.conn.execute(select(wallet_transfers.c.id).where(
+        (wallet_transfers.c.sender_psn_no == psn_no)
+        | (wallet_transfers.c.receiver_psn_no == psn_no))
+        .order_by(wallet_transfers.c.submitted_at.desc(), wallet_transfers.c.id.desc())
+        .limit(limit)).scalars()
+    return [view(uow, i) for i in ids]
+
+
+@door
 def limits(app: Gongji, who: Principal, psn_no: str) -> Limits:
+    """What the person may still send today, and when the window closes."""
     def run(uow: UnitOfWork) -> Limits:
         authorize(uow, who, Act.READ, psn_no)
-        rules = uow.policy(people.insured_region(uow.conn, psn_no)).wallet
-        sent = _sent_today(uow, psn_no)
-        closed = in_window(uow.now, rules.closed_hours.start, rules.closed_hours.end)
-        return Limits(
-            max_transfer=rules.max_transfer, daily_transfer_count=rules.daily_transfer_count,
-            sent_today=sent, left_today=max(rules.daily_transfer_count - sent, 0),
-            closed_hours_start=rules.closed_hours.start.isoformat("minutes"),
-            closed_hours_end=rules.closed_hours.end.isoformat("minutes"), closed_now=closed,
-            next_open=next_at(uow.now, rules.closed_hours.end) if closed else None,
-            accept_deadline_if_sent_now=next_at(uow.now, rules.accept_deadline))
+        return limits_in(uow, psn_no)
 
-    return app.read(run)
+    return app.read(run, principal=who)
+
+
+def limits_in(uow: UnitOfWork, psn_no: str) -> Limits:
+    rules = uow.policy(people.insured_region(uow.conn, psn_no)).wallet
+    sent = _sent_today(uow, psn_no)
+    closed = in_window(uow.now, rules.closed_hours.start, rules.closed_hours.end)
+    return Limits(
+        max_transfer=rules.max_transfer, daily_transfer_count=rules.daily_transfer_count,
+        sent_today=sent, left_today=max(rules.daily_transfer_count - sent, 0),
+        closed_hours_start=rules.closed_hours.start.isoformat("minutes"),
+        closed_hours_end=rules.closed_hours.end.isoformat("minutes"), closed_now=closed,
+        next_open=next_at(uow.now, rules.closed_hours.end) if closed else None,
+        accept_deadline_if_sent_now=next_at(uow.now, rules.accept_deadline))
 
 
 def view(uow: UnitOfWork, transfer_id: str) -> TransferView:

@@ -7,12 +7,12 @@ at the end, just before commit; an exception anywhere rolls everything back, aud
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
+from gongji.domain.access import SYSTEM, Principal
 from gongji.domain.clock import business_date
 from gongji.domain.policy import Policy
 from gongji.domain.regions import Region
@@ -22,25 +22,7 @@ from gongji.ledger.journal import Ledger
 if TYPE_CHECKING:
     from gongji.services.runtime import Gongji
 
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: an operator, a person, an institution, or the system itself."""
-
-    kind: str
-    id: str
-    role: str = ""
-
-    @property
-    def scope(self) -> str:
-        """The namespace of this caller's idempotency keys."""
-        return f"{self.kind}:{self.id}"
-
-    def __str__(self) -> str:
-        return self.scope
-
-
-SYSTEM = Principal("system", "gongji")
+__all__ = ["SYSTEM", "Principal", "UnitOfWork"]
 
 
 class UnitOfWork:

@@ -20,7 +20,8 @@ from gongji.domain.privacy import mask_name
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services import people
 from gongji.services.access import authorize
-from gongji.services.runtime import Gongji, Written
+from gongji.services.door import door
+from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.tables import accounts, bindings, holds, wallet_transfers, wallets
 
@@ -52,7 +53,8 @@ class WalletView:
     quota_total: int
 
 
-def open_wallet(app: Gongji, who: Principal, key: str | None, psn_no: str,
+@door
+def open_wallet(app: Gongji, who: Principal, key: Key, psn_no: str,
                 place_of_use: str | None = None) -> Written[WalletView]:
     def run(uow: UnitOfWork) -> WalletView:
         authorize(uow, who, Act.OPEN_WALLET, psn_no)
@@ -81,7 +83,8 @@ def open_wallet(app: Gongji, who: Principal, key: str | None, psn_no: str,
                      result_type=WalletView)
 
 
-def change_place(app: Gongji, who: Principal, key: str | None, psn_no: str,
+@door
+def change_place(app: Gongji, who: Principal, key: Key, psn_no: str,
                  place_of_use: str) -> Written[WalletView]:
     def run(uow: UnitOfWork) -> WalletView:
         authorize(uow, who, Act.PLACE_OF_USE, psn_no)
@@ -104,7 +107,8 @@ def change_place(app: Gongji, who: Principal, key: str | None, psn_no: str,
                      result_type=WalletView)
 
 
-def close_wallet(app: Gongji, who: Principal, key: str | None,
+@door
+def close_wallet(app: Gongji, who: Principal, key: Key,
                  psn_no: str) -> Written[WalletView]:
     """Close a wallet: refused while transfers wait; every unused quota goes back to its
     sponsor, so no money is stranded in a closed wallet."""
@@ -133,6 +137,7 @@ def close_wallet(app: Gongji, who: Principal, key: str | None,
                      fn=run, result_type=WalletView)
 
 
+@door
 def get(app: Gongji, who: Principal, psn_no: str) -> WalletView:
     def run(uow: UnitOfWork) -> WalletView:
         authorize(uow, who, Act.READ, psn_no)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gongji.domain.settlement import SETLINFO_LABELS
+
 CASHIER_WORDS: dict[str, tuple[str, str]] = {
     # access and institution
     "k_title": ("收费台（演示）", "Cashier (demo)"),
@@ -111,27 +113,7 @@ CASHIER_WORDS: dict[str, tuple[str, str]] = {
     "k_balc_note": ("余额为结算后本人个人账户余额。", "Balance: the person's own account after this settlement."),
     "k_amounts_note": ("金额单位：元。", "Amounts in yuan."),
     "k_time_note": ("时间均为北京时间（Asia/Shanghai）。", "Times are Asia/Shanghai."),
-    # amounts (national setlinfo)
-    "k_a_medfee_sumamt": ("医疗费总额", "Total medical fees"),
-    "k_a_fulamt_ownpay_amt": ("全自费金额", "Fully self-paid"),
-    "k_a_overlmt_selfpay": ("超限价自费", "Self-paid above price caps"),
-    "k_a_preselfpay_amt": ("先行自付金额", "First self-pay share (class B)"),
-    "k_a_inscp_scp_amt": ("符合政策范围金额", "Within policy scope"),
-    "k_a_act_pay_dedc": ("实际支付起付线", "Deductible applied"),
-    "k_a_hifp_pay": ("统筹基金支出", "Pooled fund"),
-    "k_a_pool_prop_selfpay": ("统筹基金支付比例", "Pooled fund ratio"),
-    "k_a_cvlserv_pay": ("公务员医疗补助", "Civil-servant subsidy"),
-    "k_a_hifes_pay": ("企业补充医疗保险", "Enterprise supplementary"),
-    "k_a_hifmi_pay": ("居民大病保险", "Resident critical illness"),
-    "k_a_hifob_pay": ("职工大额医疗费用补助", "Employee large-expense subsidy"),
-    "k_a_maf_pay": ("医疗救助", "Medical assistance"),
-    "k_a_oth_pay": ("其他支出", "Other"),
-    "k_a_fund_pay_sumamt": ("基金支付总额", "Paid by funds in total"),
-    "k_a_psn_part_amt": ("个人负担总金额", "Personal part in total"),
-    "k_a_acct_pay": ("个人账户支出", "Own personal account"),
-    "k_a_acct_mulaid_pay": ("个人账户共济支付", "Family members' accounts (mutual aid)"),
-    "k_a_psn_cash_pay": ("个人现金支出", "Cash"),
-    "k_a_hosp_part_amt": ("医院负担金额", "Borne by the institution"),
+    # amounts (the national setlinfo's come from domain.settlement, below)
     "k_a_balc": ("个人账户余额", "Own account balance after"),
     "k_a_overlmt_amt": ("超限价金额", "Above the price cap"),
     # code tables
@@ -143,3 +125,4 @@ CASHIER_WORDS: dict[str, tuple[str, str]] = {
     "k_ins_310": ("310 职工基本医疗保险", "310 employee basic insurance"),
     "k_ins_390": ("390 城乡居民基本医疗保险", "390 urban-rural resident basic insurance"),
 }
+CASHIER_WORDS |= {f"k_a_{name}": (label.zh, label.en) for name, label in SETLINFO_LABELS.items()}

@@ -13,13 +13,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from gongji.domain.access import Principal
+from gongji.domain.catalog import ratio_text
 from gongji.domain.clock import display
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
 from gongji.services.runtime import Gongji
-from gongji.services.unit_of_work import Principal
+from gongji.services.tokens import authenticate
 from gongji.web.i18n import LANGS, word
 
 HERE = Path(__file__).parent
@@ -75,7 +77,7 @@ def render(request: Request, template: str, *, title: str, status: int = 200,
     context.setdefault("error", None)
     context.setdefault("error_field", None)  # the field an error belongs to: shown beside it
     html = env.get_template(template).render(
-        request=request, lang=lang, t=t, yuan=yuan, when=when, title=title,
+        request=request, lang=lang, t=t, yuan=yuan, ratio=ratio_text, when=when, title=title,
         csrf=csrf_token(request), err_text=err_text, new_key=lambda: secrets.token_hex(12),
         path=request.url.path, sandbox=services(request).sandbox,
         now=display(services(request).clock.now()), national=NATIONAL, **context)
@@ -143,14 +145,17 @@ class LoginNeeded(Exception):
 
 
 def operator(request: Request) -> Principal:
-    """The operator logged in to the console (the cashier uses the same login)."""
-    from gongji.services.tokens import authenticate
-
+    """The operator logged in to the console (the cashier uses the same login); found once
+    per request."""
+    known: Principal | None = getattr(request.state, "operator", None)
+    if known is not None:
+        return known
     token = request.cookies.get(OPERATOR_COOKIE)
     who = authenticate(services(request), token,
                        bootstrap=request.app.state.settings.admin_token) if token else None
     if who is None:
         raise LoginNeeded("/console/login")
+    request.state.operator = who
     return who
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -22,28 +22,27 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from gongji.domain.clock import SHANGHAI, display, next_at
+from gongji import charts
+from gongji.domain.access import Principal
+from gongji.domain.clock import SHANGHAI, display
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
-from gongji.ledger.verify import verify as verify_ledger
 from gongji.services import (
     audit,
     auth,
     catalog,
-    clearing,
+    console,
     family,
     institutions,
-    policy,
+    ledger,
     proxies,
     regions,
     reports,
     sandbox,
 )
 from gongji.services.tokens import authenticate
-from gongji.services.unit_of_work import Principal
-from gongji.web import charts
 from gongji.web.common import (
     OPERATOR_COOKIE,
     form,
@@ -147,10 +146,9 @@ async def logout(request: Request) -> Response:
 @router.get("")
 def dashboard(request: Request) -> HTMLResponse:
     who = operator(request)
-    app = services(request)
-    waiting = len(family.awaiting_verification(app)) + len(proxies.pending_for_operators(app))
-    return page(request, "dashboard.html", "c_dashboard", who, waiting=waiting,
-                institution_count=len(institutions.list_all(app)))
+    d = console.dashboard(services(request), who)
+    return page(request, "dashboard.html", "c_dashboard", who, waiting=d.waiting,
+                institution_count=d.institution_count)
 
 
 # -- regions and rollout ---------------------------------------------------------------------
@@ -164,7 +162,7 @@ def regions_page(request: Request, day: str = "") -> HTMLResponse:
         when = _day(day, "day")
     except GongjiError as e:
         error = e
-    rows = regions.rollout(app, day=when)
+    rows = regions.rollout(app, who, day=when)
     provinces = [r for r in rows if r.region.level == "province"]
     pooling = [r for r in rows if r.region.level == "pooling"]
     return page(request, "regions.html", "c_regions", who, provinces=provinces,
@@ -196,30 +194,28 @@ def _in_chinese(problem: str) -> str:
 
 
 def _policies(request: Request, who: Principal, *, region: str = NATIONAL, day: str = "",
-              status: int = 200, **context: Any) -> HTMLResponse:
-    app = services(request)
+              check: str | None = None, status: int = 200, **context: Any) -> HTMLResponse:
     errors: dict[str, GongjiError] = {}
     when = None
     try:
         when = _day(day, "day")
     except GongjiError as e:
         errors["day"] = e
-    try:
-        shown = policy.effective(app, region, when, field="region")
-    except GongjiError as e:
-        errors["region"] = e
-        region = NATIONAL
-        shown = policy.effective(app, region, when)
-    text = yaml.safe_dump(shown.document, allow_unicode=True, sort_keys=False,
+    m = console.policies(services(request), who, region, when, check=check)
+    if m.region_error is not None:
+        errors["region"] = m.region_error
+    text = yaml.safe_dump(m.shown.document, allow_unicode=True, sort_keys=False,
                           default_flow_style=None, width=72)
     if "error" not in context and errors:
         field, first = next(iter(errors.items()))
         context.update(error=first, error_field=field)
         status = first.spec.http_status
     context.setdefault("values", {})
-    return page(request, "policies.html", "c_policies", who, status=status, shown=shown,
-                yaml_text=text, versions=policy.versions(app, region), region=region,
-                day=day, all_regions=regions.all_regions(app), **context)
+    if m.checked is not None:
+        context["checked"] = m.checked
+    return page(request, "policies.html", "c_policies", who, status=status, shown=m.shown,
+                yaml_text=text, versions=m.versions, region=m.shown.admdvs, day=day,
+                all_regions=m.regions, **context)
 
 
 @router.get("/policies")
@@ -235,19 +231,18 @@ async def policies_post(request: Request) -> Response:
     try:
         text = await _upload_text(request, "file", data.get("text", ""))
         if data.get("action") == "upload":
-            w = await run_in_threadpool(policy.upload_text, app, who, data.get("key"), text)
-            docs = policy.parse_documents(text, source="upload")
-            return redirect(f"/console/policies?region={docs[0].region}",
-                            note=_t(request, "c_policy_stored", n=len(w.value)))
-        docs = await run_in_threadpool(policy.check_text, app, text)
+            stored = await run_in_threadpool(console.upload_policy, app, who, data.get("key"),
+                                             text)
+            return redirect(f"/console/policies?region={stored.region}",
+                            note=_t(request, "c_policy_stored", n=stored.count))
+        return await run_in_threadpool(_policies, request, who, check=text,
+                                       values={"text": text})
     except GongjiError as e:
         problems = _problems(e, lang_of(request)) if e.code == "POLICY_INVALID" else []
         return await run_in_threadpool(
             _policies, request, who, status=e.spec.http_status, error=e,
             error_field="text" if problems else None, problems=problems,
             values={"text": data.get("text", "")})
-    return await run_in_threadpool(_policies, request, who, checked=docs,
-                                   values={"text": text})
 
 
 @router.get("/policies/diff")
@@ -256,19 +251,19 @@ def policies_diff(request: Request, a_region: str = NATIONAL, a_day: str = "",
     who = operator(request)
     app = services(request)
     values = {"a_region": a_region, "a_day": a_day, "b_region": b_region, "b_day": b_day}
-    today = app.clock.now().date()
     try:
-        a = (a_region.strip(), _day(a_day, "a_day") or today)
-        b = (b_region.strip(), _day(b_day, "b_day") or today)
-        changes = policy.compare(app, a, b)
+        d = console.policy_diff(app, who, (a_region.strip(), _day(a_day, "a_day")),
+                                (b_region.strip(), _day(b_day, "b_day")))
     except GongjiError as e:
         field = str(e.params.get("field") or e.params.get("fields") or "").split(" ")[0]
         return page(request, "policy_diff.html", "c_policy_diff", who, changes=None,
                     values=values, error=e, status=e.spec.http_status,
                     error_field=field if field in values else None,
-                    all_regions=regions.all_regions(app))
-    return page(request, "policy_diff.html", "c_policy_diff", who, changes=changes, a=a, b=b,
-                values=values, all_regions=regions.all_regions(app))
+                    all_regions=regions.all_regions(app, who))
+    c = d.comparison
+    return page(request, "policy_diff.html", "c_policy_diff", who, changes=c.changes,
+                a=(c.left.admdvs, c.left.day), b=(c.right.admdvs, c.right.day),
+                values=values, all_regions=d.regions)
 
 
 # -- catalog import ----------------------------------------------------------------------------
@@ -288,11 +283,11 @@ def _jobs(request: Request) -> Jobs:
 
 def _catalog(request: Request, who: Principal, *, status: int = 200,
              **context: Any) -> HTMLResponse:
-    app = services(request)
+    m = console.catalog_page(services(request), who)
     context.setdefault("values", {"region": NATIONAL, "format": "csv",
-                                  "begndate": app.clock.now().date().isoformat()})
+                                  "begndate": m.today.isoformat()})
     return page(request, "catalog.html", "c_catalog", who, status=status,
-                jobs=_jobs(request).recent(), all_regions=regions.all_regions(app),
+                jobs=_jobs(request).recent(), all_regions=m.regions,
                 columns=catalog.CSV_COLUMNS, tsv_columns=catalog.TSV_COLUMNS, **context)
 
 
@@ -310,24 +305,25 @@ async def catalog_import(request: Request) -> Response:
     field = "file"
     try:
         text = await _upload_text(request, "file", data.get("text", ""))
-        if not text.strip():
-            raise GongjiError("VALIDATION_ERROR", fields="file (empty)")
-        rows = await run_in_threadpool(catalog.parse_text, text, fmt)
         field = "begndate"
-        start = _day(data.get("begndate"), "begndate") or app.clock.now().date()
-        field = "region"
-        await run_in_threadpool(catalog.check_region, app, region)
+        start = _day(data.get("begndate"), "begndate")
+        field = "file"
+        ready = await run_in_threadpool(catalog.prepare_import, app, who, region, text,
+                                        fmt=fmt, begndate=start)
     except GongjiError as e:
+        if e.code in ("REGION_NOT_FOUND", "ADMDVS_INVALID"):
+            field = "region"
         return await run_in_threadpool(
             _catalog, request, who, status=e.spec.http_status, error=e, error_field=field,
             values=data)
     version = (data.get("version") or "").strip()[:40] or "console"
 
     def work(job: Job) -> catalog.ImportReport:
-        return catalog.import_rows(app, who, region, rows, begndate=start, version=version,
-                                   national=fmt == "tsv", progress=job.advance)
+        return catalog.import_rows(app, who, ready.admdvs, ready.rows, begndate=ready.begndate,
+                                   version=version, national=ready.national,
+                                   progress=job.advance)
 
-    job = _jobs(request).start(f"{region} · {version}", len(rows), work, app.clock.now)
+    job = _jobs(request).start(f"{region} · {version}", len(ready.rows), work, app.clock.now)
     return redirect(f"/console/catalog/jobs/{job.id}")
 
 
@@ -357,11 +353,10 @@ def _institution_field(e: GongjiError) -> str | None:
 
 def _institutions(request: Request, who: Principal, *, status: int = 200,
                   **context: Any) -> HTMLResponse:
-    app = services(request)
+    m = console.institutions_page(services(request), who)
     context.setdefault("values", {"hosp_lv": "3", "wallet_supported": "1"})
     return page(request, "institutions.html", "c_institutions", who, status=status,
-                items=institutions.list_all(app), all_regions=regions.all_regions(app),
-                **context)
+                items=m.items, all_regions=m.regions, **context)
 
 
 @router.get("/institutions")
@@ -406,10 +401,9 @@ async def institution_key(request: Request) -> Response:
 
 def _queue(request: Request, who: Principal, *, status: int = 200,
            **context: Any) -> HTMLResponse:
-    app = services(request)
-    return page(request, "queue.html", "c_queue", who, status=status,
-                bindings=family.awaiting_verification(app),
-                minors=proxies.pending_for_operators(app), **context)
+    q = console.queue(services(request), who)
+    return page(request, "queue.html", "c_queue", who, status=status, bindings=q.bindings,
+                minors=q.minors, **context)
 
 
 @router.get("/queue")
@@ -464,7 +458,7 @@ def outbox_page(request: Request) -> HTMLResponse:
     # the messages carry codes, not personal data; scrub anyway, so nothing that looks like an
     # ID or phone number can reach the page whatever a future message says
     messages = [replace(msg, body=scrub(msg.body))
-                for msg in auth.read_outbox(services(request), limit=100)]
+                for msg in auth.read_outbox(services(request), who, limit=100)]
     return page(request, "outbox.html", "c_outbox", who, messages=messages)
 
 
@@ -482,59 +476,50 @@ def _yuan_axis(fen: int) -> str:
 def reports_page(request: Request, start: str = "", end: str = "",
                  month: str = "") -> HTMLResponse:
     who = operator(request)
-    app = services(request)
-    today = app.clock.now().date()
     values = {"start": start, "end": end, "month": month}
     try:
-        last = _day(end, "end") or today
-        first = _day(start, "start") or last - timedelta(days=13)
-        reports.check_range(first, last)
-        ym = month.strip() or last.strftime("%Y-%m")
-        clearing.month_bounds(ym)
+        o = reports.overview(services(request), who, start=_day(start, "start"),
+                             end=_day(end, "end"), month=month.strip() or None)
     except GongjiError as e:
         named = str(e.params.get("fields", "")).split(" ")[0]
         return page(request, "reports.html", "c_reports", who, status=e.spec.http_status,
                     error=e, error_field=named if named in values else None, values=values,
                     ready=False)
+
     def t(key: str, **params: Any) -> str:
         return _t(request, key, **params)
 
-    opened = reports.wallets_opened(app, first, last)
-    per_day = reports.transfers_by_day(app, first, last)
-    outcomes = reports.transfer_outcomes(app, first, last)
-    by_region = reports.settlements_by_region(app, first, last)
-    pairs = clearing.statement(app, ym)
     empty = t("c_no_data")
-    span = f"{first.isoformat()} – {last.isoformat()}"
+    span = f"{o.first.isoformat()} – {o.last.isoformat()}"
     chart = {
         "opened": charts.bar_chart(
-            [(_short(d.day), d.count) for d in opened], uid="c-opened",
+            [(_short(d.day), d.count) for d in o.opened], uid="c-opened",
             title=t("c_rep_opened"), desc=span, empty_text=empty),
         "transfers": charts.bar_chart(
-            [(_short(d.day), d.count) for d in per_day], uid="c-transfers",
+            [(_short(d.day), d.count) for d in o.per_day], uid="c-transfers",
             title=t("c_rep_transfers"), desc=span, empty_text=empty),
         "amounts": charts.line_chart(
-            [(_short(d.day), d.amount) for d in per_day], uid="c-amounts",
+            [(_short(d.day), d.amount) for d in o.per_day], uid="c-amounts",
             title=t("c_rep_amounts"), desc=f"{span} ({t('yuan')})", value_text=_yuan_axis,
             unit=100, empty_text=empty),
         "outcomes": charts.bar_chart(
-            [(t("st_" + o.status), o.count) for o in outcomes], uid="c-outcomes",
+            [(t("st_" + x.status), x.count) for x in o.outcomes], uid="c-outcomes",
             title=t("c_rep_outcomes"), desc=span, empty_text=empty),
         "outlays": charts.bar_chart(
-            [(r.admdvs, r.fund_pay_sumamt) for r in by_region], uid="c-outlays",
+            [(r.admdvs, r.fund_pay_sumamt) for r in o.by_region], uid="c-outlays",
             title=t("c_rep_outlays"), desc=f"{span} ({t('yuan')})", value_text=_yuan_axis,
             unit=100, empty_text=empty),
         "clearing": charts.bar_chart(
-            [(f"{p.insuplc_admdvs}→{p.mdtrtarea_admvs}", p.clearing_amt) for p in pairs],
-            uid="c-clearing", title=t("c_rep_clearing", month=ym),
-            desc=f"{ym} ({t('yuan')})", value_text=_yuan_axis, unit=100,
+            [(f"{p.insuplc_admdvs}→{p.mdtrtarea_admvs}", p.clearing_amt) for p in o.pairs],
+            uid="c-clearing", title=t("c_rep_clearing", month=o.month),
+            desc=f"{o.month} ({t('yuan')})", value_text=_yuan_axis, unit=100,
             empty_text=empty),
     }
     return page(request, "reports.html", "c_reports", who, values=values, ready=True,
-                first=first, last=last, month=ym, opened=opened, per_day=per_day,
-                outcomes=outcomes, security=reports.security(app, first, last),
-                since_start=reports.refusals_since_start(), by_region=by_region,
-                pairs=pairs, positions=reports.positions(pairs),
+                first=o.first, last=o.last, month=o.month, opened=o.opened,
+                per_day=o.per_day, outcomes=o.outcomes, security=o.security,
+                since_start=o.since_start, by_region=o.by_region, pairs=o.pairs,
+                positions=o.positions,
                 charts={k: Markup(v) for k, v in chart.items()})  # noqa: S704 - built by charts.py, every text escaped there
 
 
@@ -543,7 +528,7 @@ def reports_page(request: Request, start: str = "", end: str = "",
 @router.get("/verify")
 def verify_page(request: Request, run: str = "") -> HTMLResponse:
     who = operator(request)
-    report = services(request).read_conn(verify_ledger) if run else None
+    report = ledger.verify(services(request), who) if run else None
     return page(request, "verify.html", "c_verify", who, report=report,
                 check_names=CHECK_NAMES)
 
@@ -562,14 +547,14 @@ def _audit(request: Request, who: Principal, values: dict[str, str]) -> HTMLResp
                              start=_day(values.get("start"), "start"),
                              end=_day(values.get("end"), "end"),
                              page=int(raw_page) if raw_page.isdigit() else 0)
-        found = audit.search(app, q)
+        found = audit.search(app, who, q)
     except GongjiError as e:
         named = str(e.params.get("fields", "")).split(" ")[0]
         return page(request, "audit.html", "c_audit", who, status=e.spec.http_status,
                     error=e, error_field=named if named in values else None, values=shown,
-                    found=None, actions=audit.actions(app))
+                    found=None, actions=audit.actions(app, who))
     return page(request, "audit.html", "c_audit", who, values=shown, found=found,
-                actions=audit.actions(app))
+                actions=found.actions)
 
 
 @router.get("/audit")
@@ -595,14 +580,11 @@ UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
 
 def _clock(request: Request, who: Principal, *, status: int = 200,
            **context: Any) -> HTMLResponse:
-    app = services(request)
-    now = app.clock.now()
-    jumps = [(label, next_at(now, at)) for label, at in (("06:00", time(6)),
-                                                         ("22:00", time(22)))]
-    context.setdefault("values", {"set_to": now.strftime("%Y-%m-%dT%H:%M"), "amount": "1",
+    c = console.clock(services(request), who)
+    context.setdefault("values", {"set_to": c.now.strftime("%Y-%m-%dT%H:%M"), "amount": "1",
                                   "unit": "hours"})
-    return page(request, "clock.html", "c_clock", who, status=status, on=app.sandbox,
-                business_now=display(now), jumps=jumps, units=UNITS, **context)
+    return page(request, "clock.html", "c_clock", who, status=status, on=c.on,
+                business_now=display(c.now), jumps=c.jumps, units=UNITS, **context)
 
 
 @router.get("/clock")

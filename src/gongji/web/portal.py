@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from gongji.domain.access import ANONYMOUS, Principal
 from gongji.domain.errors import GongjiError
 from gongji.domain.filing import KIND_NAMES
 from gongji.domain.money import parse_yuan
@@ -26,22 +27,17 @@ from gongji.domain.tracecode import OUTCOME_TEXT
 from gongji.services import (
     auth,
     contributions,
-    credentials,
     demo,
     explanation,
     family,
     filing,
-    institutions,
-    people,
     pins,
+    portal,
     proxies,
-    tracing,
     transfers,
     wallet,
 )
-from gongji.services import settlement as settle_svc
-from gongji.services.runtime import Gongji
-from gongji.services.unit_of_work import Principal
+from gongji.services.people import PersonView
 from gongji.web.common import (
     PERSON_COOKIE,
     LoginNeeded,
@@ -92,8 +88,9 @@ def _maybe(request: Request) -> Principal | None:
         return None
 
 
-def page(request: Request, template: str, title_key: str, who: Principal | None,
+def page(request: Request, template: str, title_key: str, me: PersonView | None,
          status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page; `me` is the logged-in person (masked) from the page's model."""
     error, values = context.get("error"), context.get("values") or {}
     if isinstance(error, GongjiError) and "error_field" not in context:
         named = error.params.get("field")  # a refusal that names its field wins
@@ -101,9 +98,7 @@ def page(request: Request, template: str, title_key: str, who: Principal | None,
             FIELD_OF.get(error.code)
         if field in values:
             context["error_field"] = field
-    me_view = services(request).read(
-        lambda uow: people.person(uow.conn, who.id).masked) if who else None
-    return render(request, template, title=word(title_key, lang_of(request)), me=me_view,
+    return render(request, template, title=word(title_key, lang_of(request)), me=me,
                   status=status, **context)
 
 
@@ -124,13 +119,8 @@ def _done(request: Request, to: str) -> Response:
     return redirect(to, note=word("done", lang_of(request)))
 
 
-def _regions(app: Gongji) -> list[Region]:
-    return sorted(app.read(lambda uow: app.regions.all(uow.conn)).values(),
-                  key=lambda r: r.admdvs)
-
-
-def _region_name(app: Gongji, lang: str) -> Callable[[str | None], str]:
-    names = {r.admdvs: (r.name if lang == "zh" else r.name_en) for r in _regions(app)}
+def _region_name(regions: list[Region], lang: str) -> Callable[[str | None], str]:
+    names = {r.admdvs: (r.name if lang == "zh" else r.name_en) for r in regions}
     return lambda code: names.get(code or "", code or "—")
 
 
@@ -140,20 +130,15 @@ def _relation_name(lang: str) -> Callable[[str], str]:
 
 # -- login ---------------------------------------------------------------------------------
 
-def _demo_people(request: Request) -> list[tuple[str, str, str]]:
-    """In the sandbox, the demo family to pick from: (key, masked name, who they are)."""
+def _demo_people(request: Request, leave_out: str | None = None
+                 ) -> list[tuple[str, str, str]]:
+    """In the sandbox, the demo family to pick from: (key, masked name, who they are),
+    without the person logged in."""
     if not services(request).sandbox:
         return []
     lang = lang_of(request)
-    return [(p.key, mask_name(p.name), demo.role_of(p, lang)) for p in demo.FAMILY]
-
-
-def _demo_key(app: Gongji, who: Principal) -> str | None:
-    """Which demo person is logged in (sandbox), so the pickers leave them out."""
-    if not app.sandbox:
-        return None
-    certno = app.read(lambda uow: people.person(uow.conn, who.id).certno)
-    return next((p.key for p in demo.FAMILY if demo.certno_of(p) == certno), None)
+    return [(p.key, mask_name(p.name), demo.role_of(p, lang)) for p in demo.FAMILY
+            if p.key != leave_out]
 
 
 def _certno(request: Request, data: dict[str, str]) -> str:
@@ -233,23 +218,10 @@ async def logout(request: Request) -> Response:
 
 # -- home and the insurance code -------------------------------------------------------------
 
-def _held(app: Gongji, who: Principal) -> list[proxies.ProxyView]:
-    """The relatives this person may act for (an active 亲情账户)."""
-    return [p for p in proxies.list_for(app, who.id)
-            if p.holder_psn_no == who.id and p.status == "active"]
-
-
 def _home(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
-    app = services(request)
-
-    def waiting_for(psn_no: str) -> list[transfers.TransferView]:
-        return [t for t in transfers.list_for(app, who, psn_no)
-                if t.status == "pending" and t.receiver_psn_no == psn_no]
-
-    relatives = [(p, wallet.get(app, who, p.subject_psn_no), waiting_for(p.subject_psn_no))
-                 for p in _held(app, who)]
-    return page(request, "portal/home.html", "home", who, wallet=wallet.get(app, who, who.id),
-                waiting=waiting_for(who.id), relatives=relatives, **extra)
+    m = portal.home(services(request), who)
+    return page(request, "portal/home.html", "home", m.me, wallet=m.wallet,
+                waiting=m.waiting, relatives=m.relatives, **extra)
 
 
 @router.get("/")
@@ -261,19 +233,11 @@ def home(request: Request) -> Response:
 def show_code(request: Request, psn: str | None = None) -> Response:
     """A fresh insurance code (医保码) as a QR code and as text; a proxy may show a
     relative's (psn is an opaque person number, never an ID number)."""
-    who = me(request)
-    app = services(request)
-    token = credentials.issue_code(app, who, psn or who.id)
-    seconds = int((token.expires_at - app.clock.now()).total_seconds())
-    qr = segno.make(token.token, error="m").svg_inline(scale=4, border=2)
-    title = "my_code"
-    if psn and psn != who.id:
-        name = app.read(lambda uow: people.person(uow.conn, psn).masked.name_masked)
-        return page(request, "portal/code.html", title, who, code=token, qr=qr,
-                    seconds=seconds, psn=psn,
-                    heading=word("code_of", lang_of(request), name=name))
-    return page(request, "portal/code.html", title, who, code=token, qr=qr, seconds=seconds,
-                psn=None, heading=None)
+    m = portal.code(services(request), me(request), psn)
+    qr = segno.make(m.code.token, error="m").svg_inline(scale=4, border=2)
+    heading = word("code_of", lang_of(request), name=m.name_masked) if m.name_masked else None
+    return page(request, "portal/code.html", "my_code", m.me, code=m.code, qr=qr,
+                seconds=m.seconds, psn=psn if m.name_masked else None, heading=heading)
 
 
 @router.post("/transfers/{transfer_id}/{action}")
@@ -294,26 +258,21 @@ async def respond_transfer(request: Request, transfer_id: str, action: str) -> R
 # -- family ----------------------------------------------------------------------------------
 
 def _family(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
-    app = services(request)
+    m = portal.family_page(services(request), who)
     lang = lang_of(request)
-    region = app.read(lambda uow: people.basic_enrollment(uow.conn, who.id))
-    rules = app.read(lambda uow: uow.policy(region.insuplc_admdvs if region else "000000")
-                     .mutual_aid)
-    relations = [(r.value, NAMES[r]) for r in sorted(rules.relations, key=list(Relation).index)]
-
     rows: list[dict[str, Any]] = []
-    for b in family.list_for(app, who.id):
-        i_sponsor = b.sponsor_psn_no == who.id
-        rel = Relation(b.relation)
+    for b in m.bindings:
+        rel = Relation(b.view.relation)
         rows.append({  # a plain dict: the template reads it, nothing else
-            "id": b.id, "view": b, "i_sponsor": i_sponsor,
-            "other_name": b.beneficiary_name_masked if i_sponsor else b.sponsor_name_masked,
-            "other_is": NAMES[rel if i_sponsor else inverse(rel)].pick(lang),
-            "needs_verification": rules.require_verified_relation,
-            "to_answer": b.status == "pending" and b.requested_by != who.id,
+            "id": b.view.id, "view": b.view, "i_sponsor": b.i_sponsor,
+            "other_name": b.view.beneficiary_name_masked if b.i_sponsor
+            else b.view.sponsor_name_masked,
+            "other_is": NAMES[rel if b.i_sponsor else inverse(rel)].pick(lang),
+            "needs_verification": m.require_verified_relation, "to_answer": b.to_answer,
         })
-    return page(request, "portal/family.html", "family", who, relations=relations,
-                demo_people=[p for p in _demo_people(request) if p[0] != _demo_key(app, who)],
+    return page(request, "portal/family.html", "family", m.me,
+                relations=[(r.value, NAMES[r]) for r in m.relations],
+                demo_people=_demo_people(request, m.demo_key),
                 to_answer=[r for r in rows if r["to_answer"]],
                 current=[r for r in rows if r["view"].status in ("active", "pending")
                          and not r["to_answer"]], **extra)
@@ -358,11 +317,10 @@ async def binding_action(request: Request, binding_id: str, action: str) -> Resp
 # -- wallet ------------------------------------------------------------------------------------
 
 def _wallet(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
-    app = services(request)
-    relatives = [(p, wallet.get(app, who, p.subject_psn_no)) for p in _held(app, who)]
-    return page(request, "portal/wallet.html", "wallet", who, wallet=wallet.get(app, who, who.id),
-                relatives=relatives, has_pin=pins.has_pin(app, who.id), regions=_regions(app),
-                region_name=_region_name(app, lang_of(request)), **extra)
+    m = portal.wallet_page(services(request), who)
+    return page(request, "portal/wallet.html", "wallet", m.me, wallet=m.wallet,
+                relatives=m.relatives, has_pin=m.has_pin, regions=m.regions,
+                region_name=_region_name(m.regions, lang_of(request)), **extra)
 
 
 @router.get("/wallet")
@@ -401,16 +359,9 @@ async def wallet_action(request: Request, action: str) -> Response:
 # -- transfers ---------------------------------------------------------------------------------
 
 def _transfer(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
-    app = services(request)
-    try:
-        limits: transfers.Limits | None = transfers.limits(app, who, who.id)
-    except GongjiError:
-        limits = None  # not an employee with an account: the page says who can send
-    targets = [b for b in family.list_for(app, who.id)
-               if b.sponsor_psn_no == who.id and b.status == "active"]
-    return page(request, "portal/transfer.html", "transfer", who, limits=limits,
-                targets=targets, items=transfers.list_for(app, who, who.id, limit=20),
-                balance=wallet.get(app, who, who.id).personal_account,
+    m = portal.transfer_page(services(request), who)
+    return page(request, "portal/transfer.html", "transfer", m.me, limits=m.limits,
+                targets=m.targets, items=m.items, balance=m.balance,
                 relation_name=_relation_name(lang_of(request)), **extra)
 
 
@@ -437,72 +388,43 @@ async def send_transfer(request: Request) -> Response:
 
 # -- history and explanations ----------------------------------------------------------------
 
-def _name_of(app: Gongji) -> Callable[[str], str]:
-    cache: dict[str, str] = {}
-
-    def name(psn_no: str) -> str:
-        if psn_no not in cache:
-            cache[psn_no] = app.read(lambda uow: people.person(uow.conn, psn_no).masked
-                                     .name_masked)
-        return cache[psn_no]
-
-    return name
-
-
 @router.get("/history")
 def history(request: Request) -> Response:
-    who = me(request)
-    app = services(request)
+    m = portal.history(services(request), me(request))
     lang = lang_of(request)
-    name = _name_of(app)
     settled = [{"view": s, "setl_id": s.setl_id,
                 "rule_name": explanation.bilingual(s.rule)["name_" + lang]}
-               for s in settle_svc.list_for_person(app, who, who.id)]
-    paid = [{"view": c, "year": c.year, "name": name(c.psn_no)}
-            for c in contributions.list_for(app, who.id)]
-    return page(request, "portal/history.html", "history", who, settlements=settled,
-                items=transfers.list_for(app, who, who.id, limit=100), paid=paid)
+               for s in m.settlements]
+    paid = [{"view": c.view, "year": c.view.year, "name": c.name_masked}
+            for c in m.contributions]
+    return page(request, "portal/history.html", "history", m.me, settlements=settled,
+                items=m.transfers, paid=paid)
 
 
 @router.get("/settlements/{setl_id}")
 def explain(request: Request, setl_id: str) -> Response:
-    who = me(request)
-    app = services(request)
-    s, x = explanation.for_person(app, who, setl_id)
-
-    def place(uow: Any) -> str:
-        v = settle_svc.visit_view(uow, s.mdtrt_id)
-        return institutions.get_in(uow, v.fixmedins_code).fixmedins_name
-
+    m = portal.explained(services(request), me(request), setl_id)
     lang = lang_of(request)
+    s = m.settlement
     filing_name = KIND_NAMES[s.filing_kind].pick(lang) if s.filing_kind in KIND_NAMES \
         else word("nothing", lang)
-    return page(request, "portal/explain.html", "explain", who, s=s, x=x,
-                place=app.read(place), filing_name=filing_name)
+    return page(request, "portal/explain.html", "explain", m.me, s=s, x=m.explanation,
+                place=m.place, filing_name=filing_name)
 
 
 # -- more ----------------------------------------------------------------------------------------
 
 def _more(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
-    app = services(request)
+    m = portal.more(services(request), who)
     lang = lang_of(request)
-    name = _name_of(app)
-    bound = [b for b in family.list_for(app, who.id) if b.status == "active"]
-    payees = [(who.id, f"{name(who.id)}（{word('myself', lang)}）")]
-    for other in [b.beneficiary_psn_no if b.sponsor_psn_no == who.id else b.sponsor_psn_no
-                  for b in bound] + [p.subject_psn_no for p in _held(app, who)]:
-        if other not in dict(payees):
-            payees.append((other, name(other)))
-    return page(request, "portal/more.html", "more", who,
-                filings=filing.list_for(app, who, who.id),
-                switch=app.read(lambda uow: filing.switch_on(uow, who.id,
-                                                             "pharmacy_cross_province")),
-                proxies=proxies.list_for(app, who.id), payees=payees,
-                quotas=wallet.get(app, who, who.id).quotas,
+    payees = [(psn, f"{name}（{word('myself', lang)}）" if psn == who.id else name)
+              for psn, name in m.payees]
+    return page(request, "portal/more.html", "more", m.me, filings=m.filings,
+                switch=m.switch, proxies=m.proxies, payees=payees, quotas=m.quotas,
                 relations=[(r.value, NAMES[r]) for r in Relation],
-                filing_kinds=KIND_NAMES, regions=_regions(app),
-                demo_people=[p for p in _demo_people(request) if p[0] != _demo_key(app, who)],
-                region_name=_region_name(app, lang), today=app.clock.now().date(), **extra)
+                filing_kinds=KIND_NAMES, regions=m.regions,
+                demo_people=_demo_people(request, m.demo_key),
+                region_name=_region_name(m.regions, lang), today=m.today, **extra)
 
 
 @router.get("/more")
@@ -536,8 +458,7 @@ async def more_action(request: Request, action: str) -> Response:
                                      d.get("enabled") == "1")
         if action == "filing":
             return filing.file(app, who, key, who.id, filing.File(
-                d.get("kind", ""), d.get("target", ""),
-                _day(d.get("begndate"), "begndate") or app.clock.now().date(),
+                d.get("kind", ""), d.get("target", ""), _day(d.get("begndate"), "begndate"),
                 _day(d.get("enddate"), "enddate")))
         if action == "revoke":
             return filing.revoke(app, who, key, d.get("filing_id", ""))
@@ -565,9 +486,14 @@ async def more_action(request: Request, action: str) -> Response:
 
 # -- public: trace codes -------------------------------------------------------------------
 
+def _me(request: Request, who: Principal | None) -> PersonView | None:
+    return portal.me(services(request), who) if who else None
+
+
 @router.get("/trace")
 def trace_page(request: Request) -> Response:
-    return page(request, "portal/trace.html", "trace", _maybe(request), result=None)
+    who = _maybe(request)
+    return page(request, "portal/trace.html", "trace", _me(request, who), result=None)
 
 
 @router.post("/trace")
@@ -577,13 +503,12 @@ async def trace_check(request: Request) -> Response:
     def check() -> Response:
         who = _maybe(request)
         try:
-            result = tracing.query(services(request), data.get("code", "").strip(),
-                                   asker=who.id if who else None)
+            m = portal.trace(services(request), who or ANONYMOUS, data.get("code", "").strip())
         except GongjiError as e:
-            return page(request, "portal/trace.html", "trace", who, result=None, error=e,
-                        values=data, status=e.spec.http_status)
-        return page(request, "portal/trace.html", "trace", who, result=result, values=data,
-                    outcome_mark=OUTCOME_MARK.get(result.outcome, ""))
+            return page(request, "portal/trace.html", "trace", _me(request, who),
+                        result=None, error=e, values=data, status=e.spec.http_status)
+        return page(request, "portal/trace.html", "trace", m.me, result=m.result,
+                    values=data, outcome_mark=OUTCOME_MARK.get(m.result.outcome, ""))
 
     return await run_in_threadpool(check)
 

@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, Operator, Services, _bearer
 from gongji.api.types import Certno, In, Psn
-from gongji.services import auth, people, proxies
-from gongji.services.unit_of_work import UnitOfWork
+from gongji.services import auth, people
 
 router = APIRouter(prefix="/api/v1", tags=["login"])
 
@@ -94,23 +93,17 @@ class MeOut(BaseModel):
 
 @router.get("/me", response_model=MeOut, summary="Who the token belongs to")
 def me(who: Caller, services: Services) -> MeOut:
-    if who.kind != "person":
+    m = auth.me(services, who)
+    if m.person is None:
         return MeOut(kind=who.kind, operator_id=who.id, role=who.role)
-
-    def run(uow: UnitOfWork) -> MeOut:
-        p = people.person(uow.conn, who.id).masked
-        return MeOut(kind="person", psn_no=p.psn_no, name_masked=p.name_masked,
-                     certno_masked=p.certno_masked, phone_masked=p.phone_masked,
-                     enrollments=[enrollment_out(e) for e in
-                                  people.enrollments_of(uow.conn, who.id)])
-
-    out = services.read(run)
-    out.proxies_held = [ProxyBrief(id=p.id, subject_psn_no=p.subject_psn_no,
-                                   subject_name_masked=p.subject_name_masked,
-                                   relation=p.relation, status=p.status)
-                        for p in proxies.list_for(services, who.id)
-                        if p.holder_psn_no == who.id]
-    return out
+    p = m.person
+    return MeOut(kind="person", psn_no=p.psn_no, name_masked=p.name_masked,
+                 certno_masked=p.certno_masked, phone_masked=p.phone_masked,
+                 enrollments=[enrollment_out(e) for e in m.enrollments],
+                 proxies_held=[ProxyBrief(id=x.id, subject_psn_no=x.subject_psn_no,
+                                          subject_name_masked=x.subject_name_masked,
+                                          relation=x.relation, status=x.status)
+                               for x in m.proxies_held])
 
 
 def enrollment_out(e: people.Enrollment) -> EnrollmentOut:
@@ -134,4 +127,4 @@ def outbox(who: Operator, services: Services, psn_no: Psn | None = None,
            limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[OutboxOut]:
     return [OutboxOut(id=m.id, psn_no=m.psn_no, to_masked=m.to_masked, body=m.body,
                       created_at=m.created_at)
-            for m in auth.read_outbox(services, psn_no=psn_no, limit=limit)]
+            for m in auth.read_outbox(services, who, psn_no=psn_no, limit=limit)]

@@ -10,12 +10,8 @@ from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, IdempotencyKey, Operator, Person, Services, replay_header
 from gongji.api.types import Certno, In, Psn, YuanOut
-from gongji.domain.access import Act
-from gongji.domain.errors import GongjiError
-from gongji.domain.relations import Relation
+from gongji.domain.relations import NAMES, Relation
 from gongji.services import family, proxies
-from gongji.services.access import authorize
-from gongji.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["family"])
 
@@ -105,28 +101,17 @@ def verify_binding(binding_id: str, body: VerifyIn, who: Operator, services: Ser
 
 @router.get("/bindings/{binding_id}", response_model=BindingOut, summary="One binding")
 def get_binding(binding_id: str, who: Caller, services: Services) -> BindingOut:
-    def run(uow: UnitOfWork) -> BindingOut:
-        b = family.view(uow, binding_id)
-        try:
-            authorize(uow, who, Act.READ, b.sponsor_psn_no)
-        except GongjiError:
-            authorize(uow, who, Act.READ, b.beneficiary_psn_no)
-        return BindingOut.of(b)
-
-    return services.read(run)
+    return BindingOut.of(family.get(services, who, binding_id))
 
 
 @router.get("/persons/{psn_no}/bindings", response_model=list[BindingOut],
             summary="A person's bindings as sponsor and as beneficiary")
 def list_bindings(psn_no: Psn, who: Caller, services: Services) -> list[BindingOut]:
-    services.read(lambda uow: authorize(uow, who, Act.READ, psn_no))
-    return [BindingOut.of(b) for b in family.list_for(services, psn_no)]
+    return [BindingOut.of(b) for b in family.list_for(services, who, psn_no)]
 
 
 @router.get("/relations", summary="The relations one may bind (Civil Code close relatives)")
 def relations() -> list[dict[str, str]]:
-    from gongji.domain.relations import NAMES
-
     return [{"value": r.value, "zh": NAMES[r].zh, "en": NAMES[r].en} for r in Relation]
 
 
@@ -195,11 +180,10 @@ def end_proxy(proxy_id: str, who: Caller, services: Services, response: Response
 @router.get("/persons/{psn_no}/proxies", response_model=list[ProxyOut], tags=["credentials"],
             summary="Proxies a person holds and proxies over them")
 def list_proxies(psn_no: Psn, who: Caller, services: Services) -> list[ProxyOut]:
-    services.read(lambda uow: authorize(uow, who, Act.READ, psn_no))
-    return [ProxyOut.of(p) for p in proxies.list_for(services, psn_no)]
+    return [ProxyOut.of(p) for p in proxies.list_for(services, who, psn_no)]
 
 
 @router.get("/proxies/queue", response_model=list[ProxyOut], tags=["operators"],
             summary="Proxies for minors waiting for an operator's approval")
 def proxy_queue(who: Operator, services: Services) -> list[ProxyOut]:
-    return [ProxyOut.of(p) for p in proxies.pending_for_operators(services)]
+    return [ProxyOut.of(p) for p in proxies.pending_for_operators(services, who)]

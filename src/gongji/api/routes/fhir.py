@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from gongji.api.deps import AnyCaller, Services
+from gongji.domain.access import ANONYMOUS
 from gongji.domain.errors import GongjiError
 from gongji.services import fhir
 
@@ -51,7 +52,7 @@ def _id(value: str) -> str:
 @router.get("/metadata", response_class=FhirResponse, summary="CapabilityStatement",
             responses=_resource("CapabilityStatement", "What this server serves"))
 def metadata(services: Services) -> Response:
-    return _send(fhir.capability(services.clock.now()))
+    return _send(fhir.metadata(services, ANONYMOUS))
 
 
 @router.get("/Patient/{psn_no}", response_class=FhirResponse, summary="A person (masked)",

@@ -19,9 +19,10 @@ from gongji.api.deps import Services, get_institution
 from gongji.domain.errors import GongjiError
 from gongji.gateway import envelope as env_mod
 from gongji.gateway import jsonio
-from gongji.gateway.transactions import HANDLERS, Ctx, check_signed_in
+from gongji.gateway.transactions import HANDLERS, Ctx, needs_sign_in
 from gongji.logs import request_id
 from gongji.metrics import GATEWAY_CALLS
+from gongji.services import signin
 
 router = APIRouter(tags=["national interface"])
 log = logging.getLogger("gongji.gateway")
@@ -44,7 +45,8 @@ async def _call(request: Request, services: Any, *, only: set[str] | None = None
         env = env_mod.parse(obj, only or set(HANDLERS))
         if env.fixmedins_code != who.id:
             raise GongjiError("GATEWAY_INSTITUTION_MISMATCH")
-        await run_in_threadpool(check_signed_in, services, who, env)
+        if needs_sign_in(env.infno):
+            await run_in_threadpool(signin.check, services, who, env.sign_no)
         output = await run_in_threadpool(HANDLERS[env.infno], Ctx(services, who, env))
         body = env_mod.respond(env=env, received=received, now=services.clock.now(),
                                output=output)

@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field
 
 from gongji.api.deps import IdempotencyKey, Operator, Person, Services, replay_header
 from gongji.api.types import Admdvs, In, YuanOut
+from gongji.domain.access import ANONYMOUS
+from gongji.domain.catalog import ratio_text
 from gongji.services import catalog, institutions, tracing
 
 router = APIRouter(prefix="/api/v1", tags=["institutions and catalog"])
@@ -52,7 +54,7 @@ def register(body: InstitutionIn, who: Operator, services: Services, response: R
 @router.get("/institutions", response_model=list[InstitutionOut], summary="All institutions")
 def list_institutions(who: Operator, services: Services) -> list[InstitutionOut]:
     return [InstitutionOut(**{f: getattr(i, f) for f in InstitutionOut.model_fields})
-            for i in institutions.list_all(services)]
+            for i in institutions.list_all(services, who)]
 
 
 @router.post("/institutions/{code}/keys", status_code=status.HTTP_201_CREATED,
@@ -88,9 +90,8 @@ def import_catalog(admdvs: str, who: Operator, services: Services,
                    text: Annotated[str, Body(media_type="text/csv")],
                    begndate: date, version: str = "upload",
                    format: Literal["csv", "tsv"] = "csv") -> ImportOut:
-    rows = catalog.parse_text(text, format)
-    report = catalog.import_rows(services, who, admdvs, rows, begndate=begndate,
-                                 version=version[:40], national=format == "tsv")
+    report = catalog.import_text(services, who, admdvs, text, fmt=format, begndate=begndate,
+                                 version=version)
     return ImportOut(imported=report.imported,
                      rejected=[{"line": ln, "code": c, "message": m}
                                for ln, c, m in report.rejected])
@@ -102,18 +103,12 @@ def search_catalog(admdvs: Admdvs, services: Services,
                    q: Annotated[str, Query(min_length=1, max_length=50)],
                    day: date | None = None,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ItemOut]:
-    when = day or services.clock.now().date()
-    from fractions import Fraction
-
-    def ratio(f: Fraction) -> str:
-        return f"{f.numerator / f.denominator:.4f}"
-
     return [ItemOut(med_list_codg=i.med_list_codg, name=i.name, list_type=i.list_type,
                     med_chrgitm_type=i.med_chrgitm_type, chrgitm_lv=i.chrgitm_lv,
-                    selfpay_prop=ratio(i.selfpay_prop), pric_uplmt_amt=i.pric_uplmt_amt,
+                    selfpay_prop=ratio_text(i.selfpay_prop), pric_uplmt_amt=i.pric_uplmt_amt,
                     lmt_used_flag=i.lmt_used_flag, spec=i.spec, unit=i.unit,
                     begndate=i.begndate, enddate=i.enddate)
-            for i in catalog.search(services, admdvs, q, when, limit=limit)]
+            for i in catalog.search(services, ANONYMOUS, admdvs, q, day, limit=limit)]
 
 
 class TraceQueryIn(In):
@@ -131,14 +126,13 @@ class TraceQueryOut(BaseModel):
 @router.post("/trace-codes/query", response_model=TraceQueryOut, tags=["trace codes"],
              summary="Public check of a drug trace code: the four outcomes")
 def query_trace(body: TraceQueryIn, services: Services) -> TraceQueryOut:
-    r = tracing.query(services, body.code, asker=None)
-    return _out(r)
+    return _out(tracing.query(services, ANONYMOUS, body.code))
 
 
 @router.post("/me/trace-codes/query", response_model=TraceQueryOut, tags=["trace codes"],
              summary="Check a drug trace code as the logged-in person (sold to you?)")
 def my_query_trace(body: TraceQueryIn, who: Person, services: Services) -> TraceQueryOut:
-    return _out(tracing.query(services, body.code, asker=who.id))
+    return _out(tracing.query(services, who, body.code))
 
 
 def _out(r: tracing.QueryResult) -> TraceQueryOut:

@@ -15,11 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from gongji.api.deps import IdempotencyKey, Operator, Services, replay_header
 from gongji.api.types import Yuan, YuanOut
 from gongji.domain.clock import aware
-from gongji.ledger.kinds import AccountKind
-from gongji.ledger.model import Account, Entry, EntryKind, Hold, HoldState
-from gongji.ledger.verify import verify
 from gongji.services import ledger as svc
-from gongji.services.unit_of_work import UnitOfWork
+from gongji.services.ledger import Account, AccountKind, Entry, EntryKind, Hold, HoldState
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 
@@ -162,14 +159,14 @@ def list_accounts(who: Operator, services: Services,
                   after: Annotated[str | None, Query(max_length=36,
                                                      description="page: ids after this")] = None,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[AccountOut]:
-    found = services.read(lambda uow: uow.ledger.list_accounts(
-        kind=kind, owner=owner, admdvs=admdvs, after=after, limit=limit))
+    found = svc.accounts(services, who, kind=kind, owner=owner, admdvs=admdvs, after=after,
+                         limit=limit)
     return [AccountOut.of(a) for a in found]
 
 
 @router.get("/accounts/{account_id}", response_model=AccountOut, summary="One account")
 def get_account(account_id: Id, who: Operator, services: Services) -> AccountOut:
-    return services.read(lambda uow: AccountOut.of(uow.ledger.account(account_id)))
+    return AccountOut.of(svc.account(services, who, account_id))
 
 
 @router.get("/accounts/{account_id}/entries", response_model=list[EntryOut],
@@ -177,12 +174,8 @@ def get_account(account_id: Id, who: Operator, services: Services) -> AccountOut
 def account_entries(account_id: Id, who: Operator, services: Services,
                     before: Annotated[str | None, Query(max_length=36)] = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[EntryOut]:
-    def run(uow: UnitOfWork) -> list[EntryOut]:
-        uow.ledger.account(account_id)
-        return [EntryOut.of(e) for e in uow.ledger.entries_of(account_id, limit=limit,
-                                                              before=before)]
-
-    return services.read(run)
+    return [EntryOut.of(e) for e in svc.entries(services, who, account_id, before=before,
+                                                limit=limit)]
 
 
 @router.post("/transfers", status_code=status.HTTP_201_CREATED, response_model=EntryOut,
@@ -196,7 +189,7 @@ def transfer(body: TransferIn, who: Operator, services: Services, response: Resp
 
 @router.get("/entries/{entry_id}", response_model=EntryOut, summary="One entry")
 def get_entry(entry_id: Id, who: Operator, services: Services) -> EntryOut:
-    return services.read(lambda uow: EntryOut.of(uow.ledger.entry(entry_id)))
+    return EntryOut.of(svc.entry(services, who, entry_id))
 
 
 @router.post("/entries/{entry_id}/reversal", status_code=status.HTTP_201_CREATED,
@@ -221,7 +214,7 @@ def create_hold(body: HoldIn, who: Operator, services: Services, response: Respo
 
 @router.get("/holds/{hold_id}", response_model=HoldOut, summary="One hold")
 def get_hold(hold_id: Id, who: Operator, services: Services) -> HoldOut:
-    return services.read(lambda uow: HoldOut.of(uow.ledger.get_hold(hold_id)))
+    return HoldOut.of(svc.hold(services, who, hold_id))
 
 
 def _resolve(action: Literal["post", "void"]):  # type: ignore[no-untyped-def]
@@ -245,7 +238,7 @@ router.add_api_route("/holds/{hold_id}/void", _resolve("void"), methods=["POST"]
 @router.get("/verify", response_model=VerifyOut,
             summary="Recompute every invariant from the journal (as `gongji verify`)")
 def run_verify(who: Operator, services: Services) -> VerifyOut:
-    report = services.read_conn(verify)
+    report = svc.verify(services, who)
     return VerifyOut(ok=report.ok, checks=[
         VerifyCheckOut(name=c.name, title=c.title, examined=c.examined, ok=c.ok,
                        violations=[{"subject": v.subject, "message": v.message}

@@ -12,12 +12,8 @@ from gongji.api.deps import Caller, IdempotencyKey, Operator, Services, replay_h
 from gongji.api.routes.auth import EnrollmentOut, enrollment_out
 from gongji.api.routes.ledger import EntryOut
 from gongji.api.types import Admdvs, Certno, In, Psn, Yuan
-from gongji.domain.access import Act
-from gongji.domain.errors import GongjiError
 from gongji.services import credentials, enrollment, people
-from gongji.services.access import authorize
 from gongji.services.people import PersonView
-from gongji.services.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["persons"])
 
@@ -121,33 +117,18 @@ def register(body: PersonIn, who: Operator, services: Services, response: Respon
 @router.post("/persons/lookup", response_model=PersonOut,
              summary="Find a person by ID number (in the body: ID numbers never go in URLs)")
 def lookup(body: LookupIn, who: Operator, services: Services) -> PersonOut:
-    def run(uow: UnitOfWork) -> PersonOut:
-        p = people.person_by_certno(uow.conn, body.certno)
-        if p is None:
-            raise GongjiError("PERSON_NOT_FOUND", psn_no="(certno)")
-        return PersonOut.of(p.masked)
-
-    return services.read(run)
+    return PersonOut.of(people.lookup(services, who, body.certno))
 
 
 @router.get("/persons/{psn_no}", response_model=PersonOut, summary="One person (masked)")
 def get_person(psn_no: Psn, who: Caller, services: Services) -> PersonOut:
-    def run(uow: UnitOfWork) -> PersonOut:
-        authorize(uow, who, Act.READ, psn_no)
-        return PersonOut.of(people.person(uow.conn, psn_no).masked)
-
-    return services.read(run)
+    return PersonOut.of(people.get(services, who, psn_no))
 
 
 @router.get("/persons/{psn_no}/enrollments", response_model=list[EnrollmentOut],
             summary="A person's enrollments, active and ended")
 def list_enrollments(psn_no: Psn, who: Caller, services: Services) -> list[EnrollmentOut]:
-    def run(uow: UnitOfWork) -> list[EnrollmentOut]:
-        authorize(uow, who, Act.READ, psn_no)
-        people.person(uow.conn, psn_no)
-        return [enrollment_out(e) for e in people.enrollments_of(uow.conn, psn_no)]
-
-    return services.read(run)
+    return [enrollment_out(e) for e in people.enrollments(services, who, psn_no)]
 
 
 @router.post("/enrollments", status_code=status.HTTP_201_CREATED,

@@ -10,11 +10,10 @@ from pydantic import BaseModel
 
 from gongji.api.deps import IdempotencyKey, Operator, Services, replay_header
 from gongji.api.types import Admdvs
+from gongji.domain.access import ANONYMOUS
 from gongji.domain.errors import GongjiError
-from gongji.domain.regions import Region, province_of
-from gongji.services.policy import check_text, upload_text
-from gongji.services.regions import rollout_of
-from gongji.services.unit_of_work import UnitOfWork
+from gongji.domain.regions import province_of
+from gongji.services import policy, regions
 
 router = APIRouter(prefix="/api/v1", tags=["regions and policy"])
 
@@ -30,8 +29,8 @@ class RegionOut(BaseModel):
     place_of_use_change: bool
 
 
-def _out(uow: UnitOfWork, r: Region) -> RegionOut:
-    f = rollout_of(uow, r)
+def _out(f: regions.Rollout) -> RegionOut:
+    r = f.region
     return RegionOut(admdvs=r.admdvs, name=r.name, name_en=r.name_en, level=r.level,
                      province=province_of(r.admdvs), wallet_enabled=f.wallet_enabled,
                      cross_province_mutual_aid=f.cross_province_mutual_aid,
@@ -43,30 +42,19 @@ def _out(uow: UnitOfWork, r: Region) -> RegionOut:
 def list_regions(services: Services,
                  level: Annotated[str | None, Query(pattern="^(province|pooling)$")] = None
                  ) -> list[RegionOut]:
-    def run(uow: UnitOfWork) -> list[RegionOut]:
-        regions = services.regions.all(uow.conn).values()
-        return [_out(uow, r) for r in sorted(regions, key=lambda r: r.admdvs)
-                if level is None or r.level == level]
-
-    return services.read(run)
+    return [_out(f) for f in regions.rollout(services, ANONYMOUS, level=level)]
 
 
 @router.get("/regions/{admdvs}", response_model=RegionOut, summary="One region")
 def get_region(admdvs: Admdvs, services: Services) -> RegionOut:
-    return services.read(lambda uow: _out(uow, uow.region(admdvs)))
+    return _out(regions.region(services, ANONYMOUS, admdvs))
 
 
 @router.get("/regions/{admdvs}/policy", summary="The region's resolved policy on a day "
             "(national default, then province, then region); amounts in yuan")
 def get_policy(admdvs: Admdvs, services: Services, day: date | None = None) -> dict[str, Any]:
-    def run(uow: UnitOfWork) -> dict[str, Any]:
-        uow.region(admdvs)
-        when = day or uow.today
-        policy = services.policies.resolve(uow.conn, admdvs, when)
-        return {"admdvs": admdvs, "day": when.isoformat(),
-                "policy": _yuan(policy.model_dump(mode="json"))}
-
-    return services.read(run)
+    e = policy.effective(services, ANONYMOUS, admdvs, day)
+    return {"admdvs": admdvs, "day": e.day.isoformat(), "policy": e.document}
 
 
 class PolicyCheckOut(BaseModel):
@@ -82,7 +70,7 @@ def check_policy(who: Operator, services: Services,
                                            description="One or more YAML documents")]
                  ) -> PolicyCheckOut:
     try:
-        docs = check_text(services, text)
+        docs = policy.check_text(services, who, text)
     except GongjiError as e:
         return PolicyCheckOut(ok=False, documents=0,
                               errors=list(e.params.get("errors") or [e.message_en]))
@@ -98,20 +86,6 @@ class PolicyUploadOut(BaseModel):
 def upload_policy(who: Operator, services: Services, response: Response,
                   text: Annotated[str, Body(media_type="application/yaml")],
                   key: IdempotencyKey = None) -> PolicyUploadOut:
-    w = upload_text(services, who, key, text)
+    w = policy.upload_text(services, who, key, text)
     replay_header(response, w)
     return PolicyUploadOut(ids=w.value)
-
-
-_FEN_KEYS = {"max_transfer", "annual_transfer_cap", "min_sponsor_balance", "amount"}
-
-
-def _yuan(obj: Any) -> Any:
-    from gongji.domain.money import format_yuan
-
-    if isinstance(obj, dict):
-        return {k: (format_yuan(v) if k in _FEN_KEYS and isinstance(v, int) else _yuan(v))
-                for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_yuan(v) for v in obj]
-    return obj

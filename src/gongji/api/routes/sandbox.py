@@ -32,11 +32,11 @@ class MoveIn(In):
 
 @router.get("/clock", response_model=ClockOut, summary="The sandbox business time")
 def get_clock(who: Operator, services: Services) -> ClockOut:
-    return ClockOut(now=sandbox.now(services))
+    return ClockOut(now=sandbox.now(services, who))
 
 
 @router.post("/clock", response_model=ClockOut,
              summary="Set or advance the sandbox clock; due transfers return at once")
 def move_clock(body: MoveIn, who: Operator, services: Services) -> ClockOut:
-    now, returned = sandbox.move(services, to=body.set, seconds=body.advance_seconds)
+    now, returned = sandbox.move(services, who, to=body.set, seconds=body.advance_seconds)
     return ClockOut(now=now, returned_holds=returned)

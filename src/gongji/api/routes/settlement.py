@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from gongji.api.deps import (
     AnyCaller,
@@ -23,6 +23,9 @@ from gongji.api.deps import (
     replay_header,
 )
 from gongji.api.types import In, Psn, Yuan, YuanOut
+from gongji.domain.catalog import ratio_text
+from gongji.domain.money import parse_yuan
+from gongji.domain.settlement import SETLINFO_AMOUNTS, SETLINFO_FIELDS
 from gongji.services import clearing
 from gongji.services import settlement as svc
 
@@ -83,8 +86,6 @@ class FeeLineIn(In):
     trdn_flag: bool = Field(False, description="Split sale (拆零): cnt is a fraction of a box")
 
     def cmd(self) -> svc.FeeIn:
-        from gongji.domain.money import parse_yuan
-
         return svc.FeeIn(feedetl_sn=self.feedetl_sn, med_list_codg=self.med_list_codg,
                          cnt=self.cnt, pric=self.pric,
                          det_item_fee_sumamt=parse_yuan(self.det_item_fee_sumamt,
@@ -152,7 +153,15 @@ class PaymentOut(BaseModel):
     amount: YuanOut
 
 
-class SetlinfoOut(BaseModel):
+SetlinfoAmounts: type[BaseModel] = create_model(
+    "SetlinfoAmounts", __doc__="The national setlinfo's amounts (domain.settlement.Setlinfo).",
+    **{name: ((str, Field(description="the pooled fund's ratio, four decimals"))
+              if name == "pool_prop_selfpay" else (YuanOut, ...))
+       for name in SETLINFO_FIELDS})  # type: ignore[call-overload]
+"""Generated from the one declaration of the setlinfo, so the REST answer cannot drift."""
+
+
+class SetlinfoOut(SetlinfoAmounts):
     """The national setlinfo with its setldetail; amounts in yuan."""
 
     setl_id: str | None
@@ -165,26 +174,6 @@ class SetlinfoOut(BaseModel):
     setl_time: datetime
     medins_setl_id: str | None
     status: Literal["presettled", "settled", "cancelled"]
-    medfee_sumamt: YuanOut
-    fulamt_ownpay_amt: YuanOut
-    overlmt_selfpay: YuanOut
-    preselfpay_amt: YuanOut
-    inscp_scp_amt: YuanOut
-    act_pay_dedc: YuanOut
-    hifp_pay: YuanOut
-    pool_prop_selfpay: str
-    cvlserv_pay: YuanOut
-    hifes_pay: YuanOut
-    hifmi_pay: YuanOut
-    hifob_pay: YuanOut
-    maf_pay: YuanOut
-    oth_pay: YuanOut
-    fund_pay_sumamt: YuanOut
-    psn_part_amt: YuanOut
-    acct_pay: YuanOut
-    acct_mulaid_pay: YuanOut
-    psn_cash_pay: YuanOut
-    hosp_part_amt: YuanOut
     balc: YuanOut | None
     clr_type: str
     clr_optins: str
@@ -196,17 +185,22 @@ class SetlinfoOut(BaseModel):
 
     @classmethod
     def of(cls, v: svc.SettlementView) -> SetlinfoOut:
-        data = {f: getattr(v, f) for f in cls.model_fields
-                if f not in ("psn_name", "setldetail", "lines", "payments")}
-        return cls(**data, psn_name=v.psn_name_masked,
+        return cls(**{n: getattr(v, n) for n in SETLINFO_AMOUNTS},
+                   pool_prop_selfpay=ratio_text(v.pool_prop_selfpay),
+                   setl_id=v.setl_id, mdtrt_id=v.mdtrt_id, psn_no=v.psn_no,
+                   psn_name=v.psn_name_masked, insutype=v.insutype, psn_type=v.psn_type,
+                   med_type=v.med_type, setl_time=v.setl_time,
+                   medins_setl_id=v.medins_setl_id, status=v.status, balc=v.balc,
+                   clr_type=v.clr_type, clr_optins=v.clr_optins, out_of_area=v.out_of_area,
+                   filing_kind=v.filing_kind,
                    setldetail=[DetailOut(fund_pay_type=d.fund_pay_type,
                                          fund_pay_type_name=d.fund_pay_type_name,
                                          inscp_scp_amt=d.inscp_scp_amt,
                                          crt_payb_lmt_amt=d.crt_payb_lmt_amt,
                                          fund_payamt=d.fund_payamt) for d in v.setldetail],
                    lines=[LineOut.of(x) for x in v.lines],
-                   payments=[PaymentOut(kind=p.kind, sponsor=p.sponsor,
-                                        amount=p.amount) for p in v.payments])
+                   payments=[PaymentOut(kind=p.kind, sponsor=p.sponsor, amount=p.amount)
+                             for p in v.payments])
 
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=VisitOut,
@@ -227,7 +221,7 @@ def upload_fees(mdtrt_id: str, body: FeesIn, who: Institution, services: Service
                 response: Response, key: IdempotencyKey = None) -> list[LineOut]:
     w = svc.upload_fees(services, who, key, mdtrt_id, tuple(x.cmd() for x in body.lines))
     replay_header(response, w)
-    return [LineOut.of(x) for x in w.value]
+    return [LineOut.of(x) for x in w.value.lines]
 
 
 @router.post("/visits/{mdtrt_id}/fees/cancel", summary="Withdraw unsettled lines (2205/2302)")
@@ -290,7 +284,7 @@ def reverse(body: ReverseIn, who: Institution, services: Services, response: Res
             key: IdempotencyKey = None) -> ReversedOut:
     w = svc.reverse_by_msgid(services, who, key, body.medins_setl_id)
     replay_header(response, w)
-    return ReversedOut(medins_setl_id=w.value.medins_setl_id, setl_id=w.value.setl_id,
+    return ReversedOut(medins_setl_id=w.value.omsgid, setl_id=w.value.setl_id,
                        done=w.value.done)
 
 
@@ -325,7 +319,7 @@ def clearing_statement(who: Operator, services: Services,
                        month: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")]
                        ) -> list[PairOut]:
     return [PairOut(**{f: getattr(x, f) for f in PairOut.model_fields})
-            for x in clearing.statement(services, month)]
+            for x in clearing.statement(services, who, month)]
 
 
 class ReconcileIn(In):
@@ -351,18 +345,17 @@ class ReconcileOut(BaseModel):
 @router.post("/reconciliation", response_model=ReconcileOut, tags=["clearing"],
              summary="Compare the institution's totals with ours for a period (3201)")
 def reconcile(body: ReconcileIn, who: Institution, services: Services) -> ReconcileOut:
-    from gongji.domain.money import format_yuan, parse_yuan
-
-    ours = clearing.totals(services, who.id, body.stmt_begndate, body.stmt_enddate,
-                           insutype=body.insutype, clr_type=body.clr_type)
-    theirs = {"medfee_sumamt": parse_yuan(body.medfee_sumamt, allow_zero=True),
-              "fund_pay_sumamt": parse_yuan(body.fund_pay_sumamt, allow_zero=True),
-              "acct_pay": parse_yuan(body.acct_pay, allow_zero=True),
-              "fixmedins_setl_cnt": body.fixmedins_setl_cnt}
-    diffs = [k for k, v in theirs.items() if getattr(ours, k) != v]
-    text = "一致 match" if not diffs else "不一致 mismatch: " + ", ".join(
-        f"{k} ours {getattr(ours, k) if k.endswith('cnt') else format_yuan(getattr(ours, k))}"
-        for k in diffs)
-    return ReconcileOut(stmt_rslt="1" if diffs else "0", stmt_rslt_dscr=text,
-                        medfee_sumamt=ours.medfee_sumamt, fund_pay_sumamt=ours.fund_pay_sumamt,
-                        acct_pay=ours.acct_pay, fixmedins_setl_cnt=ours.fixmedins_setl_cnt)
+    r = clearing.reconcile(services, who, clearing.Claimed(
+        begndate=body.stmt_begndate, enddate=body.stmt_enddate, insutype=body.insutype,
+        clr_type=body.clr_type,
+        medfee_sumamt=parse_yuan(body.medfee_sumamt, field="medfee_sumamt", allow_zero=True),
+        fund_pay_sumamt=parse_yuan(body.fund_pay_sumamt, field="fund_pay_sumamt",
+                                   allow_zero=True),
+        acct_pay=parse_yuan(body.acct_pay, field="acct_pay", allow_zero=True),
+        fixmedins_setl_cnt=body.fixmedins_setl_cnt))
+    text = "一致 match" if r.matched else "不一致 mismatch: " + ", ".join(
+        f"{k} ours {r.ours_text(k)}" for k in r.differing)
+    return ReconcileOut(stmt_rslt="0" if r.matched else "1", stmt_rslt_dscr=text,
+                        medfee_sumamt=r.ours.medfee_sumamt,
+                        fund_pay_sumamt=r.ours.fund_pay_sumamt, acct_pay=r.ours.acct_pay,
+                        fixmedins_setl_cnt=r.ours.fixmedins_setl_cnt)

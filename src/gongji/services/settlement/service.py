@@ -1,0 +1,806 @@
+"""Settlement at designated hospitals and pharmacies: visits, fee lines, pre-settle, settle,
+cancel, and 冲正 by message id.
+
+Each door is one request of an institution, whether it comes through the REST API, the
+national gateway or the demo cashier. A settlement reads as three steps: load its context
+(the visit and its lines, the credential, the person, the care region's catalog, the insured
+region's benefits, the filing, the accumulators and who may pay), decide (the pure engine and
+the checks of domain/settlement.py), write (one ledger entry moving every amount, the
+accumulators, the trace-code sales, the settlement record). A pre-settlement is the first two.
+
+One person's settlements queue on their person row, taken before anything else is read, so
+two counters at once cannot both use the same deductible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from gongji.domain import credentials as codes
+from gongji.domain import settlement as engine
+from gongji.domain import tracecode
+from gongji.domain.access import Act, Principal
+from gongji.domain.catalog import CatalogItem
+from gongji.domain.errors import Bi, GongjiError
+from gongji.domain.ids import new_code
+from gongji.domain.money import format_yuan
+from gongji.domain.policy import Policy
+from gongji.domain.regions import cross_province, province_of
+from gongji.ledger.kinds import AccountKind, account_code
+from gongji.services import catalog, credentials, filing, institutions, people, tracing
+from gongji.services.access import authorize, require_institution
+from gongji.services.door import door
+from gongji.services.family import return_quota
+from gongji.services.idempotency import stored_response
+from gongji.services.institutions import Institution
+from gongji.services.runtime import Gongji, Key, Written, from_json, to_json
+from gongji.services.settlement import store
+from gongji.services.settlement.model import (
+    CARE_GROUPS,
+    CLR_TYPES,
+    MED_TYPES,
+    Accumulation,
+    Credential,
+    FeeIn,
+    LineView,
+    MessageKind,
+    OpenVisit,
+    PersonInfo,
+    Refund,
+    Reversal,
+    SettleAsk,
+    SettlementView,
+    Uploaded,
+    VisitView,
+    line_view,
+)
+from gongji.services.settlement.store import FeeRecord, Outcome, SettlementRecord, VisitRecord
+from gongji.services.unit_of_work import UnitOfWork
+
+SETTLEMENT = "settlement"
+"""The ledger entry code of a settlement (its reversal: settlement.cancel)."""
+
+
+# -- visits -----------------------------------------------------------------------------------
+
+@door
+def open_visit(app: Gongji, who: Principal, key: Key, cmd: OpenVisit) -> Written[VisitView]:
+    """Open a visit with the credential the person presents (2201/2401)."""
+    return app.write(who, key=key, operation="visit.open", request=to_json(cmd, OpenVisit),
+                     fn=lambda uow: open_in(uow, who, cmd), result_type=VisitView)
+
+
+def open_in(uow: UnitOfWork, who: Principal, cmd: OpenVisit) -> VisitView:
+    inst = _institution(uow, who)
+    care = MED_TYPES.get(cmd.med_type)
+    if care is None:
+        raise GongjiError("MED_TYPE_UNSUPPORTED", med_type=cmd.med_type,
+                          allowed=", ".join(MED_TYPES))
+    if (care == "pharmacy") != (inst.fixmedins_type == "2"):
+        raise GongjiError("MED_TYPE_UNSUPPORTED", med_type=cmd.med_type,
+                          allowed="41" if inst.fixmedins_type == "2" else "11-28")
+    if cmd.psn_no is not None:
+        _check_person(uow, who, cmd.credential, cmd.psn_no)
+    psn_no, jti = _presented(uow, who, cmd.credential, consume=True)
+    enrolled = [e for e in people.enrollments_of(uow.conn, psn_no, active_only=True)
+                if e.insutype == cmd.insutype]
+    if not enrolled:
+        raise GongjiError("NOT_ENROLLED", who=Bi(f"参保人（险种 {cmd.insutype}）",
+                                                 f"The person (insutype {cmd.insutype})"))
+    home = enrolled[0].insuplc_admdvs
+    if care == "chronic" and not cmd.dise_codg:
+        raise GongjiError("CHRONIC_DISEASE_INVALID", code="(none)")
+    first = care != "inpatient" or store.stays_since(
+        uow.conn, psn_no, cmd.insutype, datetime(uow.today.year, 1, 1,
+                                                 tzinfo=uow.now.tzinfo)) == 0
+    v = VisitRecord(new_code("M"), psn_no, cmd.insutype, inst.fixmedins_code, cmd.med_type,
+                    care, inst.admdvs, home, cmd.credential.mdtrt_cert_type, cmd.ipt_otp_no,
+                    uow.now, None, first, cmd.dise_codg, "open")
+    store.add_visit(uow.conn, v, at=uow.now)
+    if jti:
+        credentials.mark_used(uow.conn, jti, f"{who.scope}:{v.mdtrt_id}")
+    uow.record("visit.open", subject=v.mdtrt_id, chain=home,
+               detail={"institution": inst.fixmedins_code, "med_type": cmd.med_type})
+    return visit_view(v)
+
+
+@door
+def update_visit(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *,
+                 med_type: str | None = None, dise_codg: str | None = None
+                 ) -> Written[VisitView]:
+    """The visit's information (2203, 2401's diagnosis): med_type within its care group,
+    and the diagnosis."""
+    def run(uow: UnitOfWork) -> VisitView:
+        v = _visit(uow, who, mdtrt_id, lock=True)
+        if v.status != "open":
+            raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
+        values: dict[str, Any] = {}
+        if med_type is not None and med_type != v.med_type:
+            group = next(g for g in CARE_GROUPS if v.med_type in g)
+            if med_type not in group or med_type not in MED_TYPES:
+                raise GongjiError("MED_TYPE_UNSUPPORTED", med_type=med_type,
+                                  allowed=", ".join(sorted(group)))
+            values.update(med_type=med_type, care=MED_TYPES[med_type])
+        if dise_codg is not None:
+            values["dise_codg"] = dise_codg
+        if values:
+            store.change_visit(uow.conn, mdtrt_id, **values)
+        return visit_view(dataclasses.replace(v, **values))
+
+    return app.write(who, key=key, operation="visit.update",
+                     request={"mdtrt_id": mdtrt_id, "med_type": med_type,
+                              "dise_codg": dise_codg}, fn=run, result_type=VisitView)
+
+
+@door
+def discharge(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *, undo: bool = False
+              ) -> Written[VisitView]:
+    """Record (2402) or withdraw (2405) the discharge of a stay; settling it closes it."""
+    def run(uow: UnitOfWork) -> VisitView:
+        v = _visit(uow, who, mdtrt_id, lock=True)
+        if v.care != "inpatient" or v.status == "cancelled":
+            raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
+        endtime = None if undo else uow.now
+        store.change_visit(uow.conn, mdtrt_id, endtime=endtime)
+        uow.record("visit.discharge_undo" if undo else "visit.discharge", subject=mdtrt_id)
+        return visit_view(dataclasses.replace(v, endtime=endtime))
+
+    return app.write(who, key=key, operation="visit.discharge",
+                     request={"mdtrt_id": mdtrt_id, "undo": undo}, fn=run,
+                     result_type=VisitView)
+
+
+@door
+def cancel_visit(app: Gongji, who: Principal, key: Key, mdtrt_id: str) -> Written[VisitView]:
+    """Cancel a registration (2202/2404) that has no live settlement."""
+    return app.write(who, key=key, operation="visit.cancel", request={"mdtrt_id": mdtrt_id},
+                     fn=lambda uow: cancel_visit_in(uow, who, mdtrt_id), result_type=VisitView)
+
+
+def cancel_visit_in(uow: UnitOfWork, who: Principal, mdtrt_id: str) -> VisitView:
+    v = _visit(uow, who, mdtrt_id, lock=True)
+    if v.status != "open" or store.live_settlement(uow.conn, mdtrt_id) is not None:
+        raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
+    store.cancel_fees(uow.conn, mdtrt_id)
+    store.change_visit(uow.conn, mdtrt_id, status="cancelled", endtime=uow.now)
+    uow.record("visit.cancel", subject=mdtrt_id)
+    return visit_view(dataclasses.replace(v, status="cancelled", endtime=uow.now))
+
+
+@door
+def person_info(app: Gongji, who: Principal, cred: Credential, *, certno: str | None = None,
+                psn_name: str | None = None) -> PersonInfo:
+    """Who presented this credential (1101): checked, not used up (the visit uses it up).
+    A HIS that also sends the ID number or the name must name the same person."""
+    def run(uow: UnitOfWork) -> PersonInfo:
+        info = person_info_in(uow, who, cred)
+        if (certno and certno.upper() != info.certno) or (psn_name and
+                                                          psn_name != info.psn_name):
+            raise GongjiError("CREDENTIAL_MISMATCH")
+        return info
+
+    return app.read(run, principal=who)
+
+
+def person_info_in(uow: UnitOfWork, who: Principal, cred: Credential) -> PersonInfo:
+    _institution(uow, who)
+    psn_no, _ = _presented(uow, who, cred, consume=False)
+    p = people.person(uow.conn, psn_no)
+    own = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=psn_no))
+    age = uow.today.year - p.brdy.year - ((uow.today.month, uow.today.day) <
+                                           (p.brdy.month, p.brdy.day))
+    return PersonInfo(p.psn_no, p.certno, p.name, p.gend, p.brdy, age,
+                      tuple(people.enrollments_of(uow.conn, psn_no)),
+                      own.balance if own else None)
+
+
+# -- fee lines --------------------------------------------------------------------------------
+
+@door
+def upload_fees(app: Gongji, who: Principal, key: Key, mdtrt_id: str,
+                lines: tuple[FeeIn, ...], refunds: tuple[Refund, ...] = ()
+                ) -> Written[Uploaded]:
+    """Upload fee lines (2204/2301): each is classified by the care region's catalog now. A
+    refund line withdraws the whole pending line it names (a partial refund is refused:
+    cancel the line and upload the corrected one)."""
+    return app.write(who, key=key, operation="visit.fees",
+                     request={"mdtrt_id": mdtrt_id,
+                              "lines": [to_json(f, FeeIn) for f in lines],
+                              "refunds": [to_json(r, Refund) for r in refunds]},
+                     fn=lambda uow: upload_in(uow, who, mdtrt_id, lines, refunds),
+                     result_type=Uploaded)
+
+
+def upload_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, lines: tuple[FeeIn, ...],
+              refunds: tuple[Refund, ...] = ()) -> Uploaded:
+    v = _visit(uow, who, mdtrt_id, lock=True)
+    withdrawn = [_refund(uow, mdtrt_id, r) for r in refunds]
+    if not lines:
+        if withdrawn:
+            return Uploaded(mdtrt_id, [], withdrawn)
+        raise GongjiError("FEE_LINES_EMPTY")
+    existing = store.fee_sns(uow.conn, mdtrt_id)
+    checked = [_fee_line(f) for f in lines]
+    seen: set[str] = set()
+    for f in lines:
+        if f.feedetl_sn in existing or f.feedetl_sn in seen:
+            raise GongjiError("FEE_LINE_INVALID", feedetl_sn=f.feedetl_sn,
+                              reason="feedetl_sn already uploaded")
+        seen.add(f.feedetl_sn)
+        for t in f.trace_codes:
+            tracecode.parse(t)
+    items = catalog.lookup(uow, v.mdtrtarea_admvs, [f.med_list_codg for f in lines],
+                           uow.today)
+    refuse_over_cap = uow.policy(v.mdtrtarea_admvs).settlement.over_cap == "refuse"
+    for line in checked:
+        item = items.get(line.med_list_codg)
+        if item is None:
+            raise GongjiError("CATALOG_ITEM_NOT_FOUND", code=line.med_list_codg)
+        if refuse_over_cap and item.pric_uplmt_amt is not None and \
+                line.pric * 100 > item.pric_uplmt_amt:
+            raise GongjiError("FEE_PRICE_OVER_CAP", feedetl_sn=line.feedetl_sn,
+                              cap=format_yuan(item.pric_uplmt_amt), pric=str(line.pric))
+    store.add_fees(uow.conn, mdtrt_id, list(zip(lines, checked, strict=True)), at=uow.now)
+    return Uploaded(mdtrt_id, [_line_view(engine.classify(line, items.get(line.med_list_codg)),
+                                          items) for line in checked], withdrawn)
+
+
+def _refund(uow: UnitOfWork, mdtrt_id: str, r: Refund) -> str:
+    if r.init_feedetl_sn is None:
+        raise GongjiError("GATEWAY_FIELD_INVALID", field="input.feedetail.init_feedetl_sn",
+                          reason=Bi("退费明细须填写原明细流水号",
+                                    "a refund line names the line it refunds"))
+    original = next((f for f in store.pending_fees(uow.conn, mdtrt_id)
+                     if f.feedetl_sn == r.init_feedetl_sn), None)
+    if original is None:
+        raise GongjiError("GATEWAY_FIELD_INVALID", field="input.feedetail.init_feedetl_sn",
+                          reason=Bi("原明细不存在或已结算", "the refunded line is not pending"))
+    if -Decimal(r.cnt) != Decimal(original.cnt) or \
+            -r.det_item_fee_sumamt != original.det_item_fee_sumamt:
+        raise GongjiError("GATEWAY_FIELD_INVALID", field="input.feedetail.cnt",
+                          reason=Bi("只支持整条退费：请撤销原明细后重新上传",
+                                    "partial refunds: cancel the line (2302) and upload the "
+                                    "corrected one"))
+    store.cancel_fees(uow.conn, mdtrt_id, sns=(original.feedetl_sn,))
+    return original.feedetl_sn
+
+
+@door
+def cancel_fees(app: Gongji, who: Principal, key: Key, mdtrt_id: str,
+                feedetl_sns: tuple[str, ...] = (), chrg_bchno: str | None = None
+                ) -> Written[int]:
+    """Withdraw uploaded lines not yet settled (2205/2302): those named, or a charge batch,
+    or all of them when nothing is named."""
+    def run(uow: UnitOfWork) -> int:
+        _visit(uow, who, mdtrt_id, lock=True)
+        return store.cancel_fees(uow.conn, mdtrt_id, sns=feedetl_sns, chrg_bchno=chrg_bchno)
+
+    return app.write(who, key=key, operation="visit.fees_cancel",
+                     request={"mdtrt_id": mdtrt_id, "feedetl_sns": list(feedetl_sns),
+                              "chrg_bchno": chrg_bchno}, fn=run, result_type=int)
+
+
+# -- pre-settle, settle ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a settlement of one visit is decided from, read in one unit of work."""
+
+    today: date
+    """The business day the settlement is made on."""
+    visit: VisitRecord
+    institution: Institution
+    lines: list[FeeRecord]
+    items: dict[str, CatalogItem]
+    policy: Policy
+    person: engine.PersonFacts
+    psn_name_masked: str
+    filing_kind: str | None
+    acc: engine.Accumulators
+    sources: list[tuple[engine.Source, str]]
+    """Who may pay the personal burden, in order, with the ledger account of each."""
+    sold: dict[str, list[tracecode.Sold]]
+    """Earlier sales of the boxes these lines sell."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the engine decided, and the boxes the sale takes."""
+
+    result: engine.Result
+    boxes: list[tracecode.Box]
+
+
+@door
+def pre_settle(app: Gongji, who: Principal, mdtrt_id: str, ask: SettleAsk) -> SettlementView:
+    """What settling now would do (2206/2303): every amount, nothing moved, the credential
+    not used up."""
+    return app.read(lambda uow: presettle_in(uow, who, mdtrt_id, ask), principal=who)
+
+
+@door
+def settle(app: Gongji, who: Principal, key: Key, mdtrt_id: str,
+           ask: SettleAsk) -> Written[SettlementView]:
+    """Settle a visit (2207/2304): one ledger entry moves every amount."""
+    return app.write(who, key=key, operation="settle",
+                     request={"mdtrt_id": mdtrt_id, **to_json(ask, SettleAsk)},
+                     fn=lambda uow: settle_in(uow, who, mdtrt_id, ask),
+                     result_type=SettlementView)
+
+
+def presettle_in(uow: UnitOfWork, who: Principal, mdtrt_id: str,
+                 ask: SettleAsk) -> SettlementView:
+    ctx = load(uow, who, mdtrt_id, ask, lock=False)
+    d = decide(ctx, ask)
+    return view_of(_record(ctx, d, ask, setl_id=None, setl_time=uow.now, entry_id=""),
+                   status="presettled")
+
+
+def settle_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk
+              ) -> SettlementView:
+    ctx = load(uow, who, mdtrt_id, ask, lock=True)
+    d = decide(ctx, ask)
+    return view_of(write(uow, ctx, d, ask))
+
+
+def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
+         lock: bool) -> Context:
+    """Read what the settlement is decided from. With lock (settling), the visit and then
+    the person are locked first and the credential is used up."""
+    v = _visit(uow, who, mdtrt_id, lock=lock)
+    if v.status != "open":
+        raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
+    if lock:
+        store.lock_person(uow.conn, v.psn_no)
+    psn_no, _ = _presented(uow, who, ask.credential, consume=lock, visit=mdtrt_id)
+    if psn_no != v.psn_no:
+        raise GongjiError("CREDENTIAL_MISMATCH")
+    lines = store.pending_fees(uow.conn, mdtrt_id)
+    if not lines:
+        raise GongjiError("FEE_LINES_EMPTY")
+    engine.check_ready(care=v.care, final=ask.final, claimed_total=ask.medfee_sumamt,
+                       total=sum(f.det_item_fee_sumamt for f in lines))
+    policy = uow.policy(v.insuplc_admdvs)
+    _check_pharmacy_switch(uow, v, policy)
+    disease = v.dise_codg if v.care == "chronic" else None
+    if disease is not None:
+        filing.recognised(uow, v.psn_no, disease)
+    filed = filing.filing_for(uow, v.psn_no, v.mdtrtarea_admvs, uow.today, disease) \
+        if v.out_of_area else None
+    if disease is not None and v.out_of_area and filed is None:
+        raise GongjiError("OUT_OF_AREA_NOT_FILED")
+    items = catalog.lookup(uow, v.mdtrtarea_admvs, [f.med_list_codg for f in lines],
+                           uow.today)
+    inst = institutions.get_in(uow, v.fixmedins_code)
+    flags = store.flags(uow.conn, v.psn_no, uow.today)
+    enrollment = next(e for e in people.enrollments_of(uow.conn, v.psn_no)
+                      if e.insutype == v.insutype)
+    boxes_keys = {tracecode.parse(c).key for f in lines for c in f.trace_codes}
+    return Context(
+        today=uow.today, visit=v, institution=inst, lines=lines, items=items, policy=policy,
+        person=engine.PersonFacts(v.insutype, enrollment.psn_type,
+                                  assistance_eligible="assistance" in flags,
+                                  low_income="low_income" in flags),
+        psn_name_masked=people.person(uow.conn, v.psn_no).masked.name_masked,
+        filing_kind=filed.kind if filed else None,
+        acc=engine.Accumulators(
+            year=store.year_accumulators(uow.conn, v.psn_no, v.insutype, uow.today.year),
+            stay=store.stay_accumulators_of(uow.conn, mdtrt_id)),
+        sources=_sources(uow, v.psn_no, v.insuplc_admdvs, inst),
+        sold=store.sold(uow.conn, boxes_keys))
+
+
+def decide(ctx: Context, ask: SettleAsk) -> Decision:
+    """The domain decides: which boxes the sale takes, and every amount."""
+    v = ctx.visit
+    required_from = ctx.policy.settlement.trace_codes_required_from
+    required = required_from is not None and ctx.today >= required_from
+    boxes: list[tracecode.Box] = []
+    for f in ctx.lines:
+        item = ctx.items.get(f.med_list_codg)
+        if item is not None and item.is_drug:
+            boxes += tracecode.boxes_of(f.feedetl_sn, f.med_list_codg, Decimal(f.cnt),
+                                        f.trace_codes, split=f.trdn_flag, required=required)
+    tracecode.check_sales(boxes, ctx.sold)
+    result = engine.settle(
+        [f.line for f in ctx.lines], ctx.items,
+        engine.Visit(v.care, ctx.institution.hosp_lv, ctx.today, v.out_of_area,
+                     ctx.filing_kind, v.first_stay),
+        ctx.person, ctx.policy.benefits, ctx.acc, [s for s, _ in ctx.sources],
+        acct_used=ask.acct_used_flag)
+    engine.check_expected(result, ask.expected)
+    return Decision(result, boxes)
+
+
+def write(uow: UnitOfWork, ctx: Context, d: Decision, ask: SettleAsk) -> SettlementRecord:
+    """Make it so: the ledger entry, the accumulators, the sales, the lines, the record."""
+    v, r = ctx.visit, d.result
+    if ask.medins_setl_id and store.settlement_of_message(
+            uow.conn, v.fixmedins_code, ask.medins_setl_id) is not None:
+        raise GongjiError("SETTLEMENT_DUPLICATE_MSGID", medins_setl_id=ask.medins_setl_id)
+    setl_id = new_code("S")
+    entry = uow.ledger.record(_postings(uow, r, v, ctx.sources), code=SETTLEMENT,
+                              ext_ref=setl_id, memo=f"{v.care} {v.mdtrt_id}",
+                              admdvs=v.insuplc_admdvs)
+    record = _record(ctx, d, ask, setl_id=setl_id, setl_time=uow.now, entry_id=entry.id)
+    store.accumulate(uow.conn, v.psn_no, v.insutype, record.year, r.year_deltas)
+    store.accumulate_stay(uow.conn, v.mdtrt_id, r.stay_deltas)
+    store.add_sales(uow.conn, d.boxes, ids=[new_code("T") for _ in d.boxes], psn_no=v.psn_no,
+                    fixmedins_code=v.fixmedins_code, setl_id=setl_id, at=uow.now)
+    store.settle_fees(uow.conn, v.mdtrt_id, [f.feedetl_sn for f in ctx.lines], setl_id)
+    store.add_settlement(uow.conn, record)
+    if ask.final:
+        store.change_visit(uow.conn, v.mdtrt_id, status="closed", endtime=uow.now)
+    uow.record("settlement", subject=setl_id, chain=v.insuplc_admdvs,
+               detail={"mdtrt_id": v.mdtrt_id, "institution": v.fixmedins_code})
+    return record
+
+
+# -- a pharmacy's sale in one step (2101, 2102) -----------------------------------------------
+
+@door
+def quote_purchase(app: Gongji, who: Principal, visit: OpenVisit, lines: tuple[FeeIn, ...],
+                   ask: SettleAsk) -> SettlementView:
+    """A pharmacy pre-settlement (2101): the whole sale computed and rolled back."""
+    def run(uow: UnitOfWork) -> SettlementView:
+        v = open_in(uow, who, visit)
+        upload_in(uow, who, v.mdtrt_id, lines)
+        view = presettle_in(uow, who, v.mdtrt_id, dataclasses.replace(ask, medins_setl_id=None))
+        return dataclasses.replace(view, mdtrt_id="", setl_id=None)
+
+    return app.dry_run(who, run)
+
+
+@door
+def purchase(app: Gongji, who: Principal, key: Key, visit: OpenVisit, lines: tuple[FeeIn, ...],
+             ask: SettleAsk) -> Written[SettlementView]:
+    """A pharmacy sale in one unit of work (2102): the visit, its lines and the settlement
+    all happen, or none of it does."""
+    def run(uow: UnitOfWork) -> SettlementView:
+        v = open_in(uow, who, visit)
+        upload_in(uow, who, v.mdtrt_id, lines)
+        return settle_in(uow, who, v.mdtrt_id, ask)
+
+    return app.write(who, key=key, operation="purchase",
+                     request={"visit": to_json(visit, OpenVisit),
+                              "lines": [to_json(f, FeeIn) for f in lines],
+                              "ask": to_json(ask, SettleAsk)}, fn=run,
+                     result_type=SettlementView)
+
+
+# -- cancel and 冲正 ----------------------------------------------------------------------------
+
+@door
+def cancel(app: Gongji, who: Principal, key: Key, setl_id: str) -> Written[SettlementView]:
+    """Cancel a settlement (2208/2305/2103): the mirror ledger entry puts every amount back
+    where it came from, accumulators go back, trace codes are freed, the lines can be
+    settled again."""
+    return app.write(who, key=key, operation="settle.cancel", request={"setl_id": setl_id},
+                     fn=lambda uow: view_of(cancel_in(uow, who, setl_id)),
+                     result_type=SettlementView)
+
+
+def cancel_in(uow: UnitOfWork, who: Principal, setl_id: str) -> SettlementRecord:
+    s = store.settlement(uow.conn, setl_id, lock=True)
+    if s is None or (who.kind == "institution" and who.id != s.fixmedins_code):
+        raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
+    if s.status != "settled":
+        raise GongjiError("SETTLEMENT_NOT_SETTLED", setl_id=setl_id, state=s.status)
+    store.lock_person(uow.conn, s.psn_no)
+    o = s.outcome
+    reversal = uow.ledger.reverse(s.entry_id, code=f"{SETTLEMENT}.cancel",
+                                  memo=f"cancel {setl_id}")
+    store.accumulate(uow.conn, s.psn_no, s.insutype, s.year,
+                     {k: -v for k, v in o.year_deltas.items()})
+    store.accumulate_stay(uow.conn, s.mdtrt_id, {k: -v for k, v in o.stay_deltas.items()})
+    store.return_sales(uow.conn, setl_id, at=uow.now)
+    store.reopen_fees(uow.conn, setl_id)
+    store.cancel_settlement(uow.conn, setl_id, cancel_entry_id=reversal.id, at=uow.now)
+    store.change_visit(uow.conn, s.mdtrt_id, status="open", endtime=None)
+    # quota refunded to a binding that has since ended goes straight home to its sponsor
+    for p in o.payments:
+        if p.kind == "quota" and p.sponsor and not store.bound(uow.conn, p.sponsor, s.psn_no):
+            return_quota(uow, p.sponsor, s.psn_no)
+    uow.record("settlement.cancel", subject=setl_id, chain=s.insuplc_admdvs)
+    return dataclasses.replace(s, status="cancelled")
+
+
+REVERSING: Mapping[MessageKind, str] = {
+    "visit": "visit.open", "fees": "visit.fees", "settlement": "settle",
+    "purchase": "purchase", "sale": "trace.sale"}
+"""The operation a message of each kind was recorded under (its idempotency record)."""
+
+
+@door
+def reverse_by_msgid(app: Gongji, who: Principal, key: Key, omsgid: str,
+            kind: MessageKind = "settlement") -> Written[Reversal]:
+    """冲正: undo whatever the institution's message omsgid did, if it took effect. Reversing
+    a message that never took effect, or was already undone, succeeds with nothing done.
+
+    A settlement is found by its medins_setl_id (the REST API's, or the gateway's msgid);
+    the other kinds by what the message's own idempotency record says it did."""
+    require_institution(who)
+    return app.write(who, key=key, operation="settle.reverse",
+                     request={"omsgid": omsgid, "kind": kind},
+                     fn=lambda uow: _reverse(uow, who, omsgid, kind), result_type=Reversal)
+
+
+def _reverse(uow: UnitOfWork, who: Principal, omsgid: str, kind: MessageKind) -> Reversal:
+    if kind in ("settlement", "purchase"):
+        s = store.settlement_of_message(uow.conn, who.id, omsgid)
+        if s is None:
+            return Reversal(omsgid, kind, "nothing")
+        if s.status != "settled":
+            return Reversal(omsgid, kind, "already_undone", s.setl_id, s.mdtrt_id)
+        cancel_in(uow, who, s.setl_id)
+        if kind == "purchase":
+            cancel_visit_in(uow, who, s.mdtrt_id)
+        return Reversal(omsgid, kind, "undone", s.setl_id, s.mdtrt_id)
+    done = stored_response(uow.conn, scope=who.scope, key=omsgid, operation=REVERSING[kind])
+    if done is None:
+        return Reversal(omsgid, kind, "nothing")
+    if kind == "visit":
+        mdtrt_id = from_json(done, VisitView).mdtrt_id
+        v = _visit(uow, who, mdtrt_id)
+        if v.status != "open":
+            return Reversal(omsgid, kind, "already_undone", mdtrt_id=mdtrt_id)
+        cancel_visit_in(uow, who, mdtrt_id)
+        return Reversal(omsgid, kind, "undone", mdtrt_id=mdtrt_id)
+    if kind == "fees":
+        up = from_json(done, Uploaded)
+        _visit(uow, who, up.mdtrt_id, lock=True)
+        n = store.cancel_fees(uow.conn, up.mdtrt_id, sns=[x.feedetl_sn for x in up.lines])
+        return Reversal(omsgid, kind, "undone", mdtrt_id=up.mdtrt_id, count=n)
+    sale = from_json(done, tracing.Sale)
+    n = tracing.return_sale_in(uow, who.id, codes=list(sale.codes))
+    return Reversal(omsgid, kind, "undone", count=n)
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+@door
+def get(app: Gongji, who: Principal, setl_id: str) -> SettlementView:
+    """One settlement: to its institution, the person (or their proxy), or an operator."""
+    return app.read(lambda uow: get_in(uow, who, setl_id), principal=who)
+
+
+def get_in(uow: UnitOfWork, who: Principal, setl_id: str) -> SettlementView:
+    s = store.settlement(uow.conn, setl_id)
+    if s is None or (who.kind == "institution" and who.id != s.fixmedins_code):
+        raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
+    if who.kind == "person":
+        authorize(uow, who, Act.READ, s.psn_no)
+    return view_of(s)
+
+
+def fees_in(uow: UnitOfWork, mdtrt_id: str) -> dict[str, FeeRecord]:
+    """Every line of a visit by feedetl_sn, as uploaded (a receipt prints them)."""
+    return store.fees(uow.conn, mdtrt_id)
+
+
+@door
+def list_for_person(app: Gongji, who: Principal, psn_no: str, *, limit: int = 50
+                    ) -> list[SettlementView]:
+    """A person's settlements, newest first."""
+    def run(uow: UnitOfWork) -> list[SettlementView]:
+        authorize(uow, who, Act.READ, psn_no)
+        return views_of_person(uow, psn_no, limit=limit)
+
+    return app.read(run, principal=who)
+
+
+def views_of_person(uow: UnitOfWork, psn_no: str, *, limit: int = 50) -> list[SettlementView]:
+    return [view_of(s) for s in store.settlements_of(uow.conn, psn_no, limit=limit)]
+
+
+@door
+def accumulations(app: Gongji, who: Principal, psn_no: str, year: int) -> list[Accumulation]:
+    """What a person's year has used of deductibles, layers and caps (5206)."""
+    def run(uow: UnitOfWork) -> list[Accumulation]:
+        if who.kind != "institution":
+            authorize(uow, who, Act.READ, psn_no)
+        people.person(uow.conn, psn_no)
+        return [Accumulation(*row) for row in store.all_accumulators(uow.conn, psn_no, year)]
+
+    return app.read(run, principal=who)
+
+
+def view_in(uow: UnitOfWork, setl_id: str) -> SettlementView:
+    """A settlement's view inside another service's unit of work (FHIR, the explanation)."""
+    s = store.settlement(uow.conn, setl_id)
+    if s is None:
+        raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
+    return view_of(s)
+
+
+def visit_in(uow: UnitOfWork, mdtrt_id: str) -> VisitView:
+    v = store.visit(uow.conn, mdtrt_id)
+    if v is None:
+        raise GongjiError("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id)
+    return visit_view(v)
+
+
+def view_of(s: SettlementRecord, *, status: str | None = None) -> SettlementView:
+    """A settlement as the setlinfo shows it, from its record."""
+    o = s.outcome
+    return SettlementView(
+        **{n: getattr(o, n) for n in engine.SETLINFO_FIELDS},
+        setl_id=s.setl_id or None, mdtrt_id=s.mdtrt_id, psn_no=s.psn_no,
+        psn_name_masked=o.psn_name_masked, insutype=s.insutype, psn_type=o.psn_type,
+        med_type=o.med_type, setl_time=s.setl_time, medins_setl_id=s.medins_setl_id,
+        status=status or s.status, balc=o.balc, clr_type=CLR_TYPES.get(s.care, "11"),
+        clr_optins=s.mdtrtarea_admvs, out_of_area=s.mdtrtarea_admvs != s.insuplc_admdvs,
+        filing_kind=o.filing_kind, rule=o.rule, setldetail=o.setldetail, lines=o.lines,
+        payments=o.payments)
+
+
+def visit_view(v: VisitRecord) -> VisitView:
+    return VisitView(v.mdtrt_id, v.psn_no, v.insutype, v.med_type, v.care, v.fixmedins_code,
+                     v.mdtrtarea_admvs, v.insuplc_admdvs, v.out_of_area, v.first_stay,
+                     v.status, v.begntime)
+
+
+# -- the steps' parts -------------------------------------------------------------------------
+
+def _record(ctx: Context, d: Decision, ask: SettleAsk, *, setl_id: str | None,
+            setl_time: datetime, entry_id: str) -> SettlementRecord:
+    v, r = ctx.visit, d.result
+    own = next((s.balance for s, _ in ctx.sources if s.kind == "own"), None)
+    outcome = Outcome(
+        **{n: getattr(r, n) for n in engine.SETLINFO_FIELDS},
+        setldetail=r.detail,
+        lines=tuple(_line_view(x, ctx.items) for x in r.lines),
+        payments=r.payments,
+        year_deltas=dict(r.year_deltas), stay_deltas=dict(r.stay_deltas), rule=r.rule,
+        psn_type=ctx.person.psn_type, psn_name_masked=ctx.psn_name_masked,
+        med_type=v.med_type, balc=None if own is None else own - r.acct_pay,
+        filing_kind=ctx.filing_kind)
+    return SettlementRecord(
+        setl_id=setl_id or "", mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, insutype=v.insutype,
+        fixmedins_code=v.fixmedins_code, insuplc_admdvs=v.insuplc_admdvs,
+        mdtrtarea_admvs=v.mdtrtarea_admvs, care=v.care, medins_setl_id=ask.medins_setl_id,
+        setl_time=setl_time, year=ctx.today.year,
+        status="settled", clearing_amt=(r.medfee_sumamt - r.psn_cash_pay)
+        if v.out_of_area else 0, entry_id=entry_id, outcome=outcome)
+
+
+def _postings(uow: UnitOfWork, r: engine.Result, v: VisitRecord,
+              sources: list[tuple[engine.Source, str]]) -> list[tuple[str, int]]:
+    """One entry moving every amount: out of the funds, accounts, quotas and the patient's
+    cash; into the institution. Across regions the care region advances it (its CLEARING
+    account goes negative) and the insured region owes it (its CLEARING account holds it)
+    until the monthly clearing."""
+    legs: dict[str, int] = {}
+
+    def add(account_id: str, amount: int) -> None:
+        if amount:
+            legs[account_id] = legs.get(account_id, 0) + amount
+
+    def to(kind: AccountKind, owner: str, admdvs: str, amount: int) -> None:
+        """An amount to or from a system account, opened (looked up) only if it moves."""
+        if amount:
+            add(uow.ledger.open_account(kind, owner=owner, admdvs=admdvs).id, amount)
+
+    home, care = v.insuplc_admdvs, v.mdtrtarea_admvs
+    to(AccountKind.FUND_POOL, home, home, -r.hifp_pay)
+    to(AccountKind.FUND_CRITICAL, home, home, -(r.hifmi_pay + r.hifob_pay))
+    to(AccountKind.FUND_ASSISTANCE, home, home, -r.maf_pay)
+    account_of = {(s.kind, s.sponsor): acc for s, acc in sources}
+    for p in r.payments:
+        add(account_of[(p.kind, p.sponsor)], -p.amount)
+    to(AccountKind.CASH, care, care, -r.psn_cash_pay)
+    to(AccountKind.INSTITUTION, v.fixmedins_code, care, r.medfee_sumamt)
+    if care != home:
+        advanced = r.medfee_sumamt - r.psn_cash_pay
+        to(AccountKind.CLEARING, home, home, advanced)
+        to(AccountKind.CLEARING, care, care, -advanced)
+    return [(k, amount) for k, amount in legs.items() if amount]
+
+
+def _sources(uow: UnitOfWork, psn_no: str, home: str, inst: Institution
+             ) -> list[tuple[engine.Source, str]]:
+    """Who may pay the burden, in order: the person's own account; sponsors in the same
+    province (authorisation); wallet quota by sponsor, where the institution takes the
+    wallet and the wallet is open."""
+    out: list[tuple[engine.Source, str]] = []
+    own = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=psn_no))
+    if own is not None and own.status == "open":
+        out.append((engine.Source("own", None, own.balance), own.id))
+    active = store.sponsors(uow.conn, psn_no)
+    for sponsor in active:
+        e = people.basic_enrollment(uow.conn, sponsor)
+        acct = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=sponsor))
+        if e is not None and acct is not None and province_of(e.insuplc_admdvs) == \
+                province_of(home):
+            out.append((engine.Source("family", sponsor, acct.balance), acct.id))
+    if inst.wallet_supported and store.wallet_open(uow.conn, psn_no):
+        for sponsor in active:
+            q = uow.ledger.account_by_code(account_code(AccountKind.WALLET_QUOTA, owner=psn_no,
+                                                        sponsor=sponsor))
+            if q is not None and q.balance > 0:
+                out.append((engine.Source("quota", sponsor, q.balance), q.id))
+    return out
+
+
+def _check_pharmacy_switch(uow: UnitOfWork, v: VisitRecord, policy: Policy) -> None:
+    """Buying drugs at a pharmacy in another province takes the person's own switch
+    (刷卡购药设置·跨省), where the insured region asks for it."""
+    if v.care == "pharmacy" and cross_province(v.mdtrtarea_admvs, v.insuplc_admdvs) and \
+            policy.settlement.pharmacy_switch_required and \
+            not filing.switch_on(uow, v.psn_no, "pharmacy_cross_province"):
+        raise GongjiError("PHARMACY_SWITCH_OFF")
+
+
+def _presented(uow: UnitOfWork, who: Principal, cred: Credential, *, consume: bool,
+               visit: str | None = None) -> tuple[str, str | None]:
+    """Whose credential this is, and the jti of an insurance code used up now. A code is used
+    up when a visit opens; at settle the code that opened this visit is still accepted (even
+    expired), or a fresh one."""
+    if cred.mdtrt_cert_type == "01":
+        secret = credentials.secret(uow.conn, "credential", now=uow.now)
+        if visit is not None:
+            seen = codes.read(secret, cred.mdtrt_cert_no, uow.now, allow_expired=True)
+            used = credentials.used_by(uow.conn, seen.jti)
+            if used is not None and used.endswith(f":{visit}"):
+                return seen.psn_no, None
+        token = codes.read(secret, cred.mdtrt_cert_no, uow.now)
+        if not consume:
+            return token.psn_no, None
+        credentials.redeem(uow, cred.mdtrt_cert_no, used_by=who.scope)
+        return token.psn_no, token.jti
+    if cred.mdtrt_cert_type == "02":
+        p = people.person_by_certno(uow.conn, cred.mdtrt_cert_no.strip())
+        if p is None:
+            raise GongjiError("CREDENTIAL_INVALID")
+        return p.psn_no, None
+    if cred.mdtrt_cert_type == "03":
+        return credentials.person_by_card(uow.conn, cred.mdtrt_cert_no), None
+    raise GongjiError("CREDENTIAL_INVALID")
+
+
+def _check_person(uow: UnitOfWork, who: Principal, cred: Credential, psn_no: str) -> None:
+    """The person the HIS names is the one whose credential it presents."""
+    if person_info_in(uow, who, cred).psn_no != psn_no:
+        raise GongjiError("CREDENTIAL_MISMATCH")
+
+
+def _institution(uow: UnitOfWork, who: Principal) -> Institution:
+    require_institution(who)
+    return institutions.get_in(uow, who.id)
+
+
+def _visit(uow: UnitOfWork, who: Principal, mdtrt_id: str, *, lock: bool = False
+           ) -> VisitRecord:
+    """A visit of the calling institution's (another's is not found, as a missing one)."""
+    v = store.visit(uow.conn, mdtrt_id, lock=lock)
+    if v is None or who.kind != "institution" or v.fixmedins_code != who.id:
+        raise GongjiError("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id)
+    return v
+
+
+def _fee_line(f: FeeIn) -> engine.FeeLine:
+    try:
+        cnt, pric = Decimal(f.cnt), Decimal(f.pric)
+    except (InvalidOperation, TypeError):
+        raise GongjiError("FEE_LINE_INVALID", feedetl_sn=f.feedetl_sn,
+                          reason="cnt and pric must be decimal numbers") from None
+    if not cnt.is_finite() or not pric.is_finite() or \
+            int(cnt.as_tuple().exponent) < -4 or int(pric.as_tuple().exponent) < -6:
+        raise GongjiError("FEE_LINE_INVALID", feedetl_sn=f.feedetl_sn,
+                          reason="cnt has at most 4 decimals, pric at most 6")
+    line = engine.FeeLine(f.feedetl_sn, f.med_list_codg, cnt, pric, f.det_item_fee_sumamt,
+                          f.within_limits)
+    engine.classify(line, None)  # checks cnt, pric and the amount agree
+    return line
+
+
+def _line_view(r: engine.LineResult, items: Mapping[str, CatalogItem]) -> LineView:
+    item = items.get(r.med_list_codg)
+    return line_view(r, item.name if item else None)
+
+

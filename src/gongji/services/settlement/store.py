@@ -1,0 +1,378 @@
+"""The settlement tables (visits, fee lines, settlements, accumulators, trace-code sales) and
+the few facts about a person a settlement reads, as typed records. SQL only: nothing here
+decides a rule.
+
+A settlement row stores what it did (`Outcome`, the setlinfo column): the engine's amounts,
+its lines and details, who paid, and the accumulator deltas; enough to show it again and to
+undo it exactly, whatever the views of it look like."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gongji.domain import tracecode
+from gongji.domain.settlement import FeeLine, Setlinfo
+from gongji.services.runtime import from_json, to_json
+from gongji.services.settlement.model import DetailView, LineView, PaymentView
+from gongji.store.tables import (
+    accumulators,
+    bindings,
+    fee_details,
+    person_flags,
+    persons,
+    settlements,
+    stay_accumulators,
+    trace_sales,
+    visits,
+    wallets,
+)
+
+# -- visits -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class VisitRecord:
+    mdtrt_id: str
+    psn_no: str
+    insutype: str
+    fixmedins_code: str
+    med_type: str
+    care: str
+    mdtrtarea_admvs: str
+    insuplc_admdvs: str
+    mdtrt_cert_type: str
+    ipt_otp_no: str | None
+    begntime: datetime
+    endtime: datetime | None
+    first_stay: bool
+    dise_codg: str | None
+    status: str
+
+    @property
+    def out_of_area(self) -> bool:
+        return self.mdtrtarea_admvs != self.insuplc_admdvs
+
+
+def _visit(r: Row[Any]) -> VisitRecord:
+    return VisitRecord(r.mdtrt_id, r.psn_no, r.insutype, r.fixmedins_code, r.med_type, r.care,
+                       r.mdtrtarea_admvs, r.insuplc_admdvs, r.mdtrt_cert_type, r.ipt_otp_no,
+                       r.begntime, r.endtime, bool(r.first_stay), r.dise_codg, r.status)
+
+
+def visit(conn: Connection, mdtrt_id: str, *, lock: bool = False) -> VisitRecord | None:
+    q = select(visits).where(visits.c.mdtrt_id == mdtrt_id)
+    row = conn.execute(q.with_for_update() if lock else q).first()
+    return None if row is None else _visit(row)
+
+
+def add_visit(conn: Connection, v: VisitRecord, *, at: datetime) -> None:
+    conn.execute(insert(visits), dict(
+        mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, insutype=v.insutype,
+        fixmedins_code=v.fixmedins_code, med_type=v.med_type, care=v.care,
+        mdtrtarea_admvs=v.mdtrtarea_admvs, insuplc_admdvs=v.insuplc_admdvs,
+        mdtrt_cert_type=v.mdtrt_cert_type, ipt_otp_no=v.ipt_otp_no, begntime=v.begntime,
+        endtime=v.endtime, first_stay=v.first_stay, dise_codg=v.dise_codg, status=v.status,
+        created_at=at))
+
+
+def change_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:
+    conn.execute(update(visits).where(visits.c.mdtrt_id == mdtrt_id).values(**values))
+
+
+def stays_since(conn: Connection, psn_no: str, insutype: str, since: datetime) -> int:
+    """The person's stays (not cancelled) begun since then: is this the year's first?"""
+    return int(conn.execute(select(func.count()).select_from(visits).where(
+        visits.c.psn_no == psn_no, visits.c.insutype == insutype,
+        visits.c.care == "inpatient", visits.c.status != "cancelled",
+        visits.c.begntime >= since)).scalar_one())
+
+
+def lock_person(conn: Connection, psn_no: str) -> None:
+    """One person's settlements queue here: a deductible is used once."""
+    conn.execute(select(persons.c.psn_no).where(persons.c.psn_no == psn_no).with_for_update())
+
+
+# -- fee lines --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FeeRecord:
+    feedetl_sn: str
+    med_list_codg: str
+    cnt: str
+    pric: str
+    det_item_fee_sumamt: int
+    within_limits: bool
+    trace_codes: tuple[str, ...]
+    trdn_flag: bool
+    status: str
+
+    @property
+    def line(self) -> FeeLine:
+        return FeeLine(self.feedetl_sn, self.med_list_codg, Decimal(self.cnt),
+                       Decimal(self.pric), self.det_item_fee_sumamt, self.within_limits)
+
+
+def _fee(r: Row[Any]) -> FeeRecord:
+    return FeeRecord(r.feedetl_sn, r.med_list_codg, r.cnt, r.pric, int(r.det_item_fee_sumamt),
+                     bool(r.within_limits), tuple(str(c) for c in json.loads(r.trace_codes)),
+                     bool(r.trdn_flag), r.status)
+
+
+def fee_sns(conn: Connection, mdtrt_id: str) -> set[str]:
+    return set(conn.execute(select(fee_details.c.feedetl_sn)
+                            .where(fee_details.c.mdtrt_id == mdtrt_id)).scalars())
+
+
+def pending_fees(conn: Connection, mdtrt_id: str) -> list[FeeRecord]:
+    """The visit's lines waiting to be settled, in upload order."""
+    return [_fee(r) for r in conn.execute(select(fee_details).where(
+        fee_details.c.mdtrt_id == mdtrt_id, fee_details.c.status == "pending")
+        .order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn))]
+
+
+def fees(conn: Connection, mdtrt_id: str) -> dict[str, FeeRecord]:
+    """Every line of a visit, by feedetl_sn (a receipt prints quantities and codes)."""
+    return {r.feedetl_sn: _fee(r) for r in conn.execute(
+        select(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id))}
+
+
+def add_fees(conn: Connection, mdtrt_id: str, rows: Sequence[tuple[Any, FeeLine]], *,
+             at: datetime) -> None:
+    """Store uploaded lines: (the FeeIn command, its checked line)."""
+    conn.execute(insert(fee_details), [{
+        "mdtrt_id": mdtrt_id, "feedetl_sn": f.feedetl_sn, "med_list_codg": f.med_list_codg,
+        "medins_list_codg": f.medins_list_codg, "cnt": str(line.cnt), "pric": str(line.pric),
+        "det_item_fee_sumamt": f.det_item_fee_sumamt, "fee_ocur_time": at,
+        "within_limits": f.within_limits, "trace_codes": json.dumps(list(f.trace_codes)),
+        "trdn_flag": f.trdn_flag, "chrg_bchno": f.chrg_bchno, "status": "pending",
+        "uploaded_at": at} for f, line in rows])
+
+
+def cancel_fees(conn: Connection, mdtrt_id: str, *, sns: Sequence[str] = (),
+                chrg_bchno: str | None = None) -> int:
+    """Withdraw pending lines (those named, a charge batch, or all); how many."""
+    q = update(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id,
+                                  fee_details.c.status == "pending")
+    if sns:
+        q = q.where(fee_details.c.feedetl_sn.in_(sns))
+    if chrg_bchno:
+        q = q.where(fee_details.c.chrg_bchno == chrg_bchno)
+    return int(conn.execute(q.values(status="cancelled")).rowcount)
+
+
+def settle_fees(conn: Connection, mdtrt_id: str, sns: Sequence[str], setl_id: str) -> None:
+    conn.execute(update(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id,
+                                           fee_details.c.feedetl_sn.in_(sns))
+                 .values(status="settled", setl_id=setl_id))
+
+
+def reopen_fees(conn: Connection, setl_id: str) -> None:
+    """A cancelled settlement's lines can be settled again."""
+    conn.execute(update(fee_details).where(fee_details.c.setl_id == setl_id)
+                 .values(status="pending", setl_id=None))
+
+
+# -- settlements ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Setlinfo):
+    """What a settlement computed and did, as stored (the setlinfo column)."""
+
+    setldetail: tuple[DetailView, ...]
+    lines: tuple[LineView, ...]
+    payments: tuple[PaymentView, ...]
+    year_deltas: dict[str, int]
+    """Added to the person's year accumulators; taken back on cancel."""
+    stay_deltas: dict[str, int]
+    """Added to the stay's accumulators; taken back on cancel."""
+    rule: str
+    psn_type: str
+    psn_name_masked: str
+    med_type: str
+    balc: int | None
+    filing_kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRecord:
+    setl_id: str
+    mdtrt_id: str
+    psn_no: str
+    insutype: str
+    fixmedins_code: str
+    insuplc_admdvs: str
+    mdtrtarea_admvs: str
+    care: str
+    medins_setl_id: str | None
+    setl_time: datetime
+    year: int
+    status: str
+    clearing_amt: int
+    entry_id: str
+    outcome: Outcome
+
+
+def _settlement(r: Row[Any]) -> SettlementRecord:
+    return SettlementRecord(
+        r.setl_id, r.mdtrt_id, r.psn_no, r.insutype, r.fixmedins_code, r.insuplc_admdvs,
+        r.mdtrtarea_admvs, r.care, r.medins_setl_id, r.setl_time, r.year, r.status,
+        int(r.clearing_amt), r.entry_id, from_json(json.loads(r.setlinfo), Outcome))
+
+
+def settlement(conn: Connection, setl_id: str, *, lock: bool = False
+               ) -> SettlementRecord | None:
+    q = select(settlements).where(settlements.c.setl_id == setl_id)
+    row = conn.execute(q.with_for_update() if lock else q).first()
+    return None if row is None else _settlement(row)
+
+
+def settlement_of_message(conn: Connection, fixmedins_code: str, medins_setl_id: str, *,
+                          lock: bool = False) -> SettlementRecord | None:
+    """The settlement an institution's message (its medins_setl_id) made, if any."""
+    q = select(settlements).where(settlements.c.fixmedins_code == fixmedins_code,
+                                  settlements.c.medins_setl_id == medins_setl_id)
+    row = conn.execute(q.with_for_update() if lock else q).first()
+    return None if row is None else _settlement(row)
+
+
+def live_settlement(conn: Connection, mdtrt_id: str) -> str | None:
+    return conn.execute(select(settlements.c.setl_id).where(
+        settlements.c.mdtrt_id == mdtrt_id, settlements.c.status == "settled")).scalar()
+
+
+def settlements_of(conn: Connection, psn_no: str, *, limit: int) -> list[SettlementRecord]:
+    return [_settlement(r) for r in conn.execute(select(settlements).where(
+        settlements.c.psn_no == psn_no).order_by(settlements.c.setl_time.desc()).limit(limit))]
+
+
+def add_settlement(conn: Connection, s: SettlementRecord) -> None:
+    o = s.outcome
+    conn.execute(insert(settlements), dict(
+        setl_id=s.setl_id, mdtrt_id=s.mdtrt_id, psn_no=s.psn_no, insutype=s.insutype,
+        fixmedins_code=s.fixmedins_code, insuplc_admdvs=s.insuplc_admdvs,
+        mdtrtarea_admvs=s.mdtrtarea_admvs, care=s.care, medins_setl_id=s.medins_setl_id,
+        setl_time=s.setl_time, year=s.year, status=s.status, medfee_sumamt=o.medfee_sumamt,
+        fund_pay_sumamt=o.fund_pay_sumamt, acct_pay=o.acct_pay,
+        acct_mulaid_pay=o.acct_mulaid_pay, psn_cash_pay=o.psn_cash_pay,
+        clearing_amt=s.clearing_amt, setlinfo=json.dumps(to_json(o, Outcome)),
+        entry_id=s.entry_id))
+
+
+def cancel_settlement(conn: Connection, setl_id: str, *, cancel_entry_id: str,
+                      at: datetime) -> None:
+    conn.execute(update(settlements).where(settlements.c.setl_id == setl_id).values(
+        status="cancelled", cancel_entry_id=cancel_entry_id, cancelled_at=at))
+
+
+# -- accumulators -----------------------------------------------------------------------------
+
+def year_accumulators(conn: Connection, psn_no: str, insutype: str, year: int
+                      ) -> dict[str, int]:
+    return {r.name: int(r.value) for r in conn.execute(select(
+        accumulators.c.name, accumulators.c.value).where(
+        accumulators.c.psn_no == psn_no, accumulators.c.insutype == insutype,
+        accumulators.c.year == year))}
+
+
+def stay_accumulators_of(conn: Connection, mdtrt_id: str) -> dict[str, int]:
+    return {r.name: int(r.value) for r in conn.execute(select(
+        stay_accumulators.c.name, stay_accumulators.c.value).where(
+        stay_accumulators.c.mdtrt_id == mdtrt_id))}
+
+
+def all_accumulators(conn: Connection, psn_no: str, year: int
+                     ) -> list[tuple[str, int, str, int]]:
+    """(insutype, year, name, value) of a person's year."""
+    return [(r.insutype, int(r.year), r.name, int(r.value)) for r in conn.execute(
+        select(accumulators).where(accumulators.c.psn_no == psn_no,
+                                   accumulators.c.year == year))]
+
+
+def _upsert(conn: Connection, table: Any) -> Any:
+    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def accumulate(conn: Connection, psn_no: str, insutype: str, year: int,
+               deltas: Mapping[str, int]) -> None:
+    for name, delta in sorted(deltas.items()):
+        if delta:
+            conn.execute(_upsert(conn, accumulators).values(
+                psn_no=psn_no, insutype=insutype, year=year, name=name, value=delta)
+                .on_conflict_do_update(index_elements=["psn_no", "insutype", "year", "name"],
+                                       set_={"value": accumulators.c.value + delta}))
+
+
+def accumulate_stay(conn: Connection, mdtrt_id: str, deltas: Mapping[str, int]) -> None:
+    for name, delta in sorted(deltas.items()):
+        if delta:
+            conn.execute(_upsert(conn, stay_accumulators).values(
+                mdtrt_id=mdtrt_id, name=name, value=delta)
+                .on_conflict_do_update(index_elements=["mdtrt_id", "name"],
+                                       set_={"value": stay_accumulators.c.value + delta}))
+
+
+# -- trace-code sales -------------------------------------------------------------------------
+
+def sold(conn: Connection, keys: Iterable[str]) -> dict[str, list[tracecode.Sold]]:
+    """Every sale not returned of these boxes, in one query."""
+    out: dict[str, list[tracecode.Sold]] = {}
+    wanted = set(keys)
+    if wanted:
+        for r in conn.execute(select(trace_sales.c.code_key, trace_sales.c.fraction,
+                                     trace_sales.c.trdn_flag).where(
+                trace_sales.c.code_key.in_(wanted), trace_sales.c.status == "sold")):
+            out.setdefault(r.code_key, []).append(tracecode.Sold(Fraction(r.fraction),
+                                                                 bool(r.trdn_flag)))
+    return out
+
+
+def add_sales(conn: Connection, boxes: Sequence[tracecode.Box], *, ids: Sequence[str],
+              psn_no: str, fixmedins_code: str, setl_id: str, at: datetime) -> None:
+    if boxes:
+        conn.execute(insert(trace_sales), [{
+            "id": i, "code_key": b.code.key, "raw": b.code.raw[:128], "psn_no": psn_no,
+            "fixmedins_code": fixmedins_code, "med_list_codg": b.med_list_codg,
+            "setl_id": setl_id, "fraction": str(b.fraction), "trdn_flag": b.split,
+            "status": "sold", "sold_at": at} for i, b in zip(ids, boxes, strict=True)])
+
+
+def return_sales(conn: Connection, setl_id: str, *, at: datetime) -> None:
+    conn.execute(update(trace_sales).where(trace_sales.c.setl_id == setl_id,
+                                           trace_sales.c.status == "sold")
+                 .values(status="returned", returned_at=at))
+
+
+# -- what a settlement reads about the person ---------------------------------------------------
+
+def flags(conn: Connection, psn_no: str, day: date) -> set[str]:
+    """The eligibilities in force (assistance, low income)."""
+    return set(conn.execute(select(person_flags.c.flag).where(
+        person_flags.c.psn_no == psn_no, person_flags.c.begndate <= day,
+        (person_flags.c.enddate.is_(None)) | (person_flags.c.enddate > day))).scalars())
+
+
+def sponsors(conn: Connection, psn_no: str) -> list[str]:
+    """Who shares their personal account with the person (active bindings), oldest first."""
+    return list(conn.execute(select(bindings.c.sponsor_psn_no).where(
+        bindings.c.beneficiary_psn_no == psn_no, bindings.c.status == "active")
+        .order_by(bindings.c.activated_at, bindings.c.id)).scalars())
+
+
+def bound(conn: Connection, sponsor: str, beneficiary: str) -> bool:
+    return conn.execute(select(bindings.c.id).where(
+        bindings.c.sponsor_psn_no == sponsor, bindings.c.beneficiary_psn_no == beneficiary,
+        bindings.c.status == "active")).first() is not None
+
+
+def wallet_open(conn: Connection, psn_no: str) -> bool:
+    return conn.execute(select(wallets.c.status)
+                        .where(wallets.c.psn_no == psn_no)).scalar() == "open"
