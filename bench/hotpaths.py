@@ -33,8 +33,8 @@ from gongji.benchmark.figures import closed_loop
 from gongji.benchmark.run import business_start
 from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import OffsetClock
-from gongji.services import sandbox
 from gongji.services.runtime import Gongji
+from gongji.services.sandbox import service as sandbox
 from gongji.store import migrate
 from gongji.store.db import Database
 from gongji.testing.postgres import TempPostgres

@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from gongji.domain import batch
-from gongji.services import simulate
+from gongji.services.simulate import service as simulate
 
 
 def main() -> None:

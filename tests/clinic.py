@@ -7,9 +7,10 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import count
 
-from gongji.services import catalog, institutions
-from gongji.services import settlement as svc
+from gongji.services.catalog import service as catalog
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
 from gongji.services.unit_of_work import Principal
 from tests.conftest import OPERATOR
 from tests.family import Family, key

@@ -7,9 +7,12 @@ from datetime import date
 from itertools import count
 
 from gongji.domain.certno import make_certno
-from gongji.services import enrollment, family, pins, wallet
+from gongji.services.enrollment import service as enrollment
+from gongji.services.family import service as family
+from gongji.services.pins import service as pins
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal
+from gongji.services.wallet import service as wallet
 from tests.conftest import OPERATOR
 
 PIN = "135790"

@@ -29,17 +29,15 @@ from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import SystemClock, display
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
-from gongji.services import (
-    catalog,
-    clearing,
-    enrollment,
-    ledger,
-    policy,
-    system,
-    tokens,
-)
-from gongji.services.demo import seed
+from gongji.services.catalog import service as catalog
+from gongji.services.clearing import service as clearing
+from gongji.services.demo.service import seed
+from gongji.services.enrollment import service as enrollment
+from gongji.services.ledger import service as ledger
+from gongji.services.policy import service as policy
 from gongji.services.root import Built, Schema, build
+from gongji.services.system import service as system
+from gongji.services.tokens import service as tokens
 
 app = typer.Typer(help="共济 gongji: medical-insurance personal accounts and family mutual aid.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -615,7 +613,8 @@ def simulate(
                           "plots")] = Path("simulate-out")) -> None:
     """What-if: replay claims under the shipped policy and proposed ones; compare fund outlay,
     personal burden, account and family use, and out-of-pocket cost (docs/SIMULATE.md)."""
-    from gongji.services import simulate as sim  # numpy and polars: only for this command
+    from gongji.services.simulate import service as sim  # numpy, polars: this command's
+
 
     pop = sim.Population(
         persons=persons, seed=seed, claims_per_person=claims_per_person,

@@ -36,11 +36,15 @@ from gongji.client.signing import signed_headers
 from gongji.config import Settings
 from gongji.domain.clock import SHANGHAI, FixedClock
 from gongji.ledger.kinds import AccountKind, account_code
-from gongji.services import catalog, institutions, proxies, transfers, wallet
-from gongji.services import settlement as svc
-from gongji.services.demo import DEMO_PIN, FAMILY, certno_of, seed
+from gongji.services.catalog import service as catalog
+from gongji.services.demo.service import DEMO_PIN, FAMILY, certno_of, seed
+from gongji.services.institutions import service as institutions
+from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
+from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import Principal
+from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
 from gongji.store.tables import accounts, bindings, enrollments, holds
 from tests.conftest import OPERATOR

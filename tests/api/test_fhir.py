@@ -17,9 +17,10 @@ from gongji.api.app import create_app
 from gongji.client.signing import signed_headers
 from gongji.config import Settings
 from gongji.domain.clock import SHANGHAI, FixedClock
-from gongji.services import fhir, institutions
-from gongji.services import settlement as svc
+from gongji.services.fhir import service as fhir
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
 from gongji.store.db import Database
 from tests.clinic import CLINIC, D_B, HOSPITAL, S_A, Clinic, open_clinic
 from tests.conftest import OPERATOR

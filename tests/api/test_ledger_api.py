@@ -13,7 +13,7 @@ from gongji.api.app import create_app
 from gongji.config import Settings
 from gongji.domain.clock import FixedClock
 from gongji.services.runtime import Gongji
-from gongji.services.tokens import create_token
+from gongji.services.tokens.service import create_token
 from gongji.store.db import Database
 from tests.conftest import table_counts
 

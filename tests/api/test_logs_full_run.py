@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from gongji.services.demo import FAMILY, certno_of
+from gongji.services.demo.service import FAMILY, certno_of
 from gongji.testing.postgres import free_port
 from gongji.testing.servers import wait_healthy
 

@@ -16,7 +16,7 @@ from gongji.api.app import create_app
 from gongji.client.signing import signed_headers
 from gongji.config import Settings
 from gongji.domain.clock import SHANGHAI, FixedClock
-from gongji.services import institutions
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from tests.clinic import CLINIC, D_B, HOSPITAL, S_A, Clinic, open_clinic, trace
@@ -209,7 +209,7 @@ def test_reconciliation_match_and_mismatch(client: TestClient, clinic: Clinic) -
 
 
 def test_filing_and_switch_over_http(client: TestClient, clinic: Clinic) -> None:
-    from gongji.services import auth
+    from gongji.services.auth import service as auth
 
     ma = clinic.fam["李秀英"]
     auth.request_code(clinic.app, ma.certno)

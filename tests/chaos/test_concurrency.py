@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from gongji.cli import app as cli
 from gongji.domain.errors import GongjiError
-from gongji.services import ledger as svc
+from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from tests.conftest import OPERATOR

@@ -13,7 +13,7 @@ import pytest
 
 from gongji.domain.errors import GongjiError
 from gongji.ledger.verify import verify
-from gongji.services import ledger as svc
+from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from tests.conftest import OPERATOR

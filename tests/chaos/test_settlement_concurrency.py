@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from gongji.domain.errors import GongjiError
 from gongji.ledger.verify import verify
-from gongji.services import settlement as svc
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
 from gongji.store.tables import accumulators
 from tests.clinic import CLINIC, HOSPITAL, S_A, open_clinic
 from tests.family import key, make_family

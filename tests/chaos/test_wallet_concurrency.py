@@ -8,8 +8,9 @@ from collections import Counter
 from datetime import date
 
 from gongji.domain.errors import GongjiError
-from gongji.services import transfers, wallet
 from gongji.services.runtime import Gongji
+from gongji.services.transfers import service as transfers
+from gongji.services.wallet import service as wallet
 from tests.conftest import OPERATOR
 from tests.family import PIN, key, make_family
 

@@ -16,7 +16,7 @@ from gongji.api.app import create_app
 from gongji.client.signing import signed_headers
 from gongji.config import Settings
 from gongji.domain.clock import SHANGHAI, FixedClock
-from gongji.services import institutions
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from tests.clinic import CLINIC, PHARMACY, Clinic, open_clinic

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from gongji.services import settlement as svc
+from gongji.services.settlement import service as svc
 from tests.clinic import D_B, S_A, Clinic, trace
 from tests.conftest import table_counts
 from tests.gateway.conftest import His

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from gongji.domain.errors import GongjiError
 from gongji.gateway.transactions import HANDLERS
-from gongji.services import catalog, policy
+from gongji.services.catalog import service as catalog
+from gongji.services.policy import service as policy
 from tests.clinic import D_B, Clinic, trace
 from tests.conftest import OPERATOR, table_counts
 from tests.gateway.conftest import His

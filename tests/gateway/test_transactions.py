@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from gongji.services import credentials
+from gongji.services.credentials import service as credentials
 from tests.clinic import CLINIC, D_B, HOSPITAL, S_A, Clinic, trace
 from tests.conftest import OPERATOR, table_counts
 from tests.gateway.conftest import His

@@ -19,7 +19,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.policy import resolve
 from gongji.domain.settlement import Accumulators, FeeLine, PersonFacts, Source, Visit, classify
 from gongji.domain.settlement import settle as settle_online
-from gongji.services.policy import shipped_documents
+from gongji.services.policy.service import shipped_documents
 
 
 def _item(code: str, lv: str, prop: str, cap: int | None) -> CatalogItem:

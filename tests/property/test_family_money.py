@@ -37,10 +37,15 @@ from gongji.domain.clock import FixedClock, business_date, in_window, next_at, s
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import KIND_RULES, AccountKind
 from gongji.ledger.verify import verify
-from gongji.services import contributions, enrollment, family, pins, transfers, wallet
-from gongji.services.ledger import sweep_expired
+from gongji.services.contributions import service as contributions
+from gongji.services.enrollment import service as enrollment
+from gongji.services.family import service as family
+from gongji.services.ledger.service import sweep_expired
+from gongji.services.pins import service as pins
 from gongji.services.runtime import Gongji
+from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import Principal
+from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
 from gongji.store.tables import wallet_transfers
 from gongji.testing.postgres import TempPostgres

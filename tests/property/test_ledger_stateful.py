@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 from gongji.domain.clock import FixedClock, shanghai
 from gongji.domain.errors import GongjiError
 from gongji.ledger.verify import verify
-from gongji.services import ledger as svc
+from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from gongji.testing.postgres import TempPostgres

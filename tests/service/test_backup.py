@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gongji.cli import app as cli
-from gongji.services import ledger as svc
+from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from gongji.testing.postgres import TempPostgres

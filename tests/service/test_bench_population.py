@@ -6,9 +6,10 @@ from __future__ import annotations
 from gongji.benchmark import population, workloads
 from gongji.benchmark.figures import closed_loop
 from gongji.ledger.verify import verify
-from gongji.services import transfers, wallet
 from gongji.services.runtime import Gongji
+from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import Principal
+from gongji.services.wallet import service as wallet
 
 
 def test_a_bulk_population_passes_verify_and_carries_the_workloads(app: Gongji) -> None:

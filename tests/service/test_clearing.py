@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from gongji.cli import app as cli
-from gongji.services import clearing
-from gongji.services import settlement as svc
+from gongji.services.clearing import service as clearing
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
 from tests.clinic import CLINIC, HENAN_HOSPITAL, HOSPITAL, S_A, Clinic, open_clinic
 from tests.conftest import OPERATOR
 from tests.family import key, make_family

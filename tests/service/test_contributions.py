@@ -6,8 +6,10 @@ import pytest
 
 from gongji.domain.clock import FixedClock, shanghai
 from gongji.domain.errors import GongjiError
-from gongji.services import contributions, transfers, wallet
-from gongji.services.contributions import PayContribution
+from gongji.services.contributions import service as contributions
+from gongji.services.contributions.service import PayContribution
+from gongji.services.transfers import service as transfers
+from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
 from tests.conftest import OPERATOR, refused
 from tests.family import PIN, Family, key, make_family

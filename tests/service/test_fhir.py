@@ -11,10 +11,14 @@ import pytest
 
 from gongji.domain.catalog import ratio_text
 from gongji.domain.errors import GongjiError
-from gongji.services import clearing, fhir, people, transfers, wallet
-from gongji.services import settlement as svc
+from gongji.services.clearing import service as clearing
+from gongji.services.fhir import service as fhir
+from gongji.services.people import service as people
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
+from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import Principal
+from gongji.services.wallet import service as wallet
 from tests.clinic import CLINIC, D_B, D_C, HENAN_PHARMACY, HOSPITAL, S_A, S_B, Clinic, open_clinic
 from tests.conftest import OPERATOR
 from tests.family import PIN, key, make_family

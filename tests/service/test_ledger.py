@@ -12,7 +12,7 @@ from gongji.domain.clock import FixedClock
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import AccountKind
 from gongji.ledger.model import Account, EntryKind, HoldState
-from gongji.services import ledger as svc
+from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal
 from gongji.store.db import Database

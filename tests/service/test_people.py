@@ -10,9 +10,13 @@ import pytest
 from gongji.domain.certno import make_certno
 from gongji.domain.clock import FixedClock
 from gongji.domain.errors import GongjiError
-from gongji.services import credentials, enrollment, people, proxies, wallet
+from gongji.services.credentials import service as credentials
+from gongji.services.enrollment import service as enrollment
+from gongji.services.people import service as people
+from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import UnitOfWork
+from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
 from tests.conftest import OPERATOR, refused
 from tests.family import Family, key, make_family

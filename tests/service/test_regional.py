@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from gongji.services import clearing
+from gongji.services.clearing import service as clearing
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from gongji.store.regional import REGIONAL, copy_sql, partition_ddl

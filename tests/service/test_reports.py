@@ -11,8 +11,13 @@ import pytest
 
 from gongji.domain.clock import FixedClock, shanghai
 from gongji.domain.errors import GongjiError
-from gongji.services import auth, clearing, ledger, reports, transfers, wallet
+from gongji.services.auth import service as auth
+from gongji.services.clearing import service as clearing
+from gongji.services.ledger import service as ledger
+from gongji.services.reports import service as reports
 from gongji.services.runtime import Gongji
+from gongji.services.transfers import service as transfers
+from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
 from tests.clinic import CLINIC, HENAN_HOSPITAL, HOSPITAL, S_A, Clinic, open_clinic
 from tests.conftest import OPERATOR, refused
@@ -128,7 +133,7 @@ def settle(c: Clinic, name: str, at: str, yuan: str):  # type: ignore[no-untyped
 
 
 def test_settlements_fund_outlays_and_clearing_by_region(app: Gongji) -> None:
-    from gongji.services import settlement as svc
+    from gongji.services.settlement import service as svc
 
     c = open_clinic(make_family(app))
     henan_in_chengdu = settle(c, "李秀英", HOSPITAL, "1000")

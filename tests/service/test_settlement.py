@@ -14,9 +14,14 @@ from gongji.domain.clock import FixedClock
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.ledger.verify import verify
-from gongji.services import credentials, family, filing, tracing, transfers, wallet
-from gongji.services import settlement as svc
+from gongji.services.credentials import service as credentials
+from gongji.services.family import service as family
+from gongji.services.filing import service as filing
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
+from gongji.services.tracing import service as tracing
+from gongji.services.transfers import service as transfers
+from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
 from gongji.store.tables import accumulators, fee_details, stay_accumulators
 from tests.clinic import (
@@ -414,7 +419,7 @@ def test_settle_is_idempotent_and_msgid_unique(clinic: Clinic, database: Databas
 
 
 def test_supplementary_and_assistance_layers(clinic: Clinic) -> None:
-    from gongji.services import enrollment
+    from gongji.services.enrollment import service as enrollment
 
     ma = clinic.fam["李秀英"]
     enrollment.set_flag(clinic.app, OPERATOR, key(), enrollment.Flag(

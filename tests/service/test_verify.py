@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from gongji.cli import app as cli
 from gongji.domain.clock import FixedClock
 from gongji.ledger.verify import VerifyReport, verify
-from gongji.services import ledger as svc
+from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from tests.conftest import OPERATOR

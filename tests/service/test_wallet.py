@@ -9,9 +9,13 @@ import pytest
 from gongji.domain.clock import FixedClock, shanghai
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import AccountKind
-from gongji.services import family, ledger, proxies, transfers, wallet
+from gongji.services.family import service as family
+from gongji.services.ledger import service as ledger
+from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
+from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import UnitOfWork
+from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
 from tests.conftest import OPERATOR, refused, table_counts
 from tests.family import PIN, Family, key, make_family
@@ -398,7 +402,7 @@ def refused_but_counted(fam: Family, code: str) -> GongjiError:
 
 
 def test_pin_format_and_change(fam: Family, database: Database) -> None:
-    from gongji.services import pins
+    from gongji.services.pins import service as pins
 
     zw = fam["张伟"]
     for bad, code in (("12345", "PIN_FORMAT"), ("12345a", "PIN_FORMAT"),
@@ -448,7 +452,8 @@ def test_unbinding_returns_quota_and_pending(bound: Family, database: Database) 
 
 def test_ending_an_enrollment_ends_bindings_and_returns_quota(bound: Family,
                                                               database: Database) -> None:
-    from gongji.services import enrollment, people
+    from gongji.services.enrollment import service as enrollment
+    from gongji.services.people import service as people
 
     accept(bound, send(bound, 800_00))
     ma = bound["李秀英"]

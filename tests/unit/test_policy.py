@@ -17,7 +17,7 @@ from gongji.domain.policy import (
     resolve,
     validate,
 )
-from gongji.services.policy import parse_documents, shipped_documents
+from gongji.services.policy.service import parse_documents, shipped_documents
 
 ALL_EIGHT = {"spouse", "parent", "child", "sibling", "grandparent", "maternal_grandparent",
              "grandchild", "maternal_grandchild"}

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from gongji.domain.policy import Change, as_document, diff, flatten, resolve, validate
-from gongji.services.policy import shipped_documents
+from gongji.services.policy.service import shipped_documents
 
 DOCS = shipped_documents()
 

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gongji.services.demo import FAMILY, certno_of
+from gongji.services.demo.service import FAMILY, certno_of
 from gongji.testing.postgres import free_port
 
 CHROMIUM = "/usr/bin/chromium"

@@ -19,9 +19,9 @@ from gongji.domain.catalog import ratio_text
 from gongji.domain.clock import FixedClock
 from gongji.domain.money import format_yuan
 from gongji.ledger.kinds import AccountKind, account_code
-from gongji.services import credentials
-from gongji.services import settlement as svc
+from gongji.services.credentials import service as credentials
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
 from gongji.store.db import Database
 from tests.clinic import D_B, D_C, HOSPITAL, PHARMACY, S_A, Clinic, open_clinic, trace
 from tests.conftest import table_counts

@@ -19,9 +19,12 @@ from fastapi.testclient import TestClient
 from gongji.api.app import create_app
 from gongji.config import Settings
 from gongji.domain.clock import FixedClock, OffsetClock, shanghai
-from gongji.services import auth, catalog, policy, tokens
-from gongji.services.demo import FAMILY, certno_of, seed
+from gongji.services.auth import service as auth
+from gongji.services.catalog import service as catalog
+from gongji.services.demo.service import FAMILY, certno_of, seed
+from gongji.services.policy import service as policy
 from gongji.services.runtime import Gongji
+from gongji.services.tokens import service as tokens
 from gongji.store.db import Database
 from gongji.web.jobs import Job, Jobs
 from tests.conftest import OPERATOR, table_counts

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from gongji.api.app import create_app
 from gongji.config import Settings
 from gongji.domain.clock import FixedClock, shanghai
-from gongji.services.demo import FAMILY, certno_of, seed
+from gongji.services.demo.service import FAMILY, certno_of, seed
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 

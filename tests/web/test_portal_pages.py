@@ -20,11 +20,13 @@ from gongji.api.app import create_app
 from gongji.config import Settings
 from gongji.domain.clock import FixedClock, shanghai
 from gongji.domain.money import parse_yuan
-from gongji.services import family, transfers, wallet
-from gongji.services import settlement as svc
-from gongji.services.demo import DEMO_PIN, FAMILY, certno_of, seed
+from gongji.services.demo.service import DEMO_PIN, FAMILY, certno_of, seed
+from gongji.services.family import service as family
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
+from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import Principal
+from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
 from tests.conftest import table_counts
 
@@ -65,7 +67,7 @@ def log_in(c: TestClient, name: str) -> None:
 
 
 def psn_of(app: Gongji, name: str) -> Principal:
-    from gongji.services.people import person_by_certno
+    from gongji.services.people.service import person_by_certno
 
     p = app.read(lambda uow: person_by_certno(uow.conn, CERTNO[name]))
     assert p is not None
@@ -354,7 +356,7 @@ def test_outside_the_sandbox_there_is_no_demo_family_and_no_code_on_the_page(
 
 
 def test_a_transfer_not_accepted_by_06_00_shows_as_returned(site: Any) -> None:
-    from gongji.services.ledger import sweep_expired
+    from gongji.services.ledger.service import sweep_expired
 
     c, app = site
     wei, fang = psn_of(app, "张伟"), psn_of(app, "王芳")  # bound and her wallet open (demo)

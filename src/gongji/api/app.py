@@ -32,7 +32,7 @@ from gongji.api.routes import (
 )
 from gongji.config import Settings
 from gongji.metrics import HOLDS_EXPIRED
-from gongji.services.ledger import sweep_expired
+from gongji.services.ledger.service import sweep_expired
 from gongji.services.root import build
 from gongji.services.runtime import Gongji
 

@@ -11,11 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from gongji.domain.access import Principal
 from gongji.domain.errors import GongjiError
 from gongji.metrics import IDEMPOTENT_REPLAYS
-from gongji.services import institutions
-from gongji.services.auth import SESSION_PREFIX
-from gongji.services.auth import authenticate as person_session
+from gongji.services.auth.service import SESSION_PREFIX
+from gongji.services.auth.service import authenticate as person_session
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji, Written
-from gongji.services.tokens import authenticate
+from gongji.services.tokens.service import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="An operator token (GONGJI_ADMIN_TOKEN or "
                      "`gongji token create`) or a person's session token (/api/v1/auth/login)")

@@ -53,7 +53,7 @@ def error_response(err: GongjiError, headers: dict[str, str] | None = None,
                    request: Request | None = None) -> Response:
     """The error body; under /fhir/ an OperationOutcome (same status, the code in details)."""
     if request is not None and request.url.path.startswith(FHIR_PREFIX):
-        from gongji.services import fhir
+        from gongji.services.fhir import service as fhir
 
         return Response(fhir.render(fhir.outcome(err)), status_code=err.spec.http_status,
                         headers=headers, media_type=fhir.MEDIA_TYPE)

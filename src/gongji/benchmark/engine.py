@@ -10,8 +10,8 @@ from typing import Any
 
 from gongji.domain.policy import resolve
 from gongji.domain.settlement import Accumulators, FeeLine, PersonFacts, Source, Visit, settle
-from gongji.services.catalog import demo_rows, to_item
-from gongji.services.policy import shipped_documents
+from gongji.services.catalog.service import demo_rows, to_item
+from gongji.services.policy.service import shipped_documents
 
 
 def engine_rate(settlements: int = 20_000, *, seed: int = 7) -> dict[str, Any]:

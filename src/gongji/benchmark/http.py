@@ -35,7 +35,8 @@ from gongji.benchmark.figures import Operation
 from gongji.client.signing import signed_headers
 from gongji.domain.catalog import CatalogItem
 from gongji.domain.clock import SHANGHAI
-from gongji.services import auth, institutions
+from gongji.services.auth import service as auth
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import SYSTEM
 from gongji.testing.postgres import free_port

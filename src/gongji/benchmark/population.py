@@ -23,8 +23,8 @@ from gongji.domain.certno import make_certno
 from gongji.domain.ids import new_code, new_id
 from gongji.ledger.kinds import KIND_RULES, AccountKind, account_code
 from gongji.ledger.model import Entry, EntryKind, Posting
-from gongji.services.ledger import ensure_region_accounts
-from gongji.services.pins import HASHER
+from gongji.services.ledger.service import ensure_region_accounts
+from gongji.services.pins.service import HASHER
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import SYSTEM, UnitOfWork
 from gongji.store.tables import (

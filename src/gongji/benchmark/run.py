@@ -28,8 +28,8 @@ from gongji.benchmark.figures import Figures, closed_loop
 from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import OffsetClock, SystemClock, shanghai
 from gongji.ledger.verify import verify
-from gongji.services import sandbox
 from gongji.services.runtime import Gongji
+from gongji.services.sandbox import service as sandbox
 from gongji.store import migrate
 from gongji.store.db import Database
 from gongji.testing.postgres import TempPostgres

@@ -25,9 +25,11 @@ from sqlalchemy import func, select
 from gongji.benchmark import population
 from gongji.benchmark.figures import Operation
 from gongji.domain.catalog import CatalogItem
-from gongji.services import catalog, institutions, transfers
-from gongji.services import settlement as svc
+from gongji.services.catalog import service as catalog
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
+from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import SYSTEM, Principal
 from gongji.store.tables import catalog_items
 

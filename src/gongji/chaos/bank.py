@@ -40,9 +40,10 @@ from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import OffsetClock
 from gongji.ledger.kinds import AccountKind
 from gongji.ledger.verify import verify
-from gongji.services import institutions, sandbox
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
-from gongji.services.transfers import status_of
+from gongji.services.sandbox import service as sandbox
+from gongji.services.transfers.service import status_of
 from gongji.services.unit_of_work import SYSTEM
 from gongji.store import migrate
 from gongji.store.db import Database

@@ -376,3 +376,27 @@ def diff(a: Policy, b: Policy) -> list[Change]:
     return [Change(p, show(left[p]) if p in left else None,
                    show(right[p]) if p in right else None)
             for p in paths if p not in left or p not in right or left[p] != right[p]]
+
+
+def check_documents(docs: Iterable[PolicyDocument], existing: list[PolicyDocument]) -> None:
+    """New documents laid over the existing ones: each, merged over what it overlays on its
+    first day, must validate; no two versions of one region may be in force on the same day.
+    POLICY_INVALID names every problem by path."""
+    docs = list(docs)
+    everything = existing + docs
+    for doc in docs:
+        base: dict[str, Any] = {}
+        for layer in layers(doc.region) if doc.region != NATIONAL else []:
+            if layer == doc.region:
+                break
+            under = in_force(everything, layer, doc.effective_from)
+            if under is not None:
+                base = merge(base, under.body)
+        validate(merge(base, doc.body), source=doc.source or doc.region)
+    clashes = overlaps(everything)
+    if clashes:
+        problems = [f"{a.source or a.region} ({a.effective_from}..{a.effective_to}) "
+                    f"overlaps {b.source or b.region} (from {b.effective_from})"
+                    for a, b in clashes]
+        raise GongjiError("POLICY_INVALID", source=docs[0].source if docs else "policy",
+                          problems="; ".join(problems), errors=problems)

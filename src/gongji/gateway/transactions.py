@@ -21,10 +21,15 @@ from gongji.domain.settlement import EXPECTED, FUND_TYPES, SETLINFO_AMOUNTS
 from gongji.gateway.envelope import Envelope, plain
 from gongji.gateway.fields import Reader, bad
 from gongji.gateway.jsonio import yuan
-from gongji.services import catalog, clearing, files, filing, signin, tracing
-from gongji.services import settlement as svc
-from gongji.services.enrollment import PSN_TYPES
+from gongji.services.catalog import service as catalog
+from gongji.services.clearing import service as clearing
+from gongji.services.enrollment.service import PSN_TYPES
+from gongji.services.files import service as files
+from gongji.services.filing import service as filing
 from gongji.services.runtime import ClientKey, Gongji
+from gongji.services.settlement import service as svc
+from gongji.services.signin import service as signin
+from gongji.services.tracing import service as tracing
 
 
 @dataclass

@@ -14,8 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from gongji.config import Settings
 from gongji.domain.clock import Clock, OffsetClock, SystemClock
 from gongji.domain.errors import GongjiError
-from gongji.services import sandbox
 from gongji.services.runtime import Gongji
+from gongji.services.sandbox import service as sandbox
 from gongji.store import migrate
 from gongji.store.db import Database
 

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Generic, TypeVar
 
-from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
 from gongji.domain.clock import Clock, SystemClock
@@ -25,9 +23,10 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.ids import check_idempotency_key
 from gongji.metrics import ERRORS as REFUSALS
 from gongji.services import idempotency
+from gongji.services.codec import from_json, to_json
 from gongji.services.messages import MessageSender, OutboxSender
-from gongji.services.policy import PolicyBook
-from gongji.services.regions import RegionBook
+from gongji.services.policy.store import PolicyBook
+from gongji.services.regions.store import RegionBook
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.db import Database
 
@@ -55,19 +54,6 @@ class ClientKey:
 
 Key = str | ClientKey | None
 """What a writing service takes: a client key (REST, pages), or a ClientKey (the gateway)."""
-
-
-@cache
-def _adapter(tp: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(tp)
-
-
-def to_json(value: Any, tp: Any) -> Any:
-    return _adapter(tp).dump_python(value, mode="json")
-
-
-def from_json(data: Any, tp: Any) -> Any:
-    return _adapter(tp).validate_python(data)
 
 
 def _counting(call: Callable[[], R]) -> R:
@@ -108,6 +94,10 @@ class Gongji:
             self._regions = RegionBook()
         return self._regions
 
+    def _uow(self, conn: Connection, principal: Principal) -> UnitOfWork:
+        return UnitOfWork(conn, now=self.clock.now(), principal=principal,
+                          policies=self.policies, regions=self.regions)
+
     def write(self, principal: Principal, *, key: Key, operation: str,
               request: dict[str, Any], fn: Callable[[UnitOfWork], R],
               result_type: Any) -> Written[R]:
@@ -118,7 +108,7 @@ class Gongji:
 
         def once() -> Written[R]:
             with self.db.begin() as conn:
-                uow = UnitOfWork(conn, now=self.clock.now(), principal=principal, app=self)
+                uow = self._uow(conn, principal)
                 prior = idempotency.claim(conn, scope=scope, key=key, operation=operation,
                                           request=request, now=uow.now)
                 if prior is not None:
@@ -149,7 +139,7 @@ class Gongji:
     def transact(self, principal: Principal, fn: Callable[[UnitOfWork], R]) -> R:
         def once() -> R:
             with self.db.begin() as conn:
-                uow = UnitOfWork(conn, now=self.clock.now(), principal=principal, app=self)
+                uow = self._uow(conn, principal)
                 value = fn(uow)
                 uow.flush()
                 return value
@@ -161,16 +151,14 @@ class Gongji:
         reuse the real code path (a pharmacy pre-settlement)."""
         def once() -> R:
             with self.db.scratch() as conn:
-                return fn(UnitOfWork(conn, now=self.clock.now(), principal=principal,
-                                     app=self))
+                return fn(self._uow(conn, principal))
 
         return self.db.retrying(once)
 
     def read(self, fn: Callable[[UnitOfWork], R], principal: Principal | None = None) -> R:
         def once() -> R:
             with self.db.read() as conn:
-                return fn(UnitOfWork(conn, now=self.clock.now(), app=self,
-                                     principal=principal or Principal("reader", "-")))
+                return fn(self._uow(conn, principal or Principal("reader", "-")))
 
         return self.db.retrying(once)
 

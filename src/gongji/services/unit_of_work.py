@@ -8,7 +8,7 @@ at the end, just before commit; an exception anywhere rolls everything back, aud
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -18,24 +18,24 @@ from gongji.domain.policy import Policy
 from gongji.domain.regions import Region
 from gongji.ledger.audit import AuditLog
 from gongji.ledger.journal import Ledger
-
-if TYPE_CHECKING:
-    from gongji.services.runtime import Gongji
+from gongji.services.policy.store import PolicyBook
+from gongji.services.regions.store import RegionBook
 
 __all__ = ["SYSTEM", "Principal", "UnitOfWork"]
 
 
 class UnitOfWork:
     def __init__(self, conn: Connection, *, now: datetime, principal: Principal,
-                 app: Gongji | None = None) -> None:
+                 policies: PolicyBook, regions: RegionBook) -> None:
         self.conn = conn
         self.now = now
         self.today: date = business_date(now)
         self.principal = principal
-        self._app = app
+        self.policies = policies
+        self.regions = regions
         self.audit = AuditLog()
         self.ledger = Ledger(conn, now=now, actor=principal.scope, audit=self.audit)
-        self._policies: dict[str, Policy] = {}
+        self._resolved: dict[str, Policy] = {}
         self.memo: dict[tuple[str, str], Any] = {}
         """Rows that cannot change within this unit of work, read once (institutions)."""
 
@@ -45,22 +45,16 @@ class UnitOfWork:
         self.audit.add(at=self.now, actor=self.principal.scope, action=action,
                        subject=subject, detail=detail, chain=chain)
 
-    @property
-    def app(self) -> Gongji:
-        assert self._app is not None, "this unit of work was opened without the services"
-        return self._app
-
     def policy(self, admdvs: str) -> Policy:
         """The rules of a region today (national, province, region merged); looked up once
         per unit of work (a settlement asks several times)."""
-        found = self._policies.get(admdvs)
+        found = self._resolved.get(admdvs)
         if found is None:
-            found = self._policies[admdvs] = self.app.policies.resolve(self.conn, admdvs,
-                                                                       self.today)
+            found = self._resolved[admdvs] = self.policies.resolve(self.conn, admdvs, self.today)
         return found
 
     def region(self, admdvs: str, *, field: str = "admdvs") -> Region:
-        return self.app.regions.get(self.conn, admdvs, field=field)
+        return self.regions.get(self.conn, admdvs, field=field)
 
     def flush(self) -> None:
         self.ledger.apply_deferred()

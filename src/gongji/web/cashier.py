@@ -20,8 +20,8 @@ from gongji.domain.clock import display
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import parse_yuan
 from gongji.domain.settlement import SETLINFO_FIELDS
-from gongji.services import cashier
-from gongji.services.cashier import MAX_ROWS, ROWS, Draft, Row
+from gongji.services.cashier import service as cashier
+from gongji.services.cashier.service import MAX_ROWS, ROWS, Draft, Row
 from gongji.web.cashier_words import CASHIER_WORDS
 from gongji.web.common import form, lang_of, operator, redirect, render, services
 from gongji.web.i18n import extend, word

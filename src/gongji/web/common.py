@@ -21,7 +21,7 @@ from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
 from gongji.services.runtime import Gongji
-from gongji.services.tokens import authenticate
+from gongji.services.tokens.service import authenticate
 from gongji.web.i18n import LANGS, word
 
 HERE = Path(__file__).parent

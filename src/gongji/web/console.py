@@ -29,20 +29,18 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
-from gongji.services import (
-    audit,
-    auth,
-    catalog,
-    console,
-    family,
-    institutions,
-    ledger,
-    proxies,
-    regions,
-    reports,
-    sandbox,
-)
-from gongji.services.tokens import authenticate
+from gongji.services.audit import service as audit
+from gongji.services.auth import service as auth
+from gongji.services.catalog import service as catalog
+from gongji.services.console import service as console
+from gongji.services.family import service as family
+from gongji.services.institutions import service as institutions
+from gongji.services.ledger import service as ledger
+from gongji.services.proxies import service as proxies
+from gongji.services.regions import service as regions
+from gongji.services.reports import service as reports
+from gongji.services.sandbox import service as sandbox
+from gongji.services.tokens.service import authenticate
 from gongji.web.common import (
     OPERATOR_COOKIE,
     form,

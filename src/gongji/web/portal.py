@@ -24,20 +24,18 @@ from gongji.domain.privacy import mask_name
 from gongji.domain.regions import Region
 from gongji.domain.relations import NAMES, Relation, inverse
 from gongji.domain.tracecode import OUTCOME_TEXT
-from gongji.services import (
-    auth,
-    contributions,
-    demo,
-    explanation,
-    family,
-    filing,
-    pins,
-    portal,
-    proxies,
-    transfers,
-    wallet,
-)
-from gongji.services.people import PersonView
+from gongji.services.auth import service as auth
+from gongji.services.contributions import service as contributions
+from gongji.services.demo import service as demo
+from gongji.services.explanation import service as explanation
+from gongji.services.family import service as family
+from gongji.services.filing import service as filing
+from gongji.services.people.service import PersonView
+from gongji.services.pins import service as pins
+from gongji.services.portal import service as portal
+from gongji.services.proxies import service as proxies
+from gongji.services.transfers import service as transfers
+from gongji.services.wallet import service as wallet
 from gongji.web.common import (
     PERSON_COOKIE,
     LoginNeeded,

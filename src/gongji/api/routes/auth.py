@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, Operator, Services, _bearer
 from gongji.api.types import Certno, In, Psn
-from gongji.services import auth, people
+from gongji.services.auth import service as auth
+from gongji.services.people import service as people
 
 router = APIRouter(prefix="/api/v1", tags=["login"])
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from gongji.api.deps import Caller, IdempotencyKey, Person, Services, replay_header
 from gongji.api.types import Admdvs, In, Pin, Psn, YuanOut
 from gongji.domain.access import ANONYMOUS
-from gongji.services import contributions
+from gongji.services.contributions import service as contributions
 
 router = APIRouter(prefix="/api/v1", tags=["contributions"])
 

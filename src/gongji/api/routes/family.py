@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from gongji.api.deps import Caller, IdempotencyKey, Operator, Person, Services, replay_header
 from gongji.api.types import Certno, In, Psn, YuanOut
 from gongji.domain.relations import NAMES, Relation
-from gongji.services import family, proxies
+from gongji.services.family import service as family
+from gongji.services.proxies import service as proxies
 
 router = APIRouter(prefix="/api/v1", tags=["family"])
 

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from gongji.api.deps import AnyCaller, Services
 from gongji.domain.access import ANONYMOUS
 from gongji.domain.errors import GongjiError
-from gongji.services import fhir
+from gongji.services.fhir import service as fhir
 
 router = APIRouter(prefix="/fhir/R4", tags=["FHIR R4"])
 

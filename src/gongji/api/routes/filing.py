@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, IdempotencyKey, Operator, Services, replay_header
 from gongji.api.types import Admdvs, In, Psn
-from gongji.services import enrollment, filing
+from gongji.services.enrollment import service as enrollment
+from gongji.services.filing import service as filing
 
 router = APIRouter(prefix="/api/v1", tags=["filing"])
 

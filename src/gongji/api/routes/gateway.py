@@ -22,7 +22,7 @@ from gongji.gateway import jsonio
 from gongji.gateway.transactions import HANDLERS, Ctx, needs_sign_in
 from gongji.logs import request_id
 from gongji.metrics import GATEWAY_CALLS
-from gongji.services import signin
+from gongji.services.signin import service as signin
 
 router = APIRouter(tags=["national interface"])
 log = logging.getLogger("gongji.gateway")

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gongji.api.deps import Services
 from gongji.domain.clock import display
-from gongji.services import system
+from gongji.services.system import service as system
 
 router = APIRouter(tags=["health"])
 

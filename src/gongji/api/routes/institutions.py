@@ -12,7 +12,9 @@ from gongji.api.deps import IdempotencyKey, Operator, Person, Services, replay_h
 from gongji.api.types import Admdvs, In, YuanOut
 from gongji.domain.access import ANONYMOUS
 from gongji.domain.catalog import ratio_text
-from gongji.services import catalog, institutions, tracing
+from gongji.services.catalog import service as catalog
+from gongji.services.institutions import service as institutions
+from gongji.services.tracing import service as tracing
 
 router = APIRouter(prefix="/api/v1", tags=["institutions and catalog"])
 

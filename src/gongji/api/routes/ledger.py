@@ -15,8 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from gongji.api.deps import IdempotencyKey, Operator, Services, replay_header
 from gongji.api.types import Yuan, YuanOut
 from gongji.domain.clock import aware
-from gongji.services import ledger as svc
-from gongji.services.ledger import Account, AccountKind, Entry, EntryKind, Hold, HoldState
+from gongji.services.ledger import service as svc
+from gongji.services.ledger.service import Account, AccountKind, Entry, EntryKind, Hold, HoldState
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 

@@ -12,8 +12,10 @@ from gongji.api.deps import Caller, IdempotencyKey, Operator, Services, replay_h
 from gongji.api.routes.auth import EnrollmentOut, enrollment_out
 from gongji.api.routes.ledger import EntryOut
 from gongji.api.types import Admdvs, Certno, In, Psn, Yuan
-from gongji.services import credentials, enrollment, people
-from gongji.services.people import PersonView
+from gongji.services.credentials import service as credentials
+from gongji.services.enrollment import service as enrollment
+from gongji.services.people import service as people
+from gongji.services.people.service import PersonView
 
 router = APIRouter(prefix="/api/v1", tags=["persons"])
 

@@ -13,7 +13,8 @@ from gongji.api.types import Admdvs
 from gongji.domain.access import ANONYMOUS
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import province_of
-from gongji.services import policy, regions
+from gongji.services.policy import service as policy
+from gongji.services.regions import service as regions
 
 router = APIRouter(prefix="/api/v1", tags=["regions and policy"])
 

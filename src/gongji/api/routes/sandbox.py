@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from gongji.api.deps import Operator, Services
 from gongji.api.types import In
-from gongji.services import sandbox
+from gongji.services.sandbox import service as sandbox
 
 router = APIRouter(prefix="/api/v1/sandbox", tags=["sandbox"])
 

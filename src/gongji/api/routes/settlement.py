@@ -26,8 +26,8 @@ from gongji.api.types import In, Psn, Yuan, YuanOut
 from gongji.domain.catalog import ratio_text
 from gongji.domain.money import parse_yuan
 from gongji.domain.settlement import SETLINFO_AMOUNTS, SETLINFO_FIELDS
-from gongji.services import clearing
-from gongji.services import settlement as svc
+from gongji.services.clearing import service as clearing
+from gongji.services.settlement import service as svc
 
 router = APIRouter(prefix="/api/v1", tags=["settlement"])
 

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, IdempotencyKey, Person, Services, replay_header
 from gongji.api.types import Admdvs, In, Pin, Psn, Yuan, YuanOut
-from gongji.services import pins, transfers, wallet
+from gongji.services.pins import service as pins
+from gongji.services.transfers import service as transfers
+from gongji.services.wallet import service as wallet
 
 router = APIRouter(prefix="/api/v1", tags=["wallet"])
 

@@ -32,13 +32,18 @@ from gongji.domain.money import format_yuan
 from gongji.domain.policy import Policy
 from gongji.domain.regions import cross_province, province_of
 from gongji.ledger.kinds import AccountKind, account_code
-from gongji.services import catalog, credentials, filing, institutions, people, tracing
 from gongji.services.access import authorize, require_institution
+from gongji.services.catalog import service as catalog
+from gongji.services.codec import from_json, to_json
+from gongji.services.credentials import service as credentials
 from gongji.services.door import door
-from gongji.services.family import return_quota
+from gongji.services.family.service import return_quota
+from gongji.services.filing import service as filing
 from gongji.services.idempotency import stored_response
-from gongji.services.institutions import Institution
-from gongji.services.runtime import Gongji, Key, Written, from_json, to_json
+from gongji.services.institutions import service as institutions
+from gongji.services.institutions.service import Institution
+from gongji.services.people import service as people
+from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.settlement import store
 from gongji.services.settlement.model import (
     CARE_GROUPS,
@@ -60,6 +65,7 @@ from gongji.services.settlement.model import (
     line_view,
 )
 from gongji.services.settlement.store import FeeRecord, Outcome, SettlementRecord, VisitRecord
+from gongji.services.tracing import service as tracing
 from gongji.services.unit_of_work import UnitOfWork
 
 SETTLEMENT = "settlement"

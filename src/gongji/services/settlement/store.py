@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gongji.domain import tracecode
 from gongji.domain.settlement import FeeLine, Setlinfo
-from gongji.services.runtime import from_json, to_json
+from gongji.services.codec import from_json, to_json
 from gongji.services.settlement.model import DetailView, LineView, PaymentView
 from gongji.store.tables import (
     accumulators,

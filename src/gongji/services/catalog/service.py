@@ -1,0 +1,348 @@
+"""The catalog of each care region: import (CSV, the national tab-separated download) and
+lookup. Items are kept per region and start date; a lookup takes the pooling region's own
+item, else the province's, else the national one ("000000"), in force on the day."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from functools import partial
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, tuple_
+
+from gongji.domain.catalog import CatalogItem, make_item, ratio_text
+from gongji.domain.errors import GongjiError
+from gongji.domain.money import format_yuan
+from gongji.domain.regions import NATIONAL, layers
+from gongji.services.access import require_institution, require_operator
+from gongji.services.door import door
+from gongji.services.files import service as files
+from gongji.services.runtime import Gongji
+from gongji.services.unit_of_work import Principal, UnitOfWork
+from gongji.store.tables import catalog_items
+
+CSV_COLUMNS = ("med_list_codg", "name", "list_type", "med_chrgitm_type", "chrgitm_lv",
+               "selfpay_prop", "pric_uplmt_amt", "lmt_used_flag", "spec", "unit")
+"""Our CSV: a header with these names (begndate, enddate optional)."""
+
+TSV_COLUMNS = (*CSV_COLUMNS, "begndate", "enddate", "vali_flag")
+"""Our reading of the national catalog download (1301/1305/1306 via 9102): tab-separated, no
+header, these fields in this order; amounts as plain 16,2 numbers; dates as yyyy-MM-dd
+(a time part is ignored); vali_flag 1 valid, 0 withdrawn. See docs/GATEWAY.md."""
+
+BATCH = 500
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)
+    """(line, code, message) per refused row."""
+    refusals: list[tuple[int, GongjiError]] = field(default_factory=list)
+    """(line, error) per refused row: the same, for pages that speak both languages."""
+
+
+def read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
+        return [(i, row) for i, row in enumerate(reader, start=2)]
+
+
+def read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8-sig") as f:
+        return _tsv_rows(f)
+
+
+def _tsv_rows(lines: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+    rows = []
+    for i, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        cells = line.rstrip("\r\n").split("\t")
+        rows.append((i, dict(zip(TSV_COLUMNS, cells, strict=False)) | {
+            "_cells": str(len(cells))}))
+    return rows
+
+
+def parse_text(text: str, fmt: str) -> list[tuple[int, dict[str, str]]]:
+    """Rows of an uploaded file's text: "csv" (our header) or "tsv" (the national download)."""
+    if fmt == "tsv":
+        return _tsv_rows(text.removeprefix("\ufeff").splitlines())
+    if fmt != "csv":
+        raise GongjiError("VALIDATION_ERROR", fields="format (csv or tsv)")
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
+    return [(i, row) for i, row in enumerate(reader, start=2)]
+
+
+def check_region(app: Gongji, admdvs: str) -> None:
+    """The care region a catalog is imported into: national, a province or a pooling region."""
+    if admdvs != NATIONAL:
+        app.read(lambda uow: uow.region(admdvs))
+
+
+def demo_rows() -> list[tuple[int, dict[str, str]]]:
+    text = (resources.files("gongji") / "data" / "catalog" / "demo-catalog.csv").read_text(
+        encoding="utf-8")
+    reader = csv.DictReader(text.splitlines())
+    return [(i, row) for i, row in enumerate(reader, start=2)]
+
+
+def _day(text: str | None, default: date | None) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise GongjiError("CATALOG_FIELD_INVALID", field="date", value=text[:20]) from None
+
+
+def _amount(text: str) -> str:
+    """The national file writes 16,2 numbers ("12.5"); we take them as exact yuan."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        raise GongjiError("CATALOG_FIELD_INVALID", field="pric_uplmt_amt",
+                          value=text[:20]) from None
+    if d != d.quantize(Decimal("0.01")) or d < 0:
+        raise GongjiError("CATALOG_FIELD_INVALID", field="pric_uplmt_amt", value=text[:20])
+    return f"{d:.2f}"
+
+
+def to_item(row: dict[str, str], *, begndate: date, national: bool = False) -> CatalogItem:
+    if national and int(row.get("_cells", "0")) < len(TSV_COLUMNS):
+        raise GongjiError("CATALOG_FIELD_INVALID", field="columns",
+                          value=f"{row.get('_cells')} of {len(TSV_COLUMNS)}")
+    if national and (row.get("vali_flag") or "").strip() == "0":
+        raise GongjiError("CATALOG_FIELD_INVALID", field="vali_flag", value="0 (withdrawn)")
+    return make_item(
+        med_list_codg=row.get("med_list_codg") or "", name=row.get("name") or "",
+        list_type=row.get("list_type") or "", med_chrgitm_type=row.get("med_chrgitm_type") or "",
+        chrgitm_lv=row.get("chrgitm_lv") or "", selfpay_prop=row.get("selfpay_prop") or "",
+        pric_uplmt_amt=_amount(row.get("pric_uplmt_amt") or "") if national
+        else (row.get("pric_uplmt_amt") or ""),
+        lmt_used_flag=row.get("lmt_used_flag") or "0", spec=row.get("spec") or "",
+        unit=row.get("unit") or "",
+        begndate=_day(row.get("begndate"), begndate) or begndate,
+        enddate=_day(row.get("enddate"), None))
+
+
+@door
+def import_rows(app: Gongji, who: Principal, admdvs: str,
+                rows: Sequence[tuple[int, dict[str, str]]], *, begndate: date, version: str,
+                national: bool = False,
+                progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Validate every row, then store the good ones in batches (a row replaces the item with
+    the same region, code and start date). Rejected rows are reported, never half-stored."""
+    require_operator(who)
+    check_region(app, admdvs)
+    report = ImportReport()
+    good: list[CatalogItem] = []
+    seen: set[tuple[str, date]] = set()
+    for line, row in rows:
+        try:
+            item = to_item(row, begndate=begndate, national=national)
+            if (item.med_list_codg, item.begndate) in seen:
+                raise GongjiError("CATALOG_FIELD_INVALID", field="med_list_codg",
+                                  value=f"{item.med_list_codg} twice in the file")
+            seen.add((item.med_list_codg, item.begndate))
+            good.append(item)
+        except GongjiError as e:
+            report.rejected.append((line, e.code, e.message_en))
+            report.refusals.append((line, e))
+            if progress:
+                progress(1)
+    for start in range(0, len(good), BATCH):
+        chunk = good[start:start + BATCH]
+        app.transact(who, partial(_store, admdvs=admdvs, items=chunk, version=version))
+        report.imported += len(chunk)
+        if progress:
+            progress(len(chunk))
+    return report
+
+
+@door
+def import_text(app: Gongji, who: Principal, admdvs: str, text: str, *, fmt: str,
+                begndate: date, version: str) -> ImportReport:
+    """An uploaded file's text: "csv" (our header) or "tsv" (the national download)."""
+    return import_rows(app, who, admdvs, parse_text(text, fmt), begndate=begndate,
+                       version=version[:40], national=fmt == "tsv")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A file checked for an import that runs in the background (the console)."""
+
+    admdvs: str
+    rows: list[tuple[int, dict[str, str]]]
+    begndate: date
+    national: bool
+
+
+@door
+def prepare_import(app: Gongji, who: Principal, admdvs: str, text: str, *, fmt: str,
+                   begndate: date | None) -> Prepared:
+    """Read the file and check the region before the import starts (the rows themselves are
+    checked one by one as they are imported); begndate defaults to today."""
+    require_operator(who)
+    if not text.strip():
+        raise GongjiError("VALIDATION_ERROR", fields="file (empty)")
+    rows = parse_text(text, fmt)
+    check_region(app, admdvs)
+    return Prepared(admdvs, rows, begndate or app.clock.now().date(), fmt == "tsv")
+
+
+@door
+def import_file(app: Gongji, who: Principal, path: Path, *, admdvs: str, fmt: str,
+                begndate: date | None, version: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """`gongji catalog import`: a CSV (our header) or the national TSV download; rows that
+    name no start date start on begndate (default today). progress(done, total)."""
+    if fmt not in ("csv", "tsv"):
+        raise GongjiError("VALIDATION_ERROR", fields="format (csv or tsv)")
+    rows = read_csv(path) if fmt == "csv" else read_tsv(path)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(rows))
+
+    return import_rows(app, who, admdvs, rows, begndate=begndate or app.clock.now().date(),
+                       version=version or path.name, national=fmt == "tsv", progress=tick)
+
+
+def _store(uow: UnitOfWork, *, admdvs: str, items: list[CatalogItem], version: str) -> None:
+    keys = [(admdvs, i.med_list_codg, i.begndate) for i in items]
+    uow.conn.execute(delete(catalog_items).where(tuple_(
+        catalog_items.c.admdvs, catalog_items.c.med_list_codg, catalog_items.c.begndate
+    ).in_(keys)))
+    uow.conn.execute(insert(catalog_items), [{
+        "admdvs": admdvs, "med_list_codg": i.med_list_codg, "begndate": i.begndate,
+        "enddate": i.enddate, "name": i.name, "list_type": i.list_type,
+        "med_chrgitm_type": i.med_chrgitm_type, "chrgitm_lv": i.chrgitm_lv,
+        "selfpay_prop": ratio_text(i.selfpay_prop), "pric_uplmt_amt": i.pric_uplmt_amt,
+        "lmt_used_flag": i.lmt_used_flag, "spec": i.spec, "unit": i.unit, "version": version,
+        "imported_at": uow.now} for i in items])
+    uow.record("catalog.import", subject=admdvs, chain=admdvs if admdvs != NATIONAL else None,
+               detail={"items": len(items), "version": version})
+
+
+def lookup(uow: UnitOfWork, care_admdvs: str, codes: Iterable[str],
+           day: date) -> dict[str, CatalogItem]:
+    """The items in force in the care region on the day (region, else province, else
+    national), for these codes."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    scopes = list(reversed(layers(care_admdvs)))  # most specific first
+    rows = uow.conn.execute(select(catalog_items).where(
+        catalog_items.c.med_list_codg.in_(wanted), catalog_items.c.admdvs.in_(scopes),
+        catalog_items.c.begndate <= day,
+        or_(catalog_items.c.enddate.is_(None), catalog_items.c.enddate > day))).all()
+    best: dict[str, tuple[int, date, Any]] = {}
+    for r in rows:
+        rank = scopes.index(r.admdvs)
+        cur = best.get(r.med_list_codg)
+        if cur is None or (rank, -r.begndate.toordinal()) < (cur[0], -cur[1].toordinal()):
+            best[r.med_list_codg] = (rank, r.begndate, r)
+    return {code: _item(r) for code, (_, _, r) in best.items()}
+
+
+@door
+def search(app: Gongji, who: Principal, care_admdvs: str, text: str, day: date | None = None,
+           *, limit: int = 50) -> list[CatalogItem]:
+    """Items in force in a care region on a day (default today) whose name or code contains
+    the text (public: any caller)."""
+    return app.read(lambda uow: search_in(uow, care_admdvs, text, day or uow.today,
+                                          limit=limit), principal=who)
+
+
+def search_in(uow: UnitOfWork, care_admdvs: str, text: str, day: date, *,
+              limit: int = 50) -> list[CatalogItem]:
+    like = f"%{text.strip()}%"
+    codes = uow.conn.execute(select(catalog_items.c.med_list_codg).where(
+        catalog_items.c.admdvs.in_(layers(care_admdvs)),
+        or_(catalog_items.c.name.like(like), catalog_items.c.med_list_codg.like(like)))
+        .distinct().order_by(catalog_items.c.med_list_codg).limit(limit)).scalars()
+    found = lookup(uow, care_admdvs, list(codes), day)
+    return [found[c] for c in sorted(found)]
+
+
+def _item(r: Any) -> CatalogItem:
+    return CatalogItem(
+        med_list_codg=r.med_list_codg, name=r.name, list_type=r.list_type,
+        med_chrgitm_type=r.med_chrgitm_type, chrgitm_lv=r.chrgitm_lv,
+        selfpay_prop=Fraction(Decimal(r.selfpay_prop)), pric_uplmt_amt=r.pric_uplmt_amt,
+        lmt_used_flag=bool(r.lmt_used_flag), spec=r.spec, unit=r.unit, begndate=r.begndate,
+        enddate=r.enddate)
+
+
+@door
+def loaded_at(app: Gongji) -> datetime | None:
+    return app.read_conn(lambda c: c.execute(
+        select(catalog_items.c.imported_at).order_by(catalog_items.c.imported_at.desc())
+        .limit(1)).scalar())
+
+
+# -- the national catalog downloads (1301, 1305, 1306) -----------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    file_qury_no: str
+    filename: str
+    ver: str
+    """The newest item's import time (yyyyMMddHHmmss): the next download asks for newer."""
+    count: int
+
+
+@door
+def download(app: Gongji, who: Principal, infno: str, list_type: str, ver: str = ""
+             ) -> Download:
+    """One list type's items newer than ver, as a zip of tab-separated text (our reading of
+    the national download format, docs/GATEWAY.md), stored for 9102."""
+    require_institution(who)
+
+    def run(uow: UnitOfWork) -> Download:
+        rows = uow.conn.execute(select(catalog_items).where(
+            catalog_items.c.list_type == list_type).order_by(
+            catalog_items.c.imported_at, catalog_items.c.med_list_codg)).all()
+        versions = [f"{r.imported_at:%Y%m%d%H%M%S}" for r in rows]
+        latest = max(versions, default="0")
+        lines = []
+        for r, v in zip(rows, versions, strict=True):
+            if v <= ver:
+                continue
+            cap = "" if r.pric_uplmt_amt is None else format_yuan(r.pric_uplmt_amt)
+            lines.append("\t".join([
+                r.med_list_codg, r.name, r.list_type, r.med_chrgitm_type, r.chrgitm_lv,
+                "" if r.chrgitm_lv != "02" else r.selfpay_prop, cap,
+                "1" if r.lmt_used_flag else "0", r.spec, r.unit,
+                f"{r.begndate:%Y-%m-%d} 00:00:00",
+                f"{r.enddate:%Y-%m-%d} 00:00:00" if r.enddate else "", "1"]))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(f"{infno}_{latest}.txt", "\n".join(lines))
+        stored = files.store_in(uow, who.id, f"{infno}_{latest}.zip", buffer.getvalue())
+        return Download(stored.file_qury_no, stored.filename, latest, len(lines))
+
+    return app.transact(who, run)

@@ -1,0 +1,4 @@
+"""What each page of the operator console shows, read in one unit of work per page.
+
+service.py: the doors (and the steps other capabilities compose).
+"""

@@ -1,0 +1,183 @@
+"""Paying a relative's resident (390) or long-term-care (410) contribution for a coverage year.
+
+From the payer's own personal account (the sponsor pays for a bound relative), or from the
+covered person's wallet quota from one sponsor (they spend money shared with them). Only
+inside the region's collection window for that year, once per person, scheme and year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import insert, select
+
+from gongji.domain.access import Act
+from gongji.domain.errors import Bi, GongjiError
+from gongji.domain.ids import new_id
+from gongji.ledger.kinds import AccountKind, account_code
+from gongji.services.access import authorize
+from gongji.services.codec import to_json
+from gongji.services.door import door
+from gongji.services.family.service import active_binding
+from gongji.services.people import service as people
+from gongji.services.pins import service as pins
+from gongji.services.runtime import Gongji, Key, Written
+from gongji.services.unit_of_work import Principal, UnitOfWork
+from gongji.store.tables import contributions
+
+FUND = {"390": AccountKind.FUND_POOL, "410": AccountKind.FUND_LTC}
+
+
+@dataclass(frozen=True, slots=True)
+class PayContribution:
+    psn_no: str
+    """Whose contribution (the covered person)."""
+    insutype: Literal["390", "410"]
+    year: int
+    source: Literal["personal", "quota"]
+    sponsor_psn_no: str | None = None
+    """For source=quota: whose quota in the covered person's wallet pays."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContributionView:
+    id: str
+    psn_no: str
+    insutype: str
+    year: int
+    admdvs: str
+    amount: int
+    payer_psn_no: str
+    source: str
+    sponsor_psn_no: str | None
+    entry_id: str
+    paid_at: datetime
+
+
+@door
+def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
+        pin: str) -> Written[ContributionView]:
+    if who.kind != "person":
+        raise GongjiError("FORBIDDEN")
+    request = to_json(cmd, PayContribution)
+    prior = app.stored(who, key=key, operation="contribution.pay", request=request,
+                       result_type=ContributionView)
+    if prior is not None:
+        return prior
+    pins.verify(app, who.id, pin)
+
+    def run(uow: UnitOfWork) -> ContributionView:
+        payer, covered = who.id, cmd.psn_no
+        people.person(uow.conn, covered)
+        region = people.insured_region(uow.conn, covered, Bi("被缴费人", "The covered person"))
+        if cmd.insutype == "390":
+            e = people.basic_enrollment(uow.conn, covered)
+            if e is None or e.insutype != "390":
+                raise GongjiError("NOT_ENROLLED", who=Bi("被缴费人（城乡居民医保）",
+                                                         "The covered person (resident)"))
+        offer = uow.policy(region).contributions.find(cmd.insutype, cmd.year)
+        if offer is None:
+            raise GongjiError("CONTRIBUTION_NOT_OFFERED", admdvs=region, year=cmd.year,
+                              insutype=cmd.insutype)
+        if not offer.window_start <= uow.today <= offer.window_end:
+            raise GongjiError("CONTRIBUTION_WINDOW_CLOSED", year=cmd.year,
+                              start=offer.window_start.isoformat(),
+                              end=offer.window_end.isoformat())
+        done = uow.conn.execute(select(contributions.c.id).where(
+            contributions.c.psn_no == covered, contributions.c.insutype == cmd.insutype,
+            contributions.c.year == cmd.year)).first()
+        if done is not None:
+            raise GongjiError("CONTRIBUTION_ALREADY_PAID", year=cmd.year)
+        source_account = _source(uow, payer, covered, cmd)
+        fund = uow.ledger.open_account(FUND[cmd.insutype], owner=region, admdvs=region)
+        entry = uow.ledger.transfer(source_account, fund.id, offer.amount,
+                                    code=f"contribution.{cmd.insutype}",
+                                    memo=f"{cmd.year} contribution", ext_ref=covered,
+                                    admdvs=region)
+        cid = new_id()
+        uow.conn.execute(insert(contributions).values(
+            id=cid, psn_no=covered, insutype=cmd.insutype, year=cmd.year, admdvs=region,
+            amount=offer.amount, payer_psn_no=payer, source=cmd.source,
+            sponsor_psn_no=cmd.sponsor_psn_no if cmd.source == "quota" else None,
+            entry_id=entry.id, paid_at=uow.now))
+        uow.record("contribution.pay", subject=cid, chain=region,
+                   detail={"covered": covered, "year": cmd.year, "insutype": cmd.insutype})
+        return view(uow, cid)
+
+    return app.write(who, key=key, operation="contribution.pay", request=request, fn=run,
+                     result_type=ContributionView)
+
+
+def _source(uow: UnitOfWork, payer: str, covered: str, cmd: PayContribution) -> str:
+    if cmd.source == "personal":
+        if payer == covered:
+            raise GongjiError("CONTRIBUTION_SOURCE_INVALID", reason=Bi(
+                "个人账户用于给近亲属缴费；本人缴费请用钱包中的共济额度",
+                "a personal account pays for a close relative; pay your own from wallet quota"))
+        if active_binding(uow, payer, covered) is None:
+            raise GongjiError("TRANSFER_NOT_BOUND")
+        account = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=payer))
+        if account is None:
+            raise GongjiError("NO_PERSONAL_ACCOUNT")
+        return account.id
+    if payer != covered:
+        raise GongjiError("CONTRIBUTION_SOURCE_INVALID", reason=Bi(
+            "共济额度只能由钱包的主人本人使用", "wallet quota is spent only by the wallet's owner"))
+    if not cmd.sponsor_psn_no:
+        raise GongjiError("CONTRIBUTION_SOURCE_INVALID", reason=Bi(
+            "请选择使用哪位共济人的额度", "name the sponsor whose quota pays"))
+    quota = uow.ledger.account_by_code(account_code(AccountKind.WALLET_QUOTA, owner=covered,
+                                                    sponsor=cmd.sponsor_psn_no))
+    if quota is None:
+        raise GongjiError("INSUFFICIENT_FUNDS", account=Bi("共济额度", "wallet quota"),
+                          available="0.00", required="-")
+    return quota.id
+
+
+@door
+def list_for(app: Gongji, who: Principal, psn_no: str) -> list[ContributionView]:
+    """Contributions paid for or by a person, newest first."""
+    def run(uow: UnitOfWork) -> list[ContributionView]:
+        authorize(uow, who, Act.READ, psn_no)
+        return views_of(uow, psn_no)
+
+    return app.read(run, principal=who)
+
+
+def views_of(uow: UnitOfWork, psn_no: str) -> list[ContributionView]:
+    ids = uow.conn.execute(select(contributions.c.id).where(
+        (contributions.c.psn_no == psn_no) | (contributions.c.payer_psn_no == psn_no))
+        .order_by(contributions.c.paid_at.desc())).scalars()
+    return [view(uow, i) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    insutype: str
+    year: int
+    amount: int
+    window_start: date
+    window_end: date
+
+
+@door
+def offers(app: Gongji, who: Principal, admdvs: str) -> list[Offer]:
+    """A region's contribution amounts and collection windows by year (public: any caller)."""
+    def run(uow: UnitOfWork) -> list[Offer]:
+        uow.region(admdvs)
+        rules = uow.policy(admdvs).contributions
+        return [Offer(t, c.year, c.amount, c.window_start, c.window_end)
+                for t, table in (("390", rules.resident), ("410", rules.long_term_care))
+                for c in table]
+
+    return app.read(run, principal=who)
+
+
+def view(uow: UnitOfWork, cid: str) -> ContributionView:
+    c = uow.conn.execute(select(contributions).where(contributions.c.id == cid)).one()
+    return ContributionView(id=c.id, psn_no=c.psn_no, insutype=c.insutype, year=c.year,
+                            admdvs=c.admdvs, amount=int(c.amount), payer_psn_no=c.payer_psn_no,
+                            source=c.source, sponsor_psn_no=c.sponsor_psn_no,
+                            entry_id=c.entry_id, paid_at=c.paid_at)

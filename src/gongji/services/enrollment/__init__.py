@@ -1,0 +1,4 @@
+"""Persons, enrollments and personal accounts (operator work).
+
+service.py: the doors (and the steps other capabilities compose).
+"""

@@ -1,0 +1,4 @@
+"""Low-level ledger operations for operators (adjustments, corrections) and the hold sweeper.
+
+service.py: the doors (and the steps other capabilities compose).
+"""

@@ -1,0 +1,329 @@
+"""What each page of the family portal shows, read in one unit of work per page.
+
+A page makes one call here and renders what comes back; the numbers on it come from one
+snapshot, so a balance and the transfers beside it always agree. Everything is the caller's
+own, or a relative's they hold a proxy for (亲情账户); personal data leaves masked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from gongji.domain.access import Act, Principal
+from gongji.domain.credentials import CodeToken
+from gongji.domain.errors import GongjiError
+from gongji.domain.regions import Region
+from gongji.domain.relations import Relation
+from gongji.services.access import authorize
+from gongji.services.contributions import service as contributions
+from gongji.services.contributions.service import ContributionView
+from gongji.services.credentials import service as credentials
+from gongji.services.demo import service as demo
+from gongji.services.door import door
+from gongji.services.explanation import service as explanation
+from gongji.services.explanation.service import Explanation
+from gongji.services.family import service as family
+from gongji.services.family.service import BindingView
+from gongji.services.filing import service as filing
+from gongji.services.filing.service import FilingView
+from gongji.services.institutions import service as institutions
+from gongji.services.people import service as people
+from gongji.services.people.service import PersonView
+from gongji.services.pins import service as pins
+from gongji.services.proxies import service as proxies
+from gongji.services.proxies.service import ProxyView
+from gongji.services.runtime import Gongji
+from gongji.services.settlement import service as svc
+from gongji.services.tracing import service as tracing
+from gongji.services.tracing.service import QueryResult
+from gongji.services.transfers import service as transfers
+from gongji.services.transfers.service import Limits, TransferView
+from gongji.services.unit_of_work import UnitOfWork
+from gongji.services.wallet import service as wallet
+from gongji.services.wallet.service import QuotaView, WalletView
+
+
+class Relative(NamedTuple):
+    """A relative the person holds a proxy for: their wallet, and what waits for them."""
+
+    proxy: ProxyView
+    wallet: WalletView
+    waiting: list[TransferView]
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    me: PersonView
+    wallet: WalletView
+    waiting: list[TransferView]
+    """Transfers sent to the person, waiting to be accepted."""
+    relatives: list[Relative]
+
+
+@door
+def me(app: Gongji, who: Principal) -> PersonView:
+    """The person logged in, masked (every page's header)."""
+    return app.read(lambda uow: people.person(uow.conn, who.id).masked, principal=who)
+
+
+@door
+def home(app: Gongji, who: Principal) -> Home:
+    def run(uow: UnitOfWork) -> Home:
+        _person(who)
+        return Home(people.person(uow.conn, who.id).masked, wallet.view(uow, who.id),
+                    _waiting(uow, who.id),
+                    [Relative(p, wallet.view(uow, p.subject_psn_no),
+                              _waiting(uow, p.subject_psn_no)) for p in _held(uow, who)])
+
+    return app.read(run, principal=who)
+
+
+@dataclass(frozen=True, slots=True)
+class CodePage:
+    me: PersonView
+    code: CodeToken
+    seconds: int
+    """How long the code is good for."""
+    name_masked: str | None
+    """The relative's, when a proxy shows a relative's code."""
+
+
+@door
+def code(app: Gongji, who: Principal, psn_no: str | None = None) -> CodePage:
+    """A fresh insurance code (医保码); a proxy may show a relative's."""
+    def run(uow: UnitOfWork) -> CodePage:
+        _person(who)
+        subject = psn_no or who.id
+        token = credentials.issue_in(uow, who, subject)
+        name = people.person(uow.conn, subject).masked.name_masked \
+            if subject != who.id else None
+        return CodePage(people.person(uow.conn, who.id).masked, token,
+                        int((token.expires_at - uow.now).total_seconds()), name)
+
+    return app.transact(who, run)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    view: BindingView
+    i_sponsor: bool
+    """The person shares their account in this binding (else they are shared with)."""
+    to_answer: bool
+    """The other side asked: the person consents or declines."""
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyPage:
+    me: PersonView
+    relations: list[Relation]
+    """The relations the person's region lets them bind."""
+    require_verified_relation: bool
+    bindings: list[Binding]
+    demo_key: str | None
+    """In the sandbox: which demo person this is."""
+
+
+@door
+def family_page(app: Gongji, who: Principal) -> FamilyPage:
+    def run(uow: UnitOfWork) -> FamilyPage:
+        p = _person_of(uow, who)
+        region = people.basic_enrollment(uow.conn, who.id)
+        rules = uow.policy(region.insuplc_admdvs if region else "000000").mutual_aid
+        return FamilyPage(
+            p.masked, sorted(rules.relations, key=list(Relation).index),
+            rules.require_verified_relation,
+            [Binding(b, b.sponsor_psn_no == who.id,
+                     b.status == "pending" and b.requested_by != who.id)
+             for b in family.views_of(uow, who.id)],
+            demo.key_of(p.certno) if app.sandbox else None)
+
+    return app.read(run, principal=who)
+
+
+@dataclass(frozen=True, slots=True)
+class WalletPage:
+    me: PersonView
+    wallet: WalletView
+    relatives: list[tuple[ProxyView, WalletView]]
+    has_pin: bool
+    regions: list[Region]
+
+
+@door
+def wallet_page(app: Gongji, who: Principal) -> WalletPage:
+    def run(uow: UnitOfWork) -> WalletPage:
+        _person(who)
+        return WalletPage(
+            people.person(uow.conn, who.id).masked, wallet.view(uow, who.id),
+            [(p, wallet.view(uow, p.subject_psn_no)) for p in _held(uow, who)],
+            pins.has_pin_in(uow, who.id), _regions(uow))
+
+    return app.read(run, principal=who)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferPage:
+    me: PersonView
+    limits: Limits | None
+    """None: not an employee with an account (the page says who can send)."""
+    targets: list[BindingView]
+    """The active bindings the person shares their account in."""
+    items: list[TransferView]
+    balance: int | None
+
+
+@door
+def transfer_page(app: Gongji, who: Principal) -> TransferPage:
+    def run(uow: UnitOfWork) -> TransferPage:
+        _person(who)
+        w = wallet.view(uow, who.id)
+        return TransferPage(
+            people.person(uow.conn, who.id).masked,
+            transfers.limits_in(uow, who.id) if w.insuplc_admdvs else None,
+            [b for b in family.views_of(uow, who.id)
+             if b.sponsor_psn_no == who.id and b.status == "active"],
+            transfers.views_of(uow, who.id, limit=20), w.personal_account)
+
+    return app.read(run, principal=who)
+
+
+@dataclass(frozen=True, slots=True)
+class Paid:
+    view: ContributionView
+    name_masked: str
+    """The covered person's."""
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    me: PersonView
+    settlements: list[svc.SettlementView]
+    contributions: list[Paid]
+    transfers: list[TransferView]
+
+
+@door
+def history(app: Gongji, who: Principal) -> History:
+    def run(uow: UnitOfWork) -> History:
+        _person(who)
+        names = _names(uow)
+        return History(
+            people.person(uow.conn, who.id).masked, svc.views_of_person(uow, who.id),
+            [Paid(c, names(c.psn_no)) for c in contributions.views_of(uow, who.id)],
+            transfers.views_of(uow, who.id, limit=100))
+
+    return app.read(run, principal=who)
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    me: PersonView
+    settlement: svc.SettlementView
+    explanation: Explanation
+    place: str
+    """The institution's name."""
+
+
+@door
+def explained(app: Gongji, who: Principal, setl_id: str) -> Explained:
+    """A settlement of the person's (or a relative's they hold a proxy for), every yuan."""
+    def run(uow: UnitOfWork) -> Explained:
+        _person(who)
+        s = svc.view_in(uow, setl_id)
+        authorize(uow, who, Act.READ, s.psn_no)
+        place = institutions.get_in(uow, svc.visit_in(uow, s.mdtrt_id).fixmedins_code)
+        return Explained(people.person(uow.conn, who.id).masked, s,
+                         explanation.explain(uow, s), place.fixmedins_name)
+
+    return app.read(run, principal=who)
+
+
+@dataclass(frozen=True, slots=True)
+class More:
+    me: PersonView
+    filings: list[FilingView]
+    switch: bool
+    """刷卡购药设置·跨省: buying drugs in another province is on."""
+    proxies: list[ProxyView]
+    payees: list[tuple[str, str]]
+    """Whose contribution the person may pay: (psn_no, masked name), themselves first."""
+    quotas: list[QuotaView]
+    regions: list[Region]
+    demo_key: str | None
+    today: date
+
+
+@door
+def more(app: Gongji, who: Principal) -> More:
+    def run(uow: UnitOfWork) -> More:
+        p = _person_of(uow, who)
+        names = _names(uow)
+        bound = [b for b in family.views_of(uow, who.id) if b.status == "active"]
+        payees = [who.id]
+        for other in [b.beneficiary_psn_no if b.sponsor_psn_no == who.id else
+                      b.sponsor_psn_no for b in bound] + \
+                [x.subject_psn_no for x in _held(uow, who)]:
+            if other not in payees:
+                payees.append(other)
+        return More(p.masked, filing.views_of(uow, who.id),
+                    filing.switch_on(uow, who.id, "pharmacy_cross_province"),
+                    proxies.views_of(uow, who.id), [(x, names(x)) for x in payees],
+                    list(wallet.view(uow, who.id).quotas), _regions(uow),
+                    demo.key_of(p.certno) if app.sandbox else None, uow.today)
+
+    return app.read(run, principal=who)
+
+
+# -- the parts -------------------------------------------------------------------------------
+
+def _person(who: Principal) -> None:
+    """The portal is for persons."""
+    if who.kind != "person":
+        raise GongjiError("FORBIDDEN")
+
+
+def _person_of(uow: UnitOfWork, who: Principal) -> people.Person:
+    _person(who)
+    return people.person(uow.conn, who.id)
+
+
+def _held(uow: UnitOfWork, who: Principal) -> list[ProxyView]:
+    """The relatives this person may act for (an active 亲情账户)."""
+    return [p for p in proxies.views_of(uow, who.id)
+            if p.holder_psn_no == who.id and p.status == "active"]
+
+
+def _waiting(uow: UnitOfWork, psn_no: str) -> list[TransferView]:
+    return [t for t in transfers.views_of(uow, psn_no)
+            if t.status == "pending" and t.receiver_psn_no == psn_no]
+
+
+def _regions(uow: UnitOfWork) -> list[Region]:
+    return sorted(uow.regions.all(uow.conn).values(), key=lambda r: r.admdvs)
+
+
+def _names(uow: UnitOfWork) -> Callable[[str], str]:
+    seen: dict[str, str] = {}
+
+    def name(psn_no: str) -> str:
+        if psn_no not in seen:
+            seen[psn_no] = people.person(uow.conn, psn_no).masked.name_masked
+        return seen[psn_no]
+
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class TraceCheck:
+    me: PersonView | None
+    result: QueryResult
+
+
+@door
+def trace(app: Gongji, who: Principal, raw: str) -> TraceCheck:
+    """The public check of a drug trace code, from the portal (a logged-in person also learns
+    whether it was sold to them)."""
+    result = tracing.query(app, who, raw)
+    return TraceCheck(me(app, who) if who.kind == "person" else None, result)

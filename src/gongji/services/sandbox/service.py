@@ -1,0 +1,120 @@
+"""Sandbox test clock: an operator sets or advances business time (never backwards), so a
+vendor can try 21:59 -> 22:00 -> next 06:00 without waiting. Due holds are returned at once.
+The clock's position is kept in the database, so a restarted demo resumes where it was."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from gongji.domain.clock import SHANGHAI, FixedClock, OffsetClock, aware, display
+from gongji.domain.errors import GongjiError
+from gongji.services.access import require_operator
+from gongji.services.door import door
+from gongji.services.ledger.service import sweep_expired
+from gongji.services.runtime import Gongji, Key
+from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
+from gongji.store.tables import app_state, entries
+
+KEY = "sandbox_clock"
+
+
+def _clock(app: Gongji) -> FixedClock | OffsetClock:
+    if not app.sandbox or not isinstance(app.clock, FixedClock | OffsetClock):
+        raise GongjiError("SANDBOX_ONLY")
+    return app.clock
+
+
+@door
+def now(app: Gongji, who: Principal) -> datetime:
+    require_operator(who)
+    _clock(app)
+    return app.clock.now()
+
+
+@door
+def move(app: Gongji, who: Principal, *, to: datetime | None = None,
+         seconds: int | None = None) -> tuple[datetime, list[str]]:
+    """Set (to) or advance (seconds) the test clock; returns the new time and the ids of the
+    holds that came due and were returned."""
+    require_operator(who)
+    return _move(app, to=to, seconds=seconds)
+
+
+def _move(app: Gongji, *, to: datetime | None = None, seconds: int | None = None
+          ) -> tuple[datetime, list[str]]:
+    clock = _clock(app)
+    current = clock.now()
+    target = aware(to) if to is not None else current + timedelta(seconds=seconds or 0)
+    if target < current:
+        raise GongjiError("CLOCK_BACKWARDS", now=display(current))
+    clock.set(target)
+    _remember(app, target)
+    return clock.now(), sweep_expired(app)
+
+
+MAX_ADVANCE_SECONDS = 366 * 86400
+
+
+@door
+def move_once(app: Gongji, who: Principal, key: Key, *, to: datetime | None = None,
+              seconds: int | None = None) -> tuple[datetime, list[str], bool]:
+    """move() for a form: the target time is fixed under the idempotency key first (and the
+    move audited), so a form submitted twice moves the clock once. Returns the time now, the
+    holds returned, and whether this was a replay of an earlier move."""
+    require_operator(who)
+    _clock(app)
+    if (to is None) == (seconds is None):
+        raise GongjiError("VALIDATION_ERROR", fields="set or advance_seconds (exactly one)")
+    if seconds is not None and not 1 <= seconds <= MAX_ADVANCE_SECONDS:
+        raise GongjiError("VALIDATION_ERROR", fields="advance_seconds (1 to 366 days)")
+
+    def fix(uow: UnitOfWork) -> datetime:
+        target = aware(to) if to is not None else uow.now + timedelta(seconds=seconds or 0)
+        if target < uow.now:
+            raise GongjiError("CLOCK_BACKWARDS", now=display(uow.now))
+        uow.record("sandbox.clock", detail={"from": uow.now.isoformat(),
+                                            "to": target.isoformat()})
+        return target
+
+    w = app.write(who, key=key, operation="sandbox.move",
+                  request={"set": to.isoformat() if to else None, "advance_seconds": seconds},
+                  fn=fix, result_type=datetime)
+    if w.replayed:
+        return app.clock.now(), [], True
+    now, returned = _move(app, to=max(w.value, app.clock.now()))
+    return now, returned, False
+
+
+def resume(app: Gongji, default: datetime) -> datetime:
+    """Start the sandbox clock where the last run left it (never before the latest entry), or
+    at `default` on a fresh database."""
+    clock = _clock(app)
+
+    def last(uow: UnitOfWork) -> datetime | None:
+        stored = uow.conn.execute(select(app_state.c.value)
+                                  .where(app_state.c.name == KEY)).scalar()
+        latest = uow.conn.execute(select(func.max(entries.c.created_at))).scalar()
+        times = [t for t in (datetime.fromisoformat(stored) if stored else None, latest) if t]
+        return max(times) if times else None
+
+    at = app.read(last) or default
+    clock.set(at.astimezone(SHANGHAI))
+    _remember(app, at)
+    return clock.now()
+
+
+def _remember(app: Gongji, at: datetime) -> None:
+    def run(uow: UnitOfWork) -> None:
+        value = at.isoformat()
+        done = uow.conn.execute(update(app_state).where(app_state.c.name == KEY)
+                                .values(value=value, updated_at=uow.now))
+        if done.rowcount == 0:
+            ins = (pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert)
+            uow.conn.execute(ins(app_state).values(name=KEY, value=value, updated_at=uow.now)
+                             .on_conflict_do_nothing(index_elements=["name"]))
+
+    app.transact(SYSTEM, run)

@@ -1,0 +1,489 @@
+"""What-if: replay claims under one or more policies and compare what the funds and people pay.
+
+Claims come from a file (CSV or Parquet, schema in docs/SIMULATE.md and CLAIM_COLUMNS) or from
+a synthetic population drawn from a seed. Each policy (the shipped documents, or the shipped
+documents with proposed ones laid over them) is resolved per insured region and day exactly as
+settlement resolves it, and the claims are settled by the batch engine (domain/batch.py), which
+applies the online engine's rules. The report sums every fund, the personal burden and how it
+was paid, and the distribution of each person's yearly out-of-pocket cash, per policy.
+
+No database: a simulation reads policy documents and claims, and writes files.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from gongji.charts import bar_chart
+from gongji.domain import batch
+from gongji.domain.benefits import CARE_TYPES, Benefits
+from gongji.domain.errors import GongjiError
+from gongji.domain.money import MAX_FEN, format_yuan
+from gongji.domain.policy import PolicyDocument, resolve
+from gongji.domain.regions import check_admdvs
+from gongji.services.door import door
+from gongji.services.policy.service import parse_documents, shipped_documents
+from gongji.services.settlement.service import MED_TYPES
+
+PSN_TYPES = ("1101", "1201", "1401", "1402", "1403", "1404", "1405", "1501")
+"""Person types by scheme (docs/RULES.md): employees 1101 in service, 1201 retired; residents."""
+
+CLAIM_COLUMNS: dict[str, str] = {
+    "psn_no": "the person (any opaque id; never an ID number)",
+    "insutype": "310 employee or 390 resident",
+    "psn_type": "1101, 1201 (retired), 1401-1405, 1501",
+    "insuplc_admdvs": "the insured region (6 digits): whose benefits apply",
+    "setl_date": "the settlement day, YYYY-MM-DD (policy version and accumulator year)",
+    "med_type": "11, 13 outpatient; 14 chronic/special; 21, 25, 28 inpatient; 41 pharmacy",
+    "hosp_lv": "the institution's level: 0 pharmacy or unrated, 1, 2, 3",
+    "medfee_sumamt": "the visit's total, yuan with two decimals",
+    "fulamt_ownpay_amt": "fully self-paid part (丙类, not listed, limited use), yuan",
+    "overlmt_selfpay": "the part above price caps, yuan",
+    "preselfpay_amt": "乙类 first self-pay part, yuan",
+}
+OPTIONAL_COLUMNS: dict[str, str] = {
+    "out_of_area": "1 when the care region is not the insured region (default 0)",
+    "filing_kind": "the out-of-area filing: retiree_settled, long_term_resident, posted_staff, "
+                   "referral, emergency, other_temporary, or empty (default empty)",
+    "acct_used_flag": "0: the person pays cash only (default 1)",
+    "assistance": "1: eligible for medical assistance (default 0)",
+    "low_income": "1: low-income plus points (default 0)",
+    "acct_balc": "own personal account balance before the person's first claim, yuan "
+                 "(read from the person's first row; default 0.00)",
+    "mulaid_balc": "family money (sponsors' accounts, wallet quota) before the first claim, "
+                   "yuan (first row; default 0.00)",
+}
+_AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
+_FLAGS = ("out_of_area", "acct_used_flag", "assistance", "low_income")
+
+YEAR_LIMIT = 10**12
+"""At most 10 billion yuan of claims per person and year: far above any real year, and far
+enough below 2**63 / 10^4 that the batch engine's integer arithmetic cannot overflow."""
+
+OOP_BUCKETS = (0, 100_00, 500_00, 1000_00, 5000_00, 20000_00)
+"""Yearly out-of-pocket cash per person, bucket lower bounds in fen (yuan: 0, 100, 500, 1,000,
+5,000, 20,000)."""
+
+
+@dataclass
+class Replay:
+    """Claims ready for the batch engine, with what a policy needs to be resolved for each."""
+
+    claims: batch.Claims
+    region: np.ndarray
+    """Per claim: index into `regions`."""
+    day: np.ndarray
+    """Per claim: index into `days`."""
+    regions: tuple[str, ...]
+    days: tuple[date, ...]
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.claims)
+
+
+@dataclass(frozen=True)
+class Population:
+    """A synthetic population: who is insured where, and how often they need care."""
+
+    persons: int = 10_000
+    seed: int = 1
+    claims_per_person: float = 5.0
+    """Mean claims per person in the year (1 + Poisson)."""
+    employee_share: float = 0.45
+    retiree_share: float = 0.25
+    """Of employees."""
+    regions: tuple[str, ...] = ("510100", "371500", "411300")
+    visit_mix: tuple[float, float, float, float] = (0.45, 0.08, 0.35, 0.12)
+    """Weights of outpatient, inpatient, pharmacy, chronic (benefits.CARE_TYPES order)."""
+    out_of_area_share: float = 0.08
+    day: date = date(2026, 6, 30)
+    """Every synthetic claim settles on this day (the policy version in force then)."""
+
+
+def synthetic(pop: Population) -> Replay:
+    """Draw a population and its claims from `pop.seed` (same seed, same claims).
+
+    Amounts are drawn from log-normal distributions by care type and rounded to whole fen once;
+    from then on everything is integer. Claims are in person order (each person's in sequence).
+    """
+    if pop.persons < 1 or not pop.regions:
+        raise GongjiError("VALIDATION_ERROR", fields="persons, regions")
+    for r in pop.regions:
+        check_admdvs(r, field="regions")
+    rng = np.random.default_rng(pop.seed)
+    n_psn = pop.persons
+    counts = 1 + rng.poisson(max(pop.claims_per_person - 1, 0), n_psn)
+    person = np.repeat(np.arange(n_psn, dtype=np.int64), counts)
+    n = int(person.shape[0])
+    employee = rng.random(n_psn) < pop.employee_share
+    retired = employee & (rng.random(n_psn) < pop.retiree_share)
+    psn_type = np.where(employee, np.where(retired, PSN_TYPES.index("1201"),
+                                           PSN_TYPES.index("1101")),
+                        np.where(rng.random(n_psn) < 0.3, PSN_TYPES.index("1401"),
+                                 PSN_TYPES.index("1501"))).astype(np.int64)
+    region = rng.integers(0, len(pop.regions), n_psn)
+    weights = np.array(pop.visit_mix, dtype=np.float64)
+    care = rng.choice(len(CARE_TYPES), n, p=weights / weights.sum()).astype(np.int64)
+    pharmacy = care == CARE_TYPES.index("pharmacy")
+    level = np.where(pharmacy, 0, rng.integers(1, 4, n)).astype(np.int64)
+    median = np.array([150_00, 12000_00, 80_00, 400_00])[care]  # fen, by care type
+    spread = np.array([0.9, 1.0, 0.8, 0.7])[care]
+    medfee = np.maximum(np.rint(median * rng.lognormal(0.0, spread)), 1).astype(np.int64)
+    medfee = np.minimum(medfee, 5_000_000_00)
+    full = medfee * rng.integers(0, 21, n) // 100
+    over = (medfee - full) * rng.integers(0, 6, n) // 100
+    pre = (medfee - full - over) * rng.integers(0, 16, n) // 100
+    out = rng.random(n) < pop.out_of_area_share
+    filing = np.where(out, rng.integers(0, len(batch.FILINGS), n), 0).astype(np.int64)
+    inpatient = care == CARE_TYPES.index("inpatient")
+    seen = np.cumsum(inpatient)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    before = np.where(starts > 0, seen[np.maximum(starts - 1, 0)], 0)
+    first_stay = inpatient & (seen - before[person] == 1)
+    own = np.where(employee, rng.integers(0, 8000_00, n_psn), 0).astype(np.int64)
+    family = np.where(rng.random(n_psn) < 0.2, rng.integers(0, 3000_00, n_psn), 0)
+    claims = batch.Claims(
+        person=person, group=person, policy=np.zeros(n, np.int64),
+        insutype=np.where(employee, 0, 1)[person].astype(np.int64),
+        psn_type=psn_type[person], care=care, level=level, out_of_area=out, filing=filing,
+        first_stay=first_stay, medfee_sumamt=medfee, fulamt_ownpay_amt=full,
+        overlmt_selfpay=over, preselfpay_amt=pre, acct_used=rng.random(n) < 0.95,
+        assistance=(rng.random(n_psn) < 0.03)[person],
+        low_income=(rng.random(n_psn) < 0.05)[person], own_balance=own,
+        mulaid_balance=family.astype(np.int64), psn_types=PSN_TYPES)
+    return Replay(claims, region[person], np.zeros(n, np.int64), tuple(pop.regions),
+                  (pop.day,), source=f"synthetic population, seed {pop.seed}")
+
+
+# -- claims files --------------------------------------------------------------------------------
+
+def _refuse(path: str, problem: str) -> GongjiError:
+    return GongjiError("CLAIMS_FILE_INVALID", path=path, problem=problem)
+
+
+def read_claims(path: Path) -> Replay:
+    """A claims file (.csv or .parquet; every column as text in CSV) as a Replay, in replay order:
+    by person, then settlement day, then file order. Refused whole on the first bad value."""
+    name = str(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pl.read_parquet(path)
+        elif path.suffix.lower() == ".csv":
+            frame = pl.read_csv(path, infer_schema=False)
+        else:
+            raise _refuse(name, "the file must end in .csv or .parquet")
+    except (OSError, pl.exceptions.PolarsError) as e:
+        raise _refuse(name, str(e).splitlines()[0][:200]) from None
+    missing = [c for c in CLAIM_COLUMNS if c not in frame.columns]
+    if missing:
+        raise _refuse(name, "missing columns: " + ", ".join(missing))
+    if frame.height == 0:
+        raise _refuse(name, "no claims")
+    text = [pl.col(c).cast(pl.String).str.strip_chars() for c in frame.columns]
+    f = frame.select(text).with_row_index("_row")
+    for c, default in (("out_of_area", "0"), ("acct_used_flag", "1"), ("assistance", "0"),
+                       ("low_income", "0"), ("acct_balc", "0.00"), ("mulaid_balc", "0.00"),
+                       ("filing_kind", "")):
+        if c not in f.columns:
+            f = f.with_columns(pl.lit(default).alias(c))
+        f = f.with_columns(pl.col(c).fill_null(default))
+    for c in ("acct_balc", "mulaid_balc", *_AMOUNTS):
+        f = f.with_columns(_fen(f, c, name).alias(c))
+    for c in _FLAGS:
+        bad = f.filter(~pl.col(c).is_in(["0", "1"]))
+        if bad.height:
+            raise _refuse(name, f"{c} must be 0 or 1 (row {bad['_row'][0] + 2})")
+    checks = {"insutype": list(batch.INSUTYPES), "psn_type": list(PSN_TYPES),
+              "med_type": list(MED_TYPES), "hosp_lv": ["0", "1", "2", "3"],
+              "filing_kind": [""] + [k for k in batch.FILINGS if k]}
+    for c, allowed in checks.items():
+        bad = f.filter(~pl.col(c).is_in(allowed) | pl.col(c).is_null())
+        if bad.height:
+            raise _refuse(name, f"{c} {bad[c][0]!r} not one of {', '.join(allowed)} "
+                                f"(row {bad['_row'][0] + 2})")
+    bad = f.filter(~pl.col("insuplc_admdvs").str.contains(r"^[0-9]{6}$")
+                   | pl.col("insuplc_admdvs").is_null() | pl.col("psn_no").is_null()
+                   | (pl.col("psn_no").str.len_chars() > 40))
+    if bad.height:
+        raise _refuse(name, f"insuplc_admdvs or psn_no invalid (row {bad['_row'][0] + 2})")
+    f = f.with_columns(pl.col("setl_date").str.to_date("%Y-%m-%d", strict=False).alias("_day"))
+    bad = f.filter(pl.col("_day").is_null())
+    if bad.height:
+        raise _refuse(name, f"setl_date must be YYYY-MM-DD (row {bad['_row'][0] + 2})")
+    parts = f.filter(pl.col("fulamt_ownpay_amt") + pl.col("overlmt_selfpay")
+                     + pl.col("preselfpay_amt") > pl.col("medfee_sumamt"))
+    if parts.height:
+        raise _refuse(name, "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt exceed "
+                            f"medfee_sumamt (row {parts['_row'][0] + 2})")
+    f = f.sort(["psn_no", "_day", "_row"])
+    f = f.with_columns(
+        pl.col("psn_no").rank("dense").cast(pl.Int64).sub(1).alias("_person"),
+        pl.struct("psn_no", "insutype", pl.col("_day").dt.year()).rank("dense")
+        .cast(pl.Int64).sub(1).alias("_group"),
+        pl.col("med_type").replace_strict(MED_TYPES).alias("_care"))
+    big = f.group_by("_group").agg(pl.col("medfee_sumamt").sum(), pl.col("_row").min()) \
+        .filter(pl.col("medfee_sumamt") > YEAR_LIMIT)
+    if big.height:
+        raise _refuse(name, f"a person's claims in one year exceed {format_yuan(YEAR_LIMIT)} "
+                            f"(row {big['_row'][0] + 2})")
+    f = f.with_columns(
+        ((pl.col("_care") == "inpatient").cum_sum().over("_group")
+         .eq(1) & (pl.col("_care") == "inpatient")).alias("_first"))
+    regions = tuple(sorted(f["insuplc_admdvs"].unique().to_list()))
+    days = tuple(sorted(f["_day"].unique().to_list()))
+    first_rows = f.group_by("_person", maintain_order=True).first().sort("_person")
+
+    def ints(col: str, frame: pl.DataFrame = f) -> np.ndarray:
+        return frame[col].to_numpy().astype(np.int64)
+
+    def flags(col: str) -> np.ndarray:
+        return (f[col] == "1").to_numpy()
+
+    def index(col: str, values: Sequence[object]) -> np.ndarray:
+        table = {v: i for i, v in enumerate(values)}
+        return f[col].replace_strict(table, return_dtype=pl.Int64).to_numpy()
+
+    filing = f["filing_kind"].replace_strict(
+        {"": 0, **{k: i for i, k in enumerate(batch.FILINGS) if k}}, return_dtype=pl.Int64)
+    claims = batch.Claims(
+        person=ints("_person"), group=ints("_group"), policy=np.zeros(f.height, np.int64),
+        insutype=index("insutype", batch.INSUTYPES), psn_type=index("psn_type", PSN_TYPES),
+        care=index("_care", CARE_TYPES), level=f["hosp_lv"].cast(pl.Int64).to_numpy(),
+        out_of_area=flags("out_of_area"), filing=filing.to_numpy(), first_stay=f["_first"]
+        .to_numpy(), medfee_sumamt=ints("medfee_sumamt"),
+        fulamt_ownpay_amt=ints("fulamt_ownpay_amt"), overlmt_selfpay=ints("overlmt_selfpay"),
+        preselfpay_amt=ints("preselfpay_amt"), acct_used=flags("acct_used_flag"),
+        assistance=flags("assistance"), low_income=flags("low_income"),
+        own_balance=ints("acct_balc", first_rows), mulaid_balance=ints("mulaid_balc",
+                                                                        first_rows),
+        psn_types=PSN_TYPES)
+    return Replay(claims, index("insuplc_admdvs", regions), index("_day", days), regions, days,
+                  source=name)
+
+
+def _fen(f: pl.DataFrame, col: str, path: str) -> pl.Expr:
+    """A yuan column ("12.30", "12.3", "12") as exact integer fen, or the first bad row refused."""
+    pattern = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
+    bad = f.filter(~pl.col(col).str.contains(pattern) | pl.col(col).is_null())
+    if bad.height:
+        raise _refuse(path, f"{col} {bad[col][0]!r} is not yuan with at most two decimals "
+                            f"(row {bad['_row'][0] + 2})")
+    whole = pl.col(col).str.extract(r"^([0-9]+)", 1).cast(pl.Int64)
+    frac = pl.col(col).str.extract(r"\.([0-9]+)$", 1).fill_null("").str.pad_end(2, "0") \
+        .cast(pl.Int64)
+    return whole * 100 + frac
+
+
+# -- policies ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    documents: tuple[PolicyDocument, ...]
+
+
+def scenarios(files: Sequence[Path], *, current: bool = True) -> list[Scenario]:
+    """"current" (the shipped documents, and GONGJI_POLICY_DIR's) and, per file, the shipped
+    documents with the file's laid over them (a version starting the same day as a shipped one
+    of the same region replaces it)."""
+    shipped = shipped_documents()
+    out = [Scenario("current", tuple(shipped))] if current else []
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise GongjiError("POLICY_INVALID", source=str(path), problems=str(e),
+                              errors=[str(e)]) from None
+        docs = parse_documents(text, source=str(path))
+        taken = {(d.region, d.effective_from) for d in docs}
+        merged = [d for d in shipped if (d.region, d.effective_from) not in taken] + docs
+        out.append(Scenario(path.stem, tuple(merged)))
+    names = [s.name for s in out]
+    if len(set(names)) != len(names):
+        raise GongjiError("VALIDATION_ERROR", fields="policy (two files with the same name)")
+    return out
+
+
+def benefits_for(replay: Replay, scenario: Scenario) -> tuple[np.ndarray, list[Benefits]]:
+    """Per claim, the index of its Benefits (the insured region's on the claim's day)."""
+    found: dict[str, int] = {}
+    table: list[Benefits] = []
+    pair = np.zeros((len(replay.regions), len(replay.days)), np.int64)
+    for ri, region in enumerate(replay.regions):
+        for di, day in enumerate(replay.days):
+            b = resolve(scenario.documents, region, day).benefits
+            key = b.model_dump_json()
+            if key not in found:
+                found[key] = len(table)
+                table.append(b)
+            pair[ri, di] = found[key]
+    return pair[replay.region, replay.day], table
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+FIGURES = ("medfee_sumamt", "hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay", "fund_pay_sumamt",
+           "psn_part_amt", "acct_pay", "acct_mulaid_pay", "psn_cash_pay")
+
+
+@dataclass
+class Summary:
+    policy: str
+    claims: int
+    refused: int
+    totals: dict[str, int]
+    """Fen, over all claims (refused ones: all cash)."""
+    persons: int
+    oop_quantiles: dict[str, int]
+    """p50, p90, p99, max of each person's yearly cash, fen."""
+    oop_buckets: list[tuple[str, int]] = field(default_factory=list)
+    """(bucket label, persons)."""
+
+
+def run(replay: Replay, plans: Sequence[Scenario], *,
+        progress: Callable[[int], None] | None = None) -> list[Summary]:
+    """Settle the replay under each scenario; `progress(claims settled so far)`."""
+    out = []
+    done = 0
+    for sc in plans:
+        policy, table = benefits_for(replay, sc)
+        claims = batch.Claims(**{**replay.claims.__dict__, "policy": policy})
+
+        def tick(k: int, base: int = done) -> None:
+            if progress is not None:
+                progress(base + k)
+
+        result = batch.settle_batch(claims, table, progress=tick)
+        done += len(replay)
+        out.append(summarise(sc.name, claims, result))
+    return out
+
+
+def summarise(name: str, claims: batch.Claims, result: batch.Outcome) -> Summary:
+    """Totals per figure and each person-year's out-of-pocket cash."""
+    # a refused claim (no direct settlement) is all the person's, in cash: the engine says so
+    totals = {"medfee_sumamt": int(claims.medfee_sumamt.sum())}
+    for k in FIGURES[1:]:
+        totals[k] = int(result[k].sum())
+    yearly = _sum_by(claims.group, result["psn_cash_pay"])
+    yearly.sort()
+    m = int(yearly.shape[0])
+
+    def q(num: int, den: int) -> int:
+        """The smallest yearly amount with at least num/den of persons at or below it."""
+        return int(yearly[max(-(-m * num // den) - 1, 0)]) if m else 0
+
+    buckets = []
+    edges = [*OOP_BUCKETS, MAX_FEN + 1]
+    for lo, hi in itertools.pairwise(edges):
+        if lo == 0:
+            buckets.append(("0.00", int((yearly == 0).sum())))
+            lo = 1
+        label = f"{format_yuan(lo)}+" if hi > MAX_FEN else f"{format_yuan(lo)}-{format_yuan(hi)}"
+        buckets.append((label, int(((yearly >= lo) & (yearly < hi)).sum())))
+    return Summary(name, len(claims), int(result.refused.sum()), totals, m,
+                   {"p50": q(1, 2), "p90": q(9, 10), "p99": q(99, 100),
+                    "max": int(yearly[-1]) if m else 0}, buckets)
+
+
+def _sum_by(key: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Exact integer sums of values per key (bincount would go through floats)."""
+    order = np.argsort(key, kind="stable")
+    k, v = key[order], values[order]
+    if k.shape[0] == 0:
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    return np.add.reduceat(v, starts).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """What `gongji simulate` asks: a claims file or a synthetic population, the proposals."""
+
+    proposals: tuple[Path, ...] = ()
+    current: bool = True
+    claims: Path | None = None
+    """Replay this file (CSV, Parquet) instead of the population."""
+    population: Population = Population()
+    out: Path = Path("simulate-out")
+
+
+@dataclass(frozen=True)
+class Simulated:
+    claims: int
+    source: str
+    summaries: list[Summary]
+    written: list[Path]
+
+
+@door
+def simulate(sim: Simulation, *,
+             loaded: Callable[[int, str, list[str]], None] | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Simulated:
+    """Replay the claims under each policy and write the report. loaded(claims, source,
+    policy names) once the claims are read; progress(done, total) while settling."""
+    plans = scenarios(sim.proposals, current=sim.current)
+    if not plans:
+        raise GongjiError("VALIDATION_ERROR", fields="policy (nothing to compare: give a "
+                                                     "proposal or keep the current policy)")
+    replay = read_claims(sim.claims) if sim.claims is not None else synthetic(sim.population)
+    if loaded is not None:
+        loaded(len(replay), replay.source, [p.name for p in plans])
+    total = len(replay) * len(plans)
+    summaries = run(replay, plans,
+                    progress=None if progress is None else lambda n: progress(n, total))
+    return Simulated(len(replay), replay.source, summaries, write_report(summaries, sim.out))
+
+
+def write_report(summaries: Sequence[Summary], out: Path) -> list[Path]:
+    """summary.csv, oop_distribution.csv, compare.svg, and per policy funds-{policy}.svg and
+    oop-{policy}.svg in `out`; amounts in yuan."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    path = out / "summary.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["policy", "claims", "refused", *FIGURES, "persons", "oop_p50", "oop_p90",
+                    "oop_p99", "oop_max"])
+        for s in summaries:
+            w.writerow([s.policy, s.claims, s.refused,
+                        *(format_yuan(s.totals[k]) for k in FIGURES), s.persons,
+                        *(format_yuan(s.oop_quantiles[k]) for k in ("p50", "p90", "p99", "max"))])
+    written.append(path)
+    path = out / "oop_distribution.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["policy", "yearly_cash_yuan", "persons"])
+        for s in summaries:
+            for label, count in s.oop_buckets:
+                w.writerow([s.policy, label, count])
+    written.append(path)
+    compare = [(f"{s.policy} {label}", s.totals[k]) for s in summaries
+               for k, label in (("fund_pay_sumamt", "funds"), ("psn_part_amt", "burden"))]
+    path = out / "compare.svg"
+    path.write_text(bar_chart(compare, title="基金支出与个人负担 fund outlay and personal "
+                                             "burden, per policy", value_text=format_yuan),
+                    encoding="utf-8")
+    written.append(path)
+    for s in summaries:
+        funds = [(k, s.totals[k]) for k in ("hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay",
+                                             "acct_pay", "acct_mulaid_pay", "psn_cash_pay")]
+        path = out / f"funds-{s.policy}.svg"
+        path.write_text(bar_chart(funds, title=f"谁付了多少 who paid what: {s.policy}",
+                                  value_text=format_yuan), encoding="utf-8")
+        written.append(path)
+        path = out / f"oop-{s.policy}.svg"
+        path.write_text(bar_chart(s.oop_buckets, title=f"个人年度现金支付 yearly out-of-pocket "
+                                                       f"cash per person: {s.policy}"),
+                        encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,119 @@
+"""The database itself: health, schema revision and upgrade, backup and restore.
+
+These run for whoever runs the process (a probe, `gongji db`, `gongji backup`), not for a
+person or an institution, so they take no caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from gongji.domain.access import COMMAND_LINE
+from gongji.services.door import door
+from gongji.services.ledger import service as ledger
+from gongji.services.ledger.service import Progress as VerifyProgress
+from gongji.services.ledger.service import VerifyReport
+from gongji.services.runtime import Gongji
+from gongji.store import backup as store_backup
+from gongji.store import migrate
+from gongji.store.backup import BackupInfo
+
+__all__ = ["BackupInfo", "Health", "Restored", "SchemaState", "Upgraded"]
+
+Progress = Callable[[int, int], None]
+"""progress(done, total): pages (SQLite) or steps."""
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    status: str
+    """ok, degraded (the schema is behind the program) or down (the database is not there)."""
+    time: datetime
+    database: str
+    sandbox: bool
+    schema: str | None = None
+    schema_head: str | None = None
+    """Only when it differs from schema."""
+    error: str | None = None
+
+
+@door
+def health(app: Gongji) -> Health:
+    """Process up, database reachable, schema current; never raises (a probe reports)."""
+    base = Health("ok", app.clock.now(), app.db.dialect, app.sandbox)
+    try:
+        with app.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        rev, head = migrate.current(app.db), migrate.head()
+    except Exception as exc:  # a health check reports; it never raises
+        return Health("down", base.time, base.database, base.sandbox,
+                      error=exc.__class__.__name__)
+    if rev != head:
+        return Health("degraded", base.time, base.database, base.sandbox, rev, head)
+    return Health("ok", base.time, base.database, base.sandbox, rev)
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    url: str
+    current: str | None
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+@door
+def schema(app: Gongji) -> SchemaState:
+    return SchemaState(app.db.display_url, migrate.current(app.db), migrate.head())
+
+
+@dataclass(frozen=True, slots=True)
+class Upgraded:
+    url: str
+    before: str | None
+    after: str
+
+
+@door
+def upgrade(app: Gongji) -> Upgraded:
+    """Apply every pending migration (safe to run twice)."""
+    before, after = migrate.upgrade(app.db)
+    return Upgraded(app.db.display_url, before, after)
+
+
+@door
+def backup(app: Gongji, path: Path, *, progress: Progress | None = None) -> BackupInfo:
+    """A consistent copy while the database keeps serving (docs/RELIABILITY.md)."""
+    try:
+        return store_backup.backup(app.db, path, progress=progress)
+    finally:
+        app.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    url: str
+    before: str | None
+    after: str
+    """The schema revision the backup had, and the one it was upgraded to."""
+    report: VerifyReport
+
+
+@door
+def restore(app: Gongji, path: Path, *, force: bool = False, progress: Progress | None = None,
+            verify_progress: VerifyProgress | None = None) -> Restored:
+    """Restore a backup (into an empty database unless force), bring its schema up to date
+    and verify it: a backup that does not verify is reported, not trusted."""
+    try:
+        store_backup.restore(path, app.db, force=force, progress=progress)
+        before, after = migrate.upgrade(app.db)
+        report = ledger.verify(app, COMMAND_LINE, progress=verify_progress, parallel=True)
+    finally:
+        app.dispose()
+    return Restored(app.db.display_url, before, after, report)
