@@ -106,3 +106,18 @@ def accept_deadline(now: datetime, policy: Policy) -> datetime:
 
 
 _SIDE = {"sender": Bi("转出方", "sender"), "receiver": Bi("接收方", "receiver")}
+
+
+STATUS_NAMES = {
+    "pending": Bi("待接收", "pending"), "accepted": Bi("已接收", "accepted"),
+    "returned": Bi("已退回", "returned"), "rejected": Bi("已拒收", "rejected"),
+    "cancelled": Bi("已撤回", "cancelled"), "unbound": Bi("解除共济已退回", "unbound"),
+}
+"""A transfer's statuses, as a refusal names them."""
+
+
+def status_of(hold_state: str, end_reason: str | None) -> str:
+    """A transfer's status is its hold's state (pending, posted: accepted, expired:
+    returned), or, once voided, the reason recorded then (rejected, cancelled, unbound)."""
+    return {"pending": "pending", "posted": "accepted", "expired": "returned"}.get(
+        hold_state, end_reason or "cancelled")

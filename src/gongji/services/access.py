@@ -3,20 +3,12 @@ operators for reading and for their own operator work (never to move a person's 
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
-
 from gongji.domain.access import Act, check_may
 from gongji.domain.errors import GongjiError
+from gongji.services.proxies.store import held_proxies
 from gongji.services.unit_of_work import Principal, UnitOfWork
-from gongji.store.tables import proxies
 
 OPERATOR_MAY = frozenset({Act.READ})
-
-
-def held_proxies(conn: Connection, holder: str) -> frozenset[str]:
-    """The relatives this person currently holds an active proxy (亲情账户) for."""
-    return frozenset(conn.execute(select(proxies.c.subject_psn_no).where(
-        proxies.c.holder_psn_no == holder, proxies.c.status == "active")).scalars())
 
 
 def require_operator(who: Principal) -> None:

@@ -10,48 +10,29 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy import insert, select, update
+from datetime import timedelta
 
 from gongji.domain.errors import GongjiError
 from gongji.domain.ids import new_id
+from gongji.domain.policy import LoginRules
 from gongji.domain.privacy import mask_certno, mask_phone
 from gongji.services.access import require_operator
+from gongji.services.auth import store
+from gongji.services.auth.model import SESSION_PREFIX, CodeSent, Me, OutboxMessage, Session
 from gongji.services.door import door
 from gongji.services.people import service as people
 from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
-from gongji.store.tables import otps, outbox, sessions
 
 log = logging.getLogger("gongji.auth")
-SESSION_PREFIX = "gj_ps_"
-
-
-@dataclass(frozen=True, slots=True)
-class CodeSent:
-    phone_masked: str | None
-    expires_at: datetime
-    resend_after: datetime
-    sandbox_code: str | None = None
-    """The code itself, in the sandbox only, so a demo page can show it (never in production,
-    where only the person's phone has it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    token: str
-    psn_no: str
-    expires_at: datetime
 
 
 def _h(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _rules(uow: UnitOfWork, psn_no: str):  # type: ignore[no-untyped-def]
+def _rules(uow: UnitOfWork, psn_no: str) -> LoginRules:
     e = people.basic_enrollment(uow.conn, psn_no)
     return uow.policy(e.insuplc_admdvs if e else "000000").login
 
@@ -64,20 +45,16 @@ def request_code(app: Gongji, certno: str) -> CodeSent:
         if p is None:
             raise GongjiError("PERSON_NOT_FOUND", psn_no=mask_certno((certno or "").strip()))
         rules = _rules(uow, p.psn_no)
-        last = uow.conn.execute(select(otps.c.created_at).where(otps.c.psn_no == p.psn_no)
-                                .order_by(otps.c.created_at.desc()).limit(1)).scalar()
+        last = store.last_code_at(uow.conn, p.psn_no)
         if last is not None and uow.now < last + timedelta(seconds=rules.otp_resend_seconds):
             wait = int((last + timedelta(seconds=rules.otp_resend_seconds) - uow.now)
                        .total_seconds()) + 1
             raise GongjiError("OTP_TOO_SOON", seconds=wait)
         code = "".join(secrets.choice("0123456789") for _ in range(rules.otp_length))
         expires = uow.now + timedelta(seconds=rules.otp_ttl_seconds)
-        uow.conn.execute(update(otps).where(otps.c.psn_no == p.psn_no, otps.c.used_at.is_(None))
-                         .values(used_at=uow.now))  # a new code replaces any older one
-        uow.conn.execute(insert(otps).values(id=new_id(), psn_no=p.psn_no,
-                                             code_hash=_h(p.psn_no + code),
-                                             expires_at=expires, attempts=0,
-                                             created_at=uow.now))
+        # a new code replaces any older one
+        store.replace_code(uow.conn, otp_id=new_id(), psn_no=p.psn_no,
+                           code_hash=_h(p.psn_no + code), expires_at=expires, at=uow.now)
         minutes = rules.otp_ttl_seconds // 60
         app.sender.send(uow.conn, psn_no=p.psn_no, phone=p.phone, now=uow.now,
                         body=f"【共济】您的登录验证码是 {code}，{minutes} 分钟内有效，"
@@ -98,26 +75,21 @@ def login(app: Gongji, certno: str, code: str) -> Session:
         if p is None:
             return GongjiError("OTP_INVALID")
         rules = _rules(uow, p.psn_no)
-        row = uow.conn.execute(select(otps).where(otps.c.psn_no == p.psn_no,
-                                                  otps.c.used_at.is_(None),
-                                                  otps.c.expires_at > uow.now)
-                               .order_by(otps.c.created_at.desc()).limit(1)
-                               .with_for_update()).first()
+        row = store.open_code(uow.conn, p.psn_no, now=uow.now)
         if row is None:
             return GongjiError("OTP_INVALID")
         if row.attempts >= rules.otp_max_attempts:
             return GongjiError("OTP_LOCKED")
         if not secrets.compare_digest(row.code_hash, _h(p.psn_no + (code or "").strip())):
             # a wrong code is counted (security state) though the login is refused
-            uow.conn.execute(update(otps).where(otps.c.id == row.id)
-                             .values(attempts=otps.c.attempts + 1))
+            store.count_wrong(uow.conn, row.id)
             return GongjiError("OTP_LOCKED" if row.attempts + 1 >= rules.otp_max_attempts
                                else "OTP_INVALID")
-        uow.conn.execute(update(otps).where(otps.c.id == row.id).values(used_at=uow.now))
+        store.use_code(uow.conn, row.id, at=uow.now)
         token = SESSION_PREFIX + secrets.token_urlsafe(32)
         expires = uow.now + timedelta(hours=rules.session_hours)
-        uow.conn.execute(insert(sessions).values(token_hash=_h(token), psn_no=p.psn_no,
-                                                 created_at=uow.now, expires_at=expires))
+        store.add_session(uow.conn, token_hash=_h(token), psn_no=p.psn_no, at=uow.now,
+                          expires_at=expires)
         uow.record("person.login", subject=p.psn_no)
         return Session(token, p.psn_no, expires)
 
@@ -132,9 +104,7 @@ def authenticate(app: Gongji, token: str) -> Principal | None:
     if not token.startswith(SESSION_PREFIX):
         return None
     now = app.clock.now()
-    row = app.read_conn(lambda c: c.execute(
-        select(sessions.c.psn_no, sessions.c.expires_at, sessions.c.revoked_at)
-        .where(sessions.c.token_hash == _h(token))).first())
+    row = app.read_conn(lambda c: store.session(c, _h(token)))
     if row is None or row.revoked_at is not None or now >= row.expires_at:
         return None
     return Principal("person", row.psn_no)
@@ -143,19 +113,9 @@ def authenticate(app: Gongji, token: str) -> Principal | None:
 @door
 def logout(app: Gongji, token: str) -> None:
     def run(uow: UnitOfWork) -> None:
-        uow.conn.execute(update(sessions).where(sessions.c.token_hash == _h(token))
-                         .values(revoked_at=uow.now))
+        store.revoke_session(uow.conn, _h(token), at=uow.now)
 
     app.transact(SYSTEM, run)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    id: str
-    psn_no: str | None
-    to_masked: str
-    body: str
-    created_at: datetime
 
 
 @door
@@ -163,26 +123,7 @@ def read_outbox(app: Gongji, who: Principal, *, psn_no: str | None = None, limit
                 ) -> list[OutboxMessage]:
     """Messages sent to persons (operators): they carry codes, never personal data."""
     require_operator(who)
-
-    def run(uow: UnitOfWork) -> list[OutboxMessage]:
-        q = select(outbox).order_by(outbox.c.created_at.desc(), outbox.c.id.desc()).limit(limit)
-        if psn_no:
-            q = q.where(outbox.c.psn_no == psn_no)
-        return [OutboxMessage(r.id, r.psn_no, r.to_masked, r.body, r.created_at)
-                for r in uow.conn.execute(q).all()]
-
-    return app.read(run)
-
-
-@dataclass(frozen=True, slots=True)
-class Me:
-    """Who a token belongs to: an operator, or a person with their enrollments and the
-    relatives they may act for (亲情账户)."""
-
-    who: Principal
-    person: people.PersonView | None = None
-    enrollments: tuple[people.Enrollment, ...] = ()
-    proxies_held: tuple[proxies.ProxyView, ...] = ()
+    return app.read(lambda uow: store.outbox_messages(uow.conn, psn_no=psn_no, limit=limit))
 
 
 @door

@@ -9,11 +9,9 @@ Read-only apart from settle and cancel; nothing here decides an amount of the se
 
 from __future__ import annotations
 
-import re
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
-from typing import Literal
 
 from gongji.domain import tracecode
 from gongji.domain.access import Principal
@@ -22,6 +20,23 @@ from gongji.domain.clock import business_date
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.money import check_fen, format_yuan, parse_yuan, round_half_up
 from gongji.services.access import require_operator
+from gongji.services.cashier.model import (
+    AMOUNT,
+    MAX_ROWS,
+    MED_TYPES,
+    PRICE,
+    ROWS,
+    Action,
+    Choice,
+    Draft,
+    Kind,
+    Payer,
+    Quote,
+    Receipt,
+    ReceiptLine,
+    Row,
+    SalePage,
+)
 from gongji.services.catalog import service as catalog
 from gongji.services.door import door
 from gongji.services.institutions.service import Institution, all_in, get_in
@@ -30,18 +45,9 @@ from gongji.services.runtime import Gongji, Key
 from gongji.services.settlement import service as svc
 from gongji.services.unit_of_work import UnitOfWork
 
-Kind = Literal["hospital", "pharmacy"]
-
-MED_TYPES: dict[Kind, tuple[str, ...]] = {"pharmacy": ("41",), "hospital": ("11", "13")}
-"""What a counter settles at each kind of institution, the default first: a pharmacy sells
-drugs (41 定点药店购药); a hospital's counter settles outpatient visits (11 普通门诊,
-13 急诊). Chronic visits (14) need a recognised diagnosis and stays (21-28) admission and
-discharge: a HIS does those through the national interface."""
-
-ROWS = 5
-MAX_ROWS = 40
-PRICE = Bi("单价（元）", "Unit price (yuan)")
-AMOUNT = Bi("金额", "Amount")
+__all__ = ["ROWS"]
+"""What callers still reach here though this module does not use it (the model, under its
+old names)."""
 
 
 def kind_of(inst: Institution) -> Kind:
@@ -49,46 +55,7 @@ def kind_of(inst: Institution) -> Kind:
     return "pharmacy" if inst.fixmedins_type == "2" else "hospital"
 
 
-# -- the sale form ------------------------------------------------------------------------------
-
-@dataclass
-class Row:
-    """A fee line as typed: catalog code, quantity, unit price (yuan), trace codes."""
-
-    code: str = ""
-    cnt: str = ""
-    pric: str = ""
-    traces: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return not (self.code or self.cnt or self.pric or self.traces)
-
-    @property
-    def codes(self) -> list[str]:
-        return [c for c in re.split(r"[\s,;，；]+", self.traces) if c]
-
-
-@dataclass
-class Draft:
-    """Everything the cashier typed, as the form carries it from page to page."""
-
-    cert_type: str = "02"
-    cert_no: str = ""
-    insutype: str = ""
-    med_type: str = ""
-    acct_used: str = "1"
-    q: str = ""
-    rows: list[Row] = field(default_factory=lambda: [Row() for _ in range(ROWS)])
-
-
 # -- choosing the institution ------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    institutions: list[tuple[Institution, Kind]]
-    current: Institution | None
-
 
 @door
 def choices(app: Gongji, who: Principal, current: str | None) -> Choice:
@@ -110,21 +77,6 @@ def choose(app: Gongji, who: Principal, code: str) -> Institution:
 
 
 # -- the sale page -----------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class SalePage:
-    inst: Institution
-    kind: Kind
-    med_types: tuple[str, ...]
-    draft: Draft
-    every: list[CatalogItem]
-    """The catalog in force where the institution is (the lines' pickers)."""
-    found: list[CatalogItem] | None
-    """What the search found (None: no search)."""
-
-
-Action = Literal["show", "add_row", "traces", "pick"]
-
 
 @door
 def sale_page(app: Gongji, who: Principal, code: str, draft: Draft, action: Action = "show",
@@ -190,29 +142,6 @@ def _fill_traces(uow: UnitOfWork, inst: Institution, d: Draft) -> None:
 
 # -- pre-settle, settle ------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Payer:
-    """Where part of the personal burden came from: own account, a family member's account
-    (家庭共济, sponsor masked), a sponsor's wallet quota, or cash at the counter."""
-
-    kind: str
-    """own, family, quota, cash."""
-    sponsor_masked: str | None
-    amount: int
-
-
-@dataclass(frozen=True, slots=True)
-class Quote:
-    inst: Institution
-    view: svc.SettlementView
-    payers: tuple[Payer, ...]
-    draft: Draft
-    """The form with its blanks filled (insutype, prices), so settling sends exactly what
-    was pre-settled."""
-    units: dict[str, str]
-    """Each line's unit (盒, 片...) by catalog code."""
-
-
 @door
 def presettle(app: Gongji, who: Principal, code: str, draft: Draft) -> Quote:
     """The sale computed and rolled back (2101): every amount, the credential not used up.
@@ -247,23 +176,6 @@ def settle(app: Gongji, who: Principal, code: str, key: Key, draft: Draft,
 
 
 # -- the receipt, cancel -----------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class ReceiptLine:
-    line: svc.LineView
-    cnt: str
-    pric: str
-    trace_codes: tuple[str, ...]
-    unit: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    settlement: svc.SettlementView
-    institution: Institution
-    lines: tuple[ReceiptLine, ...]
-    payers: tuple[Payer, ...]
-
 
 @door
 def receipt(app: Gongji, who: Principal, code: str, setl_id: str) -> Receipt:

@@ -4,102 +4,43 @@ item, else the province's, else the national one ("000000"), in force on the day
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from functools import partial
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, tuple_
-
-from gongji.domain.catalog import CatalogItem, make_item, ratio_text
+from gongji.domain.catalog import CatalogItem, make_item
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.regions import NATIONAL, layers
 from gongji.services.access import require_institution, require_operator
+from gongji.services.catalog import store
+from gongji.services.catalog.model import (
+    BATCH,
+    CSV_COLUMNS,
+    TSV_COLUMNS,
+    Download,
+    ImportReport,
+    Prepared,
+)
+from gongji.services.catalog.store import StoredItem, demo_rows, parse_text, read_csv, read_tsv
 from gongji.services.door import door
 from gongji.services.files import service as files
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal, UnitOfWork
-from gongji.store.tables import catalog_items
 
-CSV_COLUMNS = ("med_list_codg", "name", "list_type", "med_chrgitm_type", "chrgitm_lv",
-               "selfpay_prop", "pric_uplmt_amt", "lmt_used_flag", "spec", "unit")
-"""Our CSV: a header with these names (begndate, enddate optional)."""
-
-TSV_COLUMNS = (*CSV_COLUMNS, "begndate", "enddate", "vali_flag")
-"""Our reading of the national catalog download (1301/1305/1306 via 9102): tab-separated, no
-header, these fields in this order; amounts as plain 16,2 numbers; dates as yyyy-MM-dd
-(a time part is ignored); vali_flag 1 valid, 0 withdrawn. See docs/GATEWAY.md."""
-
-BATCH = 500
-
-
-@dataclass
-class ImportReport:
-    imported: int = 0
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)
-    """(line, code, message) per refused row."""
-    refusals: list[tuple[int, GongjiError]] = field(default_factory=list)
-    """(line, error) per refused row: the same, for pages that speak both languages."""
-
-
-def read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
-        return [(i, row) for i, row in enumerate(reader, start=2)]
-
-
-def read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
-    with path.open(encoding="utf-8-sig") as f:
-        return _tsv_rows(f)
-
-
-def _tsv_rows(lines: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
-    rows = []
-    for i, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        cells = line.rstrip("\r\n").split("\t")
-        rows.append((i, dict(zip(TSV_COLUMNS, cells, strict=False)) | {
-            "_cells": str(len(cells))}))
-    return rows
-
-
-def parse_text(text: str, fmt: str) -> list[tuple[int, dict[str, str]]]:
-    """Rows of an uploaded file's text: "csv" (our header) or "tsv" (the national download)."""
-    if fmt == "tsv":
-        return _tsv_rows(text.removeprefix("\ufeff").splitlines())
-    if fmt != "csv":
-        raise GongjiError("VALIDATION_ERROR", fields="format (csv or tsv)")
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
-    return [(i, row) for i, row in enumerate(reader, start=2)]
+__all__ = ["CSV_COLUMNS", "TSV_COLUMNS", "Download", "ImportReport", "Prepared", "demo_rows",
+           "parse_text", "read_csv", "read_tsv"]
+"""Besides the doors and the steps below: the model and the file readers callers use."""
 
 
 def check_region(app: Gongji, admdvs: str) -> None:
     """The care region a catalog is imported into: national, a province or a pooling region."""
     if admdvs != NATIONAL:
         app.read(lambda uow: uow.region(admdvs))
-
-
-def demo_rows() -> list[tuple[int, dict[str, str]]]:
-    text = (resources.files("gongji") / "data" / "catalog" / "demo-catalog.csv").read_text(
-        encoding="utf-8")
-    reader = csv.DictReader(text.splitlines())
-    return [(i, row) for i, row in enumerate(reader, start=2)]
 
 
 def _day(text: str | None, default: date | None) -> date | None:
@@ -187,16 +128,6 @@ def import_text(app: Gongji, who: Principal, admdvs: str, text: str, *, fmt: str
                        version=version[:40], national=fmt == "tsv")
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A file checked for an import that runs in the background (the console)."""
-
-    admdvs: str
-    rows: list[tuple[int, dict[str, str]]]
-    begndate: date
-    national: bool
-
-
 @door
 def prepare_import(app: Gongji, who: Principal, admdvs: str, text: str, *, fmt: str,
                    begndate: date | None) -> Prepared:
@@ -232,17 +163,7 @@ def import_file(app: Gongji, who: Principal, path: Path, *, admdvs: str, fmt: st
 
 
 def _store(uow: UnitOfWork, *, admdvs: str, items: list[CatalogItem], version: str) -> None:
-    keys = [(admdvs, i.med_list_codg, i.begndate) for i in items]
-    uow.conn.execute(delete(catalog_items).where(tuple_(
-        catalog_items.c.admdvs, catalog_items.c.med_list_codg, catalog_items.c.begndate
-    ).in_(keys)))
-    uow.conn.execute(insert(catalog_items), [{
-        "admdvs": admdvs, "med_list_codg": i.med_list_codg, "begndate": i.begndate,
-        "enddate": i.enddate, "name": i.name, "list_type": i.list_type,
-        "med_chrgitm_type": i.med_chrgitm_type, "chrgitm_lv": i.chrgitm_lv,
-        "selfpay_prop": ratio_text(i.selfpay_prop), "pric_uplmt_amt": i.pric_uplmt_amt,
-        "lmt_used_flag": i.lmt_used_flag, "spec": i.spec, "unit": i.unit, "version": version,
-        "imported_at": uow.now} for i in items])
+    store.replace_items(uow.conn, admdvs, items, version=version, at=uow.now)
     uow.record("catalog.import", subject=admdvs, chain=admdvs if admdvs != NATIONAL else None,
                detail={"items": len(items), "version": version})
 
@@ -255,17 +176,13 @@ def lookup(uow: UnitOfWork, care_admdvs: str, codes: Iterable[str],
     if not wanted:
         return {}
     scopes = list(reversed(layers(care_admdvs)))  # most specific first
-    rows = uow.conn.execute(select(catalog_items).where(
-        catalog_items.c.med_list_codg.in_(wanted), catalog_items.c.admdvs.in_(scopes),
-        catalog_items.c.begndate <= day,
-        or_(catalog_items.c.enddate.is_(None), catalog_items.c.enddate > day))).all()
-    best: dict[str, tuple[int, date, Any]] = {}
-    for r in rows:
+    best: dict[str, tuple[int, date, StoredItem]] = {}
+    for r in store.in_force(uow.conn, scopes, wanted, day):
         rank = scopes.index(r.admdvs)
         cur = best.get(r.med_list_codg)
         if cur is None or (rank, -r.begndate.toordinal()) < (cur[0], -cur[1].toordinal()):
             best[r.med_list_codg] = (rank, r.begndate, r)
-    return {code: _item(r) for code, (_, _, r) in best.items()}
+    return {code: r.item for code, (_, _, r) in best.items()}
 
 
 @door
@@ -279,41 +196,18 @@ def search(app: Gongji, who: Principal, care_admdvs: str, text: str, day: date |
 
 def search_in(uow: UnitOfWork, care_admdvs: str, text: str, day: date, *,
               limit: int = 50) -> list[CatalogItem]:
-    like = f"%{text.strip()}%"
-    codes = uow.conn.execute(select(catalog_items.c.med_list_codg).where(
-        catalog_items.c.admdvs.in_(layers(care_admdvs)),
-        or_(catalog_items.c.name.like(like), catalog_items.c.med_list_codg.like(like)))
-        .distinct().order_by(catalog_items.c.med_list_codg).limit(limit)).scalars()
-    found = lookup(uow, care_admdvs, list(codes), day)
+    codes = store.codes_matching(uow.conn, layers(care_admdvs), text, limit=limit)
+    found = lookup(uow, care_admdvs, codes, day)
     return [found[c] for c in sorted(found)]
-
-
-def _item(r: Any) -> CatalogItem:
-    return CatalogItem(
-        med_list_codg=r.med_list_codg, name=r.name, list_type=r.list_type,
-        med_chrgitm_type=r.med_chrgitm_type, chrgitm_lv=r.chrgitm_lv,
-        selfpay_prop=Fraction(Decimal(r.selfpay_prop)), pric_uplmt_amt=r.pric_uplmt_amt,
-        lmt_used_flag=bool(r.lmt_used_flag), spec=r.spec, unit=r.unit, begndate=r.begndate,
-        enddate=r.enddate)
 
 
 @door
 def loaded_at(app: Gongji) -> datetime | None:
-    return app.read_conn(lambda c: c.execute(
-        select(catalog_items.c.imported_at).order_by(catalog_items.c.imported_at.desc())
-        .limit(1)).scalar())
+    """When the catalog was last imported into (None: never)."""
+    return app.read_conn(store.latest_import)
 
 
 # -- the national catalog downloads (1301, 1305, 1306) -----------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Download:
-    file_qury_no: str
-    filename: str
-    ver: str
-    """The newest item's import time (yyyyMMddHHmmss): the next download asks for newer."""
-    count: int
-
 
 @door
 def download(app: Gongji, who: Principal, infno: str, list_type: str, ver: str = ""
@@ -323,9 +217,7 @@ def download(app: Gongji, who: Principal, infno: str, list_type: str, ver: str =
     require_institution(who)
 
     def run(uow: UnitOfWork) -> Download:
-        rows = uow.conn.execute(select(catalog_items).where(
-            catalog_items.c.list_type == list_type).order_by(
-            catalog_items.c.imported_at, catalog_items.c.med_list_codg)).all()
+        rows = store.of_list_type(uow.conn, list_type)
         versions = [f"{r.imported_at:%Y%m%d%H%M%S}" for r in rows]
         latest = max(versions, default="0")
         lines = []

@@ -8,47 +8,30 @@ their totals (3201) against ours: medfee_sumamt, fund_pay_sumamt, acct_pay and t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-from sqlalchemy import func, select
 
 from gongji.domain.access import Principal
 from gongji.domain.clock import SHANGHAI
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan, parse_yuan
 from gongji.services.access import require_institution, require_operator
+from gongji.services.clearing import store
+from gongji.services.clearing.model import (
+    CARE_OF_CLR_TYPE,
+    TOTALS,
+    Claimed,
+    LineCheck,
+    PairLine,
+    Reconciliation,
+    Totals,
+)
 from gongji.services.door import door
 from gongji.services.files import service as files
 from gongji.services.runtime import Gongji, Key
 from gongji.services.unit_of_work import UnitOfWork
-from gongji.store.tables import settlements
 
-
-@dataclass(frozen=True, slots=True)
-class PairLine:
-    insuplc_admdvs: str
-    """Owes (the insured region)."""
-    mdtrtarea_admvs: str
-    """Is owed (the care region, which advanced the money)."""
-    count: int
-    medfee_sumamt: int
-    fund_pay_sumamt: int
-    acct_pay: int
-    acct_mulaid_pay: int
-    clearing_amt: int
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    fixmedins_code: str
-    begndate: date
-    enddate: date
-    medfee_sumamt: int
-    fund_pay_sumamt: int
-    acct_pay: int
-    fixmedins_setl_cnt: int
-
+__all__ = ["TOTALS", "Claimed", "LineCheck", "PairLine", "Reconciliation", "Totals"]
+"""The model callers reach through this module, besides its doors and steps."""
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """"2026-11" -> [2026-11-01 00:00, 2026-12-01 00:00) Asia/Shanghai."""
@@ -75,17 +58,7 @@ def statement_of(app: Gongji, month: str) -> list[PairLine]:
 
 def statement_in(uow: UnitOfWork, month: str) -> list[PairLine]:
     start, end = month_bounds(month)
-    s = settlements.c
-    rows = uow.conn.execute(
-        select(s.insuplc_admdvs, s.mdtrtarea_admvs, func.count(),
-               func.sum(s.medfee_sumamt), func.sum(s.fund_pay_sumamt), func.sum(s.acct_pay),
-               func.sum(s.acct_mulaid_pay), func.sum(s.clearing_amt))
-        .where(s.status == "settled", s.setl_time >= start, s.setl_time < end,
-               s.insuplc_admdvs != s.mdtrtarea_admvs)
-        .group_by(s.insuplc_admdvs, s.mdtrtarea_admvs)
-        .order_by(s.insuplc_admdvs, s.mdtrtarea_admvs)).all()
-    return [PairLine(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), int(r[5]), int(r[6]),
-                     int(r[7])) for r in rows]
+    return store.pairs(uow.conn, start, end)
 
 
 @door
@@ -96,61 +69,17 @@ def totals(app: Gongji, fixmedins_code: str, begndate: date, enddate: date, *,
         raise GongjiError("VALIDATION_ERROR", fields="stmt_enddate before stmt_begndate")
     start = datetime(begndate.year, begndate.month, begndate.day, tzinfo=SHANGHAI)
     end = datetime.combine(enddate, datetime.max.time(), tzinfo=SHANGHAI)
-    s = settlements.c
-    care = {"11": ("outpatient", "chronic"), "21": ("inpatient",), "41": ("pharmacy",)}
+    cares = CARE_OF_CLR_TYPE.get(clr_type, ("none",)) if clr_type else None
 
     def run(uow: UnitOfWork) -> Totals:
-        q = select(func.coalesce(func.sum(s.medfee_sumamt), 0),
-                   func.coalesce(func.sum(s.fund_pay_sumamt), 0),
-                   func.coalesce(func.sum(s.acct_pay), 0), func.count()).where(
-            s.fixmedins_code == fixmedins_code, s.status == "settled",
-            s.setl_time >= start, s.setl_time <= end)
-        if insutype:
-            q = q.where(s.insutype == insutype)
-        if clr_type:
-            q = q.where(s.care.in_(care.get(clr_type, ("none",))))
-        r = uow.conn.execute(q).one()
-        return Totals(fixmedins_code, begndate, enddate, int(r[0]), int(r[1]), int(r[2]),
-                      int(r[3]))
+        r = store.sums(uow.conn, fixmedins_code, start, end, insutype=insutype, cares=cares)
+        return Totals(fixmedins_code, begndate, enddate, r.medfee_sumamt, r.fund_pay_sumamt,
+                      r.acct_pay, r.count)
 
     return app.read(run)
 
 
 # -- reconciliation with an institution (REST /reconciliation, the gateway's 3201) ----------
-
-TOTALS = ("medfee_sumamt", "fund_pay_sumamt", "acct_pay", "fixmedins_setl_cnt")
-"""What an institution's totals are compared on, in this order."""
-
-
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    """An institution's own totals for a period (Shanghai days, inclusive)."""
-
-    begndate: date
-    enddate: date
-    medfee_sumamt: int
-    fund_pay_sumamt: int
-    acct_pay: int
-    fixmedins_setl_cnt: int
-    insutype: str | None = None
-    clr_type: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Reconciliation:
-    ours: Totals
-    differing: tuple[str, ...]
-    """The TOTALS that differ from the institution's, in order."""
-
-    @property
-    def matched(self) -> bool:
-        return not self.differing
-
-    def ours_text(self, name: str) -> str:
-        """Our figure as the answer states it: a count, or yuan."""
-        value = getattr(self.ours, name)
-        return str(value) if name.endswith("_cnt") else format_yuan(value)
-
 
 @door
 def reconcile(app: Gongji, who: Principal, claimed: Claimed) -> Reconciliation:
@@ -163,16 +92,6 @@ def reconcile(app: Gongji, who: Principal, claimed: Claimed) -> Reconciliation:
 
 
 # -- detail reconciliation (the gateway's 3202) -----------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class LineCheck:
-    """A detail reconciliation: the result file stored for 9102, and the counts."""
-
-    file_qury_no: str
-    filename: str
-    lines: int
-    mismatches: int
-
 
 @door
 def reconcile_lines(app: Gongji, who: Principal, key: Key, *, begndate: date, enddate: date,
@@ -187,9 +106,7 @@ def reconcile_lines(app: Gongji, who: Principal, key: Key, *, begndate: date, en
         start = datetime(begndate.year, begndate.month, begndate.day, tzinfo=SHANGHAI)
         stop = datetime(enddate.year, enddate.month, enddate.day,
                         tzinfo=SHANGHAI) + timedelta(days=1)
-        ours = {r.setl_id: r for r in uow.conn.execute(select(settlements).where(
-            settlements.c.fixmedins_code == who.id, settlements.c.setl_time >= start,
-            settlements.c.setl_time < stop))}
+        ours = store.lines(uow.conn, who.id, start, stop)
         theirs: dict[str, list[str]] = {}
         for line in text.splitlines():
             cells = line.split("\t")

@@ -5,15 +5,23 @@ one call here; their forms post to the capabilities' own doors."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from gongji.domain.access import Principal
 from gongji.domain.clock import next_at
 from gongji.domain.errors import GongjiError
-from gongji.domain.policy import PolicyDocument
 from gongji.domain.regions import NATIONAL, Region
 from gongji.services.access import require_operator
+from gongji.services.console.model import (
+    CatalogPage,
+    Clock,
+    Dashboard,
+    Diff,
+    InstitutionsPage,
+    Policies,
+    Queue,
+    Stored,
+)
 from gongji.services.door import door
 from gongji.services.family import service as family
 from gongji.services.institutions import service as institutions
@@ -27,13 +35,6 @@ def _regions(uow: UnitOfWork) -> list[Region]:
     return sorted(uow.regions.all(uow.conn).values(), key=lambda r: r.admdvs)
 
 
-@dataclass(frozen=True, slots=True)
-class Dashboard:
-    waiting: int
-    """Relations and proxies for minors waiting for an operator."""
-    institution_count: int
-
-
 @door
 def dashboard(app: Gongji, who: Principal) -> Dashboard:
     require_operator(who)
@@ -43,17 +44,6 @@ def dashboard(app: Gongji, who: Principal) -> Dashboard:
                          len(institutions.all_in(uow)))
 
     return app.read(run, principal=who)
-
-
-@dataclass(frozen=True, slots=True)
-class Policies:
-    shown: policy.Effective
-    versions: list[PolicyDocument]
-    regions: list[Region]
-    region_error: GongjiError | None = None
-    """The region asked for could not be shown (the national default is, instead)."""
-    checked: list[PolicyDocument] | None = None
-    """Documents a check found valid."""
 
 
 @door
@@ -76,24 +66,11 @@ def policies(app: Gongji, who: Principal, region: str = NATIONAL, day: date | No
     return app.read(run, principal=who)
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    count: int
-    region: str
-    """The first document's region (the page goes on to show it)."""
-
-
 @door
 def upload_policy(app: Gongji, who: Principal, key: Key, text: str) -> Stored:
     """Store new policy versions (policy.upload_text) and say where the page goes next."""
     ids = policy.upload_text(app, who, key, text).value
     return Stored(len(ids), policy.parse_documents(text, source="upload")[0].region)
-
-
-@dataclass(frozen=True, slots=True)
-class Diff:
-    comparison: policy.Comparison
-    regions: list[Region]
 
 
 @door
@@ -104,22 +81,10 @@ def policy_diff(app: Gongji, who: Principal, a: tuple[str, date | None],
                     principal=who)
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogPage:
-    regions: list[Region]
-    today: date
-
-
 @door
 def catalog_page(app: Gongji, who: Principal) -> CatalogPage:
     require_operator(who)
     return app.read(lambda uow: CatalogPage(_regions(uow), uow.today), principal=who)
-
-
-@dataclass(frozen=True, slots=True)
-class InstitutionsPage:
-    items: list[institutions.Institution]
-    regions: list[Region]
 
 
 @door
@@ -129,12 +94,6 @@ def institutions_page(app: Gongji, who: Principal) -> InstitutionsPage:
                     principal=who)
 
 
-@dataclass(frozen=True, slots=True)
-class Queue:
-    bindings: list[family.AwaitingVerification]
-    minors: list[proxies.ProxyView]
-
-
 @door
 def queue(app: Gongji, who: Principal) -> Queue:
     """Relations waiting for verification (those whose region requires it first), and
@@ -142,16 +101,6 @@ def queue(app: Gongji, who: Principal) -> Queue:
     require_operator(who)
     return app.read(lambda uow: Queue(family.awaiting_in(uow), proxies.pending_in(uow)),
                     principal=who)
-
-
-@dataclass(frozen=True, slots=True)
-class Clock:
-    on: bool
-    """The sandbox clock can be moved (gongji serve --sandbox, gongji demo)."""
-    now: datetime
-    jumps: list[tuple[str, datetime]]
-    """Where the clock's interesting moments are next: 06:00 (transfers return), 22:00
-    (transfers close)."""
 
 
 @door

@@ -7,58 +7,27 @@ inside the region's collection window for that year, once per person, scheme and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Literal
-
-from sqlalchemy import insert, select
-
-from gongji.domain.access import Act
+from gongji.domain.access import Act, Principal
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_id
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services.access import authorize
 from gongji.services.codec import to_json
+from gongji.services.contributions import store
+from gongji.services.contributions.model import FUND, ContributionView, Offer, PayContribution
 from gongji.services.door import door
-from gongji.services.family.service import active_binding
+from gongji.services.family import store as bindings
 from gongji.services.people import service as people
 from gongji.services.pins import service as pins
 from gongji.services.runtime import Gongji, Key, Written
-from gongji.services.unit_of_work import Principal, UnitOfWork
-from gongji.store.tables import contributions
-
-FUND = {"390": AccountKind.FUND_POOL, "410": AccountKind.FUND_LTC}
-
-
-@dataclass(frozen=True, slots=True)
-class PayContribution:
-    psn_no: str
-    """Whose contribution (the covered person)."""
-    insutype: Literal["390", "410"]
-    year: int
-    source: Literal["personal", "quota"]
-    sponsor_psn_no: str | None = None
-    """For source=quota: whose quota in the covered person's wallet pays."""
-
-
-@dataclass(frozen=True, slots=True)
-class ContributionView:
-    id: str
-    psn_no: str
-    insutype: str
-    year: int
-    admdvs: str
-    amount: int
-    payer_psn_no: str
-    source: str
-    sponsor_psn_no: str | None
-    entry_id: str
-    paid_at: datetime
+from gongji.services.unit_of_work import UnitOfWork
 
 
 @door
 def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
         pin: str) -> Written[ContributionView]:
+    """Pay a contribution inside the collection window (once a year), confirmed by the
+    payer's PIN."""
     if who.kind != "person":
         raise GongjiError("FORBIDDEN")
     request = to_json(cmd, PayContribution)
@@ -85,10 +54,7 @@ def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
             raise GongjiError("CONTRIBUTION_WINDOW_CLOSED", year=cmd.year,
                               start=offer.window_start.isoformat(),
                               end=offer.window_end.isoformat())
-        done = uow.conn.execute(select(contributions.c.id).where(
-            contributions.c.psn_no == covered, contributions.c.insutype == cmd.insutype,
-            contributions.c.year == cmd.year)).first()
-        if done is not None:
+        if store.paid(uow.conn, covered, cmd.insutype, cmd.year):
             raise GongjiError("CONTRIBUTION_ALREADY_PAID", year=cmd.year)
         source_account = _source(uow, payer, covered, cmd)
         fund = uow.ledger.open_account(FUND[cmd.insutype], owner=region, admdvs=region)
@@ -97,14 +63,14 @@ def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
                                     memo=f"{cmd.year} contribution", ext_ref=covered,
                                     admdvs=region)
         cid = new_id()
-        uow.conn.execute(insert(contributions).values(
+        store.add(uow.conn, ContributionView(
             id=cid, psn_no=covered, insutype=cmd.insutype, year=cmd.year, admdvs=region,
             amount=offer.amount, payer_psn_no=payer, source=cmd.source,
             sponsor_psn_no=cmd.sponsor_psn_no if cmd.source == "quota" else None,
             entry_id=entry.id, paid_at=uow.now))
         uow.record("contribution.pay", subject=cid, chain=region,
                    detail={"covered": covered, "year": cmd.year, "insutype": cmd.insutype})
-        return view(uow, cid)
+        return store.contribution(uow.conn, cid)
 
     return app.write(who, key=key, operation="contribution.pay", request=request, fn=run,
                      result_type=ContributionView)
@@ -116,7 +82,7 @@ def _source(uow: UnitOfWork, payer: str, covered: str, cmd: PayContribution) -> 
             raise GongjiError("CONTRIBUTION_SOURCE_INVALID", reason=Bi(
                 "个人账户用于给近亲属缴费；本人缴费请用钱包中的共济额度",
                 "a personal account pays for a close relative; pay your own from wallet quota"))
-        if active_binding(uow, payer, covered) is None:
+        if bindings.active(uow.conn, payer, covered) is None:
             raise GongjiError("TRANSFER_NOT_BOUND")
         account = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=payer))
         if account is None:
@@ -147,19 +113,7 @@ def list_for(app: Gongji, who: Principal, psn_no: str) -> list[ContributionView]
 
 
 def views_of(uow: UnitOfWork, psn_no: str) -> list[ContributionView]:
-    ids = uow.conn.execute(select(contributions.c.id).where(
-        (contributions.c.psn_no == psn_no) | (contributions.c.payer_psn_no == psn_no))
-        .order_by(contributions.c.paid_at.desc())).scalars()
-    return [view(uow, i) for i in ids]
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    insutype: str
-    year: int
-    amount: int
-    window_start: date
-    window_end: date
+    return [store.contribution(uow.conn, i) for i in store.ids_of(uow.conn, psn_no)]
 
 
 @door
@@ -173,11 +127,3 @@ def offers(app: Gongji, who: Principal, admdvs: str) -> list[Offer]:
                 for c in table]
 
     return app.read(run, principal=who)
-
-
-def view(uow: UnitOfWork, cid: str) -> ContributionView:
-    c = uow.conn.execute(select(contributions).where(contributions.c.id == cid)).one()
-    return ContributionView(id=c.id, psn_no=c.psn_no, insutype=c.insutype, year=c.year,
-                            admdvs=c.admdvs, amount=int(c.amount), payer_psn_no=c.payer_psn_no,
-                            source=c.source, sponsor_psn_no=c.sponsor_psn_no,
-                            entry_id=c.entry_id, paid_at=c.paid_at)

@@ -11,12 +11,8 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
-from typing import Literal
-
-from sqlalchemy import insert, update
 
 from gongji.domain.certno import parse_certno
 from gongji.domain.errors import GongjiError
@@ -26,65 +22,30 @@ from gongji.ledger.kinds import AccountKind
 from gongji.ledger.model import Entry
 from gongji.services.codec import to_json
 from gongji.services.door import door
+from gongji.services.enrollment import store
+from gongji.services.enrollment.model import (
+    CREDIT,
+    CSV_COLUMNS,
+    FLAGS,
+    PSN_TYPES,
+    BatchReport,
+    Credit,
+    EndEnrollment,
+    Enroll,
+    EnrollmentResult,
+    Flag,
+    RegisterPerson,
+)
+from gongji.services.family.service import end_all_bindings
 from gongji.services.people import service as people
-from gongji.services.people.service import BASIC, Enrollment, PersonView
+from gongji.services.people.model import BASIC, Enrollment, PersonView
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
-from gongji.store.tables import enrollments, persons
 
-PSN_TYPES = {
-    "310": {"1101": "在职职工 employee in service", "1201": "退休人员 retired employee"},
-    "390": {"1401": "学龄前儿童 pre-school child", "1402": "中小学生 pupil",
-            "1403": "大学生 student", "1404": "未成年人 other minor",
-            "1405": "新生儿 newborn", "1501": "成年居民 adult resident"},
-}
-"""National psn_type codes by scheme (NATIONAL_INTERFACE.md code tables)."""
+__all__ = ["Enrollment"]
+"""What callers still reach here though this module does not use it."""
 
 _PHONE = re.compile(r"1[3-9][0-9]{9}")
-CREDIT = "account.credit"
-
-
-@dataclass(frozen=True, slots=True)
-class RegisterPerson:
-    certno: str
-    name: str
-    phone: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Enroll:
-    psn_no: str
-    insutype: str
-    psn_type: str
-    insuplc_admdvs: str
-    begndate: date
-    has_personal_account: bool = True
-    """Employees only: False for 单建统筹 (pooled fund only, no personal account)."""
-    emp_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EndEnrollment:
-    enrollment_id: str
-    enddate: date
-    reason: Literal["ended", "moved"] = "ended"
-    new_admdvs: str | None = None
-    """For a move: the pooling region the person is insured in from the next day."""
-
-
-@dataclass(frozen=True, slots=True)
-class EnrollmentResult:
-    enrollment: Enrollment
-    personal_account_id: str | None
-    ended_bindings: tuple[str, ...] = ()
-    new_enrollment: Enrollment | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Credit:
-    psn_no: str
-    amount: int
-    memo: str = ""
 
 
 @door
@@ -101,9 +62,8 @@ def register(app: Gongji, who: Principal, key: Key,
         if existing is not None:
             raise GongjiError("PERSON_EXISTS", psn_no=existing.psn_no)
         psn_no = new_code("P")
-        uow.conn.execute(insert(persons).values(
-            psn_no=psn_no, certno=info.certno, psn_cert_type="01", name=name, gend=info.gend,
-            brdy=info.brdy, phone=cmd.phone, created_at=uow.now))
+        store.add_person(uow.conn, psn_no=psn_no, certno=info.certno, name=name,
+                         gend=info.gend, brdy=info.brdy, phone=cmd.phone, at=uow.now)
         uow.record("person.register", subject=psn_no)
         return people.person(uow.conn, psn_no).masked
 
@@ -134,10 +94,10 @@ def _enroll(uow: UnitOfWork, cmd: Enroll) -> EnrollmentResult:
             raise GongjiError("ENROLLMENT_EXISTS", insutype=e.insutype, admdvs=e.insuplc_admdvs)
     has_account = cmd.insutype == "310" and cmd.has_personal_account
     eid = new_id()
-    uow.conn.execute(insert(enrollments).values(
-        id=eid, psn_no=cmd.psn_no, insutype=cmd.insutype, psn_type=cmd.psn_type,
-        insuplc_admdvs=region.admdvs, begndate=cmd.begndate, enddate=None, status="active",
-        has_personal_account=has_account, emp_name=cmd.emp_name, created_at=uow.now))
+    store.add_enrollment(uow.conn, enrollment_id=eid, psn_no=cmd.psn_no, insutype=cmd.insutype,
+                         psn_type=cmd.psn_type, insuplc_admdvs=region.admdvs,
+                         begndate=cmd.begndate, has_personal_account=has_account,
+                         emp_name=cmd.emp_name, at=uow.now)
     account_id = None
     if has_account:
         account_id = uow.ledger.open_account(AccountKind.PERSONAL, owner=cmd.psn_no,
@@ -151,8 +111,6 @@ def _enroll(uow: UnitOfWork, cmd: Enroll) -> EnrollmentResult:
 def end(app: Gongji, who: Principal, key: Key,
         cmd: EndEnrollment) -> Written[EnrollmentResult]:
     def run(uow: UnitOfWork) -> EnrollmentResult:
-        from gongji.services.family.service import end_all_bindings
-
         e = people.enrollment(uow.conn, cmd.enrollment_id)
         if e.status != "active":
             raise GongjiError("ENROLLMENT_NOT_ACTIVE")
@@ -165,15 +123,13 @@ def end(app: Gongji, who: Principal, key: Key,
             if cmd.new_admdvs == e.insuplc_admdvs:
                 raise GongjiError("ENROLLMENT_DATES_INVALID",
                                   reason="new_admdvs is the current region")
-        uow.conn.execute(update(enrollments).where(enrollments.c.id == e.id).values(
-            status=cmd.reason, enddate=cmd.enddate, ended_at=uow.now))
+        store.end_enrollment(uow.conn, e.id, status=cmd.reason, enddate=cmd.enddate,
+                             at=uow.now)
         ended = end_all_bindings(uow, e.psn_no, reason=cmd.reason)
         uow.record(f"enrollment.{cmd.reason}", subject=e.psn_no, chain=e.insuplc_admdvs,
                    detail={"enrollment": e.id, "ended_bindings": ended})
         new = None
         if cmd.reason == "moved":
-            from datetime import timedelta
-
             new = _enroll(uow, Enroll(psn_no=e.psn_no, insutype=e.insutype,
                                       psn_type=e.psn_type, insuplc_admdvs=cmd.new_admdvs or "",
                                       begndate=min(cmd.enddate + timedelta(days=1), uow.today),
@@ -206,19 +162,6 @@ def credit(app: Gongji, who: Principal, key: Key, cmd: Credit) -> Written[Entry]
 
 
 # -- batch credits from CSV ----------------------------------------------------------------
-
-@dataclass
-class BatchReport:
-    credited: int = 0
-    replayed: int = 0
-    total_fen: int = 0
-    rejected: list[tuple[int, str, str]] = field(default_factory=list)
-    """(line number, code, message) of each refused row."""
-
-
-CSV_COLUMNS = ("psn_no", "amount")
-"""Required columns; optional: key (idempotency key per row), memo."""
-
 
 def read_credit_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
@@ -276,32 +219,17 @@ def describe(report: BatchReport) -> str:
             f"{report.replayed} already done; {len(report.rejected)} rejected")
 
 
-FLAGS = ("assistance", "low_income")
-
-
-@dataclass(frozen=True, slots=True)
-class Flag:
-    psn_no: str
-    flag: str
-    begndate: date
-    enddate: date | None
-
-
 @door
 def set_flag(app: Gongji, who: Principal, key: Key, cmd: Flag) -> Written[Flag]:
     """Record an eligibility an operator has checked: medical assistance (医疗救助 layer) or
     low income (more points on the supplementary layer)."""
     def run(uow: UnitOfWork) -> Flag:
-        from gongji.store.tables import person_flags
-
         if cmd.flag not in FLAGS:
             raise GongjiError("VALIDATION_ERROR", fields="flag")
         if cmd.enddate is not None and cmd.enddate <= cmd.begndate:
             raise GongjiError("ENROLLMENT_DATES_INVALID", reason="enddate before begndate")
         people.person(uow.conn, cmd.psn_no)
-        uow.conn.execute(insert(person_flags).values(
-            psn_no=cmd.psn_no, flag=cmd.flag, begndate=cmd.begndate, enddate=cmd.enddate,
-            set_by=who.scope, created_at=uow.now))
+        store.add_flag(uow.conn, cmd, set_by=who.scope, at=uow.now)
         uow.record("person.flag", subject=cmd.psn_no, detail={"flag": cmd.flag})
         return cmd
 

@@ -10,66 +10,19 @@ here decides anything, it only reads what settlement decided.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from gongji.services.explanation.model import CLASSES, Explanation, LineStep, Step
 from gongji.services.people import service as people
-from gongji.services.settlement import service as svc
+from gongji.services.settlement.model import SettlementView
 from gongji.services.unit_of_work import UnitOfWork
-
-CLASSES = {"01": "class_a", "02": "class_b", "03": "class_c"}
-"""chrgitm_lv to a word key: 甲类, 乙类, 丙类."""
-
 
 
 def bilingual(text: str) -> dict[str, str]:
     """Policy and fund names are written "职工普通门诊 employee general outpatient"."""
     zh, _, en = text.partition(" ")
     return {"name_zh": zh, "name_en": en or zh}
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    key: str
-    """A word key (web/i18n.py: exp_*)."""
-    amount: int
-    params: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class LineStep:
-    feedetl_sn: str
-    name: str
-    med_list_codg: str
-    catalog_class: str
-    """class_a, class_b, class_c or not_listed."""
-    fee: int
-    fulamt_ownpay_amt: int
-    overlmt_amt: int
-    preselfpay_amt: int
-    inscp_scp_amt: int
-    selfpay_percent: str
-    """The class B first self-pay share, as "10%" ("" when none)."""
-    cap: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    total: int
-    rule: dict[str, str]
-    """The benefit rule applied, as policy names it (name_zh, name_en)."""
-    out_of_area: bool
-    filing_kind: str | None
-    lines: tuple[LineStep, ...]
-    split: tuple[Step, ...]
-    """The fees by how the catalog treats them; sums to total."""
-    payers: tuple[Step, ...]
-    """Who carried the fees: each fund, the hospital, you; sums to total."""
-    yours: tuple[Step, ...]
-    """How your part was paid; sums to psn_part_amt."""
-    notes: tuple[Step, ...]
-    """Deductible paid, the fund's ratio, what a fund may still pay this year, balance left."""
 
 
 def percent(ratio: str | Fraction) -> str:
@@ -80,7 +33,7 @@ def percent(ratio: str | Fraction) -> str:
     return f"{shown:f}".removesuffix(".0") + "%"
 
 
-def explain(uow: UnitOfWork, s: svc.SettlementView) -> Explanation:
+def explain(uow: UnitOfWork, s: SettlementView) -> Explanation:
     lines = tuple(
         LineStep(x.feedetl_sn, x.name or x.med_list_codg, x.med_list_codg,
                  CLASSES.get(x.chrgitm_lv, "class_c") if x.in_catalog else "not_listed",

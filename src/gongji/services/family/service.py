@@ -9,13 +9,9 @@ returns to the sponsor's personal account, in the same transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import Row, insert, or_, select, update
-
-from gongji.domain.access import Act
+from gongji.domain.access import Act, Principal
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.family import check_binding, check_unbind
 from gongji.domain.ids import new_id
@@ -26,48 +22,20 @@ from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services.access import authorize, authorize_either, require_operator
 from gongji.services.codec import to_json
 from gongji.services.door import door
+from gongji.services.family import store
+from gongji.services.family.model import AwaitingVerification, BindingView, RequestBinding
+from gongji.services.family.store import BindingRecord
 from gongji.services.people import service as people
 from gongji.services.runtime import Gongji, Key, Written
-from gongji.services.unit_of_work import Principal, UnitOfWork
-from gongji.store.tables import bindings
-
-QUOTA_RETURN = "wallet.quota_return"
-
-
-@dataclass(frozen=True, slots=True)
-class RequestBinding:
-    other_certno: str
-    other_name: str
-    my_role: Literal["sponsor", "beneficiary"]
-    """sponsor: I share my personal account with them; beneficiary: they share with me."""
-    relation: str
-    """What the other person is to me: parent, child, spouse, sibling, ..."""
-
-
-@dataclass(frozen=True, slots=True)
-class BindingView:
-    id: str
-    sponsor_psn_no: str
-    beneficiary_psn_no: str
-    sponsor_name_masked: str
-    beneficiary_name_masked: str
-    relation: str
-    """What the beneficiary is to the sponsor."""
-    status: str
-    verified: bool
-    requested_by: str
-    requested_at: datetime
-    activated_at: datetime | None
-    ended_at: datetime | None
-    end_reason: str | None
-    cross_province: bool
-    quota: int
-    """Unused quota the beneficiary holds from this sponsor (fen)."""
+from gongji.services.transfers import service as transfers
+from gongji.services.unit_of_work import UnitOfWork
+from gongji.services.wallet import service as wallet
 
 
 @door
 def request(app: Gongji, who: Principal, key: Key,
             cmd: RequestBinding) -> Written[BindingView]:
+    """Ask a close relative to bind; the other side consents to make it active."""
     if who.kind != "person":
         raise GongjiError("FORBIDDEN")
 
@@ -87,12 +55,11 @@ def request(app: Gongji, who: Principal, key: Key,
             except ValueError:
                 relation = cmd.relation  # check_binding names the problem
         _eligible(uow, sponsor, beneficiary, relation)
-        if _open_binding(uow, sponsor, beneficiary) is not None:
+        if store.open_between(uow.conn, sponsor, beneficiary) is not None:
             raise GongjiError("BINDING_EXISTS")
         bid = new_id()
-        uow.conn.execute(insert(bindings).values(
-            id=bid, sponsor_psn_no=sponsor, beneficiary_psn_no=beneficiary, relation=relation,
-            requested_by=me, status="pending", verified=False, requested_at=uow.now))
+        store.add(uow.conn, binding_id=bid, sponsor=sponsor, beneficiary=beneficiary,
+                  relation=relation, requested_by=me, at=uow.now)
         uow.record("binding.request", subject=bid, detail={"sponsor": sponsor,
                                                            "beneficiary": beneficiary,
                                                            "relation": relation})
@@ -120,7 +87,7 @@ def respond(app: Gongji, who: Principal, key: Key, binding_id: str,
         else:
             values = {"status": "declined", "ended_at": uow.now, "ended_by": who.scope,
                       "end_reason": "declined"}
-        uow.conn.execute(update(bindings).where(bindings.c.id == b.id).values(**values))
+        store.change(uow.conn, b.id, **values)
         uow.record("binding.consent" if accept else "binding.decline", subject=b.id)
         return view(uow, b.id)
 
@@ -139,10 +106,10 @@ def verify(app: Gongji, who: Principal, key: Key, binding_id: str,
 
     def run(uow: UnitOfWork) -> BindingView:
         b = _lock(uow, binding_id)
-        if b.status not in ("pending", "active"):
+        if b.status not in store.OPEN:
             raise GongjiError("BINDING_NOT_ACTIVE")
-        uow.conn.execute(update(bindings).where(bindings.c.id == b.id).values(
-            verified=True, verified_by=who.scope, evidence=evidence[:200]))
+        store.change(uow.conn, b.id, verified=True, verified_by=who.scope,
+                     evidence=evidence[:200])
         uow.record("binding.verify", subject=b.id, detail={"evidence": evidence[:200]})
         return view(uow, b.id)
 
@@ -158,7 +125,7 @@ def end(app: Gongji, who: Principal, key: Key, binding_id: str) -> Written[Bindi
         b = _lock(uow, binding_id)
         if who.kind == "person" and who.id not in (b.sponsor_psn_no, b.beneficiary_psn_no):
             raise GongjiError("FORBIDDEN")
-        if b.status not in ("pending", "active"):
+        if b.status not in store.OPEN:
             raise GongjiError("BINDING_NOT_ACTIVE")
         sponsor_enrollment = people.basic_enrollment(uow.conn, b.sponsor_psn_no)
         if b.status == "active" and who.kind == "person" and sponsor_enrollment is not None:
@@ -173,13 +140,10 @@ def end(app: Gongji, who: Principal, key: Key, binding_id: str) -> Written[Bindi
 
 def end_all_bindings(uow: UnitOfWork, psn_no: str, *, reason: str) -> list[str]:
     """End every pending or active binding of a person (their enrollment ended or moved)."""
-    rows = uow.conn.execute(select(bindings).where(
-        or_(bindings.c.sponsor_psn_no == psn_no, bindings.c.beneficiary_psn_no == psn_no),
-        bindings.c.status.in_(["pending", "active"])).order_by(bindings.c.id)
-        .with_for_update()).all()
-    for b in rows:
+    open_ = store.open_of(uow.conn, psn_no)
+    for b in open_:
         _finish(uow, b, reason=reason)
-    return [b.id for b in rows]
+    return [b.id for b in open_]
 
 
 @door
@@ -193,10 +157,7 @@ def list_for(app: Gongji, who: Principal, psn_no: str) -> list[BindingView]:
 
 
 def views_of(uow: UnitOfWork, psn_no: str) -> list[BindingView]:
-    ids = uow.conn.execute(select(bindings.c.id).where(
-        or_(bindings.c.sponsor_psn_no == psn_no, bindings.c.beneficiary_psn_no == psn_no))
-        .order_by(bindings.c.requested_at.desc())).scalars()
-    return [view(uow, i) for i in ids]
+    return [view(uow, i) for i in store.ids_of(uow.conn, psn_no)]
 
 
 @door
@@ -210,13 +171,6 @@ def get(app: Gongji, who: Principal, binding_id: str) -> BindingView:
     return app.read(run, principal=who)
 
 
-@dataclass(frozen=True, slots=True)
-class AwaitingVerification:
-    binding: BindingView
-    required: bool
-    """The sponsor's region requires a verified relation before money moves."""
-
-
 @door
 def awaiting_verification(app: Gongji, who: Principal, *, limit: int = 200
                           ) -> list[AwaitingVerification]:
@@ -227,11 +181,8 @@ def awaiting_verification(app: Gongji, who: Principal, *, limit: int = 200
 
 
 def awaiting_in(uow: UnitOfWork, *, limit: int = 200) -> list[AwaitingVerification]:
-    ids = uow.conn.execute(select(bindings.c.id).where(
-        bindings.c.verified.is_(False), bindings.c.status.in_(["pending", "active"]))
-        .order_by(bindings.c.requested_at, bindings.c.id).limit(limit)).scalars()
     out = []
-    for i in ids:
+    for i in store.unverified(uow.conn, limit=limit):
         b = view(uow, i)
         e = people.basic_enrollment(uow.conn, b.sponsor_psn_no)
         required = e is not None and uow.policy(
@@ -240,18 +191,8 @@ def awaiting_in(uow: UnitOfWork, *, limit: int = 200) -> list[AwaitingVerificati
     return sorted(out, key=lambda a: not a.required)
 
 
-def active_binding(uow: UnitOfWork, sponsor: str, beneficiary: str, *,
-                   lock: bool = False) -> Row[Any] | None:
-    q = select(bindings).where(bindings.c.sponsor_psn_no == sponsor,
-                               bindings.c.beneficiary_psn_no == beneficiary,
-                               bindings.c.status == "active")
-    if lock:
-        q = q.with_for_update()
-    return uow.conn.execute(q).first()
-
-
 def view(uow: UnitOfWork, binding_id: str) -> BindingView:
-    b = uow.conn.execute(select(bindings).where(bindings.c.id == binding_id)).first()
+    b = store.binding(uow.conn, binding_id)
     if b is None:
         raise GongjiError("BINDING_NOT_FOUND", binding=binding_id)
     sponsor = people.person(uow.conn, b.sponsor_psn_no)
@@ -264,7 +205,7 @@ def view(uow: UnitOfWork, binding_id: str) -> BindingView:
         id=b.id, sponsor_psn_no=b.sponsor_psn_no, beneficiary_psn_no=b.beneficiary_psn_no,
         sponsor_name_masked=mask_name(sponsor.name),
         beneficiary_name_masked=mask_name(beneficiary.name), relation=b.relation,
-        status=b.status, verified=bool(b.verified), requested_by=b.requested_by,
+        status=b.status, verified=b.verified, requested_by=b.requested_by,
         requested_at=b.requested_at, activated_at=b.activated_at, ended_at=b.ended_at,
         end_reason=b.end_reason,
         cross_province=bool(regions[0] and regions[1] and cross_province(
@@ -282,40 +223,18 @@ def _eligible(uow: UnitOfWork, sponsor: str, beneficiary: str, relation: str) ->
     check_binding(s, b, relation, uow.policy(region))
 
 
-def _open_binding(uow: UnitOfWork, sponsor: str, beneficiary: str) -> Row[Any] | None:
-    return uow.conn.execute(select(bindings).where(
-        bindings.c.sponsor_psn_no == sponsor, bindings.c.beneficiary_psn_no == beneficiary,
-        bindings.c.status.in_(["pending", "active"]))).first()
-
-
-def _lock(uow: UnitOfWork, binding_id: str) -> Row[Any]:
-    b = uow.conn.execute(select(bindings).where(bindings.c.id == binding_id)
-                         .with_for_update()).first()
+def _lock(uow: UnitOfWork, binding_id: str) -> BindingRecord:
+    b = store.binding(uow.conn, binding_id, lock=True)
     if b is None:
         raise GongjiError("BINDING_NOT_FOUND", binding=binding_id)
     return b
 
 
-def _finish(uow: UnitOfWork, b: Row[Any], *, reason: str) -> None:
+def _finish(uow: UnitOfWork, b: BindingRecord, *, reason: str) -> None:
     """End one binding: pending transfers back to the sponsor, quota home, row closed."""
-    from gongji.services.transfers.service import return_pending
-
     if b.status == "active":
-        return_pending(uow, b.sponsor_psn_no, b.beneficiary_psn_no, reason="unbound")
-        return_quota(uow, b.sponsor_psn_no, b.beneficiary_psn_no)
-    uow.conn.execute(update(bindings).where(bindings.c.id == b.id).values(
-        status="ended", ended_at=uow.now, ended_by=uow.principal.scope, end_reason=reason))
+        transfers.return_pending(uow, b.sponsor_psn_no, b.beneficiary_psn_no, reason="unbound")
+        wallet.return_quota(uow, b.sponsor_psn_no, b.beneficiary_psn_no)
+    store.change(uow.conn, b.id, status="ended", ended_at=uow.now, ended_by=uow.principal.scope,
+                 end_reason=reason)
     uow.record("binding.end", subject=b.id, detail={"reason": reason})
-
-
-def return_quota(uow: UnitOfWork, sponsor: str, beneficiary: str) -> int:
-    """Move the beneficiary's unused quota from this sponsor back to the sponsor's account."""
-    quota = uow.ledger.account_by_code(account_code(AccountKind.WALLET_QUOTA, owner=beneficiary,
-                                                    sponsor=sponsor))
-    if quota is None or quota.balance == 0:
-        return 0
-    home = uow.ledger.open_account(AccountKind.PERSONAL, owner=sponsor, admdvs=quota.admdvs)
-    uow.ledger.transfer(quota.id, home.id, quota.balance, code=QUOTA_RETURN,
-                        memo="binding ended: unused quota returns to the sponsor",
-                        admdvs=quota.admdvs)
-    return quota.balance

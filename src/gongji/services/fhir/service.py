@@ -20,39 +20,45 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from gongji import __version__
 from gongji.domain.access import Act
 from gongji.domain.catalog import ratio_text
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import to_decimal
-from gongji.domain.settlement import SETLINFO_AMOUNTS, SETLINFO_LABELS
 from gongji.services.access import authorize
 from gongji.services.catalog.service import lookup
 from gongji.services.clearing import service as clearing
 from gongji.services.door import door
+from gongji.services.fhir.model import (
+    ADJUDICATION,
+    CURRENCY,
+    EXT_BALANCE,
+    EXT_QUOTA,
+    FHIR_VERSION,
+    INSUTYPE_NAMES,
+    ISSUE_CODES,
+    MEDIA_TYPE,
+    NS,
+    RESOURCE_TYPES,
+    SEARCH,
+    SERVED,
+    STANDARD,
+    TOTALS,
+    Json,
+)
+from gongji.services.institutions import service as institutions
 from gongji.services.people import service as people
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
+from gongji.services.settlement import store as settlements
+from gongji.services.settlement.store import SettlementRecord, VisitRecord
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.services.wallet import service as wallets
-from gongji.store.tables import fee_details, institutions, settlements, visits
 
-FHIR_VERSION = "4.0.1"
-"""What /fhir/R4 speaks. The models are fhir.resources' R4B package: for every element used
-here R4B and R4 agree (docs/FHIR.md)."""
-MEDIA_TYPE = "application/fhir+json"
-NS = "urn:gongji:"
-"""Our code systems and identifier systems: urn:gongji:psn_no, urn:gongji:admdvs, ..."""
-ADJUDICATION = "http://terminology.hl7.org/CodeSystem/adjudication"
-EXT_BALANCE = f"{NS}extension:balance"
-EXT_QUOTA = f"{NS}extension:wallet-quota"
-CURRENCY = "CNY"
-
-RESOURCE_TYPES = ("Patient", "Coverage", "Account", "Claim", "ClaimResponse",
-                  "ExplanationOfBenefit", "PaymentReconciliation", "CapabilityStatement",
-                  "OperationOutcome", "Bundle")
+__all__ = ["STANDARD"]
+"""What callers still reach here though this module does not use it (the model, under its
+old names)."""
 
 
 class _Models(Mapping[str, Any]):
@@ -73,12 +79,6 @@ class _Models(Mapping[str, Any]):
 
 
 MODELS = _Models()
-INSUTYPE_NAMES = {"310": "职工基本医疗保险 employee basic medical insurance",
-                  "390": "城乡居民基本医疗保险 resident basic medical insurance"}
-ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
-               409: "conflict", 422: "invalid", 429: "throttled"}
-
-Json = dict[str, Any]
 
 
 # -- building blocks -------------------------------------------------------------------------
@@ -293,8 +293,8 @@ def account(app: Gongji, who: Principal, account_id: str) -> Json:
     return _read(app, who, run)
 
 
-def _visit_row(uow: UnitOfWork, who: Principal, mdtrt_id: str) -> Any:
-    v = uow.conn.execute(select(visits).where(visits.c.mdtrt_id == mdtrt_id)).first()
+def _visit(uow: UnitOfWork, who: Principal, mdtrt_id: str) -> VisitRecord:
+    v = settlements.visit(uow.conn, mdtrt_id)
     if v is None or (who.kind == "institution" and who.id != v.fixmedins_code):
         raise GongjiError("FHIR_RESOURCE_NOT_FOUND", resource="Claim", id=mdtrt_id)
     if who.kind != "institution":
@@ -311,8 +311,7 @@ def _coverage_id(uow: UnitOfWork, psn_no: str, insutype: str) -> str | None:
 
 
 def _provider(uow: UnitOfWork, code: str) -> Json:
-    name = uow.conn.execute(select(institutions.c.fixmedins_name).where(
-        institutions.c.fixmedins_code == code)).scalar()
+    name = institutions.get_in(uow, code).fixmedins_name
     return {"identifier": ident("fixmedins_code", code), "display": name or code}
 
 
@@ -333,10 +332,8 @@ def _insurance(uow: UnitOfWork, psn_no: str, insutype: str, *, sequence: bool = 
 def claim(app: Gongji, who: Principal, mdtrt_id: str) -> Json:
     """Claim/{mdtrt_id}: a visit's fee lines (withdrawn lines left out)."""
     def run(uow: UnitOfWork) -> Json:
-        v = _visit_row(uow, who, mdtrt_id)
-        rows = uow.conn.execute(select(fee_details).where(
-            fee_details.c.mdtrt_id == mdtrt_id, fee_details.c.status != "cancelled")
-            .order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn)).all()
+        v = _visit(uow, who, mdtrt_id)
+        rows = settlements.live_fees(uow.conn, mdtrt_id)
         items = lookup(uow, v.mdtrtarea_admvs, [r.med_list_codg for r in rows], uow.today)
         lines = []
         for i, r in enumerate(rows, start=1):
@@ -347,7 +344,7 @@ def claim(app: Gongji, who: Principal, mdtrt_id: str) -> Json:
                                             item.name if item else None),
                 "quantity": {"value": Decimal(r.cnt)},
                 "unitPrice": {"value": Decimal(r.pric), "currency": CURRENCY},
-                "net": money(int(r.det_item_fee_sumamt)),
+                "net": money(r.det_item_fee_sumamt),
                 "extension": [{"url": f"{NS}extension:feedetl_sn", "valueString": r.feedetl_sn},
                               {"url": f"{NS}extension:line-status", "valueCode": r.status}],
             })
@@ -368,7 +365,7 @@ def claim(app: Gongji, who: Principal, mdtrt_id: str) -> Json:
                                 "normal"),
             "insurance": _insurance(uow, v.psn_no, v.insutype, sequence=True),
             "item": lines,
-            "total": money(sum(int(r.det_item_fee_sumamt) for r in rows)),
+            "total": money(sum(r.det_item_fee_sumamt for r in rows)),
         }
         if v.dise_codg:
             res["diagnosis"] = [{"sequence": 1, "diagnosisCodeableConcept": concept(
@@ -379,27 +376,19 @@ def claim(app: Gongji, who: Principal, mdtrt_id: str) -> Json:
 
 
 def _settlement(uow: UnitOfWork, who: Principal, setl_id: str, kind: str
-                ) -> tuple[svc.SettlementView, Any]:
-    row = uow.conn.execute(select(settlements.c.fixmedins_code, settlements.c.psn_no,
-                                  settlements.c.insuplc_admdvs, settlements.c.mdtrtarea_admvs,
-                                  settlements.c.care).where(
-        settlements.c.setl_id == setl_id)).first()
-    if row is None or (who.kind == "institution" and who.id != row.fixmedins_code):
+                ) -> tuple[svc.SettlementView, SettlementRecord]:
+    return _readable(uow, who, settlements.settlement(uow.conn, setl_id), setl_id, kind)
+
+
+def _readable(uow: UnitOfWork, who: Principal, s: SettlementRecord | None, setl_id: str,
+              kind: str) -> tuple[svc.SettlementView, SettlementRecord]:
+    """A settlement the caller may read, as its view and its record (an institution reads
+    its own; another caller, the person's)."""
+    if s is None or (who.kind == "institution" and who.id != s.fixmedins_code):
         raise GongjiError("FHIR_RESOURCE_NOT_FOUND", resource=kind, id=setl_id)
     if who.kind != "institution":
-        _person_only(uow, who, row.psn_no)
-    return svc.view_in(uow, setl_id), row
-
-
-STANDARD = {"medfee_sumamt": "submitted", "inscp_scp_amt": "eligible",
-            "act_pay_dedc": "deductible", "fund_pay_sumamt": "benefit"}
-"""The setlinfo amounts that have a code of FHIR's own adjudication system."""
-TOTALS = tuple(
-    (name, ADJUDICATION, STANDARD[name], f"{SETLINFO_LABELS[name].zh} {name}")
-    if name in STANDARD else
-    (name, NS + "setlinfo", name, f"{SETLINFO_LABELS[name].zh} {SETLINFO_LABELS[name].en}")
-    for name in SETLINFO_AMOUNTS)
-"""(setlinfo field, code system, category code, display): every amount of the setlinfo."""
+        _person_only(uow, who, s.psn_no)
+    return svc.view_of(s), s
 
 
 def _adjudication(view: svc.SettlementView) -> list[Json]:
@@ -430,7 +419,8 @@ def _items(view: svc.SettlementView) -> list[Json]:
     } for i, ln in enumerate(view.lines, start=1)]
 
 
-def _common(uow: UnitOfWork, view: svc.SettlementView, row: Any, kind: str) -> Json:
+def _common(uow: UnitOfWork, view: svc.SettlementView, row: SettlementRecord, kind: str
+            ) -> Json:
     return {
         "resourceType": kind, "id": view.setl_id,
         "identifier": [ident("setl_id", view.setl_id or "")]
@@ -484,16 +474,14 @@ def eobs(app: Gongji, who: Principal, psn_no: str, limit: int = 50) -> Json:
     """Search ExplanationOfBenefit?patient={psn_no}: newest first."""
     def run(uow: UnitOfWork) -> Json:
         _person_only(uow, who, psn_no)
-        ids = uow.conn.execute(select(settlements.c.setl_id).where(
-            settlements.c.psn_no == psn_no).order_by(settlements.c.setl_time.desc())
-            .limit(limit)).scalars().all()
-        return bundle([eob_in(uow, *_settlement(uow, who, i, "ExplanationOfBenefit"))
-                       for i in ids])
+        found = settlements.settlements_of(uow.conn, psn_no, limit=limit)
+        return bundle([eob_in(uow, *_readable(uow, who, s, s.setl_id, "ExplanationOfBenefit"))
+                       for s in found])
 
     return _read(app, who, run)
 
 
-def eob_in(uow: UnitOfWork, view: svc.SettlementView, row: Any) -> Json:
+def eob_in(uow: UnitOfWork, view: svc.SettlementView, row: SettlementRecord) -> Json:
     res = _common(uow, view, row, "ExplanationOfBenefit")
     res.update({
         "provider": _provider(uow, row.fixmedins_code),
@@ -566,15 +554,6 @@ def bundle(resources: list[Json]) -> Json:
     return validated({"resourceType": "Bundle", "type": "searchset", "total": len(resources),
                       "entry": [{"fullUrl": f"{r['resourceType']}/{r['id']}", "resource": r}
                                 for r in resources]})
-
-
-SERVED = {
-    "Patient": ("read",), "Coverage": ("read", "search-type"), "Account": ("read",),
-    "Claim": ("read",), "ClaimResponse": ("read",),
-    "ExplanationOfBenefit": ("read", "search-type"), "PaymentReconciliation": ("read",),
-}
-SEARCH = {"Coverage": [("beneficiary", "reference")],
-          "ExplanationOfBenefit": [("patient", "reference")]}
 
 
 @door

@@ -4,46 +4,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
-
-from sqlalchemy import insert, select
 
 from gongji.domain.access import Principal
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_code
 from gongji.services.access import require_institution
 from gongji.services.door import door
+from gongji.services.files import store
+from gongji.services.files.model import FILE_DAYS, MAX_BYTES, Stored
 from gongji.services.runtime import ClientKey, Gongji
 from gongji.services.unit_of_work import UnitOfWork
-from gongji.store.tables import gateway_files
-
-FILE_DAYS = 1
-"""Uploaded and generated files can be downloaded for a day."""
-MAX_BYTES = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    file_qury_no: str
-    filename: str
 
 
 def store_in(uow: UnitOfWork, fixmedins_code: str, filename: str, content: bytes) -> Stored:
     no = new_code("F")
-    uow.conn.execute(insert(gateway_files).values(
-        file_qury_no=no, fixmedins_code=fixmedins_code, filename=filename[:200],
-        content=content, created_at=uow.now, expires_at=uow.now + timedelta(days=FILE_DAYS)))
+    store.add(uow.conn, file_qury_no=no, fixmedins_code=fixmedins_code, filename=filename,
+              content=content, at=uow.now, expires_at=uow.now + timedelta(days=FILE_DAYS))
     return Stored(no, filename)
 
 
 def content_in(uow: UnitOfWork, fixmedins_code: str, file_qury_no: str) -> bytes:
-    row = uow.conn.execute(select(gateway_files.c.content).where(
-        gateway_files.c.file_qury_no == file_qury_no,
-        gateway_files.c.fixmedins_code == fixmedins_code)).first()
-    if row is None:
+    found = store.content(uow.conn, fixmedins_code, file_qury_no)
+    if found is None:
         raise GongjiError("GATEWAY_FILE_NOT_FOUND", file_qury_no=file_qury_no)
-    return bytes(row.content)
+    return found
 
 
 @door

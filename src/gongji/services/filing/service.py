@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-
-from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from datetime import date
 
 from gongji.domain.access import Act
 from gongji.domain.errors import GongjiError
@@ -16,46 +11,11 @@ from gongji.domain.ids import new_id
 from gongji.services.access import authorize
 from gongji.services.codec import to_json
 from gongji.services.door import door
+from gongji.services.filing import store
+from gongji.services.filing.model import SWITCH_SCOPES, File, FilingView, Recognition
 from gongji.services.people import service as people
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
-from gongji.store.tables import chronic_recognitions, filings, switches
-
-SWITCH_SCOPES = ("pharmacy_cross_province",)
-
-
-@dataclass(frozen=True, slots=True)
-class File:
-    kind: str
-    target_admdvs: str
-    begndate: date | None
-    """None: today."""
-    enddate: date | None = None
-    opsp_dise_code: str | None = None
-    """For a chronic disease filing: which recognised disease."""
-
-
-@dataclass(frozen=True, slots=True)
-class FilingView:
-    id: str
-    psn_no: str
-    kind: str
-    insuplc_admdvs: str
-    target_admdvs: str
-    begndate: date
-    enddate: date | None
-    opsp_dise_code: str | None
-    status: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Recognition:
-    id: str
-    psn_no: str
-    opsp_dise_code: str
-    admdvs: str
-    begndate: date
 
 
 @door
@@ -88,10 +48,9 @@ def file_in(uow: UnitOfWork, who: Principal, psn_no: str, cmd: File) -> FilingVi
         if f.target_admdvs == cmd.target_admdvs and f.opsp_dise_code == cmd.opsp_dise_code:
             raise GongjiError("FILING_EXISTS")
     fid = new_id()
-    uow.conn.execute(insert(filings).values(
-        id=fid, psn_no=psn_no, kind=cmd.kind, insuplc_admdvs=home,
-        target_admdvs=cmd.target_admdvs, begndate=begndate, enddate=end,
-        opsp_dise_code=cmd.opsp_dise_code, status="active", created_at=uow.now))
+    store.add_filing(uow.conn, fid, psn_no=psn_no, kind=cmd.kind, insuplc_admdvs=home,
+                     target_admdvs=cmd.target_admdvs, begndate=begndate, enddate=end,
+                     opsp_dise_code=cmd.opsp_dise_code, at=uow.now)
     uow.record("filing.create", subject=fid, chain=home,
                detail={"kind": cmd.kind, "target": cmd.target_admdvs})
     return _view(uow, fid)
@@ -110,8 +69,7 @@ def revoke_in(uow: UnitOfWork, who: Principal, filing_id: str) -> FilingView:
         authorize(uow, who, Act.FILE, f.psn_no)
     if f.status != "active":
         raise GongjiError("FILING_NOT_ACTIVE")
-    uow.conn.execute(update(filings).where(filings.c.id == filing_id)
-                     .values(status="revoked", revoked_at=uow.now))
+    store.revoke_filing(uow.conn, filing_id, at=uow.now)
     uow.record("filing.revoke", subject=filing_id)
     return _view(uow, filing_id)
 
@@ -136,9 +94,8 @@ def recognize_in(uow: UnitOfWork, who: Principal, psn_no: str, disease: str,
         raise GongjiError("FORBIDDEN")
     home = people.insured_region(uow.conn, psn_no)
     rid = new_id()
-    uow.conn.execute(insert(chronic_recognitions).values(
-        id=rid, psn_no=psn_no, opsp_dise_code=disease, admdvs=home, begndate=begndate,
-        status="active", recognized_by=who.scope, created_at=uow.now))
+    store.add_recognition(uow.conn, rid, psn_no=psn_no, disease=disease, admdvs=home,
+                          begndate=begndate, by=who.scope, at=uow.now)
     uow.record("chronic.recognize", subject=psn_no, chain=home, detail={"disease": disease})
     return Recognition(rid, psn_no, disease, home, begndate)
 
@@ -156,32 +113,23 @@ def withdraw_recognition(app: Gongji, who: Principal, key: Key, recognition_id: 
 def withdraw_recognition_in(uow: UnitOfWork, who: Principal, recognition_id: str) -> bool:
     if who.kind not in ("operator", "institution"):
         raise GongjiError("FORBIDDEN")
-    done = uow.conn.execute(update(chronic_recognitions).where(
-        chronic_recognitions.c.id == recognition_id,
-        chronic_recognitions.c.status == "active").values(status="revoked"))
-    if done.rowcount != 1:
+    if not store.revoke_recognition(uow.conn, recognition_id):
         raise GongjiError("FILING_NOT_FOUND", filing=recognition_id)
     uow.record("chronic.withdraw", subject=recognition_id)
     return True
 
 
 def recognised(uow: UnitOfWork, psn_no: str, disease: str) -> None:
+    """Refused unless the person has the disease recognised, in force today."""
     if disease not in CHRONIC_DISEASES:
         raise GongjiError("CHRONIC_DISEASE_INVALID", code=disease)
-    found = uow.conn.execute(select(chronic_recognitions.c.id).where(
-        chronic_recognitions.c.psn_no == psn_no,
-        chronic_recognitions.c.opsp_dise_code == disease,
-        chronic_recognitions.c.status == "active",
-        chronic_recognitions.c.begndate <= uow.today)).first()
-    if found is None:
+    if not store.recognised_on(uow.conn, psn_no, disease, uow.today):
         raise GongjiError("CHRONIC_NOT_RECOGNIZED", code=disease)
 
 
 def active_filings(uow: UnitOfWork, psn_no: str) -> list[FilingView]:
-    ids = uow.conn.execute(select(filings.c.id).where(
-        filings.c.psn_no == psn_no, filings.c.status == "active")
-        .order_by(filings.c.created_at)).scalars()
-    return [_view(uow, i) for i in ids]
+    """The person's active filings, oldest first."""
+    return [_view(uow, i) for i in store.active_ids(uow.conn, psn_no)]
 
 
 def filing_for(uow: UnitOfWork, psn_no: str, care_admdvs: str, day: date,
@@ -205,9 +153,8 @@ def list_for(app: Gongji, who: Principal, psn_no: str) -> list[FilingView]:
 
 
 def views_of(uow: UnitOfWork, psn_no: str) -> list[FilingView]:
-    ids = uow.conn.execute(select(filings.c.id).where(filings.c.psn_no == psn_no)
-                           .order_by(filings.c.created_at.desc())).scalars()
-    return [_view(uow, i) for i in ids]
+    """Every filing of the person, newest first."""
+    return [_view(uow, i) for i in store.ids_of(uow.conn, psn_no)]
 
 
 @door
@@ -217,12 +164,7 @@ def set_switch(app: Gongji, who: Principal, key: Key, psn_no: str, scope: str,
         authorize(uow, who, Act.SWITCH, psn_no)
         if scope not in SWITCH_SCOPES:
             raise GongjiError("VALIDATION_ERROR", fields="scope")
-        ins = (pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert)(switches)
-        uow.conn.execute(ins.values(psn_no=psn_no, scope=scope, enabled=enabled,
-                                    updated_at=uow.now)
-                         .on_conflict_do_update(index_elements=["psn_no", "scope"],
-                                                set_={"enabled": enabled,
-                                                      "updated_at": uow.now}))
+        store.set_switch(uow.conn, psn_no, scope, enabled, at=uow.now)
         uow.record("switch.set", subject=psn_no, detail={"scope": scope, "enabled": enabled})
         return enabled
 
@@ -232,14 +174,12 @@ def set_switch(app: Gongji, who: Principal, key: Key, psn_no: str, scope: str,
 
 
 def switch_on(uow: UnitOfWork, psn_no: str, scope: str) -> bool:
-    row = uow.conn.execute(select(switches.c.enabled).where(
-        switches.c.psn_no == psn_no, switches.c.scope == scope)).first()
-    return bool(row and row.enabled)
+    """Whether the person turned this authorization switch on."""
+    return store.switch_on(uow.conn, psn_no, scope)
 
 
 def _view(uow: UnitOfWork, filing_id: str) -> FilingView:
-    f = uow.conn.execute(select(filings).where(filings.c.id == filing_id)).first()
+    f = store.filing(uow.conn, filing_id)
     if f is None:
         raise GongjiError("FILING_NOT_FOUND", filing=filing_id)
-    return FilingView(f.id, f.psn_no, f.kind, f.insuplc_admdvs, f.target_admdvs, f.begndate,
-                      f.enddate, f.opsp_dise_code, f.status, f.created_at)
+    return f

@@ -1,4 +1,15 @@
-"""Low-level ledger operations for operators (adjustments, corrections) and the hold sweeper.
+"""The ledger's raw verbs for operators, the hold sweeper and verification (the contract).
 
-service.py: the doors (and the steps other capabilities compose).
+Doors (operators): open_account, transfer (an adjustment), create_hold, resolve_hold (post or
+void), reverse, and the reads accounts, account, entries, entry, hold; verify (every invariant
+recomputed from the journal); sweep_expired (the system: due holds returned). Other
+capabilities compose ensure_region_accounts (a pooling region's system accounts).
+
+- model.py: the commands, a resolved hold, the entry codes (ADJUST, HOLD).
+- service.py: the doors over uow.ledger (gongji.ledger, the journal): no data of its own, so
+  no store.py.
+
+Promises: every write is idempotent by key and is one balanced journal entry (or hold);
+a hold is expired exactly once, in batches that each commit on their own; verify reads one
+snapshot. Business flows (transfers, settlements) move money through their own doors.
 """

@@ -7,10 +7,6 @@ inside their own unit of work; these are the raw verbs, each idempotent by a cli
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal
 
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import REGION_FUND_KINDS, AccountKind, parse_kind
@@ -20,59 +16,25 @@ from gongji.ledger.verify import verify as verify_journal
 from gongji.services.access import require_operator
 from gongji.services.codec import to_json
 from gongji.services.door import door
+from gongji.services.ledger.model import (
+    ADJUST,
+    HOLD,
+    CreateHold,
+    HoldResult,
+    OpenAccount,
+    Progress,
+    ResolveHold,
+    Reverse,
+    Transfer,
+)
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 
-__all__ = ["Account", "AccountKind", "CheckResult", "Entry", "EntryKind", "Hold",
-           "HoldState", "VerifyReport", "Violation"]
-
-ADJUST = "ledger.adjust"
-HOLD = "ledger.hold"
-
-
-@dataclass(frozen=True, slots=True)
-class OpenAccount:
-    kind: str
-    owner: str | None = None
-    sponsor: str | None = None
-    admdvs: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Transfer:
-    debit_account_id: str
-    credit_account_id: str
-    amount: int
-    memo: str = ""
-    ext_ref: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CreateHold:
-    source_account_id: str
-    dest_account_id: str
-    amount: int
-    deadline: datetime
-    memo: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ResolveHold:
-    hold_id: str
-    action: Literal["post", "void"]
-    memo: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Reverse:
-    entry_id: str
-    memo: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class HoldResult:
-    hold: Hold
-    entry: Entry
+__all__ = ["ADJUST", "HOLD", "Account", "AccountKind", "CheckResult", "CreateHold", "Entry",
+           "EntryKind", "Hold", "HoldResult", "HoldState", "OpenAccount", "Progress",
+           "ResolveHold", "Reverse", "Transfer", "VerifyReport", "Violation"]
+"""The model and the journal's records callers reach through this module, besides its doors
+and steps."""
 
 
 @door
@@ -196,9 +158,6 @@ def entry(app: Gongji, who: Principal, entry_id: str) -> Entry:
 def hold(app: Gongji, who: Principal, hold_id: str) -> Hold:
     require_operator(who)
     return app.read(lambda uow: uow.ledger.get_hold(hold_id))
-
-
-Progress = Callable[[str, int], None]
 
 
 @door

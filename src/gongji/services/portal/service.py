@@ -7,59 +7,46 @@ own, or a relative's they hold a proxy for (亲情账户); personal data leaves 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
-from typing import NamedTuple
 
 from gongji.domain.access import Act, Principal
-from gongji.domain.credentials import CodeToken
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import Region
 from gongji.domain.relations import Relation
 from gongji.services.access import authorize
 from gongji.services.contributions import service as contributions
-from gongji.services.contributions.service import ContributionView
 from gongji.services.credentials import service as credentials
-from gongji.services.demo import service as demo
+from gongji.services.demo import model as demo
 from gongji.services.door import door
 from gongji.services.explanation import service as explanation
-from gongji.services.explanation.service import Explanation
 from gongji.services.family import service as family
-from gongji.services.family.service import BindingView
 from gongji.services.filing import service as filing
-from gongji.services.filing.service import FilingView
 from gongji.services.institutions import service as institutions
 from gongji.services.people import service as people
-from gongji.services.people.service import PersonView
+from gongji.services.people.model import PersonView
 from gongji.services.pins import service as pins
+from gongji.services.portal.model import (
+    Binding,
+    CodePage,
+    Explained,
+    FamilyPage,
+    History,
+    Home,
+    More,
+    Paid,
+    Relative,
+    TraceCheck,
+    TransferPage,
+    WalletPage,
+)
 from gongji.services.proxies import service as proxies
-from gongji.services.proxies.service import ProxyView
+from gongji.services.proxies.model import ProxyView
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
 from gongji.services.tracing import service as tracing
-from gongji.services.tracing.service import QueryResult
 from gongji.services.transfers import service as transfers
-from gongji.services.transfers.service import Limits, TransferView
+from gongji.services.transfers.model import TransferView
 from gongji.services.unit_of_work import UnitOfWork
 from gongji.services.wallet import service as wallet
-from gongji.services.wallet.service import QuotaView, WalletView
-
-
-class Relative(NamedTuple):
-    """A relative the person holds a proxy for: their wallet, and what waits for them."""
-
-    proxy: ProxyView
-    wallet: WalletView
-    waiting: list[TransferView]
-
-
-@dataclass(frozen=True, slots=True)
-class Home:
-    me: PersonView
-    wallet: WalletView
-    waiting: list[TransferView]
-    """Transfers sent to the person, waiting to be accepted."""
-    relatives: list[Relative]
 
 
 @door
@@ -80,16 +67,6 @@ def home(app: Gongji, who: Principal) -> Home:
     return app.read(run, principal=who)
 
 
-@dataclass(frozen=True, slots=True)
-class CodePage:
-    me: PersonView
-    code: CodeToken
-    seconds: int
-    """How long the code is good for."""
-    name_masked: str | None
-    """The relative's, when a proxy shows a relative's code."""
-
-
 @door
 def code(app: Gongji, who: Principal, psn_no: str | None = None) -> CodePage:
     """A fresh insurance code (医保码); a proxy may show a relative's."""
@@ -103,26 +80,6 @@ def code(app: Gongji, who: Principal, psn_no: str | None = None) -> CodePage:
                         int((token.expires_at - uow.now).total_seconds()), name)
 
     return app.transact(who, run)
-
-
-@dataclass(frozen=True, slots=True)
-class Binding:
-    view: BindingView
-    i_sponsor: bool
-    """The person shares their account in this binding (else they are shared with)."""
-    to_answer: bool
-    """The other side asked: the person consents or declines."""
-
-
-@dataclass(frozen=True, slots=True)
-class FamilyPage:
-    me: PersonView
-    relations: list[Relation]
-    """The relations the person's region lets them bind."""
-    require_verified_relation: bool
-    bindings: list[Binding]
-    demo_key: str | None
-    """In the sandbox: which demo person this is."""
 
 
 @door
@@ -142,15 +99,6 @@ def family_page(app: Gongji, who: Principal) -> FamilyPage:
     return app.read(run, principal=who)
 
 
-@dataclass(frozen=True, slots=True)
-class WalletPage:
-    me: PersonView
-    wallet: WalletView
-    relatives: list[tuple[ProxyView, WalletView]]
-    has_pin: bool
-    regions: list[Region]
-
-
 @door
 def wallet_page(app: Gongji, who: Principal) -> WalletPage:
     def run(uow: UnitOfWork) -> WalletPage:
@@ -161,17 +109,6 @@ def wallet_page(app: Gongji, who: Principal) -> WalletPage:
             pins.has_pin_in(uow, who.id), _regions(uow))
 
     return app.read(run, principal=who)
-
-
-@dataclass(frozen=True, slots=True)
-class TransferPage:
-    me: PersonView
-    limits: Limits | None
-    """None: not an employee with an account (the page says who can send)."""
-    targets: list[BindingView]
-    """The active bindings the person shares their account in."""
-    items: list[TransferView]
-    balance: int | None
 
 
 @door
@@ -189,21 +126,6 @@ def transfer_page(app: Gongji, who: Principal) -> TransferPage:
     return app.read(run, principal=who)
 
 
-@dataclass(frozen=True, slots=True)
-class Paid:
-    view: ContributionView
-    name_masked: str
-    """The covered person's."""
-
-
-@dataclass(frozen=True, slots=True)
-class History:
-    me: PersonView
-    settlements: list[svc.SettlementView]
-    contributions: list[Paid]
-    transfers: list[TransferView]
-
-
 @door
 def history(app: Gongji, who: Principal) -> History:
     def run(uow: UnitOfWork) -> History:
@@ -215,15 +137,6 @@ def history(app: Gongji, who: Principal) -> History:
             transfers.views_of(uow, who.id, limit=100))
 
     return app.read(run, principal=who)
-
-
-@dataclass(frozen=True, slots=True)
-class Explained:
-    me: PersonView
-    settlement: svc.SettlementView
-    explanation: Explanation
-    place: str
-    """The institution's name."""
 
 
 @door
@@ -238,21 +151,6 @@ def explained(app: Gongji, who: Principal, setl_id: str) -> Explained:
                          explanation.explain(uow, s), place.fixmedins_name)
 
     return app.read(run, principal=who)
-
-
-@dataclass(frozen=True, slots=True)
-class More:
-    me: PersonView
-    filings: list[FilingView]
-    switch: bool
-    """刷卡购药设置·跨省: buying drugs in another province is on."""
-    proxies: list[ProxyView]
-    payees: list[tuple[str, str]]
-    """Whose contribution the person may pay: (psn_no, masked name), themselves first."""
-    quotas: list[QuotaView]
-    regions: list[Region]
-    demo_key: str | None
-    today: date
 
 
 @door
@@ -313,12 +211,6 @@ def _names(uow: UnitOfWork) -> Callable[[str], str]:
         return seen[psn_no]
 
     return name
-
-
-@dataclass(frozen=True, slots=True)
-class TraceCheck:
-    me: PersonView | None
-    result: QueryResult
 
 
 @door

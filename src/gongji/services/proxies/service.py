@@ -7,11 +7,6 @@ documents (birth certificate, household register). Either side may end it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import Row, insert, or_, select, update
-
 from gongji.domain.access import Act
 from gongji.domain.certno import CertInfo
 from gongji.domain.errors import Bi, GongjiError
@@ -22,34 +17,11 @@ from gongji.services.access import authorize, require_operator
 from gongji.services.codec import to_json
 from gongji.services.door import door
 from gongji.services.people import service as people
+from gongji.services.proxies import store
+from gongji.services.proxies.model import ProxyView, RequestProxy
+from gongji.services.proxies.store import ProxyRecord
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
-from gongji.store.tables import proxies
-
-
-@dataclass(frozen=True, slots=True)
-class RequestProxy:
-    relative_certno: str
-    relative_name: str
-    relation: str
-    """What the relative is to the holder."""
-    evidence: str = ""
-    """For a minor: which documents the operator will check."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyView:
-    id: str
-    holder_psn_no: str
-    subject_psn_no: str
-    holder_name_masked: str
-    subject_name_masked: str
-    relation: str
-    status: str
-    needs: str
-    """consent (an adult relative agrees) or operator (documents checked for a minor)."""
-    requested_at: datetime
-    decided_at: datetime | None
 
 
 @door
@@ -67,18 +39,14 @@ def request(app: Gongji, who: Principal, key: Key,
         e = people.basic_enrollment(uow.conn, who.id)
         rules = uow.policy(e.insuplc_admdvs if e else "000000")
         relation = parse_relation(cmd.relation, {r.value for r in rules.mutual_aid.relations})
-        open_ = uow.conn.execute(select(proxies.c.id).where(
-            proxies.c.holder_psn_no == who.id, proxies.c.subject_psn_no == subject.psn_no,
-            proxies.c.status.in_(["pending", "active"]))).first()
-        if open_ is not None:
+        if store.open_between(uow.conn, who.id, subject.psn_no):
             raise GongjiError("PROXY_EXISTS")
         age = CertInfo(subject.certno, subject.brdy, subject.gend, "").age_on(uow.today)
         needs = "operator" if age < rules.credentials.minor_age else "consent"
         pid = new_id()
-        uow.conn.execute(insert(proxies).values(
-            id=pid, holder_psn_no=who.id, subject_psn_no=subject.psn_no,
-            relation=relation.value, status="pending", needs=needs,
-            evidence=cmd.evidence[:200] or None, requested_at=uow.now))
+        store.add(uow.conn, pid, holder=who.id, subject=subject.psn_no,
+                  relation=relation.value, needs=needs, evidence=cmd.evidence[:200] or None,
+                  at=uow.now)
         uow.record("proxy.request", subject=pid, detail={"subject": subject.psn_no,
                                                          "needs": needs})
         return view(uow, pid)
@@ -104,9 +72,8 @@ def decide(app: Gongji, who: Principal, key: Key, proxy_id: str,
                 raise GongjiError("FORBIDDEN")
         elif who.kind != "operator":
             raise GongjiError("PROXY_NEEDS_OPERATOR")
-        uow.conn.execute(update(proxies).where(proxies.c.id == p.id).values(
-            status="active" if accept else "declined", decided_at=uow.now,
-            decided_by=who.scope))
+        store.decide(uow.conn, p.id, status="active" if accept else "declined",
+                     by=who.scope, at=uow.now)
         uow.record("proxy.approve" if accept else "proxy.decline", subject=p.id)
         return view(uow, p.id)
 
@@ -123,8 +90,7 @@ def end(app: Gongji, who: Principal, key: Key, proxy_id: str) -> Written[ProxyVi
             raise GongjiError("FORBIDDEN")
         if p.status not in ("pending", "active"):
             raise GongjiError("PROXY_NOT_PENDING", state=p.status)
-        uow.conn.execute(update(proxies).where(proxies.c.id == p.id)
-                         .values(status="ended", ended_at=uow.now))
+        store.end(uow.conn, p.id, at=uow.now)
         uow.record("proxy.end", subject=p.id)
         return view(uow, p.id)
 
@@ -143,10 +109,8 @@ def list_for(app: Gongji, who: Principal, psn_no: str) -> list[ProxyView]:
 
 
 def views_of(uow: UnitOfWork, psn_no: str) -> list[ProxyView]:
-    ids = uow.conn.execute(select(proxies.c.id).where(or_(
-        proxies.c.holder_psn_no == psn_no, proxies.c.subject_psn_no == psn_no))
-        .order_by(proxies.c.requested_at.desc())).scalars()
-    return [view(uow, i) for i in ids]
+    """Proxies the person holds or is the subject of, newest first."""
+    return [view(uow, i) for i in store.ids_of(uow.conn, psn_no)]
 
 
 @door
@@ -157,14 +121,13 @@ def pending_for_operators(app: Gongji, who: Principal) -> list[ProxyView]:
 
 
 def pending_in(uow: UnitOfWork) -> list[ProxyView]:
-    ids = uow.conn.execute(select(proxies.c.id).where(
-        proxies.c.status == "pending", proxies.c.needs == "operator")
-        .order_by(proxies.c.requested_at)).scalars()
-    return [view(uow, i) for i in ids]
+    """Proxies for minors waiting for an operator, oldest first."""
+    return [view(uow, i) for i in store.pending_operator_ids(uow.conn)]
 
 
 def view(uow: UnitOfWork, proxy_id: str) -> ProxyView:
-    p = uow.conn.execute(select(proxies).where(proxies.c.id == proxy_id)).first()
+    """A proxy with both persons' names masked."""
+    p = store.proxy(uow.conn, proxy_id)
     if p is None:
         raise GongjiError("PROXY_NOT_FOUND", proxy=proxy_id)
     holder = people.person(uow.conn, p.holder_psn_no)
@@ -176,9 +139,8 @@ def view(uow: UnitOfWork, proxy_id: str) -> ProxyView:
                      decided_at=p.decided_at)
 
 
-def _lock(uow: UnitOfWork, proxy_id: str) -> Row[object]:
-    p = uow.conn.execute(select(proxies).where(proxies.c.id == proxy_id)
-                         .with_for_update()).first()
+def _lock(uow: UnitOfWork, proxy_id: str) -> ProxyRecord:
+    p = store.proxy(uow.conn, proxy_id, lock=True)
     if p is None:
         raise GongjiError("PROXY_NOT_FOUND", proxy=proxy_id)
     return p

@@ -6,20 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from gongji.domain.clock import SHANGHAI, FixedClock, OffsetClock, aware, display
 from gongji.domain.errors import GongjiError
 from gongji.services.access import require_operator
 from gongji.services.door import door
 from gongji.services.ledger.service import sweep_expired
 from gongji.services.runtime import Gongji, Key
+from gongji.services.sandbox import store
+from gongji.services.sandbox.model import MAX_ADVANCE_SECONDS
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
-from gongji.store.tables import app_state, entries
-
-KEY = "sandbox_clock"
 
 
 def _clock(app: Gongji) -> FixedClock | OffsetClock:
@@ -54,9 +49,6 @@ def _move(app: Gongji, *, to: datetime | None = None, seconds: int | None = None
     clock.set(target)
     _remember(app, target)
     return clock.now(), sweep_expired(app)
-
-
-MAX_ADVANCE_SECONDS = 366 * 86400
 
 
 @door
@@ -95,10 +87,8 @@ def resume(app: Gongji, default: datetime) -> datetime:
     clock = _clock(app)
 
     def last(uow: UnitOfWork) -> datetime | None:
-        stored = uow.conn.execute(select(app_state.c.value)
-                                  .where(app_state.c.name == KEY)).scalar()
-        latest = uow.conn.execute(select(func.max(entries.c.created_at))).scalar()
-        times = [t for t in (datetime.fromisoformat(stored) if stored else None, latest) if t]
+        times = [t for t in (store.stored_clock(uow.conn), store.latest_entry_at(uow.conn))
+                 if t]
         return max(times) if times else None
 
     at = app.read(last) or default
@@ -108,13 +98,5 @@ def resume(app: Gongji, default: datetime) -> datetime:
 
 
 def _remember(app: Gongji, at: datetime) -> None:
-    def run(uow: UnitOfWork) -> None:
-        value = at.isoformat()
-        done = uow.conn.execute(update(app_state).where(app_state.c.name == KEY)
-                                .values(value=value, updated_at=uow.now))
-        if done.rowcount == 0:
-            ins = (pg_insert if uow.conn.dialect.name == "postgresql" else sqlite_insert)
-            uow.conn.execute(ins(app_state).values(name=KEY, value=value, updated_at=uow.now)
-                             .on_conflict_do_nothing(index_elements=["name"]))
-
-    app.transact(SYSTEM, run)
+    """Keep the clock's position, so a restarted demo resumes there."""
+    app.transact(SYSTEM, lambda uow: store.keep_clock(uow.conn, at, now=uow.now))

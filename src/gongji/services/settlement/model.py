@@ -10,7 +10,7 @@ from typing import Literal
 
 from gongji.domain.catalog import ratio_text
 from gongji.domain.settlement import DetailRow, LineResult, Paid, Setlinfo
-from gongji.services.people.service import Enrollment
+from gongji.services.people.model import Enrollment
 
 MED_TYPES = {"11": "outpatient", "13": "outpatient", "14": "chronic", "21": "inpatient",
              "25": "inpatient", "28": "inpatient", "41": "pharmacy"}

@@ -37,7 +37,7 @@ from gongji.services.catalog import service as catalog
 from gongji.services.codec import from_json, to_json
 from gongji.services.credentials import service as credentials
 from gongji.services.door import door
-from gongji.services.family.service import return_quota
+from gongji.services.family import store as bindings
 from gongji.services.filing import service as filing
 from gongji.services.idempotency import stored_response
 from gongji.services.institutions import service as institutions
@@ -67,6 +67,7 @@ from gongji.services.settlement.model import (
 from gongji.services.settlement.store import FeeRecord, Outcome, SettlementRecord, VisitRecord
 from gongji.services.tracing import service as tracing
 from gongji.services.unit_of_work import UnitOfWork
+from gongji.services.wallet import service as wallet
 
 SETTLEMENT = "settlement"
 """The ledger entry code of a settlement (its reversal: settlement.cancel)."""
@@ -510,8 +511,9 @@ def cancel_in(uow: UnitOfWork, who: Principal, setl_id: str) -> SettlementRecord
     store.change_visit(uow.conn, s.mdtrt_id, status="open", endtime=None)
     # quota refunded to a binding that has since ended goes straight home to its sponsor
     for p in o.payments:
-        if p.kind == "quota" and p.sponsor and not store.bound(uow.conn, p.sponsor, s.psn_no):
-            return_quota(uow, p.sponsor, s.psn_no)
+        if p.kind == "quota" and p.sponsor and \
+                bindings.active(uow.conn, p.sponsor, s.psn_no) is None:
+            wallet.return_quota(uow, p.sponsor, s.psn_no)
     uow.record("settlement.cancel", subject=setl_id, chain=s.insuplc_admdvs)
     return dataclasses.replace(s, status="cancelled")
 
@@ -717,14 +719,14 @@ def _sources(uow: UnitOfWork, psn_no: str, home: str, inst: Institution
     own = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=psn_no))
     if own is not None and own.status == "open":
         out.append((engine.Source("own", None, own.balance), own.id))
-    active = store.sponsors(uow.conn, psn_no)
+    active = [sponsor for sponsor, _ in bindings.sponsors(uow.conn, psn_no)]
     for sponsor in active:
         e = people.basic_enrollment(uow.conn, sponsor)
         acct = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=sponsor))
         if e is not None and acct is not None and province_of(e.insuplc_admdvs) == \
                 province_of(home):
             out.append((engine.Source("family", sponsor, acct.balance), acct.id))
-    if inst.wallet_supported and store.wallet_open(uow.conn, psn_no):
+    if inst.wallet_supported and wallet.is_open(uow, psn_no):
         for sponsor in active:
             q = uow.ledger.account_by_code(account_code(AccountKind.WALLET_QUOTA, owner=psn_no,
                                                         sponsor=sponsor))

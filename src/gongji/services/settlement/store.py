@@ -26,7 +26,6 @@ from gongji.services.codec import from_json, to_json
 from gongji.services.settlement.model import DetailView, LineView, PaymentView
 from gongji.store.tables import (
     accumulators,
-    bindings,
     fee_details,
     person_flags,
     persons,
@@ -34,7 +33,6 @@ from gongji.store.tables import (
     stay_accumulators,
     trace_sales,
     visits,
-    wallets,
 )
 
 # -- visits -----------------------------------------------------------------------------------
@@ -136,6 +134,14 @@ def pending_fees(conn: Connection, mdtrt_id: str) -> list[FeeRecord]:
     """The visit's lines waiting to be settled, in upload order."""
     return [_fee(r) for r in conn.execute(select(fee_details).where(
         fee_details.c.mdtrt_id == mdtrt_id, fee_details.c.status == "pending")
+        .order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn))]
+
+
+def live_fees(conn: Connection, mdtrt_id: str) -> list[FeeRecord]:
+    """The visit's lines not withdrawn (pending and settled), in upload order (a FHIR Claim
+    lists them)."""
+    return [_fee(r) for r in conn.execute(select(fee_details).where(
+        fee_details.c.mdtrt_id == mdtrt_id, fee_details.c.status != "cancelled")
         .order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn))]
 
 
@@ -358,21 +364,3 @@ def flags(conn: Connection, psn_no: str, day: date) -> set[str]:
     return set(conn.execute(select(person_flags.c.flag).where(
         person_flags.c.psn_no == psn_no, person_flags.c.begndate <= day,
         (person_flags.c.enddate.is_(None)) | (person_flags.c.enddate > day))).scalars())
-
-
-def sponsors(conn: Connection, psn_no: str) -> list[str]:
-    """Who shares their personal account with the person (active bindings), oldest first."""
-    return list(conn.execute(select(bindings.c.sponsor_psn_no).where(
-        bindings.c.beneficiary_psn_no == psn_no, bindings.c.status == "active")
-        .order_by(bindings.c.activated_at, bindings.c.id)).scalars())
-
-
-def bound(conn: Connection, sponsor: str, beneficiary: str) -> bool:
-    return conn.execute(select(bindings.c.id).where(
-        bindings.c.sponsor_psn_no == sponsor, bindings.c.beneficiary_psn_no == beneficiary,
-        bindings.c.status == "active")).first() is not None
-
-
-def wallet_open(conn: Connection, psn_no: str) -> bool:
-    return conn.execute(select(wallets.c.status)
-                        .where(wallets.c.psn_no == psn_no)).scalar() == "open"

@@ -3,10 +3,7 @@ before the day's transactions; every transaction but sign-in names an open sign-
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import insert, select, update
 
 from gongji.domain.access import Principal
 from gongji.domain.errors import GongjiError
@@ -14,14 +11,9 @@ from gongji.domain.ids import new_code
 from gongji.services.access import require_institution
 from gongji.services.door import door
 from gongji.services.runtime import ClientKey, Gongji
+from gongji.services.signin import store
+from gongji.services.signin.model import SignIn
 from gongji.services.unit_of_work import UnitOfWork
-from gongji.store.tables import gateway_signins
-
-
-@dataclass(frozen=True, slots=True)
-class SignIn:
-    sign_no: str
-    sign_time: datetime
 
 
 @door
@@ -32,9 +24,8 @@ def sign_in(app: Gongji, who: Principal, key: ClientKey | str | None, *, opter_n
 
     def run(uow: UnitOfWork) -> SignIn:
         sign_no = f"{who.id}{uow.now:%Y%m%d%H%M%S}{new_code('')[-4:]}"[:30]
-        uow.conn.execute(insert(gateway_signins).values(
-            sign_no=sign_no, fixmedins_code=who.id, opter_no=opter_no, mac=mac, ip=ip,
-            signed_in_at=uow.now))
+        store.add(uow.conn, sign_no=sign_no, fixmedins_code=who.id, opter_no=opter_no, mac=mac,
+                  ip=ip, at=uow.now)
         return SignIn(sign_no, uow.now)
 
     return app.write(who, key=key, operation="gateway.sign_in",
@@ -48,10 +39,7 @@ def sign_out(app: Gongji, who: Principal, key: ClientKey | str | None, *,
     require_institution(who)
 
     def run(uow: UnitOfWork) -> datetime:
-        done = uow.conn.execute(update(gateway_signins).where(
-            gateway_signins.c.sign_no == sign_no, gateway_signins.c.fixmedins_code == who.id,
-            gateway_signins.c.signed_out_at.is_(None)).values(signed_out_at=uow.now))
-        if done.rowcount != 1:
+        if not store.sign_out(uow.conn, sign_no=sign_no, fixmedins_code=who.id, at=uow.now):
             raise GongjiError("GATEWAY_NOT_SIGNED_IN")
         return uow.now
 
@@ -63,10 +51,7 @@ def sign_out(app: Gongji, who: Principal, key: ClientKey | str | None, *,
 def check(app: Gongji, who: Principal, sign_no: str | None) -> None:
     """The institution holds this open sign-in (GATEWAY_NOT_SIGNED_IN otherwise)."""
     def run(uow: UnitOfWork) -> bool:
-        row = uow.conn.execute(select(gateway_signins.c.signed_out_at).where(
-            gateway_signins.c.sign_no == (sign_no or ""),
-            gateway_signins.c.fixmedins_code == who.id)).first()
-        return row is not None and row.signed_out_at is None
+        return store.is_open(uow.conn, sign_no=sign_no or "", fixmedins_code=who.id)
 
     if not app.read(run, principal=who):
         raise GongjiError("GATEWAY_NOT_SIGNED_IN")

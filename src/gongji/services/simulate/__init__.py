@@ -1,4 +1,18 @@
-"""What-if: replay claims under one or more policies and compare what the funds and people pay.
+"""What-if: replay claims under one or more policies and compare what the funds and people pay
+(the contract).
 
-service.py: the doors (and the steps other capabilities compose).
+Door: simulate (`gongji simulate`: a claims file or a synthetic population, the shipped
+policy and proposed ones, a report written to a directory). Its parts are public for tests
+and scripts: synthetic, read_claims, scenarios, run, summarise, write_report.
+
+- model.py: the claims file's columns (CLAIM_COLUMNS, OPTIONAL_COLUMNS), Replay, Population,
+  Scenario, Summary, Simulation, Simulated.
+- service.py: drawing and reading claims (numpy, polars), resolving each policy, settling in
+  the batch engine, the report. No store.py: a simulation touches no database; its claims
+  file is checked value by value as it is read, which is the service's rule, not storage.
+
+Promises: no database is read or written; the same seed draws the same claims; a claims file
+is refused whole on its first bad value (CLAIMS_FILE_INVALID, with the row); each policy is
+resolved per insured region and day as settlement resolves it, and settled by the batch
+engine (domain/batch.py), which applies the online engine's rules; amounts stay integer fen.
 """

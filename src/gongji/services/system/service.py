@@ -6,39 +6,20 @@ person or an institution, so they take no caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-
-from sqlalchemy import text
 
 from gongji.domain.access import COMMAND_LINE
 from gongji.services.door import door
 from gongji.services.ledger import service as ledger
 from gongji.services.ledger.service import Progress as VerifyProgress
-from gongji.services.ledger.service import VerifyReport
 from gongji.services.runtime import Gongji
+from gongji.services.system import store
+from gongji.services.system.model import Health, Progress, Restored, SchemaState, Upgraded
 from gongji.store import backup as store_backup
 from gongji.store import migrate
 from gongji.store.backup import BackupInfo
 
-__all__ = ["BackupInfo", "Health", "Restored", "SchemaState", "Upgraded"]
-
-Progress = Callable[[int, int], None]
-"""progress(done, total): pages (SQLite) or steps."""
-
-@dataclass(frozen=True, slots=True)
-class Health:
-    status: str
-    """ok, degraded (the schema is behind the program) or down (the database is not there)."""
-    time: datetime
-    database: str
-    sandbox: bool
-    schema: str | None = None
-    schema_head: str | None = None
-    """Only when it differs from schema."""
-    error: str | None = None
+__all__ = ["BackupInfo", "Health", "Progress", "Restored", "SchemaState", "Upgraded"]
 
 
 @door
@@ -47,7 +28,7 @@ def health(app: Gongji) -> Health:
     base = Health("ok", app.clock.now(), app.db.dialect, app.sandbox)
     try:
         with app.db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            store.ping(conn)
         rev, head = migrate.current(app.db), migrate.head()
     except Exception as exc:  # a health check reports; it never raises
         return Health("down", base.time, base.database, base.sandbox,
@@ -57,27 +38,9 @@ def health(app: Gongji) -> Health:
     return Health("ok", base.time, base.database, base.sandbox, rev)
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaState:
-    url: str
-    current: str | None
-    head: str
-
-    @property
-    def up_to_date(self) -> bool:
-        return self.current == self.head
-
-
 @door
 def schema(app: Gongji) -> SchemaState:
     return SchemaState(app.db.display_url, migrate.current(app.db), migrate.head())
-
-
-@dataclass(frozen=True, slots=True)
-class Upgraded:
-    url: str
-    before: str | None
-    after: str
 
 
 @door
@@ -94,15 +57,6 @@ def backup(app: Gongji, path: Path, *, progress: Progress | None = None) -> Back
         return store_backup.backup(app.db, path, progress=progress)
     finally:
         app.dispose()
-
-
-@dataclass(frozen=True, slots=True)
-class Restored:
-    url: str
-    before: str | None
-    after: str
-    """The schema revision the backup had, and the one it was upgraded to."""
-    report: VerifyReport
 
 
 @door

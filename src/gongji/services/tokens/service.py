@@ -5,27 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-
-from sqlalchemy import insert, select
 
 from gongji.domain.ids import new_id
 from gongji.services.door import door
 from gongji.services.runtime import Gongji
+from gongji.services.tokens import store
+from gongji.services.tokens.model import ROLES, TOKEN_PREFIX, NewToken
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
-from gongji.store.tables import api_tokens
-
-TOKEN_PREFIX = "gj_op_"  # noqa: S105 - a public prefix that makes leaked tokens greppable
-ROLES = ("admin", "operator", "auditor")
-
-
-@dataclass(frozen=True, slots=True)
-class NewToken:
-    id: str
-    name: str
-    role: str
-    token: str
-    """The secret itself: shown once, never stored."""
 
 
 def _hash(token: str) -> str:
@@ -40,8 +26,8 @@ def create_token(app: Gongji, name: str, role: str = "admin") -> NewToken:
 
     def run(uow: UnitOfWork) -> NewToken:
         tid = new_id()
-        uow.conn.execute(insert(api_tokens).values(id=tid, name=name, token_hash=_hash(token),
-                                                   role=role, created_at=uow.now))
+        store.add(uow.conn, token_id=tid, name=name, token_hash=_hash(token), role=role,
+                  at=uow.now)
         uow.record("token.create", subject=name, detail={"token_id": tid, "role": role})
         return NewToken(tid, name, role, token)
 
@@ -55,9 +41,7 @@ def authenticate(app: Gongji, token: str, *, bootstrap: str | None) -> Principal
         return Principal("operator", "bootstrap", "admin")
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = app.read_conn(lambda c: c.execute(
-        select(api_tokens.c.id, api_tokens.c.role, api_tokens.c.revoked_at)
-        .where(api_tokens.c.token_hash == _hash(token))).first())
+    row = app.read_conn(lambda c: store.by_hash(c, _hash(token)))
     if row is None or row.revoked_at is not None:
         return None
     return Principal("operator", row.id, row.role)

@@ -1,13 +1,10 @@
-"""Drug trace codes: the public query (what happened to this box?)."""
+"""Drug trace codes: the public query (what happened to this box?), and a pharmacy's sale and
+return records (3505, 3506)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-
-from sqlalchemy import insert, select, update
 
 from gongji.domain import tracecode
 from gongji.domain.access import Principal
@@ -17,17 +14,9 @@ from gongji.services.access import require_institution
 from gongji.services.codec import to_json
 from gongji.services.door import door
 from gongji.services.runtime import Gongji, Key, Written
+from gongji.services.tracing import store
+from gongji.services.tracing.model import QueryResult, Sale, SaleIn
 from gongji.services.unit_of_work import UnitOfWork
-from gongji.store.tables import trace_sales
-
-
-@dataclass(frozen=True, slots=True)
-class QueryResult:
-    outcome: str
-    message: str
-    message_en: str
-    kind: str
-    expiry: date | None
 
 
 @door
@@ -38,9 +27,8 @@ def query(app: Gongji, who: Principal, raw: str) -> QueryResult:
     asker = who.id if who.kind == "person" else None
 
     def run(uow: UnitOfWork) -> list[tuple[str, str, bool, str]]:
-        return [(r.id, r.psn_no or "", bool(r.trdn_flag), r.fraction)
-                for r in uow.conn.execute(select(trace_sales).where(
-                    trace_sales.c.code_key == code.key, trace_sales.c.status == "sold"))]
+        return [(r.id, r.psn_no or "", r.trdn_flag, r.fraction)
+                for r in store.sold(uow.conn, code.key)]
 
     rows = app.read(run, principal=who)
     # the parts of one box sold split (拆零) to one person are one sale, while they add up
@@ -51,27 +39,6 @@ def query(app: Gongji, who: Principal, raw: str) -> QueryResult:
     outcome = tracecode.query_outcome([(i, p) for i, p, _, _ in rows], asker)
     text = tracecode.OUTCOME_TEXT[outcome]
     return QueryResult(outcome, text.zh, text.en, code.kind, code.expiry)
-
-
-@dataclass(frozen=True, slots=True)
-class SaleIn:
-    """A pharmacy's sale or return of boxes by their trace codes (3505, 3506)."""
-
-    med_list_codg: str
-    codes: tuple[str, ...]
-    cnt: Decimal
-    trdn_flag: bool = False
-    psn_no: str | None = None
-    setl_id: str | None = None
-    """The settlement that sold them, if any: its own records of them stand."""
-
-
-@dataclass(frozen=True, slots=True)
-class Sale:
-    """What a sale record did: the codes it names, and how many it recorded (or returned)."""
-
-    codes: tuple[str, ...]
-    count: int
 
 
 @door
@@ -107,18 +74,17 @@ def record_sale_in(uow: UnitOfWork, fixmedins_code: str, *, med_list_codg: str,
                           expected="1 (split sale)", given=len(parsed))
     recorded = 0
     for code in parsed:
-        sold = uow.conn.execute(select(trace_sales).where(
-            trace_sales.c.code_key == code.key, trace_sales.c.status == "sold")).all()
+        sold = store.sold(uow.conn, code.key)
         if setl_id and any(s.setl_id == setl_id for s in sold):
             continue  # the settlement recorded it already
         before = sum((Fraction(s.fraction) for s in sold), Fraction(0))
         if sold and not (trdn_flag and all(s.trdn_flag for s in sold)
                          and tracecode.split_allowed(before, fraction)):
             raise GongjiError("TRACE_CODE_SOLD", code=tracecode.masked(code.raw))
-        uow.conn.execute(insert(trace_sales).values(
-            id=new_code("T"), code_key=code.key, raw=code.raw[:128], psn_no=psn_no,
-            fixmedins_code=fixmedins_code, med_list_codg=med_list_codg, setl_id=setl_id,
-            fraction=str(fraction), trdn_flag=trdn_flag, status="sold", sold_at=uow.now))
+        store.add_sale(uow.conn, new_code("T"), code_key=code.key, raw=code.raw,
+                       psn_no=psn_no, fixmedins_code=fixmedins_code,
+                       med_list_codg=med_list_codg, setl_id=setl_id, fraction=fraction,
+                       trdn_flag=trdn_flag, at=uow.now)
         recorded += 1
     return recorded
 
@@ -127,9 +93,5 @@ def return_sale_in(uow: UnitOfWork, fixmedins_code: str, *, codes: list[str]) ->
     """A pharmacy takes boxes back (3506): their codes are free again."""
     returned = 0
     for code in (tracecode.parse(c) for c in codes):
-        done = uow.conn.execute(update(trace_sales).where(
-            trace_sales.c.code_key == code.key, trace_sales.c.status == "sold",
-            trace_sales.c.fixmedins_code == fixmedins_code)
-            .values(status="returned", returned_at=uow.now))
-        returned += int(done.rowcount)
+        returned += store.return_sold(uow.conn, code.key, fixmedins_code, at=uow.now)
     return returned

@@ -1,0 +1,42 @@
+"""The rows enrollment writes: persons, enrollments and their ending, eligibility flags.
+Reading them back is the people capability's (gongji.services.people.store)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection, insert, update
+
+from gongji.services.enrollment.model import Flag
+from gongji.store.tables import enrollments, person_flags, persons
+
+
+def add_person(conn: Connection, *, psn_no: str, certno: str, name: str, gend: str,
+               brdy: date, phone: str | None, at: datetime) -> None:
+    """A person registered by their resident ID number (psn_cert_type 01)."""
+    conn.execute(insert(persons).values(
+        psn_no=psn_no, certno=certno, psn_cert_type="01", name=name, gend=gend,
+        brdy=brdy, phone=phone, created_at=at))
+
+
+def add_enrollment(conn: Connection, *, enrollment_id: str, psn_no: str, insutype: str,
+                   psn_type: str, insuplc_admdvs: str, begndate: date, has_personal_account: bool,
+                   emp_name: str | None, at: datetime) -> None:
+    """An active enrollment, open-ended."""
+    conn.execute(insert(enrollments).values(
+        id=enrollment_id, psn_no=psn_no, insutype=insutype, psn_type=psn_type,
+        insuplc_admdvs=insuplc_admdvs, begndate=begndate, enddate=None, status="active",
+        has_personal_account=has_personal_account, emp_name=emp_name, created_at=at))
+
+
+def end_enrollment(conn: Connection, enrollment_id: str, *, status: str, enddate: date,
+                   at: datetime) -> None:
+    """An enrollment ended (status ended) or moved away from (status moved)."""
+    conn.execute(update(enrollments).where(enrollments.c.id == enrollment_id).values(
+        status=status, enddate=enddate, ended_at=at))
+
+
+def add_flag(conn: Connection, flag: Flag, *, set_by: str, at: datetime) -> None:
+    conn.execute(insert(person_flags).values(
+        psn_no=flag.psn_no, flag=flag.flag, begndate=flag.begndate, enddate=flag.enddate,
+        set_by=set_by, created_at=at))

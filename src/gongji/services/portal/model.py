@@ -1,0 +1,134 @@
+"""What each page of the family portal shows: one record per page, its numbers read from one
+snapshot. Everything on them is the caller's own or a proxied relative's, masked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from gongji.domain.credentials import CodeToken
+from gongji.domain.regions import Region
+from gongji.domain.relations import Relation
+from gongji.services.contributions.model import ContributionView
+from gongji.services.explanation.model import Explanation
+from gongji.services.family.model import BindingView
+from gongji.services.filing.model import FilingView
+from gongji.services.people.model import PersonView
+from gongji.services.proxies.model import ProxyView
+from gongji.services.settlement.model import SettlementView
+from gongji.services.tracing.model import QueryResult
+from gongji.services.transfers.model import Limits, TransferView
+from gongji.services.wallet.model import QuotaView, WalletView
+
+
+class Relative(NamedTuple):
+    """A relative the person holds a proxy for: their wallet, and what waits for them."""
+
+    proxy: ProxyView
+    wallet: WalletView
+    waiting: list[TransferView]
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    me: PersonView
+    wallet: WalletView
+    waiting: list[TransferView]
+    """Transfers sent to the person, waiting to be accepted."""
+    relatives: list[Relative]
+
+
+@dataclass(frozen=True, slots=True)
+class CodePage:
+    me: PersonView
+    code: CodeToken
+    seconds: int
+    """How long the code is good for."""
+    name_masked: str | None
+    """The relative's, when a proxy shows a relative's code."""
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    view: BindingView
+    i_sponsor: bool
+    """The person shares their account in this binding (else they are shared with)."""
+    to_answer: bool
+    """The other side asked: the person consents or declines."""
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyPage:
+    me: PersonView
+    relations: list[Relation]
+    """The relations the person's region lets them bind."""
+    require_verified_relation: bool
+    bindings: list[Binding]
+    demo_key: str | None
+    """In the sandbox: which demo person this is."""
+
+
+@dataclass(frozen=True, slots=True)
+class WalletPage:
+    me: PersonView
+    wallet: WalletView
+    relatives: list[tuple[ProxyView, WalletView]]
+    has_pin: bool
+    regions: list[Region]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferPage:
+    me: PersonView
+    limits: Limits | None
+    """None: not an employee with an account (the page says who can send)."""
+    targets: list[BindingView]
+    """The active bindings the person shares their account in."""
+    items: list[TransferView]
+    balance: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Paid:
+    view: ContributionView
+    name_masked: str
+    """The covered person's."""
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    me: PersonView
+    settlements: list[SettlementView]
+    contributions: list[Paid]
+    transfers: list[TransferView]
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    me: PersonView
+    settlement: SettlementView
+    explanation: Explanation
+    place: str
+    """The institution's name."""
+
+
+@dataclass(frozen=True, slots=True)
+class More:
+    me: PersonView
+    filings: list[FilingView]
+    switch: bool
+    """刷卡购药设置·跨省: buying drugs in another province is on."""
+    proxies: list[ProxyView]
+    payees: list[tuple[str, str]]
+    """Whose contribution the person may pay: (psn_no, masked name), themselves first."""
+    quotas: list[QuotaView]
+    regions: list[Region]
+    demo_key: str | None
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class TraceCheck:
+    me: PersonView | None
+    result: QueryResult

@@ -1,0 +1,32 @@
+"""What family proxies take and give: a request for a relative's proxy, and a proxy as the
+holder, the relative and operators see it (names masked)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RequestProxy:
+    relative_certno: str
+    relative_name: str
+    relation: str
+    """What the relative is to the holder."""
+    evidence: str = ""
+    """For a minor: which documents the operator will check."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyView:
+    id: str
+    holder_psn_no: str
+    subject_psn_no: str
+    holder_name_masked: str
+    subject_name_masked: str
+    relation: str
+    status: str
+    needs: str
+    """consent (an adult relative agrees) or operator (documents checked for a minor)."""
+    requested_at: datetime
+    decided_at: datetime | None
