@@ -10,6 +10,7 @@ from __future__ import annotations
 from gongji.domain.access import Act, Principal
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_id
+from gongji.domain.policy import ContributionYear
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services.access import authorize
 from gongji.services.codec import to_json
@@ -39,23 +40,7 @@ def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
 
     def run(uow: UnitOfWork) -> ContributionView:
         payer, covered = who.id, cmd.psn_no
-        people.person(uow.conn, covered)
-        region = people.insured_region(uow.conn, covered, Bi("被缴费人", "The covered person"))
-        if cmd.insutype == "390":
-            e = people.basic_enrollment(uow.conn, covered)
-            if e is None or e.insutype != "390":
-                raise GongjiError("NOT_ENROLLED", who=Bi("被缴费人（城乡居民医保）",
-                                                         "The covered person (resident)"))
-        offer = uow.policy(region).contributions.find(cmd.insutype, cmd.year)
-        if offer is None:
-            raise GongjiError("CONTRIBUTION_NOT_OFFERED", admdvs=region, year=cmd.year,
-                              insutype=cmd.insutype)
-        if not offer.window_start <= uow.today <= offer.window_end:
-            raise GongjiError("CONTRIBUTION_WINDOW_CLOSED", year=cmd.year,
-                              start=offer.window_start.isoformat(),
-                              end=offer.window_end.isoformat())
-        if store.paid(uow.conn, covered, cmd.insutype, cmd.year):
-            raise GongjiError("CONTRIBUTION_ALREADY_PAID", year=cmd.year)
+        region, offer = _open_offer(uow, covered, cmd)
         source_account = _source(uow, payer, covered, cmd)
         fund = uow.ledger.open_account(FUND[cmd.insutype], owner=region, admdvs=region)
         entry = uow.ledger.transfer(source_account, fund.id, offer.amount,
@@ -74,6 +59,30 @@ def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
 
     return app.write(who, key=key, operation="contribution.pay", request=request, fn=run,
                      result_type=ContributionView)
+
+
+def _open_offer(uow: UnitOfWork, covered: str,
+                cmd: PayContribution) -> tuple[str, ContributionYear]:
+    """The covered person's region and its offer for the year, refused unless enrolled as the
+    offer needs, inside the window and not yet paid."""
+    people.person(uow.conn, covered)
+    region = people.insured_region(uow.conn, covered, Bi("被缴费人", "The covered person"))
+    if cmd.insutype == "390":
+        e = people.basic_enrollment(uow.conn, covered)
+        if e is None or e.insutype != "390":
+            raise GongjiError("NOT_ENROLLED", who=Bi("被缴费人（城乡居民医保）",
+                                                     "The covered person (resident)"))
+    offer = uow.policy(region).contributions.find(cmd.insutype, cmd.year)
+    if offer is None:
+        raise GongjiError("CONTRIBUTION_NOT_OFFERED", admdvs=region, year=cmd.year,
+                          insutype=cmd.insutype)
+    if not offer.window_start <= uow.today <= offer.window_end:
+        raise GongjiError("CONTRIBUTION_WINDOW_CLOSED", year=cmd.year,
+                          start=offer.window_start.isoformat(),
+                          end=offer.window_end.isoformat())
+    if store.paid(uow.conn, covered, cmd.insutype, cmd.year):
+        raise GongjiError("CONTRIBUTION_ALREADY_PAID", year=cmd.year)
+    return region, offer
 
 
 def _source(uow: UnitOfWork, payer: str, covered: str, cmd: PayContribution) -> str:

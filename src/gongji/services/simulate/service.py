@@ -118,6 +118,12 @@ def read_claims(path: Path) -> Replay:
     """A claims file (.csv or .parquet; every column as text in CSV) as a Replay, in replay order:
     by person, then settlement day, then file order. Refused whole on the first bad value."""
     name = str(path)
+    frame = _checked(_with_defaults(_load(path, name), name), name)
+    return _as_replay(_ordered(frame, name), name)
+
+
+def _load(path: Path, name: str) -> pl.DataFrame:
+    """Every column as trimmed text with its file row number; refused if unreadable or empty."""
     try:
         if path.suffix.lower() == ".parquet":
             frame = pl.read_parquet(path)
@@ -133,7 +139,11 @@ def read_claims(path: Path) -> Replay:
     if frame.height == 0:
         raise _refuse(name, "no claims")
     text = [pl.col(c).cast(pl.String).str.strip_chars() for c in frame.columns]
-    f = frame.select(text).with_row_index("_row")
+    return frame.select(text).with_row_index("_row")
+
+
+def _with_defaults(f: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Optional columns filled in; amounts and balances parsed to fen."""
     for c, default in (("out_of_area", "0"), ("acct_used_flag", "1"), ("assistance", "0"),
                        ("low_income", "0"), ("acct_balc", "0.00"), ("mulaid_balc", "0.00"),
                        ("filing_kind", "")):
@@ -142,10 +152,20 @@ def read_claims(path: Path) -> Replay:
         f = f.with_columns(pl.col(c).fill_null(default))
     for c in ("acct_balc", "mulaid_balc", *_AMOUNTS):
         f = f.with_columns(_fen(f, c, name).alias(c))
+    return f
+
+
+def _first_bad(bad: pl.DataFrame) -> int:
+    """The file line of the first refused row (header is line 1)."""
+    return int(bad["_row"][0]) + 2
+
+
+def _checked(f: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Flags, codes, ids, dates and the parts of each claim checked; adds the parsed `_day`."""
     for c in _FLAGS:
         bad = f.filter(~pl.col(c).is_in(["0", "1"]))
         if bad.height:
-            raise _refuse(name, f"{c} must be 0 or 1 (row {bad['_row'][0] + 2})")
+            raise _refuse(name, f"{c} must be 0 or 1 (row {_first_bad(bad)})")
     checks = {"insutype": list(batch.INSUTYPES), "psn_type": list(PSN_TYPES),
               "med_type": list(MED_TYPES), "hosp_lv": ["0", "1", "2", "3"],
               "filing_kind": [""] + [k for k in batch.FILINGS if k]}
@@ -153,21 +173,27 @@ def read_claims(path: Path) -> Replay:
         bad = f.filter(~pl.col(c).is_in(allowed) | pl.col(c).is_null())
         if bad.height:
             raise _refuse(name, f"{c} {bad[c][0]!r} not one of {', '.join(allowed)} "
-                                f"(row {bad['_row'][0] + 2})")
+                                f"(row {_first_bad(bad)})")
     bad = f.filter(~pl.col("insuplc_admdvs").str.contains(r"^[0-9]{6}$")
                    | pl.col("insuplc_admdvs").is_null() | pl.col("psn_no").is_null()
                    | (pl.col("psn_no").str.len_chars() > 40))
     if bad.height:
-        raise _refuse(name, f"insuplc_admdvs or psn_no invalid (row {bad['_row'][0] + 2})")
+        raise _refuse(name, f"insuplc_admdvs or psn_no invalid (row {_first_bad(bad)})")
     f = f.with_columns(pl.col("setl_date").str.to_date("%Y-%m-%d", strict=False).alias("_day"))
     bad = f.filter(pl.col("_day").is_null())
     if bad.height:
-        raise _refuse(name, f"setl_date must be YYYY-MM-DD (row {bad['_row'][0] + 2})")
-    parts = f.filter(pl.col("fulamt_ownpay_amt") + pl.col("overlmt_selfpay")
-                     + pl.col("preselfpay_amt") > pl.col("medfee_sumamt"))
-    if parts.height:
+        raise _refuse(name, f"setl_date must be YYYY-MM-DD (row {_first_bad(bad)})")
+    bad = f.filter(pl.col("fulamt_ownpay_amt") + pl.col("overlmt_selfpay")
+                   + pl.col("preselfpay_amt") > pl.col("medfee_sumamt"))
+    if bad.height:
         raise _refuse(name, "fulamt_ownpay_amt + overlmt_selfpay + preselfpay_amt exceed "
-                            f"medfee_sumamt (row {parts['_row'][0] + 2})")
+                            f"medfee_sumamt (row {_first_bad(bad)})")
+    return f
+
+
+def _ordered(f: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Replay order, with each claim's person, person-year group, care type and first stay;
+    refused if one person-year exceeds the plausible yearly total."""
     f = f.sort(["psn_no", "_day", "_row"])
     f = f.with_columns(
         pl.col("psn_no").rank("dense").cast(pl.Int64).sub(1).alias("_person"),
@@ -178,10 +204,14 @@ def read_claims(path: Path) -> Replay:
         .filter(pl.col("medfee_sumamt") > YEAR_LIMIT)
     if big.height:
         raise _refuse(name, f"a person's claims in one year exceed {format_yuan(YEAR_LIMIT)} "
-                            f"(row {big['_row'][0] + 2})")
-    f = f.with_columns(
+                            f"(row {_first_bad(big)})")
+    return f.with_columns(
         ((pl.col("_care") == "inpatient").cum_sum().over("_group")
          .eq(1) & (pl.col("_care") == "inpatient")).alias("_first"))
+
+
+def _as_replay(f: pl.DataFrame, name: str) -> Replay:
+    """The checked, ordered frame as the simulator's column arrays."""
     regions = tuple(sorted(f["insuplc_admdvs"].unique().to_list()))
     days = tuple(sorted(f["_day"].unique().to_list()))
     first_rows = f.group_by("_person", maintain_order=True).first().sort("_person")
@@ -202,14 +232,13 @@ def read_claims(path: Path) -> Replay:
         person=ints("_person"), group=ints("_group"), policy=np.zeros(f.height, np.int64),
         insutype=index("insutype", batch.INSUTYPES), psn_type=index("psn_type", PSN_TYPES),
         care=index("_care", CARE_TYPES), level=f["hosp_lv"].cast(pl.Int64).to_numpy(),
-        out_of_area=flags("out_of_area"), filing=filing.to_numpy(), first_stay=f["_first"]
-        .to_numpy(), medfee_sumamt=ints("medfee_sumamt"),
+        out_of_area=flags("out_of_area"), filing=filing.to_numpy(),
+        first_stay=f["_first"].to_numpy(), medfee_sumamt=ints("medfee_sumamt"),
         fulamt_ownpay_amt=ints("fulamt_ownpay_amt"), overlmt_selfpay=ints("overlmt_selfpay"),
         preselfpay_amt=ints("preselfpay_amt"), acct_used=flags("acct_used_flag"),
         assistance=flags("assistance"), low_income=flags("low_income"),
-        own_balance=ints("acct_balc", first_rows), mulaid_balance=ints("mulaid_balc",
-                                                                        first_rows),
-        psn_types=PSN_TYPES)
+        own_balance=ints("acct_balc", first_rows),
+        mulaid_balance=ints("mulaid_balc", first_rows), psn_types=PSN_TYPES)
     return Replay(claims, index("insuplc_admdvs", regions), index("_day", days), regions, days,
                   source=name)
 
