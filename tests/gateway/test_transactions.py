@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import zipfile
 from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from gongji.client.signing import signed_headers
+from gongji.services import door
 from gongji.services.credentials import service as credentials
 from tests.clinic import CLINIC, D_B, HOSPITAL, S_A, Clinic, trace
 from tests.conftest import OPERATOR, table_counts
-from tests.gateway.conftest import His
+from tests.gateway.conftest import WALL, His
 
 NOW = "2026-11-24 10:00:00"
 
@@ -327,6 +330,40 @@ def test_same_amounts_through_rest_and_gateway(his: His, clinic: Clinic) -> None
         assert gw["setlinfo"][k] == Decimal(getattr(rest, k)).scaleb(-2), k
     assert [(d["fund_pay_type"], d["fund_payamt"]) for d in gw["setldetail"]] == \
         [(d.fund_pay_type, Decimal(d.fund_payamt).scaleb(-2)) for d in rest.setldetail]
+
+
+def test_rest_settle_and_2207_go_through_the_same_door(his: His, client: TestClient,
+                                                      clinic: Clinic) -> None:
+    """Below the entrypoint a settlement takes one path: REST and 2207 each make one service
+    call, the same one."""
+    calls: list[list[str]] = []
+    stop = door.observe(lambda _label, seen: calls.append(
+        [c.name for c in seen if not c.auth]))
+    try:
+        mdtrt_id = register(his, clinic)
+        his.ok("2204", {"feedetail": [fee(mdtrt_id, clinic.fam["张伟"].psn_no, "1", S_A, "1",
+                                          "300", "300.00")]})
+        calls.clear()
+        his.ok("2207", {"data": {"psn_no": clinic.fam["张伟"].psn_no, **cert(clinic),
+                                 "medfee_sumamt": "300.00", "mdtrt_id": mdtrt_id,
+                                 "insutype": "310"}})
+        through_gateway = calls[:]
+        v = clinic.visit("王芳", at=CLINIC, med_type="11")
+        clinic.fees(v, (S_A, "1", "300.00"))
+        path = f"/api/v1/visits/{v.mdtrt_id}/settle"
+        body = json.dumps({"credential": {"mdtrt_cert_type": "02",
+                                          "mdtrt_cert_no": clinic.fam["王芳"].certno},
+                           "medfee_sumamt": "300.00"}).encode()
+        calls.clear()
+        r = client.post(path, content=body, headers={
+            "Content-Type": "application/json", "Idempotency-Key": "same-door",
+            **signed_headers(his.key_id, his.secret, "POST", path, body,
+                             timestamp=int(WALL.timestamp()))})
+        assert r.status_code == 201, r.text
+        through_rest = calls[:]
+    finally:
+        stop()
+    assert through_gateway == through_rest == [["settlement.service.settle"]]
 
 
 def test_withdraw_inpatient_lines_2302(client: TestClient, clinic: Clinic) -> None:
