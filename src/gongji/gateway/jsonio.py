@@ -3,38 +3,11 @@ never pass through a float."""
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
+from gongji.exactjson import dumps, loads
 
-def loads(raw: bytes) -> Any:
-    return json.loads(raw, parse_float=Decimal, parse_int=int)
-
-
-def dumps(obj: Any) -> str:
-    """Like json.dumps, but a Decimal is written as its exact digits (a JSON number)."""
-    if obj is None:
-        return "null"
-    if obj is True:
-        return "true"
-    if obj is False:
-        return "false"
-    if isinstance(obj, Decimal):
-        return format(obj, "f")
-    if isinstance(obj, int):
-        return str(obj)
-    if isinstance(obj, str):
-        return json.dumps(obj, ensure_ascii=False)
-    if isinstance(obj, datetime | date):
-        return json.dumps(obj.isoformat())
-    if isinstance(obj, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{dumps(v)}"
-                              for k, v in obj.items()) + "}"
-    if isinstance(obj, list | tuple):
-        return "[" + ",".join(dumps(v) for v in obj) + "]"
-    raise TypeError(f"cannot encode {type(obj).__name__}")
+__all__ = ["dumps", "loads", "yuan"]
 
 
 def yuan(fen: int | None) -> Decimal | None:
