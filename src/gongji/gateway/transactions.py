@@ -16,11 +16,25 @@ from typing import Any
 
 from gongji.domain.access import Principal
 from gongji.domain.catalog import CHRGITM_TYPES, LEVELS, LIST_TYPES, ratio_text
+from gongji.domain.clock import business_date, display
 from gongji.domain.filing import CHRONIC_DISEASES
 from gongji.domain.settlement import EXPECTED, FUND_TYPES, SETLINFO_AMOUNTS
 from gongji.gateway.envelope import Envelope, plain
 from gongji.gateway.fields import Reader, bad
 from gongji.gateway.jsonio import yuan
+from gongji.gateway.outputs import (
+    BASEINFO,
+    CUMINFO,
+    DETLCUTINFO,
+    FEE_RESULT,
+    INSUINFO,
+    PHARMACY_CANCEL_SETLINFO,
+    QUERY_SETLINFO,
+    SETLDETAIL,
+    SETLINFO,
+    VISIT,
+    shape,
+)
 from gongji.services.catalog import service as catalog
 from gongji.services.clearing import service as clearing
 from gongji.services.enrollment.service import PSN_TYPES
@@ -64,7 +78,8 @@ def handles(*infnos: str, name: str) -> Callable[[Handler], Handler]:
 
 
 def _time(at: Any) -> str:
-    return f"{at:%Y-%m-%d %H:%M:%S}"
+    """Shanghai wall time, yyyy-MM-dd HH:mm:ss (a time read back from the store is UTC)."""
+    return display(at)
 
 
 # -- sign-in ------------------------------------------------------------------------------
@@ -103,19 +118,26 @@ def person_info(ctx: Ctx) -> Any:
     info = svc.person_info(ctx.app, ctx.who, cred, certno=d.char("certno", 50),
                            psn_name=d.char("psn_name", 50))
     return {
-        "baseinfo": {"psn_no": info.psn_no, "psn_cert_type": "01", "certno": info.certno,
-                     "psn_name": info.psn_name, "gend": info.gend, "naty": "01",
-                     "brdy": info.brdy.isoformat(), "age": Decimal(info.age)},
-        "insuinfo": [{
-            "balc": yuan(info.balc or 0) if e.has_personal_account else yuan(0),
-            "insutype": e.insutype, "psn_type": e.psn_type,
-            "psn_insu_stas": "1" if e.status == "active" else "2",
-            "psn_insu_date": e.begndate.isoformat(),
-            "paus_insu_date": e.enddate.isoformat() if e.enddate else None,
-            "cvlserv_flag": "0", "insuplc_admdvs": e.insuplc_admdvs, "emp_name": e.emp_name}
+        "baseinfo": shape(BASEINFO, psn_no=info.psn_no, psn_cert_type="01",
+                          certno=info.certno, psn_name=info.psn_name, gend=info.gend,
+                          naty=NATY, brdy=info.brdy.isoformat(), age=Decimal(info.age)),
+        "insuinfo": [shape(
+            INSUINFO, balc=yuan(info.balc or 0) if e.has_personal_account else yuan(0),
+            insutype=e.insutype, psn_type=e.psn_type,
+            psn_insu_stas="1" if e.status == "active" else "2",
+            psn_insu_date=e.begndate.isoformat(),
+            paus_insu_date=e.enddate.isoformat() if e.enddate else None,
+            cvlserv_flag=CVLSERV_FLAG, insuplc_admdvs=e.insuplc_admdvs, emp_name=e.emp_name)
             for e in info.enrollments],
         "idetinfo": [],
     }
+
+
+NATY = "01"
+"""gongji keeps no ethnicity: naty is answered as 01 (汉族), the code's default, in 1101 and
+every setlinfo alike."""
+CVLSERV_FLAG = "0"
+"""gongji has no civil-servant subsidy (cvlserv_pay is always 0)."""
 
 
 DICTIONARIES: dict[str, dict[str, str]] = {
@@ -163,7 +185,7 @@ def outpatient_register(ctx: Ctx) -> Any:
         d.char(f, 50)
     v = svc.open_visit(ctx.app, ctx.who, ctx.key, svc.OpenVisit(
         cred, insutype, "11", ipt_otp_no=ipt_otp_no, psn_no=psn_no)).value
-    return {"data": {"mdtrt_id": v.mdtrt_id, "psn_no": v.psn_no, "ipt_otp_no": ipt_otp_no}}
+    return {"data": shape(VISIT, mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, ipt_otp_no=ipt_otp_no)}
 
 
 @handles("2202", "2404", name="门诊挂号撤销 cancel registration | 入院撤销 cancel admission")
@@ -201,13 +223,14 @@ def admission(ctx: Ctx) -> Any:
     med_type = m.need("med_type", 6, allowed={"21", "25", "28"})
     ipt_no = m.need("ipt_no", 30)
     m.when("begntime", required=True)
-    dise_codg = m.char("dise_codg", 30) or m.char("adm_diag_dscr", 200)
+    dise_codg = m.char("dise_codg", 30)
+    m.char("adm_diag_dscr", 200)  # a description, not a code: checked, not stored
     for x in ctx.input.objs("diseinfo"):
         x.char("diag_code", 30)
     v = svc.open_visit(ctx.app, ctx.who, ctx.key, svc.OpenVisit(
         cred, insutype, med_type, ipt_otp_no=ipt_no, dise_codg=dise_codg,
         psn_no=psn_no)).value
-    return {"result": {"mdtrt_id": v.mdtrt_id, "psn_no": v.psn_no, "ipt_otp_no": ipt_no}}
+    return {"result": shape(VISIT, mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, ipt_otp_no=ipt_no)}
 
 
 @handles("2402", name="出院办理 discharge")
@@ -253,14 +276,20 @@ def _fee(x: Reader, *, refunds: bool) -> tuple[str, svc.FeeIn, str | None]:
         trdn_flag=x.char("trdn_flag", 1) == "1", chrg_bchno=x.char("chrg_bchno", 30)), init_sn
 
 
-def _line_out(x: svc.LineView, f: svc.FeeIn) -> dict[str, Any]:
+def _line(x: svc.LineView, f: svc.FeeIn | None) -> dict[str, Any]:
+    """What gongji knows of a classified line, by the national names (cnt and pric as the
+    HIS sent them)."""
     return {"feedetl_sn": x.feedetl_sn, "det_item_fee_sumamt": yuan(x.det_item_fee_sumamt),
-            "cnt": Decimal(f.cnt), "pric": Decimal(f.pric),
+            "cnt": Decimal(f.cnt) if f else None, "pric": Decimal(f.pric) if f else None,
             "pric_uplmt_amt": yuan(x.pric_uplmt_amt), "selfpay_prop": Decimal(x.selfpay_prop),
             "fulamt_ownpay_amt": yuan(x.fulamt_ownpay_amt), "overlmt_amt": yuan(x.overlmt_amt),
             "preselfpay_amt": yuan(x.preselfpay_amt), "inscp_scp_amt": yuan(x.inscp_scp_amt),
             "chrgitm_lv": x.chrgitm_lv, "med_chrgitm_type": x.med_chrgitm_type,
             "lmt_used_flag": "1" if x.lmt_used_flag else "0", "memo": x.name}
+
+
+def _line_out(x: svc.LineView, f: svc.FeeIn) -> dict[str, Any]:
+    return shape(FEE_RESULT, **_line(x, f))
 
 
 @handles("2204", "2301", name="门诊费用明细上传 outpatient fee details | "
@@ -304,29 +333,46 @@ def inpatient_fees_cancel(ctx: Ctx) -> Any:
 
 # -- settlement ------------------------------------------------------------------------------
 
-def setlinfo(v: svc.SettlementView, *, sign: int = 1) -> dict[str, Any]:
-    """The national setlinfo; sign -1 for a cancellation (the amounts reversed)."""
+def _setl_values(v: svc.SettlementView, sign: int) -> dict[str, Any]:
+    """Every setlinfo value gongji has, by the national names (any shape takes its own)."""
+    amounts = {name: yuan(sign * getattr(v, name)) for name in SETLINFO_AMOUNTS}
     return {
         "mdtrt_id": v.mdtrt_id or None, "setl_id": v.setl_id, "psn_no": v.psn_no,
-        "psn_name": v.psn_name_masked, "psn_cert_type": "01", "insutype": v.insutype,
-        "psn_type": v.psn_type, "med_type": v.med_type, "setl_time": _time(v.setl_time),
-        **{name: yuan(sign * getattr(v, name)) for name in SETLINFO_AMOUNTS},
+        "psn_name": v.psn_name_masked, "psn_cert_type": "01", "certno": v.certno,
+        "gend": v.gend, "naty": NATY, "brdy": v.brdy.isoformat() if v.brdy else None,
+        "age": None if v.age is None else Decimal(v.age), "insutype": v.insutype,
+        "psn_type": v.psn_type, "cvlserv_flag": CVLSERV_FLAG, "setl_time": _time(v.setl_time),
+        "mdtrt_cert_type": v.mdtrt_cert_type, "med_type": v.med_type, **amounts,
         "pool_prop_selfpay": Decimal(ratio_text(v.pool_prop_selfpay)), "balc": yuan(v.balc),
         "medins_setl_id": v.medins_setl_id, "clr_optins": v.clr_optins, "clr_way": "1",
-        "clr_type": v.clr_type,
+        "clr_type": v.clr_type, "hifdm_pay": yuan(0),
+        "psn_pay": amounts["psn_part_amt"], "cash_payamt": amounts["psn_cash_pay"],
     }
 
 
+def setlinfo(v: svc.SettlementView, *, sign: int = 1, fields: tuple[str, ...] = SETLINFO,
+             **more: Any) -> dict[str, Any]:
+    """The national setlinfo of one shape; sign -1 for a cancellation (the amounts
+    reversed). The holder's ID number is in full, as 1101 gives it to the same institution;
+    the name stays masked (docs/GATEWAY.md)."""
+    values = _setl_values(v, sign) | more
+    return shape(fields, **{k: values[k] for k in fields if k in values})
+
+
 def setldetail(v: svc.SettlementView, *, sign: int = 1) -> list[dict[str, Any]]:
-    return [{"fund_pay_type": d.fund_pay_type, "inscp_scp_amt": yuan(sign * d.inscp_scp_amt),
-             "crt_payb_lmt_amt": yuan(d.crt_payb_lmt_amt),
-             "fund_payamt": yuan(sign * d.fund_payamt),
-             "fund_pay_type_name": d.fund_pay_type_name, "setl_proc_info": None}
+    """Always a list (empty when no fund paid)."""
+    return [shape(SETLDETAIL, fund_pay_type=d.fund_pay_type,
+                  inscp_scp_amt=yuan(sign * d.inscp_scp_amt),
+                  crt_payb_lmt_amt=yuan(d.crt_payb_lmt_amt),
+                  fund_payamt=yuan(sign * d.fund_payamt),
+                  fund_pay_type_name=d.fund_pay_type_name)
             for d in v.setldetail]
 
 
-def _settled(v: svc.SettlementView, *, sign: int = 1) -> dict[str, Any]:
-    return {"setlinfo": setlinfo(v, sign=sign), "setldetail": setldetail(v, sign=sign)}
+def _settled(v: svc.SettlementView, *, sign: int = 1, fields: tuple[str, ...] = SETLINFO,
+             **more: Any) -> dict[str, Any]:
+    return {"setlinfo": setlinfo(v, sign=sign, fields=fields, **more),
+            "setldetail": setldetail(v, sign=sign)}
 
 
 def _expected(d: Reader) -> dict[str, int]:
@@ -410,12 +456,11 @@ def _drugs(ctx: Ctx) -> tuple[svc.OpenVisit, tuple[svc.FeeIn, ...], svc.SettleAs
     return visit, tuple(lines), ask
 
 
-def _cut(v: svc.SettlementView) -> list[dict[str, Any]]:
-    return [{"feedetl_sn": x.feedetl_sn, "med_list_codg": x.med_list_codg,
-             "det_item_fee_sumamt": yuan(x.det_item_fee_sumamt),
-             "fulamt_ownpay_amt": yuan(x.fulamt_ownpay_amt), "overlmt_amt": yuan(x.overlmt_amt),
-             "preselfpay_amt": yuan(x.preselfpay_amt), "inscp_scp_amt": yuan(x.inscp_scp_amt),
-             "chrgitm_lv": x.chrgitm_lv} for x in v.lines]
+def _cut(v: svc.SettlementView, lines: tuple[svc.FeeIn, ...]) -> list[dict[str, Any]]:
+    """detlcutinfo: each line as classified, with the cnt and pric the pharmacy sent."""
+    sent = {f.feedetl_sn: f for f in lines}
+    return [shape(DETLCUTINFO, med_list_codg=x.med_list_codg,
+                  **_line(x, sent.get(x.feedetl_sn))) for x in v.lines]
 
 
 @handles("2101", name="药店预结算 pharmacy pre-settlement")
@@ -423,14 +468,14 @@ def pharmacy_pre(ctx: Ctx) -> Any:
     visit, lines, ask = _drugs(ctx)
     v = svc.quote_purchase(ctx.app, ctx.who, visit, lines,
                            svc.SettleAsk(ask.credential, ask.acct_used_flag, ask.medfee_sumamt))
-    return {**_settled(v), "detlcutinfo": _cut(v)}
+    return {**_settled(v), "detlcutinfo": _cut(v, lines)}
 
 
 @handles("2102", name="药店结算 pharmacy settlement")
 def pharmacy_settle(ctx: Ctx) -> Any:
     visit, lines, ask = _drugs(ctx)
     v = svc.purchase(ctx.app, ctx.who, ctx.key, visit, lines, ask).value
-    return {**_settled(v), "detlcutinfo": _cut(v)}
+    return {**_settled(v), "detlcutinfo": _cut(v, lines)}
 
 
 @handles("2103", name="药店结算撤销 cancel pharmacy settlement")
@@ -438,7 +483,8 @@ def pharmacy_cancel(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("data")
     setl_id = d.need("setl_id", 30)
     d.need("psn_no", 30)
-    return _settled(svc.cancel(ctx.app, ctx.who, ctx.key, setl_id).value, sign=-1)
+    return _settled(svc.cancel(ctx.app, ctx.who, ctx.key, setl_id).value, sign=-1,
+                    fields=PHARMACY_CANCEL_SETLINFO)
 
 
 # -- reversal --------------------------------------------------------------------------------
@@ -644,7 +690,10 @@ def settlement_query(ctx: Ctx) -> Any:
     d.need("psn_no", 30)
     setl_id = d.need("setl_id", 30)
     d.char("mdtrt_id", 30)
-    return _settled(svc.get(ctx.app, ctx.who, setl_id))
+    v = svc.get(ctx.app, ctx.who, setl_id)
+    return _settled(v, fields=QUERY_SETLINFO, fixmedins_code=ctx.who.id,
+                    year=str(business_date(v.setl_time).year),
+                    refd_setl_flag="1" if v.status == "cancelled" else "0")
 
 
 CUM_TYPES = {"ded": "C001", "base": "C002", "paid": "C003", "supp:base": "C004",
@@ -666,9 +715,9 @@ def accumulation_query(ctx: Ctx) -> Any:
         base, _, group = a.name.partition(":")
         kind = CUM_TYPES.get(a.name) or CUM_TYPES.get(base)
         grouped = group and base in ("ded", "base", "paid")
-        out.append({"insutype": a.insutype, "year": str(a.year), "cum_ym": cum_ym,
-                    "cum_type_code": f"{kind}-{group}" if grouped else kind,
-                    "cum": yuan(a.value)})
+        out.append(shape(CUMINFO, insutype=a.insutype, year=str(a.year), cum_ym=cum_ym,
+                         cum_type_code=f"{kind}-{group}" if grouped else kind,
+                         cum=yuan(a.value)))
     return {"cuminfo": out}
 
 

@@ -50,3 +50,22 @@ class Download:
     ver: str
     """The newest item's import time (yyyyMMddHHmmss): the next download asks for newer."""
     count: int
+
+
+OPSP_COLUMNS = (
+    "opsp_dise_code", "opsp_dise_majcls_name", "opsp_dise_subd_clss_name", "admdvs", "memo",
+    "vali_flag", "rid", "crte_time", "updt_time", "crter_id", "crter_name", "crte_optins_no",
+    "opter_id", "opter_name", "opt_time", "optins_no", "ver", "dise_cont", "ver_name",
+    "trt_guide_pagen", "trt_guide_elecacs", "opsp_dise_name", "opsp_dise_majcls_code",
+    "isu_flag", "tram_data_id", "efft_time", "invd_time")
+"""The chronic/special disease list file (1309 via 9102): tab-separated, no header, the columns
+of the national opsp_dise_list_b in its order (as two public HIS integrations store it);
+what gongji has no value for is left empty."""
+
+CHRONIC_LIST_VER = "20241201000000"
+"""The version of gongji's chronic/special disease list (domain.filing.CHRONIC_DISEASES): the
+ten diseases settled directly across provinces since December 2024."""
+
+DISEASE_LISTS = ("chronic", "diagnosis")
+"""The disease lists a download names: chronic (1309, gongji's list) and diagnosis (1307,
+ICD-10: gongji keeps none, so its file is empty)."""

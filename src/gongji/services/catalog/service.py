@@ -14,13 +14,17 @@ from pathlib import Path
 
 from gongji.domain.catalog import CatalogItem, make_item
 from gongji.domain.errors import GongjiError
+from gongji.domain.filing import CHRONIC_DISEASES
 from gongji.domain.money import format_yuan
 from gongji.domain.regions import NATIONAL, layers
 from gongji.services.access import require_institution, require_operator
 from gongji.services.catalog import store
 from gongji.services.catalog.model import (
     BATCH,
+    CHRONIC_LIST_VER,
     CSV_COLUMNS,
+    DISEASE_LISTS,
+    OPSP_COLUMNS,
     TSV_COLUMNS,
     Download,
     ImportReport,
@@ -238,3 +242,41 @@ def download(app: Gongji, who: Principal, infno: str, list_type: str, ver: str =
         return Download(stored.file_qury_no, stored.filename, latest, len(lines))
 
     return app.transact(who, run)
+
+
+# -- the disease list downloads (1307, 1309) ------------------------------------------------------
+
+@door
+def download_diseases(app: Gongji, who: Principal, infno: str, kind: str, ver: str = ""
+                      ) -> Download:
+    """A disease list newer than ver as a zip of tab-separated text, stored for 9102: chronic
+    is gongji's list of chronic/special diseases (OPSP_COLUMNS), diagnosis the ICD-10
+    list, which gongji does not keep: its file is a valid empty one."""
+    require_institution(who)
+    if kind not in DISEASE_LISTS:
+        raise GongjiError("VALIDATION_ERROR", fields=f"kind ({', '.join(DISEASE_LISTS)})")
+
+    def run(uow: UnitOfWork) -> Download:
+        lines: list[str] = []
+        latest = "0"
+        if kind == "chronic":
+            latest = CHRONIC_LIST_VER
+            if ver < CHRONIC_LIST_VER:
+                lines = ["\t".join(_opsp_row(code, name.zh)) for code, name in
+                         CHRONIC_DISEASES.items()]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(f"{infno}_{latest}.txt", "\n".join(lines))
+        stored = files.store_in(uow, who.id, f"{infno}_{latest}.zip", buffer.getvalue())
+        return Download(stored.file_qury_no, stored.filename, latest, len(lines))
+
+    return app.transact(who, run)
+
+
+def _opsp_row(code: str, name: str) -> list[str]:
+    v = CHRONIC_LIST_VER
+    stamp = f"{v[:4]}-{v[4:6]}-{v[6:8]} {v[8:10]}:{v[10:12]}:{v[12:14]}"
+    values = {"opsp_dise_code": code, "admdvs": NATIONAL, "vali_flag": "1", "rid": code,
+              "crte_time": stamp, "updt_time": stamp, "ver": CHRONIC_LIST_VER,
+              "ver_name": "gongji", "opsp_dise_name": name}
+    return [values.get(c, "") for c in OPSP_COLUMNS]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from gongji.domain.access import Act
@@ -12,7 +13,15 @@ from gongji.services.access import authorize
 from gongji.services.codec import to_json
 from gongji.services.door import door
 from gongji.services.filing import store
-from gongji.services.filing.model import SWITCH_SCOPES, File, FilingView, Recognition
+from gongji.services.filing.model import (
+    SWITCH_SCOPES,
+    Designation,
+    File,
+    FilingView,
+    Recognition,
+    RecognitionView,
+    ReferralView,
+)
 from gongji.services.people import service as people
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
@@ -119,6 +128,48 @@ def withdraw_recognition_in(uow: UnitOfWork, who: Principal, recognition_id: str
     return True
 
 
+@door
+def recognitions(app: Gongji, who: Principal, psn_no: str) -> list[RecognitionView]:
+    """The person's chronic/special disease recognitions not ended (5301), oldest first; an
+    empty list when there are none.
+
+    An HIS asks right after 1101, before any visit exists, so any designated institution may
+    ask on the psn_no the person's credential gave it (as 5206 and 2503 do); a person (or
+    their proxy) reads their own; operators read."""
+    def run(uow: UnitOfWork) -> list[RecognitionView]:
+        _may_read_person(uow, who, psn_no)
+        return [dataclasses.replace(r, opsp_dise_name=_disease_name(r.opsp_dise_code))
+                for r in store.recognitions_of(uow.conn, psn_no, uow.today)]
+
+    return app.read(run, principal=who)
+
+
+@door
+def designations(app: Gongji, who: Principal, psn_no: str) -> list[Designation]:
+    """The person's designated institutions (人员定点, 5302): none. gongji binds no insured
+    person to an institution (every designated institution serves every insured person), so
+    the answer is an empty list, for a person who exists, to whoever may read them."""
+    def run(uow: UnitOfWork) -> list[Designation]:
+        _may_read_person(uow, who, psn_no)
+        return []
+
+    return app.read(run, principal=who)
+
+
+def _may_read_person(uow: UnitOfWork, who: Principal, psn_no: str) -> None:
+    """Institutions ask on a psn_no (the person exists or PERSON_NOT_FOUND); a person or
+    their proxy, and operators, read as everywhere."""
+    if who.kind == "institution":
+        people.person(uow.conn, psn_no)
+    else:
+        authorize(uow, who, Act.READ, psn_no)
+
+
+def _disease_name(code: str) -> str | None:
+    disease = CHRONIC_DISEASES.get(code)
+    return disease.zh if disease else None
+
+
 def recognised(uow: UnitOfWork, psn_no: str, disease: str) -> None:
     """Refused unless the person has the disease recognised, in force today."""
     if disease not in CHRONIC_DISEASES:
@@ -183,3 +234,34 @@ def _view(uow: UnitOfWork, filing_id: str) -> FilingView:
     if f is None:
         raise GongjiError("FILING_NOT_FOUND", filing=filing_id)
     return f
+
+
+@door
+def referrals(app: Gongji, who: Principal, psn_no: str, *, since: date | None = None,
+              until: date | None = None) -> list[ReferralView]:
+    """The person's referral filings (5304): active, in force some day of [since, until]
+    (since: today when not given, so an ended one shows only when its period is asked for),
+    oldest first; an empty list when there are none.
+
+    Any designated institution may ask on a psn_no (as 5301): the hospital the person is
+    referred to checks the filing before admitting them, and it did not file it. The scheme
+    and employer are the person's basic enrollment in the region the filing names (a filing
+    covers the person's basic insurance, not one insutype)."""
+    def run(uow: UnitOfWork) -> list[ReferralView]:
+        _may_read_person(uow, who, psn_no)
+        p = people.person(uow.conn, psn_no)
+        basic = people.basic_enrollment(uow.conn, psn_no)
+        out = []
+        for f in store.referrals_of(uow.conn, psn_no, since=since or uow.today, until=until):
+            e = basic if basic is not None and basic.insuplc_admdvs == f.insuplc_admdvs \
+                else None
+            out.append(ReferralView(
+                id=f.id, psn_no=psn_no, certno=p.certno, psn_name_masked=p.masked.name_masked,
+                gend=p.gend, brdy=p.brdy, insutype=e.insutype if e else None,
+                emp_name=e.emp_name if e else None, insuplc_admdvs=f.insuplc_admdvs,
+                target_admdvs=f.target_admdvs,
+                out_of_area=f.target_admdvs != f.insuplc_admdvs, begndate=f.begndate,
+                enddate=f.enddate, filed_at=f.created_at))
+        return out
+
+    return app.read(run, principal=who)

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from gongji.services.filing.model import FilingView
+from gongji.services.filing.model import FilingView, RecognitionView
 from gongji.store.tables import chronic_recognitions, filings, switches
 
 # -- filings ----------------------------------------------------------------------------------
@@ -66,6 +66,17 @@ def revoke_recognition(conn: Connection, recognition_id: str) -> bool:
     return done.rowcount == 1
 
 
+def recognitions_of(conn: Connection, psn_no: str, day: date) -> list[RecognitionView]:
+    """The person's active recognitions not ended before the day, oldest first (one indexed
+    read: an HIS asks after every 1101). The disease names are the service's."""
+    rows = conn.execute(select(chronic_recognitions).where(
+        chronic_recognitions.c.psn_no == psn_no, chronic_recognitions.c.status == "active",
+        (chronic_recognitions.c.enddate.is_(None)) | (chronic_recognitions.c.enddate >= day))
+        .order_by(chronic_recognitions.c.begndate, chronic_recognitions.c.created_at))
+    return [RecognitionView(r.id, r.psn_no, r.opsp_dise_code, None, r.admdvs, r.begndate,
+                            r.enddate) for r in rows]
+
+
 def recognised_on(conn: Connection, psn_no: str, disease: str, day: date) -> bool:
     """Whether the person has an active recognition of the disease begun by that day."""
     return conn.execute(select(chronic_recognitions.c.id).where(
@@ -89,3 +100,17 @@ def switch_on(conn: Connection, psn_no: str, scope: str) -> bool:
     row = conn.execute(select(switches.c.enabled).where(
         switches.c.psn_no == psn_no, switches.c.scope == scope)).first()
     return bool(row and row.enabled)
+
+
+def referrals_of(conn: Connection, psn_no: str, *, since: date, until: date | None
+                 ) -> list[FilingView]:
+    """The person's active referral filings in force some day of [since, until] (until
+    None: open-ended), oldest first."""
+    q = select(filings.c.id).where(
+        filings.c.psn_no == psn_no, filings.c.kind == "referral",
+        filings.c.status == "active",
+        (filings.c.enddate.is_(None)) | (filings.c.enddate >= since))
+    if until is not None:
+        q = q.where(filings.c.begndate <= until)
+    ids = conn.execute(q.order_by(filings.c.begndate, filings.c.created_at)).scalars()
+    return [f for i in list(ids) if (f := filing(conn, i)) is not None]

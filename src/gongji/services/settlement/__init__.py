@@ -3,7 +3,8 @@
 Doors (one request each; REST, the national gateway and the demo cashier call the same ones):
 open_visit, update_visit, discharge, cancel_visit, person_info, upload_fees, cancel_fees,
 pre_settle, settle, quote_purchase, purchase, cancel, reverse (冲正 by message id), get,
-list_for_person, accumulations.
+list_for_person, accumulations; the HIS's queries treatment_check (2001), visits (5201),
+fee_lines (5204), chronic_medication (5205), open_stays (5303).
 
 - model.py: the commands and the views (the setlinfo amounts are domain.settlement.Setlinfo).
 - service.py: the doors, and each settlement as load, decide (domain), write.

@@ -172,6 +172,16 @@ class SettlementView(Setlinfo):
     setldetail: tuple[DetailView, ...]
     lines: tuple[LineView, ...]
     payments: tuple[PaymentView, ...]
+    mdtrt_cert_type: str | None = None
+    """The credential the settlement was made with (01 insurance code, 02 ID number,
+    03 card); None for settlements recorded before it was kept."""
+    certno: str | None = None
+    """The holder's ID number in full, for the settling institution's setlinfo (it holds it
+    from 1101 already): set by settle, cancel and get, never by the person's pages' views."""
+    gend: str | None = None
+    brdy: date | None = None
+    age: int | None = None
+    """Whole years on the settlement's business day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,3 +232,72 @@ def line_view(r: LineResult, name: str | None) -> LineView:
                     r.fulamt_ownpay_amt, r.overlmt_amt, r.preselfpay_amt, r.inscp_scp_amt,
                     r.pric_uplmt_amt, ratio_text(r.selfpay_prop), r.chrgitm_lv,
                     r.med_chrgitm_type, r.lmt_used_flag, r.in_catalog)
+
+
+# -- what the queries show (5201, 5204, 5205, 2001) ------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class VisitInfo:
+    """A visit as 5201 shows it (mdtrtinfo) to its own institution: the visit, and the
+    person as enrolled then; named as setlinfo names them (ID number in full, name
+    masked)."""
+
+    mdtrt_id: str
+    psn_no: str
+    certno: str
+    psn_name_masked: str
+    gend: str
+    brdy: date
+    age: int
+    """Whole years on the visit's first day."""
+    insutype: str
+    psn_type: str | None
+    maf_psn_flag: bool
+    """Eligible for medical assistance on the visit's first day."""
+    insuplc_admdvs: str
+    emp_name: str | None
+    mdtrt_cert_type: str
+    med_type: str
+    ipt_otp_no: str | None
+    dise_codg: str | None
+    dise_name: str | None
+    """The chronic/special disease's name when dise_codg is one of ours."""
+    begntime: datetime
+    endtime: datetime | None
+    in_hospital: bool
+    """A stay not yet discharged nor settled."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLineInfo:
+    """A fee line as 5204 and 5205 show it: as received, and as classified (by its
+    settlement once settled; by the care region's catalog in force today while pending)."""
+
+    mdtrt_id: str
+    setl_id: str | None
+    psn_no: str
+    fixmedins_code: str
+    fixmedins_name: str
+    med_type: str
+    feedetl_sn: str
+    fee_ocur_time: datetime
+    cnt: str
+    pric: str
+    medins_list_codg: str | None
+    list_type: str | None
+    """The catalog item's list type (None: not in the catalog)."""
+    spec: str | None
+    within_limits: bool
+    """The HIS declared the approved indication of a limited-use item (hosp_appr_flag)."""
+    line: LineView
+
+
+@dataclass(frozen=True, slots=True)
+class StayInfo:
+    """An open stay as 5303 shows it to its own institution: the visit as 5201 shows it,
+    whether it is cared for outside the insured region, and the institution."""
+
+    visit: VisitInfo
+    out_of_area: bool
+    fixmedins_code: str
+    fixmedins_name: str

@@ -24,9 +24,12 @@ from typing import Any
 from gongji.domain import credentials as codes
 from gongji.domain import settlement as engine
 from gongji.domain import tracecode
+from gongji.domain import treatment as treatments
 from gongji.domain.access import Act, Principal
 from gongji.domain.catalog import CatalogItem
+from gongji.domain.clock import business_date
 from gongji.domain.errors import Bi, GongjiError
+from gongji.domain.filing import CHRONIC_DISEASES
 from gongji.domain.ids import new_code
 from gongji.domain.money import format_yuan
 from gongji.domain.policy import Policy
@@ -43,6 +46,7 @@ from gongji.services.idempotency import stored_response
 from gongji.services.institutions import service as institutions
 from gongji.services.institutions.service import Institution
 from gongji.services.people import service as people
+from gongji.services.people.model import Person
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.settlement import store
 from gongji.services.settlement.model import (
@@ -52,6 +56,7 @@ from gongji.services.settlement.model import (
     Accumulation,
     Credential,
     FeeIn,
+    FeeLineInfo,
     LineView,
     MessageKind,
     OpenVisit,
@@ -60,11 +65,19 @@ from gongji.services.settlement.model import (
     Reversal,
     SettleAsk,
     SettlementView,
+    StayInfo,
     Uploaded,
+    VisitInfo,
     VisitView,
     line_view,
 )
-from gongji.services.settlement.store import FeeRecord, Outcome, SettlementRecord, VisitRecord
+from gongji.services.settlement.store import (
+    FeeRecord,
+    FeeRow,
+    Outcome,
+    SettlementRecord,
+    VisitRecord,
+)
 from gongji.services.tracing import service as tracing
 from gongji.services.unit_of_work import UnitOfWork
 from gongji.services.wallet import service as wallet
@@ -199,9 +212,7 @@ def person_info_in(uow: UnitOfWork, who: Principal, cred: Credential) -> PersonI
     psn_no, _ = _presented(uow, who, cred, consume=False)
     p = people.person(uow.conn, psn_no)
     own = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=psn_no))
-    age = uow.today.year - p.brdy.year - ((uow.today.month, uow.today.day) <
-                                           (p.brdy.month, p.brdy.day))
-    return PersonInfo(p.psn_no, p.certno, p.name, p.gend, p.brdy, age,
+    return PersonInfo(p.psn_no, p.certno, p.name, p.gend, p.brdy, _age(p.brdy, uow.today),
                       tuple(people.enrollments_of(uow.conn, psn_no)),
                       own.balance if own else None)
 
@@ -306,6 +317,8 @@ class Context:
     items: dict[str, CatalogItem]
     policy: Policy
     person: engine.PersonFacts
+    holder: Person
+    """Who the visit is for (the setlinfo names them to the institution)."""
     psn_name_masked: str
     filing_kind: str | None
     acc: engine.Accumulators
@@ -345,14 +358,14 @@ def presettle_in(uow: UnitOfWork, who: Principal, mdtrt_id: str,
     ctx = load(uow, who, mdtrt_id, ask, lock=False)
     d = decide(ctx, ask)
     return view_of(_record(ctx, d, ask, setl_id=None, setl_time=uow.now, entry_id=""),
-                   status="presettled")
+                   status="presettled", holder=ctx.holder)
 
 
 def settle_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk
               ) -> SettlementView:
     ctx = load(uow, who, mdtrt_id, ask, lock=True)
     d = decide(ctx, ask)
-    return view_of(write(uow, ctx, d, ask))
+    return view_of(write(uow, ctx, d, ask), holder=ctx.holder)
 
 
 def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
@@ -387,13 +400,14 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
     flags = store.flags(uow.conn, v.psn_no, uow.today)
     enrollment = next(e for e in people.enrollments_of(uow.conn, v.psn_no)
                       if e.insutype == v.insutype)
+    holder = people.person(uow.conn, v.psn_no)
     boxes_keys = {tracecode.parse(c).key for f in lines for c in f.trace_codes}
     return Context(
         today=uow.today, visit=v, institution=inst, lines=lines, items=items, policy=policy,
         person=engine.PersonFacts(v.insutype, enrollment.psn_type,
                                   assistance_eligible="assistance" in flags,
                                   low_income="low_income" in flags),
-        psn_name_masked=people.person(uow.conn, v.psn_no).masked.name_masked,
+        holder=holder, psn_name_masked=holder.masked.name_masked,
         filing_kind=filed.kind if filed else None,
         acc=engine.Accumulators(
             year=store.year_accumulators(uow.conn, v.psn_no, v.insutype, uow.today.year),
@@ -488,7 +502,7 @@ def cancel(app: Gongji, who: Principal, key: Key, setl_id: str) -> Written[Settl
     where it came from, accumulators go back, trace codes are freed, the lines can be
     settled again."""
     return app.write(who, key=key, operation="settle.cancel", request={"setl_id": setl_id},
-                     fn=lambda uow: view_of(cancel_in(uow, who, setl_id)),
+                     fn=lambda uow: held_view(uow, cancel_in(uow, who, setl_id)),
                      result_type=SettlementView)
 
 
@@ -583,7 +597,7 @@ def get_in(uow: UnitOfWork, who: Principal, setl_id: str) -> SettlementView:
         raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
     if who.kind == "person":
         authorize(uow, who, Act.READ, s.psn_no)
-    return view_of(s)
+    return held_view(uow, s)
 
 
 def fees_in(uow: UnitOfWork, mdtrt_id: str) -> dict[str, FeeRecord]:
@@ -633,10 +647,18 @@ def visit_in(uow: UnitOfWork, mdtrt_id: str) -> VisitView:
     return visit_view(v)
 
 
-def view_of(s: SettlementRecord, *, status: str | None = None) -> SettlementView:
-    """A settlement as the setlinfo shows it, from its record."""
+def held_view(uow: UnitOfWork, s: SettlementRecord) -> SettlementView:
+    """A settlement's view naming its holder (for the settling institution, and the
+    person)."""
+    return view_of(s, holder=people.person(uow.conn, s.psn_no))
+
+
+def view_of(s: SettlementRecord, *, status: str | None = None,
+            holder: Person | None = None) -> SettlementView:
+    """A settlement as the setlinfo shows it, from its record; with its holder's ID number,
+    sex, birth date and age when given (the national setlinfo names them)."""
     o = s.outcome
-    return SettlementView(
+    view = SettlementView(
         **{n: getattr(o, n) for n in engine.SETLINFO_FIELDS},
         setl_id=s.setl_id or None, mdtrt_id=s.mdtrt_id, psn_no=s.psn_no,
         psn_name_masked=o.psn_name_masked, insutype=s.insutype, psn_type=o.psn_type,
@@ -644,7 +666,16 @@ def view_of(s: SettlementRecord, *, status: str | None = None) -> SettlementView
         status=status or s.status, balc=o.balc, clr_type=CLR_TYPES.get(s.care, "11"),
         clr_optins=s.mdtrtarea_admvs, out_of_area=s.mdtrtarea_admvs != s.insuplc_admdvs,
         filing_kind=o.filing_kind, rule=o.rule, setldetail=o.setldetail, lines=o.lines,
-        payments=o.payments)
+        payments=o.payments, mdtrt_cert_type=o.mdtrt_cert_type)
+    if holder is None:
+        return view
+    return dataclasses.replace(view, certno=holder.certno, gend=holder.gend, brdy=holder.brdy,
+                               age=_age(holder.brdy, business_date(s.setl_time)))
+
+
+def _age(brdy: date, day: date) -> int:
+    """Whole years on that day."""
+    return day.year - brdy.year - ((day.month, day.day) < (brdy.month, brdy.day))
 
 
 def visit_view(v: VisitRecord) -> VisitView:
@@ -667,7 +698,7 @@ def _record(ctx: Context, d: Decision, ask: SettleAsk, *, setl_id: str | None,
         year_deltas=dict(r.year_deltas), stay_deltas=dict(r.stay_deltas), rule=r.rule,
         psn_type=ctx.person.psn_type, psn_name_masked=ctx.psn_name_masked,
         med_type=v.med_type, balc=None if own is None else own - r.acct_pay,
-        filing_kind=ctx.filing_kind)
+        filing_kind=ctx.filing_kind, mdtrt_cert_type=ask.credential.mdtrt_cert_type)
     return SettlementRecord(
         setl_id=setl_id or "", mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, insutype=v.insutype,
         fixmedins_code=v.fixmedins_code, insuplc_admdvs=v.insuplc_admdvs,
@@ -812,3 +843,165 @@ def _line_view(r: engine.LineResult, items: Mapping[str, CatalogItem]) -> LineVi
     return line_view(r, item.name if item else None)
 
 
+
+
+# -- queries an HIS makes (2001, 5201, 5204, 5205) ---------------------------------------------
+
+@door
+def treatment_check(app: Gongji, who: Principal, psn_no: str, insutype: str, day: date
+                    ) -> treatments.Treatment:
+    """Whether the person enjoys the scheme's treatment on the day (2001), by their
+    enrollments (domain.treatment). Asked before any visit exists, so any designated
+    institution may ask on the psn_no its 1101 gave it (as 5206 and 5301)."""
+    def run(uow: UnitOfWork) -> treatments.Treatment:
+        _institution(uow, who)
+        people.person(uow.conn, psn_no)
+        periods = [treatments.Period(e.insutype, e.begndate, e.enddate)
+                   for e in people.enrollments_of(uow.conn, psn_no)]
+        return treatments.check_treatment(insutype, day, periods)
+
+    return app.read(run, principal=who)
+
+
+@door
+def visits(app: Gongji, who: Principal, psn_no: str, *, since: datetime, until: datetime,
+           med_type: str | None = None, mdtrt_id: str | None = None) -> list[VisitInfo]:
+    """The person's visits at the calling institution begun in [since, until] (5201), not
+    cancelled, oldest first; an empty list when there are none. Another institution's
+    visits are not shown (as 5203 shows only the institution's own settlements)."""
+    def run(uow: UnitOfWork) -> list[VisitInfo]:
+        inst = _institution(uow, who)
+        found = store.visits_of(uow.conn, psn_no, inst.fixmedins_code, since=since,
+                                until=until, med_type=med_type, mdtrt_id=mdtrt_id)
+        if not found:
+            return []
+        p = people.person(uow.conn, psn_no)
+        enrolled = people.enrollments_of(uow.conn, psn_no)
+        return [_visit_info(uow, v, p, enrolled) for v in found]
+
+    return app.read(run, principal=who)
+
+
+def _visit_info(uow: UnitOfWork, v: VisitRecord, p: Person,
+                enrolled: list[people.Enrollment]) -> VisitInfo:
+    day = business_date(v.begntime)
+    mine = [e for e in enrolled if e.insutype == v.insutype]
+    e = next((e for e in mine if treatments.Period(e.insutype, e.begndate, e.enddate)
+              .covers(day)), mine[-1] if mine else None)
+    disease = CHRONIC_DISEASES.get(v.dise_codg or "")
+    return VisitInfo(
+        mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, certno=p.certno,
+        psn_name_masked=p.masked.name_masked, gend=p.gend, brdy=p.brdy, age=_age(p.brdy, day),
+        insutype=v.insutype, psn_type=e.psn_type if e else None,
+        maf_psn_flag="assistance" in store.flags(uow.conn, v.psn_no, day),
+        insuplc_admdvs=v.insuplc_admdvs, emp_name=e.emp_name if e else None,
+        mdtrt_cert_type=v.mdtrt_cert_type, med_type=v.med_type, ipt_otp_no=v.ipt_otp_no,
+        dise_codg=v.dise_codg, dise_name=disease.zh if disease else None,
+        begntime=v.begntime, endtime=v.endtime,
+        in_hospital=v.care == "inpatient" and v.status == "open" and v.endtime is None)
+
+
+@door
+def fee_lines(app: Gongji, who: Principal, psn_no: str, mdtrt_id: str,
+              setl_id: str | None = None) -> list[FeeLineInfo]:
+    """A visit's fee lines not withdrawn, in upload order (5204); only those a settlement
+    settled when setl_id is named (a cancelled settlement holds none: its lines are pending
+    again). To the visit's institution only: another's visit, or a visit of another person,
+    is not found."""
+    def run(uow: UnitOfWork) -> list[FeeLineInfo]:
+        v = _visit(uow, who, mdtrt_id)
+        if v.psn_no != psn_no:
+            raise GongjiError("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id)
+        if setl_id is not None:
+            s = store.settlement(uow.conn, setl_id)
+            if s is None or s.mdtrt_id != mdtrt_id:
+                raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
+        return _line_infos(uow, [(v, r) for r in store.fee_rows(uow.conn, mdtrt_id,
+                                                                 setl_id=setl_id)])
+
+    return app.read(run, principal=who)
+
+
+@door
+def chronic_medication(app: Gongji, who: Principal, psn_no: str, *, since: datetime,
+                       until: datetime | None = None) -> list[FeeLineInfo]:
+    """The person's chronic/special disease medication records received in the period
+    (5205): the drug lines of their settled chronic/special outpatient visits
+    (domain.treatment), at any institution (the record is the person's, so a prescriber
+    sees what was bought elsewhere), oldest first. Only an institution that treats the
+    person (has a visit with them) may ask; others are refused."""
+    def run(uow: UnitOfWork) -> list[FeeLineInfo]:
+        inst = _institution(uow, who)
+        if not store.has_visit(uow.conn, psn_no, inst.fixmedins_code):
+            raise GongjiError("FORBIDDEN")
+        pairs = store.settled_rows_of(uow.conn, psn_no, treatments.CHRONIC_CARE,
+                                      since=since, until=until)
+        return [x for (v, _), x in zip(pairs, _line_infos(uow, pairs), strict=True)
+                if treatments.is_chronic_medication(v.care, x.list_type)]
+
+    return app.read(run, principal=who)
+
+
+def _line_infos(uow: UnitOfWork, pairs: list[tuple[VisitRecord, FeeRow]]
+                ) -> list[FeeLineInfo]:
+    """Each line as received and as classified: by its settlement when settled, by the care
+    region's catalog in force today while pending (as settling now would); its list type
+    and spec from the catalog of that day."""
+    settled: dict[str, SettlementRecord] = {}
+    for _, r in pairs:
+        if r.setl_id and r.setl_id not in settled:
+            s = store.settlement(uow.conn, r.setl_id)
+            if s is not None:
+                settled[r.setl_id] = s
+
+    def day_of(r: FeeRow) -> date:
+        s = settled.get(r.setl_id or "")
+        return business_date(s.setl_time) if s else uow.today
+
+    wanted: dict[tuple[str, date], set[str]] = {}
+    for v, r in pairs:
+        wanted.setdefault((v.mdtrtarea_admvs, day_of(r)), set()).add(r.fee.med_list_codg)
+    items = {k: catalog.lookup(uow, k[0], codes_, k[1]) for k, codes_ in wanted.items()}
+    out = []
+    for v, r in pairs:
+        item = items[(v.mdtrtarea_admvs, day_of(r))].get(r.fee.med_list_codg)
+        s = settled.get(r.setl_id or "")
+        line = next((x for x in s.outcome.lines if x.feedetl_sn == r.fee.feedetl_sn),
+                    None) if s else None
+        if line is None:
+            line = line_view(engine.classify(r.fee.line, item), item.name if item else None)
+        inst = institutions.get_in(uow, v.fixmedins_code)
+        out.append(FeeLineInfo(
+            mdtrt_id=v.mdtrt_id, setl_id=r.setl_id, psn_no=v.psn_no,
+            fixmedins_code=inst.fixmedins_code, fixmedins_name=inst.fixmedins_name,
+            med_type=v.med_type, feedetl_sn=r.fee.feedetl_sn, fee_ocur_time=r.fee_ocur_time,
+            cnt=r.fee.cnt, pric=r.fee.pric, medins_list_codg=r.medins_list_codg,
+            list_type=item.list_type if item else None,
+            spec=(item.spec or None) if item else None, within_limits=r.fee.within_limits,
+            line=line))
+    return out
+
+
+@door
+def open_stays(app: Gongji, who: Principal, psn_no: str | None = None, *,
+               since: datetime | None = None, until: datetime | None = None
+               ) -> list[StayInfo]:
+    """The calling institution's stays in hospital now (5303): admitted, neither discharged
+    nor closed by a final settlement; the person's when psn_no is named (an empty list when
+    they have none, as 5201), else every patient of the institution in hospital; begun in
+    [since, until] where given; oldest first. Another institution's stays are not shown
+    (as 5201)."""
+    def run(uow: UnitOfWork) -> list[StayInfo]:
+        inst = _institution(uow, who)
+        known: dict[str, tuple[Person, list[people.Enrollment]]] = {}
+        out = []
+        for v in store.open_stays_of(uow.conn, inst.fixmedins_code, psn_no=psn_no,
+                                     since=since, until=until):
+            if v.psn_no not in known:
+                known[v.psn_no] = (people.person(uow.conn, v.psn_no),
+                                   people.enrollments_of(uow.conn, v.psn_no))
+            out.append(StayInfo(_visit_info(uow, v, *known[v.psn_no]), v.out_of_area,
+                                inst.fixmedins_code, inst.fixmedins_name))
+        return out
+
+    return app.read(run, principal=who)

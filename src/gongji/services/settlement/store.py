@@ -206,6 +206,8 @@ class Outcome(Setlinfo):
     med_type: str
     balc: int | None
     filing_kind: str | None
+    mdtrt_cert_type: str | None = None
+    """The credential it was settled with (absent from rows written before it was kept)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,3 +366,99 @@ def flags(conn: Connection, psn_no: str, day: date) -> set[str]:
     return set(conn.execute(select(person_flags.c.flag).where(
         person_flags.c.psn_no == psn_no, person_flags.c.begndate <= day,
         (person_flags.c.enddate.is_(None)) | (person_flags.c.enddate > day))).scalars())
+
+
+# -- what the queries read (5201, 5204, 5205) ------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class FeeRow:
+    """A stored fee line with what the queries show besides the line itself."""
+
+    mdtrt_id: str
+    fee: FeeRecord
+    medins_list_codg: str | None
+    fee_ocur_time: datetime
+    """When gongji received the line (the upload)."""
+    setl_id: str | None
+    """The settlement that settled it (None while pending)."""
+
+
+def _fee_row(r: Row[Any]) -> FeeRow:
+    return FeeRow(r.mdtrt_id, _fee(r), r.medins_list_codg, r.fee_ocur_time, r.setl_id)
+
+
+def fee_rows(conn: Connection, mdtrt_id: str, *, setl_id: str | None = None) -> list[FeeRow]:
+    """The visit's lines not withdrawn, in upload order; only one settlement's when named."""
+    q = select(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id,
+                                  fee_details.c.status != "cancelled")
+    if setl_id is not None:
+        q = q.where(fee_details.c.setl_id == setl_id)
+    return [_fee_row(r) for r in conn.execute(
+        q.order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn))]
+
+
+def visits_of(conn: Connection, psn_no: str, fixmedins_code: str, *, since: datetime,
+              until: datetime, med_type: str | None = None, mdtrt_id: str | None = None
+              ) -> list[VisitRecord]:
+    """The person's visits at the institution begun in [since, until], not cancelled,
+    oldest first."""
+    q = select(visits).where(visits.c.psn_no == psn_no,
+                             visits.c.fixmedins_code == fixmedins_code,
+                             visits.c.status != "cancelled", visits.c.begntime >= since,
+                             visits.c.begntime <= until)
+    if med_type is not None:
+        q = q.where(visits.c.med_type == med_type)
+    if mdtrt_id is not None:
+        q = q.where(visits.c.mdtrt_id == mdtrt_id)
+    return [_visit(r) for r in conn.execute(q.order_by(visits.c.begntime, visits.c.mdtrt_id))]
+
+
+def has_visit(conn: Connection, psn_no: str, fixmedins_code: str) -> bool:
+    """Whether the institution has a visit (not cancelled) with the person."""
+    return conn.execute(select(visits.c.mdtrt_id).where(
+        visits.c.psn_no == psn_no, visits.c.fixmedins_code == fixmedins_code,
+        visits.c.status != "cancelled").limit(1)).first() is not None
+
+
+def settled_rows_of(conn: Connection, psn_no: str, care: str, *, since: datetime,
+                    until: datetime | None) -> list[tuple[VisitRecord, FeeRow]]:
+    """The person's settled lines of visits of one care, received in [since, until],
+    at any institution, oldest first."""
+    q = select(visits, fee_details.c.feedetl_sn, fee_details.c.med_list_codg,
+               fee_details.c.medins_list_codg, fee_details.c.cnt, fee_details.c.pric,
+               fee_details.c.det_item_fee_sumamt, fee_details.c.fee_ocur_time,
+               fee_details.c.within_limits, fee_details.c.trace_codes,
+               fee_details.c.trdn_flag, fee_details.c.status.label("fee_status"),
+               fee_details.c.setl_id).join(
+        fee_details, fee_details.c.mdtrt_id == visits.c.mdtrt_id).where(
+        visits.c.psn_no == psn_no, visits.c.care == care,
+        fee_details.c.status == "settled", fee_details.c.fee_ocur_time >= since)
+    if until is not None:
+        q = q.where(fee_details.c.fee_ocur_time <= until)
+    out = []
+    for r in conn.execute(q.order_by(fee_details.c.fee_ocur_time, visits.c.mdtrt_id,
+                                     fee_details.c.feedetl_sn)):
+        fee = FeeRecord(r.feedetl_sn, r.med_list_codg, r.cnt, r.pric,
+                        int(r.det_item_fee_sumamt), bool(r.within_limits),
+                        tuple(str(c) for c in json.loads(r.trace_codes)), bool(r.trdn_flag),
+                        r.fee_status)
+        out.append((_visit(r), FeeRow(r.mdtrt_id, fee, r.medins_list_codg, r.fee_ocur_time,
+                                      r.setl_id)))
+    return out
+
+
+def open_stays_of(conn: Connection, fixmedins_code: str, *, psn_no: str | None = None,
+                  since: datetime | None = None, until: datetime | None = None
+                  ) -> list[VisitRecord]:
+    """The institution's stays not discharged nor closed (of one person when named), begun
+    in [since, until] where given, oldest first."""
+    q = select(visits).where(visits.c.fixmedins_code == fixmedins_code,
+                             visits.c.care == "inpatient", visits.c.status == "open",
+                             visits.c.endtime.is_(None))
+    if psn_no is not None:
+        q = q.where(visits.c.psn_no == psn_no)
+    if since is not None:
+        q = q.where(visits.c.begntime >= since)
+    if until is not None:
+        q = q.where(visits.c.begntime <= until)
+    return [_visit(r) for r in conn.execute(q.order_by(visits.c.begntime, visits.c.mdtrt_id))]
