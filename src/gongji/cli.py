@@ -14,11 +14,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -26,11 +28,12 @@ from rich.table import Table
 from gongji import __version__
 from gongji.config import Settings
 from gongji.domain.access import COMMAND_LINE
-from gongji.domain.clock import SystemClock, display
+from gongji.domain.clock import SHANGHAI, SystemClock, display
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.services.catalog import service as catalog
 from gongji.services.clearing import service as clearing
+from gongji.services.conformance import service as conformance
 from gongji.services.demo.service import seed
 from gongji.services.enrollment import service as enrollment
 from gongji.services.ledger import service as ledger
@@ -38,6 +41,8 @@ from gongji.services.policy import service as policy
 from gongji.services.root import Built, Schema, build
 from gongji.services.system import service as system
 from gongji.services.tokens import service as tokens
+from gongji.services.transport import service as transport
+from gongji.services.transport.model import IssueCredential, SetTransport, TransportView
 
 app = typer.Typer(help="共济 gongji: medical-insurance personal accounts and family mutual aid.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -56,6 +61,10 @@ catalog_app = typer.Typer(help="The catalog of a care region: import from CSV or
 clearing_app = typer.Typer(help="Clearing between regions.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(clearing_app, name="clearing")
+conformance_app = typer.Typer(help="The conformance kit for HIS vendors: record an "
+                              "institution's gateway messages, then read what was refused "
+                              "and what was tolerated.", no_args_is_help=True)
+app.add_typer(conformance_app, name="conformance")
 
 out = Console()
 err = Console(stderr=True)
@@ -343,6 +352,125 @@ def clearing_statement(month: Annotated[str, typer.Option(help="YYYY-MM (Asia/Sh
     out.print(table)
     out.print(f"{len(lines)} pair(s); total to clear "
               f"{format_yuan(sum(ln.clearing_amt for ln in lines))} yuan")
+
+
+CodeArg = Annotated[str, typer.Argument(help="The institution's fixmedins_code, e.g. "
+                                             "H51010000001")]
+
+
+@conformance_app.command("record")
+def conformance_record(code: CodeArg,
+                       minutes: Annotated[int | None, typer.Option(
+                           help="Record the institution's gateway messages for this many "
+                                "minutes from now (1-10080)")] = None,
+                       off: Annotated[bool, typer.Option(
+                           "--off", help="Stop recording now")] = False,
+                       key: Annotated[str | None, typer.Option(
+                           help="Idempotency key (rerun with the same key: nothing new "
+                                "happens); default: a fresh one")] = None,
+                       sandbox: Annotated[bool, typer.Option(
+                           "--sandbox", envvar="GONGJI_SANDBOX",
+                           help="Count the minutes on the sandbox clock kept in the database "
+                                "(a `gongji demo` or `serve --sandbox` database)")] = False,
+                       db: DbOpt = None) -> None:
+    """Turn record mode on for an institution (its messages are kept, masked, for 7 days),
+    or off. Minutes are business time: on a sandbox database, pass --sandbox."""
+    if off == (minutes is not None):
+        err.print("[red]give --minutes N or --off")
+        raise typer.Exit(2)
+    try:
+        w = conformance.record(_open(db, "check", sandbox=sandbox or None).app, COMMAND_LINE,
+                               key or f"cli-{secrets.token_hex(8)}", code,
+                               minutes=0 if off else minutes or 0)
+    except GongjiError as e:
+        raise _fail(e) from e
+    r = w.value
+    if r.until is None:
+        out.print(f"{r.fixmedins_code}: recording off")
+    else:
+        out.print(f"{r.fixmedins_code}: recording until {display(r.until)} (business time)")
+
+
+@conformance_app.command("report")
+def conformance_report(code: CodeArg,
+                       since: Annotated[str | None, typer.Option(
+                           help="Only messages received from then (ISO 8601; no zone: "
+                                "Asia/Shanghai)")] = None,
+                       db: DbOpt = None) -> None:
+    """Per infno: messages sent, answered, refused and tolerated; then each refusal and
+    tolerance with its field, in Chinese and English."""
+    try:
+        start = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        raise typer.BadParameter("--since: ISO 8601, e.g. 2026-11-24T10:00:00") from None
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=SHANGHAI)
+    try:
+        r = conformance.report(_open(db, "check").app, COMMAND_LINE, code, since=start)
+    except GongjiError as e:
+        raise _fail(e) from e
+    state = f"recording until {display(r.recording_until)}" if r.recording_until \
+        else "recording off"
+    table = Table(title=f"conformance of {r.fixmedins_code}")
+    for col in ("infno", "sent", "ok", "refused", "tolerated"):
+        table.add_column(col, justify="right")
+    for t in r.transactions:
+        table.add_row(t.infno or "-", str(t.sent), str(t.ok), str(t.refused),
+                      str(sum(x.count for x in t.tolerances)))
+    out.print(table)
+    out.print(f"{r.sent} message(s): {r.ok} answered, {r.refused} refused; {state}")
+    for t in r.transactions:
+        for f in t.refusals:
+            out.print(f"  [red]refused[/] {t.infno or '-'} {escape(f.code)} "
+                      f"{escape(f.field or '')} ×{f.count}: {escape(f.zh)} / {escape(f.en)}")
+        for x in t.tolerances:
+            out.print(f"  [yellow]tolerated[/] {t.infno or '-'} {escape(x.field)} ×{x.count}: "
+                      f"{escape(x.zh)} / {escape(x.en)}")
+
+
+@conformance_app.command("messages")
+def conformance_messages(code: CodeArg,
+                         limit: Annotated[int, typer.Option(
+                             help="How many, newest first (1-200)")] = 20,
+                         db: DbOpt = None) -> None:
+    """The recorded requests of an institution, newest first, personal data masked."""
+    try:
+        found = conformance.messages(_open(db, "check").app, COMMAND_LINE, code, limit=limit)
+    except GongjiError as e:
+        raise _fail(e) from e
+    for m in found:
+        outcome = "[green]0[/]" if m.infcode == 0 else \
+            f"[red]{m.infcode} {escape(m.refusal_code or '')} {escape(m.refusal_field or '')}[/]"
+        out.print(f"[bold]{display(m.received_at)}[/] {m.infno or '-'} {m.msgid or '-'} "
+                  f"{escape(m.path)} ({m.scheme}) infcode {outcome}")
+        if m.refusal_zh:
+            out.print(f"  {escape(m.refusal_zh)} / {escape(m.refusal_en or '')}")
+        for d in m.deviations:
+            out.print(f"  [yellow]tolerated[/] {escape(d.field)}: {escape(d.zh)} / {escape(d.en)}")
+        if m.raw is not None:
+            out.print(escape(_pretty(m.raw)), highlight=False)
+    out.print(f"{len(found)} message(s)")
+
+
+def _pretty(text: str) -> str:
+    """Indented JSON with amounts' exact digits (a cut text is shown as it is)."""
+    try:
+        return _indented(json.loads(text, parse_float=Decimal), 0)
+    except ValueError:
+        return text
+
+
+def _indented(obj: Any, level: int) -> str:
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(obj, dict) and obj:
+        return "{\n" + ",\n".join(f"{inner}{json.dumps(k, ensure_ascii=False)}: "
+                                   f"{_indented(v, level + 1)}" for k, v in obj.items()) \
+            + f"\n{pad}}}"
+    if isinstance(obj, list) and obj:
+        return "[\n" + ",\n".join(inner + _indented(v, level + 1) for v in obj) + f"\n{pad}]"
+    if isinstance(obj, Decimal):
+        return format(obj, "f")
+    return json.dumps(obj, ensure_ascii=False)
 
 
 @app.command()
@@ -676,6 +804,118 @@ def _run(settings: Settings, built: Built | None = None) -> None:
     api = create_app(built.app, settings, sweeper=True)
     uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning",
                 access_log=False)
+
+
+# -- transport profiles --------------------------------------------------------------------------
+
+transport_app = typer.Typer(help="How each institution's system reaches the national-interface "
+                            "gateway: scheme (gongji, tif, esb, oauth2), infcode form, relay, "
+                            "encryption, credentials (docs/GATEWAY.md).", no_args_is_help=True)
+app.add_typer(transport_app, name="transport")
+TransportCode = Annotated[str, typer.Argument(help="The institution's fixmedins_code, e.g. "
+                                                   "H51010000001")]
+KeyOpt = Annotated[str | None, typer.Option(
+    help="Idempotency key (rerun with the same key: nothing new happens); default: a fresh one")]
+
+
+def _show_transport(v: TransportView) -> None:
+    out.print(f"[bold]{v.fixmedins_code}[/]: scheme {v.scheme}, infcode as {v.infcode_as}, "
+              f"relay {'on (opter ' + escape(v.relay_opter) + ')' if v.relay else 'off'}, "
+              f"encrypted {'yes' if v.encrypted else 'no'}")
+    table = Table(title="credentials")
+    for col in ("credential_id", "kind", "principal", "created", "revoked"):
+        table.add_column(col)
+    for c in v.credentials:
+        table.add_row(c.credential_id, c.kind, escape(c.principal), display(c.created_at),
+                      display(c.revoked_at) if c.revoked_at else "-")
+    out.print(table)
+    for c in v.credentials:
+        if c.platform_public and c.revoked_at is None:
+            out.print(f"gongji's SM2 public key for {c.credential_id}: {c.platform_public}")
+
+
+@transport_app.command("show")
+def transport_show(code: TransportCode, db: DbOpt = None) -> None:
+    """The institution's transport profile and its credentials (never a secret)."""
+    try:
+        v = transport.get(_open(db, "check").app, COMMAND_LINE, code)
+    except GongjiError as e:
+        raise _fail(e) from e
+    _show_transport(v)
+
+
+@transport_app.command("set")
+def transport_set(code: TransportCode,
+                  scheme: Annotated[str, typer.Option(
+                      help="gongji (X-Gongji-* HMAC), tif (x-tif-* headers), esb (_api_* "
+                           "HMAC-SHA1) or oauth2 (password grant + Bearer)")] = "gongji",
+                  infcode_as: Annotated[str, typer.Option(
+                      help="infcode as a JSON number (the specification) or string")
+                  ] = "number",
+                  relay: Annotated[bool, typer.Option(
+                      help="fill the envelope fields a relay leaves out")] = False,
+                  relay_opter: Annotated[str, typer.Option(
+                      help="the operator code a relay's messages are recorded under")
+                  ] = "relay",
+                  encrypted: Annotated[bool, typer.Option(
+                      help="SM4-encrypted input/output and SM2 signatures")] = False,
+                  key: KeyOpt = None, db: DbOpt = None) -> None:
+    """Set how the institution's system connects; holds from its next request."""
+    try:
+        w = transport.set_profile(_open(db, "check").app, COMMAND_LINE,
+                                  key or f"cli-{secrets.token_hex(8)}", code, SetTransport(
+                                      scheme=scheme, infcode_as=infcode_as,  # type: ignore[arg-type]
+                                      relay=relay, relay_opter=relay_opter,
+                                      encrypted=encrypted))
+    except GongjiError as e:
+        raise _fail(e) from e
+    _show_transport(w.value)
+
+
+@transport_app.command("issue")
+def transport_issue(code: TransportCode,
+                    kind: Annotated[str, typer.Argument(help="tif, esb, oauth2 or sm")],
+                    principal: Annotated[str | None, typer.Option(
+                        help="paasid, access key or OAuth2 username (made up if left out)")
+                    ] = None,
+                    peer_public: Annotated[str | None, typer.Option(
+                        help="sm: the institution's SM2 public key (128 hex, x||y)")] = None,
+                    key: KeyOpt = None, db: DbOpt = None) -> None:
+    """A new credential; its secret is printed once. Rotate: issue, switch, revoke the old.
+    An OAuth2 password is made up (set your own through the API)."""
+    if kind not in ("tif", "esb", "oauth2", "sm"):
+        raise typer.BadParameter("kind: tif, esb, oauth2 or sm")
+    try:
+        w = transport.issue(_open(db, "check").app, COMMAND_LINE,
+                            key or f"cli-{secrets.token_hex(8)}", code, IssueCredential(
+                                kind=kind, principal=principal,  # type: ignore[arg-type]
+                                peer_public=peer_public))
+    except GongjiError as e:
+        raise _fail(e) from e
+    v = w.value
+    out.print(f"credential {v.credential_id} ({v.kind}) for {v.fixmedins_code}: "
+              f"principal {escape(v.principal)}")
+    if v.secret is None:
+        out.print("(an earlier run with this key made it; its secret was shown then)")
+    else:
+        label = {"tif": "token", "esb": "secret", "oauth2": "password", "sm": "SM4 key"}[v.kind]
+        out.print(f"{label} (shown once): {v.secret}")
+    if v.platform_public:
+        out.print(f"gongji's SM2 public key: {v.platform_public}")
+
+
+@transport_app.command("revoke")
+def transport_revoke(code: TransportCode,
+                     credential_id: Annotated[str, typer.Argument(help="tc_...")],
+                     key: KeyOpt = None, db: DbOpt = None) -> None:
+    """Revoke a credential now (and every OAuth2 token issued under it)."""
+    try:
+        w = transport.revoke(_open(db, "check").app, COMMAND_LINE,
+                             key or f"cli-{secrets.token_hex(8)}", code, credential_id)
+    except GongjiError as e:
+        raise _fail(e) from e
+    out.print(f"{w.value.credential_id} revoked at {display(w.value.revoked_at)}"
+              if w.value.revoked_at else f"{w.value.credential_id}: not revoked")
 
 
 def main() -> None:

@@ -27,3 +27,18 @@ class Settings(BaseSettings):
     """SQLite: writers queued in one process share one transaction and one fsync."""
     sweep_interval_seconds: float = 1.0
     """How often `serve` expires due holds."""
+    secret_key: str | None = None
+    """64 hex: the key that seals stored credentials (docs/GATEWAY.md). Unset: a key file
+    beside the database (secret_key_file)."""
+    secret_key_file: str | None = None
+    """Where the sealing key is kept when secret_key is unset (made on first start, 0600).
+    Default: the SQLite file's path + ".key", or ./gongji.key for PostgreSQL."""
+    gateway_paths: str = ("/fsi/api/rsfComIfsService/callService,"
+                          "/mbs/fmi/fsi/api/callFsiService/callService,"
+                          "/mbs/fmi/fsi/api/rsfComIfsService/callService,"
+                          "/fsi/api/callFsiService/callService")
+    """The national interface's callService paths HIS vendors compile in (comma-separated);
+    9101/9102 answer at .../fileupload/upload and .../fileupload/download beside each."""
+
+    def call_paths(self) -> list[str]:
+        return [p.strip() for p in self.gateway_paths.split(",") if p.strip()]

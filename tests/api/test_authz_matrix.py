@@ -43,6 +43,8 @@ from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
 from gongji.services.transfers import service as transfers
+from gongji.services.transport import service as transport
+from gongji.services.transport.model import IssueCredential
 from gongji.services.unit_of_work import Principal
 from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
@@ -80,6 +82,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/fsi/api/rsfComIfsService/callService"): ALL,
     ("POST", "/fsi/api/fileupload/upload"): ALL,
     ("POST", "/fsi/api/fileupload/download"): ALL,
+    # (the provincial aliases of settings.gateway_paths are left out of the schema) and the
+    # OAuth2 token endpoints: the password in the form is the authentication
+    ("POST", "/auth/oauth/token"): ALL,
+    ("POST", "/auth/oauth/revoke"): ALL,
     # any bearer
     ("POST", "/api/v1/auth/logout"): BEARER,
     ("GET", "/api/v1/me"): BEARER,
@@ -100,6 +106,14 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/institutions"): OPERATOR_ONLY,
     ("GET", "/api/v1/institutions"): OPERATOR_ONLY,
     ("POST", "/api/v1/institutions/{code}/keys"): OPERATOR_ONLY,
+    ("PUT", "/api/v1/institutions/{code}/recording"): OPERATOR_ONLY,
+    ("GET", "/api/v1/institutions/{code}/conformance"): OPERATOR_ONLY,
+    ("GET", "/api/v1/institutions/{code}/recorded-messages"): OPERATOR_ONLY,
+    ("GET", "/api/v1/institutions/{code}/transport"): OPERATOR_ONLY,
+    ("PUT", "/api/v1/institutions/{code}/transport"): OPERATOR_ONLY,
+    ("POST", "/api/v1/institutions/{code}/transport/credentials"): OPERATOR_ONLY,
+    ("POST", "/api/v1/institutions/{code}/transport/credentials/{credential_id}/revocation"):
+        OPERATOR_ONLY,
     ("POST", "/api/v1/catalog/{admdvs}/import"): OPERATOR_ONLY,
     ("POST", "/api/v1/policies/check"): OPERATOR_ONLY,
     ("POST", "/api/v1/policies"): OPERATOR_ONLY,
@@ -267,6 +281,8 @@ def world(database: Database) -> Iterator[World]:
             accounts.c.code == account_code(AccountKind.PERSONAL, owner=wei))),
         "hold_id": one(select(holds.c.id).limit(1)),
         "entry_id": one(select(holds.c.entry_id).limit(1)),
+        "credential_id": transport.issue(app, OPERATOR, "authz-tc", X,
+                                         IssueCredential("tif")).value.credential_id,
     }
     settings = Settings(db=database.url, admin_token="op", sandbox=True)
     with TestClient(create_app(app, settings), raise_server_exceptions=False) as c:

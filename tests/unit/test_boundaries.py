@@ -290,17 +290,23 @@ def test_the_door_records_the_calls_a_request_makes_at_the_top() -> None:
     def refuses() -> None:
         raise GongjiError("FORBIDDEN")
 
-    seen: list[list[tuple[str, bool, bool]]] = []
+    @door(trail=True)
+    def note() -> None:
+        return None
+
+    seen: list[list[tuple[str, bool, bool, bool]]] = []
     stop = observe(lambda _label, calls: seen.append(
-        [(c.name.rsplit(".", 1)[-1], c.auth, c.refused) for c in calls]))
+        [(c.name.rsplit(".", 1)[-1], c.auth, c.trail, c.refused) for c in calls]))
     try:
         with request("one"):
             who()
             outer()
+            note()
         with request("two"), pytest.raises(GongjiError):
             refuses()
         outer()  # outside any request: nobody is watching
     finally:
         stop()
-    assert seen == [[("who", True, False), ("outer", False, False)],
-                    [("refuses", False, True)]]
+    assert seen == [[("who", True, False, False), ("outer", False, False, False),
+                     ("note", False, True, False)],
+                    [("refuses", False, False, True)]]

@@ -16,6 +16,7 @@ from gongji.api import errors
 from gongji.api.observability import RequestContext
 from gongji.api.routes import (
     auth,
+    conformance,
     contributions,
     family,
     fhir,
@@ -28,6 +29,7 @@ from gongji.api.routes import (
     regions,
     sandbox,
     settlement,
+    transport,
     wallet,
 )
 from gongji.config import Settings
@@ -68,8 +70,9 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     app.state.settings = settings
     errors.install(app)
     for module in (health, auth, persons, family, wallet, contributions, filing, settlement,
-                   institutions, regions, ledger, sandbox, gateway, fhir):
+                   institutions, transport, conformance, regions, ledger, sandbox, fhir):
         app.include_router(module.router)
+    app.include_router(gateway.router_for(settings.call_paths()))
     web.install(app)
     app.add_middleware(RequestContext)
     return app

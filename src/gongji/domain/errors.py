@@ -118,6 +118,7 @@ define("BACKUP_TOOL_MISSING", 503, "找不到 {tool}（请安装 PostgreSQL 客�
 define("BACKUP_FAILED", 500, "{tool} 失败：{reason}", "{tool} failed: {reason}")
 define("DATABASE_UNREACHABLE", 503, "无法打开数据库 {url}：{reason}",
        "Cannot open the database {url}: {reason}", retryable=True)
+define("CONFIG_INVALID", 500, "配置不正确：{reason}", "Configuration invalid: {reason}")
 define("DB_NOT_MIGRATED", 503, "数据库结构版本 {current} 落后于程序所需的 {head}，请运行 gongji db upgrade",
        "Database schema {current} is behind {head}; run `gongji db upgrade`")
 
@@ -310,7 +311,16 @@ define("GATEWAY_INFNO_UNKNOWN", 422, "不支持的交易编号 {infno}", "Unsupp
 define("GATEWAY_INSTITUTION_MISMATCH", 403, "报文中的定点医药机构编码与密钥不符", "fixmedins_code in the envelope does not match the key")
 define("GATEWAY_NOT_SIGNED_IN", 401, "未签到或签到已失效，请先调用 9001 签到", "Not signed in (or signed out): call 9001 first")
 define("GATEWAY_AMOUNT_MISMATCH", 409, "结算金额 {field} 与医保计算不一致：机构 {given}，医保 {ours}", "Settlement amount {field} differs: yours {given}, ours {ours}")
+define("TRANSPORT_SCHEME_REFUSED", 401, "该机构的传输方式为 {expected}，不接受 {given}", "This institution's transport is {expected}; {given} is not accepted")
+define("TRANSPORT_ENCRYPTION_REQUIRED", 400, "该机构须以 SM4 加密报文（enc_type=SM4）并以 SM2 签名", "This institution must send SM4-encrypted (enc_type=SM4), SM2-signed messages")
+define("TRANSPORT_ENCRYPTION_NOT_SET", 400, "该机构未配置加密传输，不能解密 enc_type={enc_type} 的报文", "No encrypted transport is set for this institution; cannot decrypt enc_type={enc_type}")
+define("TRANSPORT_DECRYPT_FAILED", 400, "报文 input 解密失败：{reason}", "Could not decrypt input: {reason}")
+define("TRANSPORT_SIGNATURE_INVALID", 401, "报文 SM2 签名（cainfo）无效", "The message's SM2 signature (cainfo) is invalid")
+define("TRANSPORT_TOKEN_INVALID", 401, "访问令牌无效、已过期或已撤销", "Access token invalid, expired or revoked")
+define("TRANSPORT_CREDENTIAL_NOT_FOUND", 404, "传输凭据不存在：{credential_id}", "Transport credential not found: {credential_id}")
+define("TRANSPORT_PRINCIPAL_TAKEN", 409, "该{kind}标识已被使用：{principal}", "This {kind} identifier is taken: {principal}")
 define("GATEWAY_FILE_NOT_FOUND", 404, "文件不存在或已过期：{file_qury_no}", "File not found or expired: {file_qury_no}")
+define("RECORDING_MINUTES_INVALID", 422, "录制时长应为 0 到 10080 分钟（0 为关闭），收到 {minutes}", "Recording minutes must be 0 to 10080 (0 turns it off), got {minutes}")
 
 # -- FHIR reads and the what-if simulator ----------------------------------------------------
 define("FHIR_RESOURCE_NOT_FOUND", 404, "FHIR 资源 {resource}/{id} 不存在", "FHIR resource {resource}/{id} not found")

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from gongji.domain.errors import GongjiError
-from gongji.gateway.fields import Reader, bad
+from gongji.gateway import jsonio
+from gongji.gateway.fields import Reader, bad, tolerated
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +31,51 @@ class Envelope:
     input: dict[str, Any]
 
 
-def parse(obj: Any, supported: set[str]) -> Envelope:
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """What a relay leaves out of the envelope, from the institution's registration (the
+    "relay" transport profile, docs/GATEWAY.md)."""
+
+    fixmedins_code: str
+    fixmedins_name: str
+    admdvs: str
+    opter: str
+    inf_time: datetime
+
+
+def _fill(obj: dict[str, Any], relay: Relay) -> dict[str, Any]:
+    filled = dict(obj)
+    for name, value in (("fixmedins_code", relay.fixmedins_code),
+                        ("fixmedins_name", relay.fixmedins_name),
+                        ("mdtrtarea_admvs", relay.admdvs), ("opter_type", "1"),
+                        ("opter", relay.opter),
+                        ("inf_time", f"{relay.inf_time:%Y-%m-%d %H:%M:%S}")):
+        if filled.get(name) in (None, ""):
+            filled[name] = value
+            tolerated(f"envelope.{name}", "中继未发送，按机构登记补齐",
+                      "left out by the relay; filled from the registration")
+    return filled
+
+
+def _input(raw: Any) -> dict[str, Any]:
+    """The input object; a relay's JSON text holding the object is read as the object."""
+    if isinstance(raw, str) and raw.lstrip().startswith("{"):
+        try:
+            raw = jsonio.loads(raw.encode())
+        except ValueError:
+            raise bad("envelope.input", "JSON 文本无法解析", "is JSON text that does not parse"
+                      ) from None
+        tolerated("envelope.input", "以 JSON 文本发送（应为对象）",
+                  "sent as JSON text (the specification has an object)")
+    if not isinstance(raw, dict):
+        raise bad("envelope.input", "应为对象", "must be an object")
+    return raw
+
+
+def parse(obj: Any, supported: set[str], relay: Relay | None = None) -> Envelope:
     """Check the envelope field by field; the first problem is refused by name."""
+    if relay is not None and isinstance(obj, dict):
+        obj = _fill(obj, relay)
     r = Reader(obj, "envelope")
     if not isinstance(r.data.get("infno", ""), str):
         raise bad("envelope.infno", "应为字符串", "must be a string")
@@ -45,9 +89,7 @@ def parse(obj: Any, supported: set[str]) -> Envelope:
                   "must be fixmedins_code(12) + yyyyMMddHHmmss(14) + serial(4)")
     inf_time = r.when("inf_time", required=True)
     assert inf_time is not None
-    raw_input = obj.get("input")
-    if not isinstance(raw_input, dict):
-        raise bad("envelope.input", "应为对象", "must be an object")
+    raw_input = _input(obj.get("input"))
     return Envelope(
         infno=infno, msgid=msgid, mdtrtarea_admvs=r.char("mdtrtarea_admvs", 6),
         insuplc_admdvs=r.char("insuplc_admdvs", 6), recer_sys_code=r.char("recer_sys_code", 10),
@@ -68,9 +110,13 @@ def stamp(now: datetime) -> str:
 
 
 def respond(*, env: Envelope | None, received: datetime, now: datetime,
-            output: Any = None, error: GongjiError | None = None) -> dict[str, Any]:
+            output: Any = None, error: GongjiError | None = None,
+            infcode_as: str = "number") -> dict[str, Any]:
+    """The response envelope; infcode is the number 0 or -1 (the specification), or the string
+    "0" / "-1" for an institution whose profile says so (a relay compares strings)."""
+    code = -1 if error else 0
     body: dict[str, Any] = {
-        "infcode": -1 if error else 0,
+        "infcode": str(code) if infcode_as == "string" else code,
         "inf_refmsgid": refmsgid(env.mdtrtarea_admvs if env else None, now),
         "refmsg_time": stamp(received),
         "respond_time": stamp(now),

@@ -3,7 +3,9 @@
 A request (a REST operation, an infno, a page, a CLI command) makes exactly one door call to
 do its work; the service behind it owns the transaction, the authorization and the rules.
 Finding out who is calling (a session, a token, a signed request) is a door call of its own,
-marked auth=True: it comes before the work and decides nothing about it.
+marked auth=True: it comes before the work and decides nothing about it. A record of a request
+written after its work (the conformance trail of a gateway message) is one too, marked
+trail=True: it comes after the work, decides nothing, and never changes the answer.
 
 The door counts, so that tests can hold the entrypoints to the rule: an entrypoint opens
 `request()` around each request, and every door call made at the top (not by another service)
@@ -38,6 +40,8 @@ class Call:
     name: str
     """module.function, e.g. settlement.service.settle."""
     auth: bool
+    trail: bool = False
+    """A record written after the request's work (like auth, not the work itself)."""
     refused: bool = False
 
 
@@ -54,10 +58,11 @@ def door(fn: Callable[P, R]) -> Callable[P, R]: ...
 
 
 @overload
-def door(*, auth: bool = False) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def door(*, auth: bool = False, trail: bool = False
+         ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
-def door(fn: Callable[P, R] | None = None, *, auth: bool = False) -> Any:
+def door(fn: Callable[P, R] | None = None, *, auth: bool = False, trail: bool = False) -> Any:
     """Mark a public service function: what an entrypoint may call."""
     def mark(f: Callable[P, R]) -> Callable[P, R]:
         name = f"{f.__module__.removeprefix('gongji.services.')}.{f.__name__}"
@@ -66,7 +71,7 @@ def door(fn: Callable[P, R] | None = None, *, auth: bool = False) -> Any:
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             if _depth.get():
                 return f(*args, **kwargs)
-            seen = Call(name, auth)
+            seen = Call(name, auth, trail)
             calls = _calls.get()
             if calls is not None:
                 calls.append(seen)

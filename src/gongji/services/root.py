@@ -16,6 +16,7 @@ from gongji.domain.clock import Clock, OffsetClock, SystemClock
 from gongji.domain.errors import GongjiError
 from gongji.services.runtime import Gongji
 from gongji.services.sandbox import service as sandbox
+from gongji.services.sealing import Sealer
 from gongji.store import migrate
 from gongji.store.db import Database
 
@@ -49,9 +50,16 @@ def build(settings: Settings, *, schema: Schema = "check", clock: Clock | None =
         db.dispose()
         raise GongjiError("DATABASE_UNREACHABLE", url=db.display_url,
                           reason=e.orig.__class__.__name__ if e.orig else str(e)) from None
+    try:
+        sealer = Sealer.from_hex(settings.secret_key) if settings.secret_key else \
+            Sealer.for_database(db.url, settings.secret_key_file)
+    except (ValueError, OSError) as e:
+        db.dispose()
+        raise GongjiError("CONFIG_INVALID", reason=str(e)) from None
     if not settings.sandbox:
-        app = Gongji(db, clock or SystemClock(), admin_token=settings.admin_token)
+        app = Gongji(db, clock or SystemClock(), admin_token=settings.admin_token, sealer=sealer)
     else:
-        app = Gongji(db, clock or OffsetClock(), sandbox=True, admin_token=settings.admin_token)
+        app = Gongji(db, clock or OffsetClock(), sandbox=True, admin_token=settings.admin_token,
+                     sealer=sealer)
         sandbox.resume(app, sandbox_start or SystemClock().now())
     return Built(app, state, db.display_url)

@@ -27,6 +27,7 @@ from gongji.services.codec import from_json, to_json
 from gongji.services.messages import MessageSender, OutboxSender
 from gongji.services.policy.store import PolicyBook
 from gongji.services.regions.store import RegionBook
+from gongji.services.sealing import Sealer
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.store.db import Database
 
@@ -70,8 +71,10 @@ class Gongji:
     def __init__(self, db: Database, clock: Clock, *, policies: PolicyBook | None = None,
                  regions: RegionBook | None = None, sender: MessageSender | None = None,
                  sandbox: bool = False, wall: Clock | None = None,
-                 admin_token: str | None = None) -> None:
+                 admin_token: str | None = None, sealer: Sealer | None = None) -> None:
         self.db = db
+        self.sealer = sealer or Sealer.for_database(db.url)
+        """Seals the credentials the server must read back (services/sealing.py)."""
         self.clock = clock
         self.wall: Clock = wall or SystemClock()
         """Real time, for what must not follow the sandbox clock (request signatures)."""

@@ -410,7 +410,8 @@ institution_keys = Table(
     Column("key_id", String(32), primary_key=True),
     Column("fixmedins_code", String(12), ForeignKey("institutions.fixmedins_code"),
            nullable=False),
-    Column("secret", String(64), nullable=False),
+    # sealed (services/sealing.py); keys made before 0006 are plain hex until rotated
+    Column("secret", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
 )
@@ -423,6 +424,54 @@ request_nonces = Table(
     PrimaryKeyConstraint("key_id", "nonce"),
 )
 Index("ix_request_nonces_seen_at", request_nonces.c.seen_at)
+
+institution_transports = Table(
+    "institution_transports", metadata,
+    Column("fixmedins_code", String(12), ForeignKey("institutions.fixmedins_code"),
+           primary_key=True),
+    Column("scheme", String(10), nullable=False),
+    Column("infcode_as", String(6), nullable=False),
+    Column("relay", Boolean, nullable=False),
+    Column("relay_opter", String(30), nullable=False),
+    Column("encrypted", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("scheme IN ('gongji', 'tif', 'esb', 'oauth2')", name="scheme"),
+    CheckConstraint("infcode_as IN ('number', 'string')", name="infcode_as"),
+)
+
+transport_credentials = Table(
+    "transport_credentials", metadata,
+    Column("credential_id", String(32), primary_key=True),
+    Column("fixmedins_code", String(12), ForeignKey("institutions.fixmedins_code"),
+           nullable=False),
+    Column("kind", String(8), nullable=False),
+    # x-tif-paasid, _api_access_key, the OAuth2 username; the credential id for sm
+    Column("principal", String(64), nullable=False),
+    # what the server reads back, sealed: TIF token, bus secret, SM4 key + SM2 private key
+    Column("sealed", String(600)),
+    # the OAuth2 password, argon2id: only ever compared
+    Column("secret_hash", String(200)),
+    # the institution's SM2 public key (x||y hex), to check its signatures
+    Column("peer_public", String(130)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    CheckConstraint("kind IN ('tif', 'esb', 'oauth2', 'sm')", name="kind"),
+)
+Index("ix_transport_credentials_principal", transport_credentials.c.kind,
+      transport_credentials.c.principal, unique=True)
+Index("ix_transport_credentials_code", transport_credentials.c.fixmedins_code)
+
+oauth_tokens = Table(
+    "oauth_tokens", metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("credential_id", String(32), ForeignKey("transport_credentials.credential_id"),
+           nullable=False),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+Index("ix_oauth_tokens_expires_at", oauth_tokens.c.expires_at)
 
 filings = Table(
     "filings", metadata,
@@ -625,3 +674,39 @@ app_state = Table(
 
 APPEND_ONLY = ("entries", "postings", "audit_log")
 """Tables the database itself refuses to UPDATE or DELETE (triggers in the migration)."""
+
+# -- the conformance kit: what an institution's messages did, while an operator records ------
+
+conformance_recordings = Table(
+    "conformance_recordings", metadata,
+    Column("fixmedins_code", String(12), primary_key=True),
+    # messages are recorded while business time is before this moment
+    Column("until", UTCDateTime, nullable=False),
+    Column("set_by", String(100), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
+conformance_messages = Table(
+    "conformance_messages", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("infno", String(4)),
+    Column("msgid", String(30)),
+    Column("path", String(200), nullable=False),
+    Column("scheme", String(20), nullable=False),
+    Column("infcode", Integer, nullable=False),
+    Column("refusal_code", String(40)),
+    Column("refusal_field", String(200)),
+    Column("refusal_zh", Text),
+    Column("refusal_en", Text),
+    # JSON [{"field", "zh", "en"}, ...]: the tolerances taken
+    Column("deviations", Text, nullable=False),
+    # the request envelope as JSON text, personal data masked, cut at 64 KiB ...
+    Column("raw", Text),
+    # ... and the masked text's full size (more than raw's when it was cut)
+    Column("raw_bytes", Integer, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+Index("ix_conformance_messages_fixmedins", conformance_messages.c.fixmedins_code,
+      conformance_messages.c.received_at)
+Index("ix_conformance_messages_received_at", conformance_messages.c.received_at)

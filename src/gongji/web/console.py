@@ -1,6 +1,6 @@
-"""The operator console at /console: regions and rollout, policies, catalogs, institutions and
-keys, relation verification, the message outbox, reports with charts, ledger verification, the
-audit log and the sandbox clock.
+"""The operator console at /console: regions and rollout, policies, catalogs, institutions,
+their keys and transport profiles, relation verification, the message outbox, reports with
+charts, ledger verification, the audit log and the sandbox clock.
 
 Pages only translate: a form becomes a service call (every write with the form's idempotency
 key), a result or refusal becomes a page. Operators log in with an operator token, kept in an
@@ -13,7 +13,8 @@ import re
 import threading
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
+from urllib.parse import quote
 
 import yaml
 from fastapi import APIRouter, Request
@@ -29,6 +30,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
+from gongji.domain.transport import CREDENTIAL_KINDS, SCHEMES, CredentialKind, InfcodeAs, Scheme
 from gongji.services.audit import service as audit
 from gongji.services.auth import service as auth
 from gongji.services.catalog import service as catalog
@@ -41,6 +43,8 @@ from gongji.services.regions import service as regions
 from gongji.services.reports import service as reports
 from gongji.services.sandbox import service as sandbox
 from gongji.services.tokens.service import authenticate
+from gongji.services.transport import service as transport
+from gongji.services.transport.model import IssueCredential, SetTransport
 from gongji.web.common import (
     OPERATOR_COOKIE,
     form,
@@ -393,6 +397,106 @@ async def institution_key(request: Request) -> Response:
         return await run_in_threadpool(
             _institutions, request, who, status=e.spec.http_status, error=e)
     return page(request, "key.html", "c_new_key", who, issued=w.value)
+
+
+# -- an institution's transport profile and credentials ----------------------------------------
+
+_PROFILE_FIELDS = ("scheme", "infcode_as", "relay_opter")
+_CREDENTIAL_FIELDS = ("kind", "principal", "password", "peer_public")
+
+
+def _transport_url(code: str) -> str:
+    return f"/console/institutions/{quote(code, safe='')}/transport"
+
+
+def _transport_field(e: GongjiError, fields: tuple[str, ...]) -> str | None:
+    if e.code == "TRANSPORT_PRINCIPAL_TAKEN" and "principal" in fields:
+        return "principal"
+    named = str(e.params.get("fields", "")) if e.code == "VALIDATION_ERROR" else ""
+    return named if named in fields else None
+
+
+def _transport(request: Request, who: Principal, code: str, *, status: int = 200,
+               **context: Any) -> HTMLResponse:
+    v = transport.get(services(request), who, code)
+    profile = {"scheme": v.scheme, "infcode_as": v.infcode_as, "relay": "1" if v.relay else "",
+               "relay_opter": v.relay_opter, "encrypted": "1" if v.encrypted else ""}
+    # what was typed in a refused form over what is stored (the other form shows what is)
+    context["values"] = {**profile, "kind": "tif", **context.get("values", {})}
+    return page(request, "transport.html", "c_transport", who, status=status, view=v,
+                code=v.fixmedins_code, schemes=list(SCHEMES), kinds=CREDENTIAL_KINDS,
+                **context)
+
+
+@router.get("/institutions/{code}/transport")
+def transport_page(request: Request, code: str) -> HTMLResponse:
+    return _transport(request, operator(request), code)
+
+
+@router.post("/institutions/{code}/transport")
+async def transport_save(request: Request, code: str) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    cmd = SetTransport(scheme=cast(Scheme, data.get("scheme", "")),
+                       infcode_as=cast(InfcodeAs, data.get("infcode_as", "")),
+                       relay=data.get("relay") == "1", relay_opter=data.get("relay_opter", ""),
+                       encrypted=data.get("encrypted") == "1")
+    try:
+        w = await run_in_threadpool(transport.set_profile, services(request), who,
+                                    data.get("key"), code, cmd)
+    except GongjiError as e:
+        return await run_in_threadpool(
+            _transport, request, who, code, status=e.spec.http_status, error=e,
+            error_field=_transport_field(e, _PROFILE_FIELDS),
+            values={**data, "relay": data.get("relay", ""),
+                    "encrypted": data.get("encrypted", "")})
+    return redirect(_transport_url(code), note=_t(
+        request, "c_transport_saved", code=w.value.fixmedins_code,
+        scheme=_t(request, "c_scheme_" + w.value.scheme)))
+
+
+@router.post("/institutions/{code}/transport/credentials")
+async def transport_issue(request: Request, code: str) -> Response:
+    """The answer itself shows the new secret, once: it is never put in a URL, a cookie or a
+    log, and the page the operator goes on to no longer has it."""
+    who = await _operator(request)
+    data = await form(request)
+    cmd = IssueCredential(kind=cast(CredentialKind, data.get("kind", "")),
+                          principal=data.get("principal", "").strip() or None,
+                          password=data.get("password") or None,
+                          peer_public=data.get("peer_public", "").strip() or None)
+    try:
+        w = await run_in_threadpool(transport.issue, services(request), who, data.get("key"),
+                                    code, cmd)
+    except GongjiError as e:
+        typed = {k: v for k, v in data.items() if k != "password"}  # a password is not echoed
+        return await run_in_threadpool(
+            _transport, request, who, code, status=e.spec.http_status, error=e,
+            error_field=_transport_field(e, _CREDENTIAL_FIELDS), values=typed)
+    return page(request, "transport.html", "c_transport_issued", who, issued=w.value,
+                code=w.value.fixmedins_code)
+
+
+@router.get("/institutions/{code}/transport/credentials")
+def transport_issue_again(request: Request, code: str) -> Response:
+    """The address a language switch on the answer above reaches: back to the page."""
+    operator(request)
+    lang = request.query_params.get("lang")
+    return redirect(_transport_url(code) + (f"?lang={quote(lang)}" if lang else ""))
+
+
+@router.post("/institutions/{code}/transport/credentials/{credential_id}/revoke")
+async def transport_revoke(request: Request, code: str, credential_id: str) -> Response:
+    who = await _operator(request)
+    data = await form(request)
+    try:
+        w = await run_in_threadpool(transport.revoke, services(request), who, data.get("key"),
+                                    code, credential_id)
+    except GongjiError as e:
+        return await run_in_threadpool(
+            _transport, request, who, code, status=e.spec.http_status, error=e)
+    return redirect(_transport_url(code),
+                    note=_t(request, "c_credential_revoked", principal=w.value.principal))
 
 
 # -- relation verification queue ---------------------------------------------------------------

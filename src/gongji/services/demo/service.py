@@ -106,7 +106,7 @@ def _hospital_key(app: Gongji) -> tuple[str, str, str]:
     code = INSTITUTIONS[0][0]
     found = app.read_conn(lambda c: institutions_store.live_key(c, code))
     if found is not None:
-        return code, found.key_id, found.secret
+        return code, found.key_id, app.sealer.open(found.secret, context=found.key_id)
     k = institutions.create_key(app, SYSTEM, code)
     return code, k.key_id, k.secret
 

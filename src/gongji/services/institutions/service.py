@@ -54,7 +54,7 @@ def register(app: Gongji, who: Principal, key: Key,
 @door
 def create_key(app: Gongji, who: Principal, code: str) -> NewKey:
     require_operator(who)
-    return app.transact(who, lambda uow: _new_key(uow, code))
+    return app.transact(who, lambda uow: _new_key(app, uow, code))
 
 
 @door
@@ -66,7 +66,7 @@ def issue_key(app: Gongji, who: Principal, key: Key, code: str) -> Written[Issue
 
     def run(uow: UnitOfWork) -> IssuedKey:
         made.clear()  # a retried unit of work starts again
-        k = _new_key(uow, code)
+        k = _new_key(app, uow, code)
         made.append(k)
         return IssuedKey(k.key_id, code, None)
 
@@ -77,10 +77,12 @@ def issue_key(app: Gongji, who: Principal, key: Key, code: str) -> Written[Issue
     return Written(IssuedKey(made[0].key_id, code, made[0].secret), replayed=False)
 
 
-def _new_key(uow: UnitOfWork, code: str) -> NewKey:
+def _new_key(app: Gongji, uow: UnitOfWork, code: str) -> NewKey:
+    """A key whose secret is kept sealed; the plain secret is returned to be shown once."""
     get_in(uow, code)
     k = NewKey("ak_" + pysecrets.token_hex(12), code, pysecrets.token_hex(32))
-    store.add_key(uow.conn, k, at=uow.now)
+    sealed = app.sealer.seal(k.secret, context=k.key_id)
+    store.add_key(uow.conn, NewKey(k.key_id, code, sealed), at=uow.now)
     uow.record("institution.key", subject=code, detail={"key_id": k.key_id})
     return k
 
@@ -115,9 +117,9 @@ def authenticate(app: Gongji, *, key_id: str, timestamp: str, nonce: str, signat
     row = app.read_conn(lambda c: store.key(c, key_id))
     if row is None or row.revoked_at is not None:
         raise GongjiError("SIGNATURE_INVALID", reason="unknown key")
-    check_signature(row.secret, signature, timestamp=timestamp, nonce=nonce, method=method,
-                    path=path, body=body, now_epoch=int(now.timestamp()),
-                    window_seconds=WINDOW_SECONDS)
+    check_signature(app.sealer.open(row.secret, context=key_id), signature,
+                    timestamp=timestamp, nonce=nonce, method=method, path=path, body=body,
+                    now_epoch=int(now.timestamp()), window_seconds=WINDOW_SECONDS)
 
     def remember(uow: UnitOfWork) -> bool:
         fresh = store.remember_nonce(uow.conn, key_id, nonce, at=now)
