@@ -1,7 +1,7 @@
 """Unmodified vendor clients complete a whole day: 9001 -> 1101 -> 5301 -> 2201 -> 2203 ->
 2204 -> 2206 -> 2207 -> 2208 -> 2601 -> 3201, for each client shape (Java fastjson2, Java
-fastjson behind a relay, C# Newtonsoft) through each transport (gongji HMAC, TIF, service
-bus, OAuth2, and encrypted SM4/SM2), on both databases. A vendor sets only the base URL, the
+fastjson 1.x, Java fastjson behind a relay, C# Newtonsoft) through each transport (gongji HMAC,
+TIF, service bus, OAuth2, and encrypted SM4/SM2), on both databases. A vendor sets only the base URL, the
 institution code and its credentials: the operator sets the transport profile."""
 
 from __future__ import annotations
@@ -237,3 +237,20 @@ def test_the_relay_shape_without_its_profile_is_refused_by_name(client: TestClie
     after = table_counts(clinic.app.db)
     assert {k: n for k, n in after.items() if k != "request_nonces"} == \
         {k: n for k, n in before.items() if k != "request_nonces"}
+
+
+def test_files_answer_beside_each_provincial_path(client: TestClient, clinic: Clinic) -> None:
+    """9101 and 9102 at .../fileupload/upload and .../fileupload/download beside the path."""
+    v = vendor(client, clinic, NEWTONSOFT, "tif",
+               path="/mbs/fmi/fsi/api/callFsiService/callService")
+    v.sign_no = v.ok("9001", {"signIn": {"opter_no": "0001"}})["signinoutb"]["sign_no"]
+    v.path = "/mbs/fmi/fsi/api/fileupload/upload"
+    up = v.ok("9101", {"fsUploadIn": {"in": "aGVsbG8=", "filename": "hello.txt"}})
+    v.path = "/mbs/fmi/fsi/api/fileupload/download"
+    env = NEWTONSOFT.envelope(CLINIC, "9102", v.msgid(), v.sign_no, {
+        "fsDownloadIn": {"file_qury_no": up["file_qury_no"], "filename": "hello.txt"}},
+        WALL.replace(tzinfo=None))
+    body = NEWTONSOFT.dumps(env)
+    r = client.post(v.path, content=body, headers={
+        "Content-Type": "application/json", **v.wire.headers(v.path, body, client)})
+    assert r.status_code == 200 and r.content == b"hello"

@@ -101,12 +101,17 @@ NEWTONSOFT = Shape(
     when=lambda t: f"{t:%Y-%m-%dT%H:%M:%S}",  # DateTime, IsoDateTimeFormat, no zone
     amount=lambda d: _Raw(format(d, "f")),  # C# decimal keeps its scale
     nulls=True)  # NullValueHandling.Include
+FASTJSON = Shape(
+    "java-fastjson",
+    when=lambda t: f"{t:%Y-%m-%d %H:%M:%S}",  # JSON.DEFFAULT_DATE_FORMAT + WriteDateUseDateFormat
+    amount=lambda d: _Raw(repr(float(d))),  # amounts held in java.lang.Double fields
+    nulls=False)  # fastjson 1.x leaves nulls out unless WriteMapNullValue
 FASTJSON_RELAY = Shape(
     "java-fastjson-relay",
     when=lambda t: f"{t:%Y-%m-%d %H:%M:%S}",  # WriteDateUseDateFormat
     amount=lambda d: _Raw(repr(float(d))),  # java.lang.Double: 360.0, 5.6
     nulls=False, relay=True)
-SHAPES = (FASTJSON2, NEWTONSOFT, FASTJSON_RELAY)
+SHAPES = (FASTJSON2, FASTJSON, NEWTONSOFT, FASTJSON_RELAY)
 
 
 # -- wires: how a request is authenticated on its way -------------------------------------------

@@ -263,4 +263,5 @@ def _http(kind: str, url: str, app: Gongji, plan: Plan, result: Result,
 
 
 def save(result: Result, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)  # --out in a folder not made yet
     path.write_text(json.dumps(result.as_dict(), indent=1, ensure_ascii=False) + "\n")
