@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets as pysecrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,6 +22,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.transport import (
     SCHEMES,
     TOKEN_SECONDS,
+    CredentialKind,
     Profile,
     Scheme,
     check_esb,
@@ -119,8 +120,8 @@ def _make(app: Gongji, cid: str, code: str, cmd: IssueCredential
           ) -> tuple[str, str, str | None, str | None, str | None, str | None]:
     """principal, the secret to show once, sealed, hashed, peer public key, our public key."""
     if cmd.kind == "sm":
-        peer = (cmd.peer_public or "").strip().lower().removeprefix("04") \
-            if len(cmd.peer_public or "") == 130 else (cmd.peer_public or "").strip().lower()
+        text = (cmd.peer_public or "").strip().lower()
+        peer = text[2:] if len(text) == 130 and text.startswith("04") else text
         if len(peer) != 128 or not sm.is_public_key(peer):
             raise GongjiError("VALIDATION_ERROR", fields="peer_public")
         sm4_key = pysecrets.token_hex(16)
@@ -259,8 +260,8 @@ def _keys(app: Gongji, c: store.CredentialRecord) -> SmKeys:
                   c.peer_public)
 
 
-def _live(app: Gongji, kind: str, principal: str) -> store.CredentialRecord:
-    c = app.read_conn(lambda conn: store.by_principal(conn, kind, principal))  # type: ignore[arg-type]
+def _live(app: Gongji, kind: CredentialKind, principal: str) -> store.CredentialRecord:
+    c = app.read_conn(lambda conn: store.by_principal(conn, kind, principal))
     if c is None or c.revoked_at is not None:
         raise GongjiError("SIGNATURE_INVALID", reason="unknown or revoked credential")
     return c
@@ -280,9 +281,9 @@ def _once(app: Gongji, credential_id: str, nonce: str) -> None:
         raise GongjiError("NONCE_REUSED")
 
 
-def _bearer(app: Gongji, access_token: str, now: object) -> str:
+def _bearer(app: Gongji, access_token: str, now: datetime) -> str:
     t = app.read_conn(lambda conn: store.token(conn, token_digest(access_token)))
-    if t is None or t.revoked_at is not None or t.expires_at <= now:  # type: ignore[operator]
+    if t is None or t.revoked_at is not None or t.expires_at <= now:
         raise GongjiError("TRANSPORT_TOKEN_INVALID")
     return t.fixmedins_code
 
