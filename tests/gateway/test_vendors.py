@@ -1,8 +1,8 @@
 """Unmodified vendor clients complete a whole day: 9001 -> 1101 -> 5301 -> 2201 -> 2203 ->
 2204 -> 2206 -> 2207 -> 2208 -> 2601 -> 3201, for each client shape (Java fastjson2, Java
 fastjson 1.x, Java fastjson behind a relay, C# Newtonsoft) through each transport (gongji HMAC,
-TIF, service bus, OAuth2, and encrypted SM4/SM2), on both databases. A vendor sets only the base URL, the
-institution code and its credentials: the operator sets the transport profile."""
+TIF, service bus, OAuth2, and encrypted SM4/SM2), on both databases. A vendor sets only the
+base URL, the institution code and its credentials: the operator sets the transport profile."""
 
 from __future__ import annotations
 
