@@ -54,8 +54,9 @@ def test_response_envelope(his: His) -> None:
     assert len(body["inf_refmsgid"]) == 30 and body["inf_refmsgid"].startswith(
         "51010020261124100000")
     assert body["refmsg_time"] == body["respond_time"] == "20261124100000000"
-    assert {"type": "med_type", "label": "定点药店购药", "value": "41", "sort": "7",
-            "vali_flag": "1"} in body["output"]["list"]
+    assert {"type": "med_type", "label": "定点药店购药", "value": "41", "parent_value": None,
+            "sort": "7", "vali_flag": "1", "create_user": None, "create_date": None,
+            "version": None} in body["output"]["list"]
 
 
 def test_1101_by_each_credential(his: His, clinic: Clinic) -> None:

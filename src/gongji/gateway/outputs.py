@@ -73,6 +73,36 @@ SETLDETAIL = ("fund_pay_type", "inscp_scp_amt", "crt_payb_lmt_amt", "fund_payamt
 CUMINFO = ("insutype", "year", "cum_ym", "cum_type_code", "cum")
 """5206 cuminfo[]."""
 
+SIGNINOUTB = ("sign_time", "sign_no")
+"""9001 signinoutb."""
+SIGNOUTOUTB = ("sign_time",)
+"""9002 signoutoutb."""
+UPLOADED = ("file_qury_no", "filename", "fixmedins_code", "dld_endtime")
+"""9101: the uploaded file's number and the caller's code. dld_endtime is null: a file is
+kept a day, but its end is not passed back to the gateway."""
+DOWNLOADED = ("file_qury_no", "content")
+"""9102: the specification answers the file itself (so does the .../fileupload/download
+path); its JSON form at callService is the file's number and its bytes in base64."""
+DOWNLOAD = ("file_qury_no", "filename", "dld_end_time", "data_cnt",
+            "dld_endtime", "ver", "count")
+"""1301-1309: the file to fetch with 9102 and its number of rows (data_cnt; dld_end_time
+null, as 9101's). Extensions: dld_endtime (9101's name for the same, null), ver (the newest
+version in the file, for the next ask) and count (data_cnt under gongji's first name)."""
+DICTIONARY = ("type", "label", "value", "parent_value", "sort", "vali_flag", "create_user",
+              "create_date", "version")
+"""1901 list[]: one entry of a dictionary (gongji's are flat and kept in code: no parent,
+creator or version)."""
+FILED = ("trt_dcla_detl_sn",)
+"""2501 / 2503 result: the filing's serial number, which 2502 / 2504 name."""
+REVERSED = ("result",)
+"""2601: the specification answers nothing; extension result, what the reversal did."""
+STMTINFO = ("setl_optins", "stmt_rslt", "stmt_rslt_dscr")
+"""3201 stmtinfo; 3202 answers it too (an extension there), with the counts."""
+FILEINFO = ("file_qury_no", "filename", "dld_endtime")
+"""3202 fileinfo: the result file, to fetch with 9102."""
+SALE = ("retRslt", "msgRslt")
+"""3505 / 3506: the result code (1 done) and its message."""
+
 _SETTLED = {"setlinfo": SETLINFO, "setldetail[]": SETLDETAIL}
 OUTPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "1101": {"baseinfo": BASEINFO, "insuinfo[]": INSUINFO, "idetinfo[]": IDETINFO},
@@ -86,8 +116,25 @@ OUTPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "2103": {"setlinfo": PHARMACY_CANCEL_SETLINFO, "setldetail[]": SETLDETAIL},
     "5203": {"setlinfo": QUERY_SETLINFO, "setldetail[]": SETLDETAIL},
     "5206": {"cuminfo[]": CUMINFO},
+    "9001": {"signinoutb": SIGNINOUTB},
+    "9002": {"signoutoutb": SIGNOUTOUTB},
+    "9101": {"": UPLOADED},
+    "9102": {"": DOWNLOADED},
+    **{infno: {"": DOWNLOAD} for infno in ("1301", "1305", "1306")},
+    "1901": {"list[]": DICTIONARY},
+    "2501": {"result": FILED},
+    "2503": {"result": FILED},
+    "2601": {"": REVERSED},
+    "3201": {"stmtinfo": STMTINFO},
+    "3202": {"fileinfo": FILEINFO, "stmtinfo": STMTINFO},
+    "3505": {"": SALE},
+    "3506": {"": SALE},
+    **{infno: {} for infno in ("2202", "2203", "2205", "2302", "2402", "2404", "2405",
+                               "2502", "2504")},
 }
-"""Each infno's output objects by node ("name[]": a list of them) and their declaration."""
+"""Each infno's output objects by node ("name[]": a list of them; "": the output is the
+object) and their declaration; {} where the specification answers nothing (the output is
+an empty object)."""
 
 
 def shape(fields: tuple[str, ...], **values: Any) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from typing import Any
 from gongji.domain.clock import business_date, display
 from gongji.gateway.fields import Reader, bad, tolerated
 from gongji.gateway.jsonio import yuan
-from gongji.gateway.outputs import shape
-from gongji.gateway.transactions import Ctx, handles
+from gongji.gateway.outputs import DOWNLOAD, shape
+from gongji.gateway.transactions import Ctx, downloaded, handles
 from gongji.services.catalog import service as catalog
 from gongji.services.filing import service as filing
 from gongji.services.settlement import service as svc
@@ -92,18 +92,17 @@ REFMEDIN = (
 """5304 refmedin[]: one referral filing. Extensions: trt_dcla_detl_sn (what 2501 answered
 and 2502 names) and mdtrtarea_admdvs (the care region 2501 filed for)."""
 
-DOWNLOAD = ("file_qury_no", "filename", "dld_endtime", "ver", "count")
-"""1302, 1307, 1309 (as 1301): the file to fetch with 9102; extensions ver and count."""
-
 QUERY_OUTPUTS: dict[str, dict[str, tuple[str, ...]]] = {
     "2001": {"trtinfo[]": TRTINFO}, "5301": {"feedetail[]": OPSP_FEEDETAIL},
     "5302": {"psnfixmedin[]": PSNFIXMEDIN}, "5201": {"mdtrtinfo[]": MDTRTINFO},
     "5204": {"[]": FEE_QUERY}, "5205": {"feedetail[]": MEDICATION},
     "5303": {"data[]": STAY}, "5304": {"refmedin[]": REFMEDIN},
     **{infno: {"": DOWNLOAD} for infno in ("1302", "1307", "1309")},
+    "2403": {},
 }
 """Each infno's output objects by node ("name[]": a list of them; "[]": the output is the
-list; "": the output is the object), as outputs.OUTPUTS declares the others."""
+list; "": the output is the object; {}: the specification answers nothing, as for 2403), as
+outputs.OUTPUTS declares the others. The downloads answer as 1301 (outputs.DOWNLOAD)."""
 
 
 def _time(at: datetime | None) -> str | None:
@@ -253,17 +252,12 @@ DISEASE_DOWNLOADS = {"1307": "diagnosis", "1309": "chronic"}
 """The disease list each disease download carries."""
 
 
-def _download(out: catalog.Download) -> dict[str, Any]:
-    return shape(DOWNLOAD, file_qury_no=out.file_qury_no, filename=out.filename,
-                 ver=out.ver, count=Decimal(out.count))
-
-
 @handles("1302", name="中药饮片目录下载 herbal pieces catalog")
 def herbal_download(ctx: Ctx) -> Any:
     """The herbal pieces of the catalog newer than ver, in 1301's file format."""
     ver = ctx.input.need_obj("data").char("ver", 40) or ""
-    return _download(catalog.download(ctx.app, ctx.who, ctx.env.infno,
-                                      LIST_DOWNLOADS[ctx.env.infno], ver))
+    return downloaded(catalog.download(ctx.app, ctx.who, ctx.env.infno,
+                                       LIST_DOWNLOADS[ctx.env.infno], ver))
 
 
 @handles("1307", "1309", name="疾病与诊断目录下载 diagnosis list | "
@@ -272,8 +266,8 @@ def disease_download(ctx: Ctx) -> Any:
     """A disease list newer than ver (1307: gongji keeps no ICD-10 list, so its file is a
     valid empty one)."""
     ver = ctx.input.need_obj("data").char("ver", 40) or ""
-    return _download(catalog.download_diseases(ctx.app, ctx.who, ctx.env.infno,
-                                               DISEASE_DOWNLOADS[ctx.env.infno], ver))
+    return downloaded(catalog.download_diseases(ctx.app, ctx.who, ctx.env.infno,
+                                                DISEASE_DOWNLOADS[ctx.env.infno], ver))
 
 
 # -- stays and referrals ---------------------------------------------------------------------

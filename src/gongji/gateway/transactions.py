@@ -26,12 +26,23 @@ from gongji.gateway.outputs import (
     BASEINFO,
     CUMINFO,
     DETLCUTINFO,
+    DICTIONARY,
+    DOWNLOAD,
+    DOWNLOADED,
     FEE_RESULT,
+    FILED,
+    FILEINFO,
     INSUINFO,
     PHARMACY_CANCEL_SETLINFO,
     QUERY_SETLINFO,
+    REVERSED,
+    SALE,
     SETLDETAIL,
     SETLINFO,
+    SIGNINOUTB,
+    SIGNOUTOUTB,
+    STMTINFO,
+    UPLOADED,
     VISIT,
     shape,
 )
@@ -89,7 +100,8 @@ def sign_in(ctx: Ctx) -> Any:
     s = ctx.input.need_obj("signIn")
     done = signin.sign_in(ctx.app, ctx.who, ctx.key, opter_no=s.need("opter_no", 30),
                           mac=s.char("mac", 40), ip=s.char("ip", 45))
-    return {"signinoutb": {"sign_time": _time(done.sign_time), "sign_no": done.sign_no}}
+    return {"signinoutb": shape(SIGNINOUTB, sign_time=_time(done.sign_time),
+                                sign_no=done.sign_no)}
 
 
 @handles("9002", name="签退 sign-out")
@@ -97,8 +109,8 @@ def sign_out(ctx: Ctx) -> Any:
     s = ctx.input.need_obj("signOut")
     sign_no = s.need("sign_no", 30)
     s.need("opter_no", 30)
-    return {"signoutoutb": {"sign_time": _time(signin.sign_out(ctx.app, ctx.who, ctx.key,
-                                                               sign_no=sign_no))}}
+    at = signin.sign_out(ctx.app, ctx.who, ctx.key, sign_no=sign_no)
+    return {"signoutoutb": shape(SIGNOUTOUTB, sign_time=_time(at))}
 
 
 # -- person and dictionary ----------------------------------------------------------------
@@ -167,8 +179,8 @@ def dictionary(ctx: Ctx) -> Any:
     table = DICTIONARIES.get(kind)
     if table is None:
         raise bad("input.data.type", "没有该字典", f"unknown; one of {', '.join(DICTIONARIES)}")
-    return {"list": [{"type": kind, "label": label, "value": value, "sort": str(i + 1),
-                      "vali_flag": "1"} for i, (value, label) in enumerate(table.items())]}
+    return {"list": [shape(DICTIONARY, type=kind, label=label, value=value, sort=str(i + 1),
+                           vali_flag="1") for i, (value, label) in enumerate(table.items())]}
 
 
 # -- visits -------------------------------------------------------------------------------
@@ -516,7 +528,7 @@ def reversal(ctx: Ctx) -> Any:
         text = f"{r.count} fee line(s) withdrawn"
     else:
         text = f"{r.count} sale(s) returned"
-    return {"result": text}
+    return shape(REVERSED, result=text)
 
 
 # -- filings ---------------------------------------------------------------------------------
@@ -534,7 +546,7 @@ def referral(ctx: Ctx) -> Any:
     assert begndate is not None
     filed = filing.file(ctx.app, ctx.who, ctx.key, psn_no,
                         filing.File("referral", target, begndate, enddate)).value
-    return {"result": {"trt_dcla_detl_sn": filed.id}}
+    return {"result": shape(FILED, trt_dcla_detl_sn=filed.id)}
 
 
 @handles("2502", name="转院备案撤销 cancel referral filing")
@@ -558,7 +570,7 @@ def chronic(ctx: Ctx) -> Any:
     d.day("enddate")
     assert begndate is not None
     rec = filing.recognize(ctx.app, ctx.who, ctx.key, psn_no, code, begndate).value
-    return {"result": {"trt_dcla_detl_sn": rec.id}}
+    return {"result": shape(FILED, trt_dcla_detl_sn=rec.id)}
 
 
 @handles("2504", name="人员慢特病备案撤销 cancel chronic disease filing")
@@ -588,8 +600,8 @@ def total_reconciliation(ctx: Ctx) -> Any:
         fixmedins_setl_cnt=int(cnt), **claimed))  # type: ignore[arg-type]
     text = "对账一致" if r.matched else "对账不一致：" + "；".join(
         f"{k} 医保 {r.ours_text(k)}" for k in r.differing)
-    return {"stmtinfo": {"setl_optins": optins, "stmt_rslt": "0" if r.matched else "1",
-                         "stmt_rslt_dscr": text}}
+    return {"stmtinfo": shape(STMTINFO, setl_optins=optins,
+                              stmt_rslt="0" if r.matched else "1", stmt_rslt_dscr=text)}
 
 
 @handles("3202", name="对明细账 detail reconciliation")
@@ -597,16 +609,16 @@ def detail_reconciliation(ctx: Ctx) -> Any:
     """The HIS uploads its lines (9101); the answer is a result file (9102) of every
     difference, and the counts."""
     d = ctx.input.need_obj("data")
-    d.char("setl_optins", 6)
+    optins = d.char("setl_optins", 6)
     file_no = d.need("file_qury_no", 40)
     begin, end = d.day("stmt_begndate", required=True), d.day("stmt_enddate", required=True)
     assert begin is not None and end is not None
     r = clearing.reconcile_lines(ctx.app, ctx.who, ctx.key, begndate=begin, enddate=end,
                                  file_qury_no=file_no, result_name=f"3202-{ctx.env.msgid}.txt")
-    return {"fileinfo": {"file_qury_no": r.file_qury_no, "filename": r.filename,
-                         "dld_endtime": None},
-            "stmtinfo": {"stmt_rslt": "1" if r.mismatches else "0",
-                         "stmt_rslt_dscr": f"{r.lines} 条，{r.mismatches} 处不一致"}}
+    return {"fileinfo": shape(FILEINFO, file_qury_no=r.file_qury_no, filename=r.filename),
+            "stmtinfo": shape(STMTINFO, setl_optins=optins,
+                              stmt_rslt="1" if r.mismatches else "0",
+                              stmt_rslt_dscr=f"{r.lines} 条，{r.mismatches} 处不一致")}
 
 
 # -- files and catalogs ---------------------------------------------------------------------
@@ -623,7 +635,8 @@ def upload_file(ctx: Ctx) -> Any:
         raise bad("input.fsUploadIn.in", "应为 base64 文本或字节数组",
                   "must be base64 text or an array of bytes") from None
     stored = files.upload(ctx.app, ctx.who, ctx.key, name, content)
-    return {"file_qury_no": stored.file_qury_no, "filename": name, "dld_endtime": None}
+    return shape(UPLOADED, file_qury_no=stored.file_qury_no, filename=name,
+                 fixmedins_code=ctx.who.id)
 
 
 @handles("9102", name="文件下载 file download")
@@ -632,7 +645,7 @@ def download_file(ctx: Ctx) -> Any:
     no = f.need("file_qury_no", 40)
     f.char("filename", 200)
     content = files.download(ctx.app, ctx.who, no)
-    return {"file_qury_no": no, "content": base64.b64encode(content).decode()}
+    return shape(DOWNLOADED, file_qury_no=no, content=base64.b64encode(content).decode())
 
 
 CATALOG_DOWNLOADS = {"1301": "101", "1305": "201", "1306": "301"}
@@ -648,8 +661,13 @@ def catalog_download(ctx: Ctx) -> Any:
     ver = ctx.input.need_obj("data").char("ver", 40) or ""
     out = catalog.download(ctx.app, ctx.who, ctx.env.infno,
                            CATALOG_DOWNLOADS[ctx.env.infno], ver)
-    return {"file_qury_no": out.file_qury_no, "filename": out.filename, "dld_endtime": None,
-            "ver": out.ver, "count": Decimal(out.count)}
+    return downloaded(out)
+
+
+def downloaded(out: catalog.Download) -> dict[str, Any]:
+    """A catalog or list download's answer (1301-1309): data_cnt, and count as before."""
+    return shape(DOWNLOAD, file_qury_no=out.file_qury_no, filename=out.filename,
+                 data_cnt=Decimal(out.count), ver=out.ver, count=Decimal(out.count))
 
 
 # -- pharmacy sales with trace codes ------------------------------------------------------
@@ -673,13 +691,13 @@ def _selinfo(ctx: Ctx) -> tracing.SaleIn:
 @handles("3505", name="商品销售 pharmacy sale with trace codes")
 def sale(ctx: Ctx) -> Any:
     n = tracing.record_sale(ctx.app, ctx.who, ctx.key, _selinfo(ctx)).value.count
-    return {"retRslt": "1", "msgRslt": f"{n} 个追溯码已记录 recorded"}
+    return shape(SALE, retRslt="1", msgRslt=f"{n} 个追溯码已记录 recorded")
 
 
 @handles("3506", name="商品销售退货 pharmacy sale return")
 def sale_return(ctx: Ctx) -> Any:
     n = tracing.return_sale(ctx.app, ctx.who, ctx.key, _selinfo(ctx)).value.count
-    return {"retRslt": "1", "msgRslt": f"{n} 个追溯码已退回 returned"}
+    return shape(SALE, retRslt="1", msgRslt=f"{n} 个追溯码已退回 returned")
 
 
 # -- queries ---------------------------------------------------------------------------------
