@@ -126,18 +126,68 @@ def db_current(db: DbOpt = None) -> None:
 
 
 @app.command()
-def verify(db: DbOpt = None) -> None:
+def verify(db: DbOpt = None,
+           anchors: Annotated[Path | None, typer.Option(
+               help="Also hold the audit chains to the latest checkpoint in this file "
+                    "(written by `gongji checkpoint`)")] = None,
+           public_key: Annotated[Path | None, typer.Option(
+               help="The checkpoints' public key (PEM), with --anchors")] = None) -> None:
     """Recompute every ledger invariant from the journal; exit 1 naming any violation.
 
     Checks: each entry sums to zero; each balance equals its postings; no forbidden negative;
     all balances sum to zero; holds consistent; reversals mirror; entry digests match the
-    audit log; audit hash chains unbroken.
+    audit log; audit hash chains unbroken; accounts and stored answers as sealed; every
+    settlement, transfer, contribution, binding and accumulator agrees with its entries; the
+    append-only triggers and money CHECKs in place; with --anchors, the chains still hold the
+    latest signed checkpoint.
     """
+    if (anchors is None) != (public_key is None):
+        err.print("[red]--anchors and --public-key go together")
+        raise typer.Exit(2)
     built = _open(db, "check")
+    check = None if anchors is None or public_key is None else \
+        ledger.AnchorCheck(anchors, public_key)
     with _checks_bar() as tick:
-        report = ledger.verify(built.app, COMMAND_LINE, progress=tick, parallel=True)
+        try:
+            report = ledger.verify(built.app, COMMAND_LINE, progress=tick, parallel=True,
+                                   anchors=check)
+        except GongjiError as e:
+            raise _fail(e) from e
     if not _report(report, built.url):
         raise typer.Exit(1)
+
+
+@app.command("checkpoint-key")
+def checkpoint_key(path: Annotated[Path, typer.Argument(
+        help="The private key file to write (0600); the public key goes to PATH.pub")]) -> None:
+    """Make an Ed25519 key for signing checkpoints (the public key in PATH.pub).
+
+    Keep the private key away from the database, its host's backups and its operators; give
+    verifiers the public key."""
+    try:
+        made = ledger.make_signing_key(path, path.with_name(path.name + ".pub"))
+    except GongjiError as e:
+        raise _fail(e) from e
+    out.print(f"private key {made.private_key} (0600), public key {made.public_key}, "
+              f"key id {made.key_id}")
+
+
+@app.command()
+def checkpoint(key: Annotated[Path, typer.Option(help="The private signing key (PEM)")],
+               to: Annotated[Path, typer.Option(
+                   help="The file the signed checkpoint is appended to (one JSON line; keep "
+                        "it on other storage than the database)")],
+               db: DbOpt = None) -> None:
+    """Sign every audit chain's head now and append it to a file outside the database.
+
+    From then on `gongji verify --anchors FILE --public-key KEY.pub` shows any rewrite of what
+    came before it (docs/RELIABILITY.md, "Threat model")."""
+    try:
+        made = ledger.checkpoint(_open(db, "check").app, key, to)
+    except GongjiError as e:
+        raise _fail(e) from e
+    out.print(f"checkpoint of {made.chains} chain(s), {made.records:,} record(s), signed by "
+              f"{made.key_id}, appended to {made.path}")
 
 
 @contextmanager
@@ -516,7 +566,7 @@ def _run_workers(settings: Settings, workers: int) -> None:
                     title=f"gongji {__version__}", expand=False))
     config = uvicorn.Config("gongji.api.app:app_from_env", factory=True, host=settings.host,
                             port=settings.port, workers=workers, log_level="warning",
-                            access_log=False)
+                            access_log=False, proxy_headers=False)  # api/peer.py decides
     # We bind the shared listener ourselves, as an IPPROTO_TCP socket: uvicorn's own leaves
     # proto at 0, so accepted connections never get TCP_NODELAY and each keep-alive request
     # waits ~40 ms on the client's delayed ACK (uvicorn issue #3149).
@@ -803,7 +853,7 @@ def _run(settings: Settings, built: Built | None = None) -> None:
                         f"sandbox {mode}", title=f"gongji {__version__}", expand=False))
     api = create_app(built.app, settings, sweeper=True)
     uvicorn.run(api, host=settings.host, port=settings.port, log_level="warning",
-                access_log=False)
+                access_log=False, proxy_headers=False)  # api/peer.py decides (trusted_proxies)
 
 
 # -- transport profiles --------------------------------------------------------------------------

@@ -96,11 +96,16 @@ def test_sessions_expire(client: TestClient, fam: Family, clock: FixedClock) -> 
 
 
 def test_unknown_person_and_bad_certno(client: TestClient) -> None:
-    r = client.post("/api/v1/auth/code", json={"certno": "110101199003071234"})
-    assert r.status_code == 404 and r.json()["code"] == "PERSON_NOT_FOUND"
-    assert "110101199003071234" not in r.text
+    """A number nobody has is answered as a registered one (tests/api/test_signin_privacy.py);
+    a malformed one is refused."""
+    sent = len(client.get("/api/v1/outbox", headers=OP, params={"limit": 500}).json())
+    r = client.post("/api/v1/auth/code", json={"certno": "110101199003071233"})
+    assert r.status_code == 202 and "110101199003071233" not in r.text
+    assert len(client.get("/api/v1/outbox", headers=OP, params={"limit": 500}).json()) == sent
     r = client.post("/api/v1/auth/code", json={"certno": "x"})
     assert r.status_code == 422
+    r = client.post("/api/v1/auth/code", json={"certno": "110101199003071234"})  # check digit
+    assert r.status_code == 422 and r.json()["code"] == "CERTNO_INVALID"
 
 
 def test_regions_and_resolved_policy(client: TestClient) -> None:

@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from gongji.cli import app as cli
 from gongji.domain.errors import GongjiError
-from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
+from tests import journal as svc
 from tests.conftest import OPERATOR
 
 THREADS = 8

@@ -13,9 +13,9 @@ import pytest
 
 from gongji.domain.errors import GongjiError
 from gongji.ledger.verify import verify
-from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
+from tests import journal as svc
 from tests.conftest import OPERATOR
 
 THREADS = 8

@@ -12,7 +12,7 @@ import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +29,33 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from sqlalchemy import insert
 
 from gongji.domain.clock import FixedClock, shanghai
 from gongji.domain.errors import GongjiError
 from gongji.ledger.verify import verify
-from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
+from gongji.services.unit_of_work import UnitOfWork
 from gongji.store.db import Database
+from gongji.store.tables import bindings, persons
 from gongji.testing.postgres import TempPostgres
+from tests import journal as svc
 from tests.conftest import OPERATOR, TEMPLATE, table_counts
 
 PEOPLE = ["A", "B", "C"]
+
+
+def _bind_a_to_b(uow: UnitOfWork) -> None:
+    """A and B as persons, A sponsoring B: what a wallet quota of B's from A stands on (verify
+    holds quota to an active binding)."""
+    for n, psn_no in enumerate(("A", "B")):
+        uow.conn.execute(insert(persons).values(
+            psn_no=psn_no, certno=f"11010119900101{n:04d}", name=psn_no, gend="1",
+            brdy=date(1990, 1, 1), created_at=uow.now))
+    uow.conn.execute(insert(bindings).values(
+        id="binding-a-b", sponsor_psn_no="A", beneficiary_psn_no="B", relation="parent",
+        requested_by="A", status="active", verified=False, requested_at=uow.now,
+        activated_at=uow.now))
 amounts = st.integers(min_value=1, max_value=3000_00)
 
 
@@ -113,6 +129,7 @@ def make_machine(new_db: Callable[[], tuple[Database, Callable[[], None]]]) -> t
             for p in PEOPLE:
                 self.acc[p] = open_("PERSONAL", p)
             self.acc["quota"] = open_("WALLET_QUOTA", "B", sponsor="A")
+            self.app.transact(OPERATOR, _bind_a_to_b)  # quota is held under a binding
             for p in PEOPLE:
                 self.app_transfer("cash", p, 5000_00)
 

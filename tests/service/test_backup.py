@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from gongji.cli import app as cli
-from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
 from gongji.testing.postgres import TempPostgres
+from tests import journal as svc
 from tests.clinic import CLINIC, HENAN_HOSPITAL, S_A, open_clinic
 from tests.conftest import OPERATOR, table_counts
 from tests.family import make_family

@@ -1,4 +1,5 @@
-"""Ledger semantics through the service layer, on SQLite and PostgreSQL."""
+"""Ledger semantics on SQLite and PostgreSQL: the journal's verbs under a client key
+(tests/journal.py) on persons' accounts, and the operator doors' refusals of them."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from gongji.domain.clock import FixedClock
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import AccountKind
 from gongji.ledger.model import Account, EntryKind, HoldState
-from gongji.services.ledger import service as svc
+from gongji.services.ledger import service as doors
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import Principal
 from gongji.store.db import Database
+from tests import journal as svc
 from tests.conftest import OPERATOR, refused, table_counts
 
 OTHER = Principal("operator", "someone-else", "admin")
@@ -68,12 +70,65 @@ def test_open_account_is_get_or_create(app: Gongji, key: Keys) -> None:
 
 
 def test_open_account_refuses_bad_kinds(app: Gongji, database: Database, key: Keys) -> None:
-    refused(database, "ACCOUNT_KIND_INVALID", lambda: svc.open_account(
-        app, OPERATOR, key(), svc.OpenAccount("BANK", owner="x")))
-    refused(database, "ACCOUNT_KIND_INVALID", lambda: svc.open_account(
-        app, OPERATOR, key(), svc.OpenAccount("HOLD", owner="x")))
+    refused(database, "ACCOUNT_KIND_INVALID", lambda: doors.open_account(
+        app, OPERATOR, key(), doors.OpenAccount("BANK", owner="x")))
+    refused(database, "ACCOUNT_KIND_INVALID", lambda: doors.open_account(
+        app, OPERATOR, key(), doors.OpenAccount("HOLD", owner="x")))
+    refused(database, "ACCOUNT_OWNER_REQUIRED", lambda: doors.open_account(
+        app, OPERATOR, key(), doors.OpenAccount("CASH")))
     refused(database, "ACCOUNT_OWNER_REQUIRED", lambda: svc.open_account(
         app, OPERATOR, key(), svc.OpenAccount("WALLET_QUOTA", owner="x")))
+
+
+# -- the operator doors keep to the operators' own money -------------------------------------
+
+def test_operator_doors_refuse_a_persons_accounts(app: Gongji, database: Database,
+                                                  accts: dict[str, Account], key: Keys,
+                                                  clock: FixedClock) -> None:
+    a, q, cash = accts["a"], accts["quota"], accts["cash"]
+    held = make_hold(app, accts, key, clock)
+    later = clock.now() + timedelta(hours=1)
+    for kind, owner in (("PERSONAL", "P_A"), ("WALLET_QUOTA", "P_B")):
+        refused(database, "LEDGER_PERSON_ACCOUNT", lambda k=kind, o=owner: doors.open_account(
+            app, OPERATOR, key(), doors.OpenAccount(k, owner=o, sponsor="P_A")))
+    for mine in (a.id, q.id, held.hold_account_id):
+        for debit, credit in ((mine, cash.id), (cash.id, mine)):
+            err = refused(database, "LEDGER_PERSON_ACCOUNT", lambda d=debit, c=credit:
+                          doors.transfer(app, OPERATOR, key(), doors.Transfer(d, c, 1)))
+            assert err.params["account"] in (a.code, q.code, f"HOLD/{a.id}")
+            refused(database, "LEDGER_PERSON_ACCOUNT", lambda d=debit, c=credit:
+                    doors.create_hold(app, OPERATOR, key(), doors.CreateHold(d, c, 1, later)))
+    for action in ("post", "void"):  # a hold of a person's money made before this rule
+        refused(database, "LEDGER_PERSON_ACCOUNT", lambda x=action: doors.resolve_hold(
+            app, OPERATOR, key(), doors.ResolveHold(held.id, x)))  # type: ignore[arg-type]
+    adjust = svc.transfer(app, OPERATOR, key(), svc.Transfer(a.id, accts["b"].id, 1)).value
+    refused(database, "LEDGER_PERSON_ACCOUNT", lambda: doors.reverse(
+        app, OPERATOR, key(), doors.Reverse(adjust.id)))
+
+
+def test_operator_doors_leave_a_business_records_entries_to_it(
+        app: Gongji, database: Database, accts: dict[str, Account], key: Keys,
+        clock: FixedClock) -> None:
+    cash, pool = accts["cash"], open_(app, key, "FUND_POOL", "510100")
+    inst = open_(app, key, "INSTITUTION", "H51010000001")
+    sold = app.transact(OPERATOR, lambda uow: uow.ledger.transfer(
+        pool.id, inst.id, 5_00, code="settlement", ext_ref="S1"))
+    err = refused(database, "ENTRY_OWNED", lambda: doors.reverse(
+        app, OPERATOR, key(), doors.Reverse(sold.id)))
+    assert err.params == {"entry": sold.id, "code": "settlement"}
+    theirs = app.transact(OPERATOR, lambda uow: uow.ledger.hold(
+        inst.id, cash.id, 1_00, clock.now() + timedelta(hours=1), code="wallet.transfer"))
+    refused(database, "HOLD_OWNED", lambda: doors.resolve_hold(
+        app, OPERATOR, key(), doors.ResolveHold(theirs.id, "void")))
+    # the operators' own adjustments between system accounts still work, and undo
+    e = doors.transfer(app, OPERATOR, key(), doors.Transfer(cash.id, pool.id, 9_00)).value
+    assert doors.reverse(app, OPERATOR, key(), doors.Reverse(e.id)).value.ref_entry_id == e.id
+    h = doors.create_hold(app, OPERATOR, key(), doors.CreateHold(
+        pool.id, inst.id, 3_00, clock.now() + timedelta(hours=1))).value
+    assert doors.resolve_hold(app, OPERATOR, key(), doors.ResolveHold(
+        h.id, "post")).value.hold.state == HoldState.POSTED
+    refused(database, "ACCOUNT_KIND_INVALID", lambda: doors.transfer(
+        app, OPERATOR, key(), doors.Transfer(h.hold_account_id, cash.id, 1)))
 
 
 # -- transfers -----------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 from gongji.cli import app as cli
 from gongji.domain.clock import FixedClock
 from gongji.ledger.verify import VerifyReport, verify
-from gongji.services.ledger import service as svc
 from gongji.services.runtime import Gongji
 from gongji.store.db import Database
+from tests import journal as svc
 from tests.conftest import OPERATOR
+from tests.tampering import lift_guards, restore_guards
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def busy(app: Gongji, clock: FixedClock) -> dict[str, str]:
                                 svc.OpenAccount(kind, owner=owner, admdvs="510100", **kw)).value.id
 
     cash, a, b = open_("CASH", "510100"), open_("PERSONAL", "A"), open_("PERSONAL", "B")
-    q = open_("WALLET_QUOTA", "B", sponsor="A")
+    q = open_("INSTITUTION", "H51010000001")
     t1 = svc.transfer(app, OPERATOR, "t1", svc.Transfer(cash, a, 5000_00)).value
     svc.transfer(app, OPERATOR, "t2", svc.Transfer(a, b, 100_00))
     h1 = svc.create_hold(app, OPERATOR, "h1", svc.CreateHold(
@@ -52,17 +53,13 @@ def failing(report: VerifyReport) -> set[str]:
 
 
 def tamper(database: Database, *sql: str, **params: object) -> None:
-    """What an attacker with database access would do: lift the guard, then edit."""
+    """What an attacker with database access would do: lift the guard, edit, put the guard
+    back (tests/service/test_tamper.py has every kind of tampering)."""
     with database.begin() as conn:
-        if database.dialect == "postgresql":
-            for t in ("entries", "postings", "audit_log"):
-                conn.execute(text(f"ALTER TABLE {t} DISABLE TRIGGER {t}_append_only"))
-        else:
-            for t in ("entries", "postings", "audit_log"):
-                for verb in ("update", "delete"):
-                    conn.execute(text(f"DROP TRIGGER IF EXISTS {t}_no_{verb}"))
+        lift_guards(conn)
         for stmt in sql:
             conn.execute(text(stmt), params)
+        restore_guards(conn)
 
 
 def test_clean_ledger_passes_every_check(database: Database, busy: dict[str, str]) -> None:
@@ -70,7 +67,9 @@ def test_clean_ledger_passes_every_check(database: Database, busy: dict[str, str
     assert report.ok, report.violations
     names = {c.name for c in report.checks}
     assert names == {"entries_sum_zero", "balances", "no_negative", "conservation", "holds",
-                     "reversals", "entry_digests", "audit_chain"}
+                     "reversals", "entry_digests", "audit_chain", "accounts", "settlements",
+                     "transfers", "contributions", "bindings", "accumulators",
+                     "stored_responses", "guards"}
     examined = {c.name: c.examined for c in report.checks}
     assert examined["entries_sum_zero"] == 9 and examined["holds"] == 3
     assert examined["reversals"] == 1
@@ -137,11 +136,13 @@ def test_edited_audit_record_is_found(database: Database, busy: dict[str, str]) 
 def test_deleted_audit_records_are_found(database: Database, busy: dict[str, str]) -> None:
     tamper(database, "DELETE FROM audit_log WHERE seq = 3 AND entry_id IS NULL")
     tamper(database, "DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+    tamper(database, "DELETE FROM audit_log WHERE seq = "
+                     "(SELECT MAX(seq) FROM audit_log WHERE entry_id IS NOT NULL)")
     report = run(database)
     assert "audit_chain" in failing(report)
     messages = " ".join(v.message for v in report.violations)
     assert "records missing" in messages and "head says" in messages
-    assert "entry_digests" in failing(report)  # the last record carried an entry digest
+    assert "entry_digests" in failing(report)  # that record carried an entry digest
 
 
 def test_deleted_reversal_posting_is_found(database: Database, busy: dict[str, str]) -> None:

@@ -161,8 +161,9 @@ def test_binding_needs_the_other_side(fam: Family, database: Database) -> None:
     assert b.cross_province
     refused(database, "BINDING_CONSENT_BY_OTHER_SIDE", lambda: family.respond(
         fam.app, ma.who, key(), b.id, True))
-    refused(database, "FORBIDDEN", lambda: family.respond(fam.app, fam["王芳"].who, key(),
-                                                           b.id, True))
+    # to someone outside it the binding does not exist (an unknown id answers the same)
+    refused(database, "BINDING_NOT_FOUND", lambda: family.respond(
+        fam.app, fam["王芳"].who, key(), b.id, True))
     refused(database, "BINDING_EXISTS", lambda: family.request(
         fam.app, zw.who, key(), family.RequestBinding(ma.certno, ma.name, "sponsor",
                                                       "parent")))
@@ -349,11 +350,12 @@ def test_reject_and_cancel_return_the_money(bound: Family, database: Database) -
 def test_a_stranger_cannot_accept_or_see(bound: Family, database: Database) -> None:
     t = send(bound, 1_00)
     wife = bound["王芳"]
-    refused(database, "FORBIDDEN", lambda: transfers.respond(bound.app, wife.who, key(),
-                                                              t.id, "accept"))
+    # to a stranger the transfer does not exist (an unknown id answers the same)
+    refused(database, "TRANSFER_NOT_FOUND", lambda: transfers.respond(
+        bound.app, wife.who, key(), t.id, "accept"))
     with pytest.raises(GongjiError) as e:
         transfers.get(bound.app, wife.who, t.id)
-    assert e.value.code == "FORBIDDEN"
+    assert e.value.code == "TRANSFER_NOT_FOUND"
 
 
 def test_a_proxy_may_accept_but_not_send(bound: Family, database: Database) -> None:

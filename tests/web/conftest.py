@@ -61,6 +61,17 @@ class DemoServer:
         assert found, body
         return found.group(1)
 
+    def console_cookie(self) -> str:
+        """A console session opened with the operator token: the value of the gj_console
+        cookie the console's login sets (a session id; the token itself is never a cookie)."""
+        with httpx.Client(base_url=self.base, timeout=30) as c:
+            c.get("/console/login")
+            r = c.post("/console/login", data={"csrf": c.cookies["gj_csrf"],
+                                                "token": ADMIN_TOKEN})
+            assert r.status_code == 303, r.text
+            session: str = c.cookies["gj_console"]
+        return session
+
     def clock(self, iso: str) -> str:
         now: str = self.api("POST", "/api/v1/sandbox/clock", json={"set": iso})["now"]
         return now

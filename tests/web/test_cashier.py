@@ -12,7 +12,7 @@ import pytest
 
 from gongji.domain.money import parse_yuan
 from gongji.web.cashier_words import CASHIER_WORDS
-from tests.web.conftest import ADMIN_TOKEN, CERTNO, DESKTOP, PHONE, DemoServer, new_page, shot
+from tests.web.conftest import CERTNO, DESKTOP, PHONE, DemoServer, new_page, shot
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def test_a_pharmacy_sale_at_the_demo_cashier(server: DemoServer, browser: Any,
         return CASHIER_WORDS[key][0 if lang == "zh" else 1]
 
     page = new_page(browser, lang=lang, viewport=PHONE)
-    page.context.add_cookies([{"name": "gj_console", "value": ADMIN_TOKEN,
+    page.context.add_cookies([{"name": "gj_console", "value": server.console_cookie(),
                                "url": server.base}])
 
     def step(name: str) -> None:

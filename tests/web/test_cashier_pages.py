@@ -34,6 +34,14 @@ AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_
            "acct_pay", "acct_mulaid_pay", "psn_cash_pay", "hosp_part_amt", "balc")
 
 
+def operator_login(c: TestClient) -> None:
+    """Log in at the console (the cashier uses its session; the cookie holds no token)."""
+    c.get("/console/login")
+    r = c.post("/console/login", data={"csrf": c.cookies["gj_csrf"], "token": TOKEN},
+               follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, "/console"), r.text
+
+
 def _client(clinic: Clinic) -> Iterator[TestClient]:
     app = create_app(clinic.app, Settings(db=clinic.app.db.url, admin_token=TOKEN))
     with TestClient(app, raise_server_exceptions=False) as c:
@@ -57,7 +65,7 @@ class Cashier:
     def __init__(self, c: TestClient, institution: str) -> None:
         self.c = c
         self.urls: list[str] = []
-        c.cookies.set("gj_console", TOKEN)
+        operator_login(c)
         self.get("/cashier")
         r = self.post("/cashier/institution", {"institution": institution})
         assert r.status_code == 200 and r.url.path == "/cashier/sale", r.text
@@ -133,7 +141,7 @@ def two_drugs() -> list[tuple[str, str, str, list[str]]]:
 def test_outside_the_sandbox_the_page_explains(database: Database, clock: FixedClock) -> None:
     clinic = open_clinic(make_family(Gongji(database, clock, sandbox=False)))
     for c in _client(clinic):
-        c.cookies.set("gj_console", TOKEN)
+        operator_login(c)
         for path in ("/cashier", "/cashier/sale", "/cashier/receipts/S1"):
             r = c.get(path)
             assert r.status_code == 403
@@ -153,7 +161,7 @@ def test_without_an_operator_login_goes_to_the_console_login(client: TestClient)
 
 
 def test_the_sale_needs_an_institution_first(client: TestClient) -> None:
-    client.cookies.set("gj_console", TOKEN)
+    operator_login(client)
     r = client.get("/cashier/sale")
     assert r.url.path == "/cashier"
     assert "成都大药房" in r.text and PHARMACY in r.text and HOSPITAL in r.text

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gongji.domain.money import parse_yuan
-from tests.web.conftest import ADMIN_TOKEN, CERTNO, DESKTOP, DemoServer, new_page, shot
+from tests.web.conftest import CERTNO, DESKTOP, DemoServer, new_page, shot
 
 pytestmark = pytest.mark.browser
 
@@ -158,7 +158,7 @@ def test_family_story(server: DemoServer, browser: Any, lang: str) -> None:
         token = mother.locator("#token").input_value()
         shot(mother, f"portal-code-{lang}")
         cashier = new_page(browser, lang=lang)
-        cashier.context.add_cookies([{"name": "gj_console", "value": ADMIN_TOKEN,
+        cashier.context.add_cookies([{"name": "gj_console", "value": server.console_cookie(),
                                       "url": server.base}])
         cashier.goto(f"{server.base}/cashier")
         cashier.locator(f"input[value='{NANYANG_PHARMACY}']").check()

@@ -349,7 +349,7 @@ def test_outside_the_sandbox_there_is_no_demo_family_and_no_code_on_the_page(
     with TestClient(app) as c:
         assert "演示家庭" not in c.get("/login").text
         r = c.post("/login/code", data={"demo": "wei", "csrf": csrf(c)})
-        assert r.status_code == 404, "no demo person outside the sandbox"
+        assert r.status_code == 422, "no demo person outside the sandbox: no ID number typed"
         r = c.post("/login/code", data={"certno": CERTNO["张伟"], "csrf": csrf(c)})
         assert r.status_code == 200 and not re.search(r'id="code"[^>]*value="\d', r.text)
     db.dispose()

@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from gongji import __version__, web
-from gongji.api import errors
+from gongji.api import errors, openapi
+from gongji.api.limits import BodyLimit
 from gongji.api.observability import RequestContext
 from gongji.api.routes import (
     auth,
@@ -34,7 +36,7 @@ from gongji.api.routes import (
 )
 from gongji.config import Settings
 from gongji.metrics import HOLDS_EXPIRED
-from gongji.services.ledger.service import sweep_expired
+from gongji.services.ledger.service import checkpoint, sweep_expired
 from gongji.services.root import build
 from gongji.services.runtime import Gongji
 
@@ -47,7 +49,9 @@ DESCRIPTION = """
 * Every write needs an `Idempotency-Key` header. A retry with the same key and body returns the
   first result (with `Idempotent-Replayed: true`); a different body gets 409
   `IDEMPOTENCY_CONFLICT` naming the fields that differ.
-* Every error is `{code, message, message_en, detail}`; codes are stable.
+* Every error is `{code, message, message_en, detail}` (the `Error` schema; under
+  /fhir/ an OperationOutcome); codes are stable. Each operation lists the refusals
+  it can give.
 * Times are ISO 8601 with a zone; business time is Asia/Shanghai.
 """
 
@@ -55,11 +59,13 @@ DESCRIPTION = """
 def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_sweep_forever(services, settings)) if sweeper else None
+        tasks = [asyncio.create_task(_sweep_forever(services, settings))] if sweeper else []
+        if sweeper and settings.checkpoint_key and settings.checkpoint_to:
+            tasks.append(asyncio.create_task(_checkpoint_forever(services, settings)))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -74,6 +80,10 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
         app.include_router(module.router)
     app.include_router(gateway.router_for(settings.call_paths()))
     web.install(app)
+    openapi.install(app)
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes,
+                       max_upload=settings.max_upload_bytes, call_paths=settings.call_paths(),
+                       clock=services.clock.now)
     app.add_middleware(RequestContext)
     return app
 
@@ -92,8 +102,22 @@ async def _sweep_forever(services: Gongji, settings: Settings) -> None:
         await asyncio.sleep(settings.sweep_interval_seconds)
 
 
+async def _checkpoint_forever(services: Gongji, settings: Settings) -> None:
+    """Sign the audit chains' heads every checkpoint_interval_seconds into checkpoint_to
+    (GONGJI_CHECKPOINT_KEY / _TO): the anchors `gongji verify --anchors` holds the chains to.
+    Off unless both are set."""
+    key, to = Path(settings.checkpoint_key or ""), Path(settings.checkpoint_to or "")
+    while True:
+        try:
+            done = await run_in_threadpool(checkpoint, services, key, to)
+            log.info("checkpoint of %d chains appended to %s", done.chains, done.path)
+        except Exception:  # keep going; the next round writes a newer one
+            log.exception("checkpoint failed")
+        await asyncio.sleep(settings.checkpoint_interval_seconds)
+
+
 def app_from_env() -> Any:
     """ASGI factory for `gongji serve --workers N` (uvicorn --factory): each worker process
     builds its own services from the GONGJI_* environment."""
     settings = Settings()
-    return create_app(build(settings).app, settings, sweeper=True)
+    return create_app(build(settings, resume_clock=False).app, settings, sweeper=True)

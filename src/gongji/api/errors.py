@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from gongji.domain.errors import GongjiError
 from gongji.domain.privacy import scrub
@@ -48,10 +51,39 @@ _ZH = {
 
 FHIR_PREFIX = "/fhir/"
 
+ECHO_MAX = 64
+"""An error names the value it refuses (an id, an amount, a code) cut to this many characters:
+a crafted request never comes back whole."""
+_COMPOSED = frozenset({"fields", "problems", "problem", "reason", "allowed", "errors"})
+"""Parameters gongji writes itself (field lists, reasons): cut only far longer."""
+_COMPOSED_MAX = 1000
+FIELDS_MAX = 50
+"""Field errors listed in one body; past it, detail.more says how many were left out."""
+
+
+def cut(text: str, limit: int = ECHO_MAX) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _cut_param(name: str, value: Any) -> Any:
+    limit = _COMPOSED_MAX if name in _COMPOSED else ECHO_MAX
+    if isinstance(value, str):
+        return cut(value, limit)
+    if isinstance(value, list):
+        return [_cut_param(name, v) for v in value[:FIELDS_MAX]]
+    return value
+
+
+def shown(err: GongjiError) -> GongjiError:
+    """The error as it may be shown: every echoed value cut short (ECHO_MAX)."""
+    params = {k: _cut_param(k, v) for k, v in err.params.items()}
+    return err if params == err.params else GongjiError(err.code, **params)
+
 
 def error_response(err: GongjiError, headers: dict[str, str] | None = None,
                    request: Request | None = None) -> Response:
     """The error body; under /fhir/ an OperationOutcome (same status, the code in details)."""
+    err = shown(err)
     if request is not None and request.url.path.startswith(FHIR_PREFIX):
         from gongji.services.fhir import service as fhir
 
@@ -62,27 +94,71 @@ def error_response(err: GongjiError, headers: dict[str, str] | None = None,
 
 def _field(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "(body)"
+    return cut(".".join(parts)) or "(body)"
 
 
 def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     """One body for all field errors; a single money error keeps its own code."""
     fields = []
-    for e in errors:
+    for e in errors[:FIELDS_MAX]:
         ctx = e.get("ctx") or {}
         fields.append({
             "field": _field(tuple(e.get("loc", ()))),
             "code": ctx.get("code", "VALIDATION_ERROR"),
-            "message": ctx.get("zh") or _ZH.get(e.get("type", ""), "不合法"),
-            "message_en": e.get("msg", "invalid"),
+            "message": cut(ctx.get("zh") or _ZH.get(e.get("type", ""), "不合法"), 300),
+            "message_en": cut(e.get("msg", "invalid"), 300),
         })
+    more = {"more": len(errors) - FIELDS_MAX} if len(errors) > FIELDS_MAX else {}
     names = ", ".join(f["field"] for f in fields)
     if len(fields) == 1 and fields[0]["code"] != "VALIDATION_ERROR":
         f = fields[0]
         return {"code": f["code"], "message": f["message"], "message_en": f["message_en"],
                 "detail": {"fields": fields}}
-    err = GongjiError("VALIDATION_ERROR", fields=names)
-    return {**err.body(), "detail": {"fields": fields}}
+    err = shown(GongjiError("VALIDATION_ERROR", fields=names))
+    return {**err.body(), "detail": {"fields": fields, **more}}
+
+
+def unreadable_body(errors: list[dict[str, Any]]) -> GongjiError | None:
+    """A body that never became a value (not JSON, not UTF-8) is one refusal, not a field
+    error: BODY_NOT_JSON (with the position) or BODY_NOT_UTF8."""
+    for e in errors:
+        loc = tuple(e.get("loc", ()))
+        if e.get("type") == "json_invalid":
+            return GongjiError("BODY_NOT_JSON", position=loc[1] if len(loc) > 1 else None)
+        if e.get("type") == "string_unicode" and loc[:1] == ("body",):
+            return GongjiError("BODY_NOT_UTF8")
+    return None
+
+
+def _parse_failure(request: Request, cause: BaseException | None) -> GongjiError:
+    """FastAPI's 400 "There was an error parsing the body", by what failed underneath."""
+    if isinstance(cause, UnicodeDecodeError):
+        return GongjiError("BODY_NOT_UTF8")
+    kind = request.headers.get("content-type", "application/json").lower()
+    if isinstance(cause, RecursionError | ValueError) and "json" in kind:
+        return GongjiError("BODY_NOT_JSON")
+    return GongjiError("BODY_UNREADABLE")
+
+
+def routes_of(routes: Iterable[Any]) -> list[Any]:
+    """Each route as served, its path with its router's prefix (FastAPI 0.165 keeps included
+    routers whole: fastapi.routing.iter_route_contexts walks them; older ones flatten)."""
+    walk = getattr(fastapi.routing, "iter_route_contexts", None)
+    return list(walk(routes)) if walk is not None else list(routes)
+
+
+def allowed(request: Request) -> str:
+    """Every method of the resource (Starlette's 405 names only those of the first route that
+    matches the path, and here each method is a route of its own). The resource is the most
+    literal template that matches: /api/v1/persons/lookup is the lookup (POST), not a person
+    numbered "lookup"."""
+    by_params: dict[int, set[str]] = {}
+    for route in routes_of(request.app.router.routes):
+        if getattr(route, "methods", None) and hasattr(route, "matches") \
+                and route.matches(request.scope)[0] is not Match.NONE:
+            params = str(getattr(route, "path_format", "")).count("{")
+            by_params.setdefault(params, set()).update(route.methods)
+    return ", ".join(sorted(by_params[min(by_params)])) if by_params else ""
 
 
 def install(app: FastAPI) -> None:
@@ -92,6 +168,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> Response:
+        unreadable = unreadable_body(list(exc.errors()))
+        if unreadable is not None:
+            return error_response(unreadable, request=_req)
         body = validation_body(list(exc.errors()))
         if _req.url.path.startswith(FHIR_PREFIX):
             return error_response(GongjiError("VALIDATION_ERROR", fields=", ".join(
@@ -104,10 +183,14 @@ def install(app: FastAPI) -> None:
             err = GongjiError("NOT_FOUND", what=scrub(_req.url.path))  # never echo an ID
         elif exc.status_code == 405:
             err = GongjiError("METHOD_NOT_ALLOWED")
+            return error_response(err, headers={**(exc.headers or {}), "Allow": allowed(_req)},
+                                  request=_req)
         elif exc.status_code == 401:
             err = GongjiError("UNAUTHENTICATED")
         elif exc.status_code == 403:
             err = GongjiError("FORBIDDEN")
+        elif exc.status_code == 400:
+            err = _parse_failure(_req, exc.__cause__)
         else:
             body = {"code": f"HTTP_{exc.status_code}", "message": str(exc.detail),
                     "message_en": str(exc.detail), "detail": {}}

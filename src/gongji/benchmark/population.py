@@ -5,7 +5,8 @@ Loading a million people through the services one call at a time would take hour
 loader writes the same rows the services write (the same account codes, the same entry and
 posting shapes), a batch per transaction, through the ledger's own tables. What it writes
 passes `gongji verify`: every opening credit is an entry whose postings sum to zero with its
-audit record and digest, balances equal their postings; the person-level records the
+audit record and digest, balances equal their postings, each account is sealed by its
+opening record as the ledger seals it; the person-level records the
 services would add (register, enroll, open wallet) are one record per batch instead
 ("bench.population").
 """
@@ -121,6 +122,13 @@ def _batch(uow: UnitOfWork, *, first: int, count: int, pin_hash: str) -> None:
                       "verified_by": None, "evidence": None, "requested_at": now,
                       "activated_at": now, "ended_at": None, "ended_by": None,
                       "end_reason": None})
+    for psn_no, a in zip(psn_nos, accts, strict=True):
+        # each account sealed as Ledger.open_account seals it (verify: accounts)
+        uow.audit.add_account(at=now, actor=uow.principal.scope, account_id=str(a["id"]),
+                              code=account_code(AccountKind.PERSONAL, owner=psn_no),
+                              kind=AccountKind.PERSONAL.value, owner=psn_no, sponsor=None,
+                              admdvs=REGION, parent_id=None,
+                              no_negative=KIND_RULES[AccountKind.PERSONAL].no_negative)
     conn = uow.conn
     for table, rows in ((persons, people), (enrollments, enrolled), (accounts, accts),
                         (entries, ledger_rows), (postings, legs), (wallets, open_wallets),

@@ -9,7 +9,12 @@ Checks, each a figure in the result:
 - at most once: every transfer and settlement in the database is one a client had
   acknowledged, once (a retried key never applied twice);
 - nothing lost: every acknowledged transfer, response, settlement, cancel and reversal is in
-  the database after the last restart, in the state acknowledged or a later one.
+  the database after the last restart, in the state acknowledged or a later one;
+- late originals: a reversal (冲正) racing its settlement, or sent before it, that was
+  answered "nothing took effect" left no settlement standing under that medins_setl_id, and
+  one answered "undone" left it cancelled;
+- PIN guessing: bursts of wrong PINs sent at once got no more wrong answers in a row than
+  the lockout allows, and none was accepted.
 """
 
 from __future__ import annotations
@@ -89,6 +94,11 @@ class Result:
     applied_unacknowledged: int | None = None
     lost_acknowledged: int | None = None
     returned_by_sweep: int = 0
+    late_originals: int = 0
+    late_originals_charged: int | None = None
+    pin_bursts: int = 0
+    pin_overguessed: int = 0
+    guesses_accepted: int = 0
     verify_ok: bool | None = None
     violations: list[str] = field(default_factory=list)
 
@@ -100,7 +110,9 @@ class Result:
     def ok(self) -> bool:
         return (self.verify_ok is True and self.fen_lost == 0 and self.balances_sum == 0
                 and self.negative_reads == 0 and self.applied_twice == 0
-                and self.applied_unacknowledged == 0 and self.lost_acknowledged == 0)
+                and self.applied_unacknowledged == 0 and self.lost_acknowledged == 0
+                and self.late_originals_charged == 0 and self.pin_overguessed == 0
+                and self.guesses_accepted == 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "operations": self.operations, "ok": self.ok}
@@ -222,6 +234,8 @@ def _run(plan: Plan, url: str, folder: Path, say: Say) -> Result:
         result.reads += t["reads"]
         result.negative_reads += t["negative_reads"]
         result.unanswered += t["unanswered"]
+        result.pin_overguessed += t["pin_overguessed"]
+        result.guesses_accepted += t["guesses_accepted"]
     acked = [json.loads(line) for j in journals if j.exists()
              for line in j.read_text(encoding="utf-8").splitlines() if line]
     _check(Database(url), start_money, acked, result)
@@ -274,11 +288,21 @@ def _check(db: Database, start_money: int, acked: list[dict[str, Any]], result: 
                 .join(holds, holds.c.id == wallet_transfers.c.hold_id))}
             settled = {r.setl_id: r.status for r in conn.execute(
                 select(settlements.c.setl_id, settlements.c.status))}
+            by_msgid = {r.medins_setl_id: r.status for r in conn.execute(
+                select(settlements.c.medins_setl_id, settlements.c.status).where(
+                    settlements.c.medins_setl_id.like("LT%")))}
     finally:
         db.dispose()
 
     sent = [a["transfer_id"] for a in acked if a["op"] == "send"]
     made = [a["setl_id"] for a in acked if a["op"] == "settle"]
+    late = [a for a in acked if a["op"] == "late"]
+    result.late_originals = len(late)
+    result.pin_bursts = sum(1 for a in acked if a["op"] == "guess")
+    # a reversal answered "not done" leaves nothing standing under its id; "done" cancelled it
+    result.late_originals_charged = sum(1 for a in late if by_msgid.get(a["medins_setl_id"])
+                                        == "settled")
+    made += [a["original_setl_id"] for a in late if a["original_setl_id"]]
     # at most once: one row per acknowledged key, no row no client was told about (a client
     # that never got its answer counts in `unanswered`, and may legitimately leave one)
     result.applied_twice = (len(sent) - len(set(sent))) + (len(made) - len(set(made)))
@@ -293,7 +317,7 @@ def _check(db: Database, start_money: int, acked: list[dict[str, Any]], result: 
             lost += transfers.get(a["transfer_id"]) != a["status"]
         elif a["op"] == "settle":
             lost += a["setl_id"] not in settled
-        elif a["op"] == "cancel_settlement" or (a["op"] == "reverse" and a["done"]):
+        elif a["op"] == "cancel_settlement" or (a["op"] in ("reverse", "late") and a["done"]):
             lost += settled.get(a["setl_id"]) != "cancelled"
     result.lost_acknowledged = lost
 
@@ -309,6 +333,10 @@ def summary(result: Result) -> list[str]:
         f"  balance snapshots read: {r.reads:,}, negative person balances seen: "
         f"{r.negative_reads}",
         f"  holds returned by the sweep: {r.returned_by_sweep}",
+        f"  reversals racing their late originals: {r.late_originals}, charges left standing: "
+        f"{r.late_originals_charged}; PIN guessing bursts: {r.pin_bursts}, more wrong answers "
+        f"than the lockout allows: {r.pin_overguessed}, guesses accepted: "
+        f"{r.guesses_accepted}",
         f"  fen lost: {r.fen_lost}; all balances sum to {r.balances_sum}; applied twice: "
         f"{r.applied_twice}; applied but never acknowledged: {r.applied_unacknowledged}; "
         f"acknowledged but missing: {r.lost_acknowledged}",

@@ -1,6 +1,7 @@
 """One client process of the bank test: random wallet transfers and responses, pharmacy
-settlements, cancels and reversals, and balance snapshots, all over HTTP against `gongji
-serve`, every write with its own idempotency key. When the server is gone (killed) or busy,
+settlements, cancels and reversals, reversals racing their late originals, bursts of PIN
+guesses, and balance snapshots, all over HTTP against `gongji serve`, every write with its
+own idempotency key. When the server is gone (killed) or busy,
 the same request is sent again with the same key until it gets a definitive answer; what was
 acknowledged is written to a journal (one JSON object a line) for the final checks."""
 
@@ -10,6 +11,8 @@ import json
 import random
 import re
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +26,12 @@ from gongji.domain.money import format_yuan
 
 GIVE_UP_SECONDS = 90.0
 """How long one request keeps being retried (the server is restarted within seconds)."""
+
+GUESSES = 8
+"""Wrong PINs sent at once in one burst of guessing."""
+
+MAX_WRONG = 5
+"""Wrong answers a person's PIN may give before it locks (the policy's default)."""
 
 
 @dataclass
@@ -54,6 +63,9 @@ class Tally:
     reads: int = 0
     negative_reads: int = 0
     unanswered: int = 0
+    pin_overguessed: int = 0
+    """Bursts after which a PIN had answered more than MAX_WRONG wrong guesses in a row."""
+    guesses_accepted: int = 0
 
 
 class Gone(Exception):
@@ -71,6 +83,8 @@ class Client:
         self.pending: list[dict[str, Any]] = []
         """Transfers sent and acknowledged, not yet answered by this client."""
         self.settled: list[dict[str, Any]] = []
+        self.wrong_streak: Counter[str] = Counter()
+        """Wrong PIN answers per sponsor since their last right PIN or lock."""
         self.journal = Path(job.journal).open("a", encoding="utf-8")  # noqa: SIM115 (run closes)
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -160,8 +174,13 @@ class Client:
             t = r.json()
             self.record("send", key=key, transfer_id=t["id"], amount=amount, sponsor=sponsor)
             self.pending.append(t | {"key": key})
+            self.wrong_streak[sponsor] = 0
         else:
             self.refuse("send", r)
+            code = _code(r)
+            # a lock clears the count; so does a right PIN refused by a later rule (a limit)
+            if code == "PIN_LOCKED" or (not code.startswith("PIN_") and r.status_code != 401):
+                self.wrong_streak[sponsor] = 0
 
     def respond(self) -> None:
         if not self.pending:
@@ -181,13 +200,82 @@ class Client:
             self.refuse(action, r)
         return None
 
-    def settle(self) -> None:
+    def guess_pins(self) -> None:
+        """Someone who took a sponsor's phone sends GUESSES wrong PINs at the same moment:
+        no more than MAX_WRONG of them may be answered "wrong" before the PIN locks, and
+        none is accepted."""
+        sponsor, s_cert, receiver, _r_cert = self.rnd.choice(self.job.pairs)
+        self.session(sponsor, s_cert)
+        keys = [self.key("guess") for _ in range(GUESSES)]
+
+        def guess(i: int) -> httpx.Response:
+            wrong = f"{(int(PIN) + 1 + i * 7919) % 10**6:06d}"
+            return self.as_person((sponsor, s_cert), "POST", "/api/v1/transfers",
+                                  key=keys[i],
+                                  body={"receiver_psn_no": receiver, "amount": "1.00",
+                                        "pin": wrong})
+
+        with ThreadPoolExecutor(GUESSES) as pool:
+            answers = list(pool.map(guess, range(GUESSES)))
+        codes = Counter(_code(r) for r in answers)
+        for code, n in codes.items():
+            name = f"guess:{code}"
+            self.tally.refused[name] = self.tally.refused.get(name, 0) + n
+        self.tally.guesses_accepted += sum(1 for r in answers if r.status_code == 201)
+        self.wrong_streak[sponsor] += codes["PIN_WRONG"]
+        if self.wrong_streak[sponsor] > MAX_WRONG:
+            self.tally.pin_overguessed += 1
+        if codes["PIN_LOCKED"]:
+            self.wrong_streak[sponsor] = 0
+        self.record("guess", sponsor=sponsor, wrong=codes["PIN_WRONG"],
+                    locked=codes["PIN_LOCKED"])
+
+    def late_original(self) -> None:
+        """An HIS timed out on a settlement and reverses it (冲正) by its medins_setl_id while
+        the original may still be on its way: the two race, or the reversal comes first.
+        Whatever the order, a reversal answered "nothing took effect" must leave nothing
+        charged under that id (checked at the end)."""
+        prepared = self._visit_with_fees()
+        if prepared is None:
+            return
+        psn_no, mdtrt_id, cred, total = prepared
+        medins_setl_id = f"LT{self.job.number}{self.n:08d}{self.rnd.randrange(10**6):06d}"
+        settle_key, reverse_key = self.key("late_settle"), self.key("late_reverse")
+
+        def original() -> httpx.Response:
+            time.sleep(self.rnd.uniform(0, 0.02))
+            return self.send("POST", f"/api/v1/visits/{mdtrt_id}/settle", signed=True,
+                             key=settle_key, body={"credential": cred,
+                                                   "medfee_sumamt": format_yuan(total),
+                                                   "medins_setl_id": medins_setl_id})
+
+        def reversal() -> httpx.Response:
+            return self.send("POST", "/api/v1/settlements/reverse", signed=True,
+                             key=reverse_key, body={"medins_setl_id": medins_setl_id})
+
+        with ThreadPoolExecutor(2) as pool:
+            s_f, r_f = pool.submit(original), pool.submit(reversal)
+            s, r = s_f.result(), r_f.result()
+        if r.status_code != 200:
+            self.refuse("late_reverse", r)
+            return
+        rev = r.json()
+        self.record("late", medins_setl_id=medins_setl_id, psn_no=psn_no,
+                    done=rev["done"], setl_id=rev["setl_id"],
+                    original=s.status_code, original_code=_code(s),
+                    original_setl_id=s.json()["setl_id"] if s.status_code == 201 else None)
+        if s.status_code != 201:
+            self.refuse("late_settle", s)
+
+    def _visit_with_fees(self) -> tuple[str, str, dict[str, str], int] | None:
+        """A pharmacy visit with drug lines uploaded: (psn_no, mdtrt_id, credential, total)."""
         psn_no, certno = self.rnd.choice(self.job.buyers)
         cred = {"mdtrt_cert_type": "02", "mdtrt_cert_no": certno}
         v = self.send("POST", "/api/v1/visits", signed=True, key=self.key("visit"),
                       body={"credential": cred, "insutype": "310", "med_type": "41"})
         if v.status_code != 201:
-            return self.refuse("visit", v)
+            self.refuse("visit", v)
+            return None
         mdtrt_id = v.json()["mdtrt_id"]
         lines, total = [], 0
         for i in range(self.rnd.randint(3, 5)):
@@ -202,7 +290,15 @@ class Client:
         f = self.send("POST", f"/api/v1/visits/{mdtrt_id}/fees", signed=True,
                       key=self.key("fees"), body={"lines": lines})
         if f.status_code != 201:
-            return self.refuse("fees", f)
+            self.refuse("fees", f)
+            return None
+        return psn_no, mdtrt_id, cred, total
+
+    def settle(self) -> None:
+        prepared = self._visit_with_fees()
+        if prepared is None:
+            return None
+        psn_no, mdtrt_id, cred, total = prepared
         medins_setl_id = f"CH{self.job.number}{self.n:08d}{self.rnd.randrange(10**6):06d}"
         key = self.key("settle")
         s = self.send("POST", f"/api/v1/visits/{mdtrt_id}/settle", signed=True, key=key,
@@ -262,17 +358,29 @@ class Client:
         return f"8{self.job.number:02d}{self.rnd.randrange(10**17):017d}"
 
     def run(self) -> Tally:
-        ops = (self.transfer, self.respond, self.respond, self.settle, self.undo, self.read)
+        ops = (self.transfer, self.respond, self.settle, self.undo, self.read,
+               self.late_original, self.guess_pins)
+        weights = (4, 8, 4, 4, 4, 2, 1)
         try:
             while time.time() < self.job.deadline:
                 try:
-                    self.rnd.choice(ops)()
+                    self.rnd.choices(ops, weights)[0]()
                 except Gone:
                     self.tally.unanswered += 1
         finally:
             self.journal.close()
             self.http.close()
         return self.tally
+
+
+def _code(r: httpx.Response) -> str:
+    """The error code of an answer (its status when it has none)."""
+    try:
+        body = r.json()
+    except ValueError:
+        return str(r.status_code)
+    return str(body.get("code", r.status_code)) if isinstance(body, dict) else \
+        str(r.status_code)
 
 
 def main(job: Job, results: Any) -> None:

@@ -244,6 +244,8 @@ define("PIN_FORMAT", 422, "支付密码应为 {length} 位数字", "The payment 
 define("PIN_WEAK", 422, "支付密码过于简单（如 111111、123456），请换一个", "The PIN is too simple (like 111111 or 123456); choose another")
 define("PIN_WRONG", 403, "支付密码错误，还可尝试 {left} 次", "Wrong payment PIN; {left} attempts left")
 define("PIN_LOCKED", 423, "支付密码错误次数过多，已锁定至 {until}", "Too many wrong PINs; locked until {until}")
+define("PIN_BUSY", 429, "支付密码正在验证中，请稍后再试", "Other PIN attempts are being checked; try again in a moment",
+       retryable=True)
 
 # -- contributions -------------------------------------------------------------------------
 define("CONTRIBUTION_NOT_OFFERED", 409, "{admdvs} 没有 {year} 年度 {insutype} 的个人缴费标准", "{admdvs} has no {year} individual contribution for {insutype}")
@@ -255,6 +257,7 @@ define("CONTRIBUTION_SOURCE_INVALID", 422, "缴费来源不合法：{reason}", "
 define("OTP_INVALID", 401, "验证码错误或已过期", "The one-time code is wrong or expired")
 define("OTP_LOCKED", 429, "验证码错误次数过多，请重新获取", "Too many wrong codes; request a new one")
 define("OTP_TOO_SOON", 429, "请 {seconds} 秒后再获取验证码", "Please wait {seconds} seconds before asking for another code")
+define("OTP_DAILY_LIMIT", 429, "今天的登录尝试次数已达上限，请于 {until} 后再试", "Too many login attempts today; try again after {until}")
 define("SANDBOX_ONLY", 403, "仅沙箱模式可用（gongji serve --sandbox）", "Only in sandbox mode (gongji serve --sandbox)")
 define("CLOCK_BACKWARDS", 409, "测试时钟只能向前拨（当前 {now}）", "The test clock only moves forward (now {now})")
 
@@ -299,6 +302,8 @@ define("MID_SETTLEMENT_INPATIENT_ONLY", 422, "只有住院可以中途结算", "
 define("SETTLEMENT_NOT_FOUND", 404, "结算记录不存在：{setl_id}", "Settlement not found: {setl_id}")
 define("SETTLEMENT_NOT_SETTLED", 409, "结算 {setl_id} 当前状态为 {state}，不能撤销", "Settlement {setl_id} is already {state}")
 define("SETTLEMENT_DUPLICATE_MSGID", 409, "机构结算流水号 {medins_setl_id} 已使用", "medins_setl_id {medins_setl_id} was already used")
+define("MESSAGE_REVERSED", 409, "报文 {msgid} 已被冲正，不能再生效",
+       "Message {msgid} was reversed (冲正) before it took effect; it cannot take effect now")
 define("TRACE_CODE_MISSING", 422, "药品明细 {feedetl_sn} 缺少追溯码，医保基金不予结算", "Drug line {feedetl_sn} has no trace code: the fund will not settle it")
 define("TRACE_CODE_COUNT", 422, "药品明细 {feedetl_sn} 追溯码数量应为 {expected}，实际 {given}", "Drug line {feedetl_sn} needs {expected} trace code(s), {given} given")
 define("TRACE_CODE_SOLD", 409, "追溯码 {code} 已销售过，疑似回流药，不能再次结算", "Trace code {code} was already sold (a resold box?); it cannot be settled again")
@@ -327,3 +332,18 @@ define("FHIR_RESOURCE_NOT_FOUND", 404, "FHIR 资源 {resource}/{id} 不存在", 
 define("FHIR_RESOURCE_UNSUPPORTED", 404, "不支持的 FHIR 资源类型 {resource}（见 /fhir/R4/metadata）", "FHIR resource type {resource} is not served (see /fhir/R4/metadata)")
 define("FHIR_ID_INVALID", 400, "FHIR 资源标识 {id} 格式不正确", "FHIR id {id} is malformed")
 define("CLAIMS_FILE_INVALID", 422, "理赔文件 {path} 不合法：{problem}", "Claims file {path} is invalid: {problem}")
+
+# -- crafted input: far dates, request bodies, catalog files ---------------------------------
+define("DATE_OUT_OF_RANGE", 422, "{field} 日期 {value} 超出允许范围（{earliest} 至 {latest}）", "{field} {value} is outside the accepted dates ({earliest} to {latest})")
+define("BODY_NOT_JSON", 400, "请求体不是合法的 JSON", "The request body is not valid JSON")
+define("BODY_NOT_UTF8", 400, "请求体不是 UTF-8 编码的文本", "The request body is not UTF-8 text")
+define("BODY_UNREADABLE", 400, "无法读取请求体", "The request body cannot be read")
+define("BODY_TOO_LARGE", 413, "请求体过大：上限为 {limit}", "The request body is too large: the limit is {limit}")
+define("CATALOG_FILE_INVALID", 422, "目录文件第 {line} 行无法读取：{reason}", "Line {line} of the catalog file cannot be read: {reason}")
+
+# -- the operator ledger keeps to its own money; tamper-evidence outside the database -------
+define("LEDGER_PERSON_ACCOUNT", 409, "账户 {account} 属于参保人：个人的资金只能经其所属业务（结算、转账、缴费、划入）变动，不能通过账务接口调整", "Account {account} belongs to an insured person: a person's money moves only through the capability that owns it (settlement, transfer, contribution, credit), never through the ledger API")
+define("ENTRY_OWNED", 409, "分录 {entry} 属于业务记录（{code}），只能由该业务撤销（如结算的撤销或冲正、转账的退回）", "Entry {entry} belongs to a business record ({code}); only that capability may undo it (a settlement's cancel or 冲正, a transfer's reject or cancel)")
+define("HOLD_OWNED", 409, "冻结 {hold} 属于业务记录（{code}），只能由该业务处理（接收、拒收、撤回或到期退回）", "Hold {hold} belongs to a business record ({code}); only that capability may resolve it (accept, reject, cancel, or the return at its deadline)")
+define("CHECKPOINT_KEY_INVALID", 422, "{path} 不是可用的 Ed25519 {kind}（PEM）：{reason}", "{path} is not a usable Ed25519 {kind} (PEM): {reason}")
+define("CHECKPOINT_FILE_UNREADABLE", 422, "无法读取或写入检查点文件 {path}：{reason}", "The checkpoint file {path} cannot be read or written: {reason}")

@@ -7,8 +7,11 @@ names the care region: a pooling region, or a whole province.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date
+from typing import Any
 
+from gongji.domain.dates import EARLIEST, LATEST, check_day, out_of_range
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.regions import province_of
 
@@ -39,16 +42,15 @@ CHRONIC_DISEASES = {
 last five since Dec 2024). The codes are ours; the national ones differ by region."""
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day n months later, or the month's last day when it has no such day."""
+def add_months(day: date, months: int, *, field: Any = "date") -> date:
+    """The same day n months later (earlier when n < 0), or that month's last day when it has
+    no such day. Defined for every day and n: a result outside the calendar window
+    (domain/dates.py) is refused as DATE_OUT_OF_RANGE, naming the field it would become."""
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    if not EARLIEST.year <= year <= LATEST.year:
+        raise out_of_range(field, f"{year:04d}-{month:02d}")
+    return check_day(date(year, month, min(day.day, monthrange(year, month)[1])), field)
 
 
 def check_filing(kind: str, begndate: date, enddate: date | None, *, today: date,
@@ -57,6 +59,9 @@ def check_filing(kind: str, begndate: date, enddate: date | None, *, today: date
     its start for a temporary kind, which it is if none is given."""
     if kind not in KIND_NAMES:
         raise GongjiError("FILING_KIND_INVALID", kind=kind, allowed=", ".join(KIND_NAMES))
+    check_day(begndate, "begndate")
+    if enddate is not None:
+        check_day(enddate, "enddate")
     if begndate < today:
         raise GongjiError("FILING_DATES_INVALID", reason=Bi("开始日期不能早于今天",
                                                              "begndate is in the past"))
@@ -66,7 +71,7 @@ def check_filing(kind: str, begndate: date, enddate: date | None, *, today: date
                 "长期备案在撤销前一直有效，不设结束日期",
                 "a long-term filing holds until revoked: no enddate"))
         return None
-    least = add_months(begndate, temporary_min_months)
+    least = add_months(begndate, temporary_min_months, field="enddate")
     if enddate is None:
         return least
     if enddate < least:

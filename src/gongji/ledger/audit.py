@@ -44,6 +44,35 @@ def entry_digest(entry_id: str, kind: str, code: str, ref_entry_id: str | None,
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def account_digest(account_id: str, code: str, kind: str, owner: str | None,
+                   sponsor: str | None, admdvs: str | None, parent_id: str | None,
+                   no_negative: bool) -> str:
+    """SHA-256 over what an account is and whose (everything but its balance, which its
+    postings state, and its status): sealed in the chain when the account is opened, so an
+    owner changed in the database no longer matches."""
+    body = canonical_json(["account", account_id, code, kind, owner, sponsor, admdvs,
+                           parent_id, bool(no_negative)])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def response_digest(scope: str, key: str, operation: str, request_hash: str, request: str,
+                    response: str | None) -> str:
+    """SHA-256 over an idempotency record as stored (request and response as their stored
+    text): sealed in the chain by the unit of work that stored it, so a replayed answer
+    edited in the database no longer matches."""
+    body = canonical_json(["idempotency", scope, key, operation, request_hash, request,
+                           response])
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+ACCOUNT_SEALS = ("ledger.open_account", "ledger.seal_account")
+"""Audit actions whose digest seals an account: its opening, or the seal written for the
+accounts that existed when migration 0009 came (docs/RELIABILITY.md, "Threat model")."""
+RESPONSE_SEALS = ("idempotency.stored", "idempotency.seal")
+"""Audit actions whose digest seals a stored response: the unit of work that stored it, or
+migration 0009 for the responses stored before it."""
+
+
 def digest_of(entry: Entry) -> str:
     return entry_digest(entry.id, entry.kind.value, entry.code, entry.ref_entry_id,
                         entry.created_at, [(p.account_id, p.amount) for p in entry.postings])
@@ -84,6 +113,24 @@ class AuditLog:
             subject=scrub(subject)[:100], entry_id=entry_id, digest=digest,
             detail=scrub(canonical_json(detail or {})),
         ))
+
+    def add_account(self, *, at: datetime, actor: str, account_id: str, code: str, kind: str,
+                    owner: str | None, sponsor: str | None, admdvs: str | None,
+                    parent_id: str | None, no_negative: bool) -> None:
+        """The record of an account's opening, sealing what it is and whose."""
+        self.add(at=at, actor=actor, action=ACCOUNT_SEALS[0], subject=code, chain=admdvs,
+                 detail={"account_id": account_id},
+                 digest=account_digest(account_id, code, kind, owner, sponsor, admdvs,
+                                       parent_id, no_negative))
+
+    def seal_response(self, *, at: datetime, actor: str, scope: str, key: str,
+                      operation: str, request_hash: str, request: str, response: str) -> None:
+        """The record that vouches for the idempotency record this unit of work stored, on
+        a chain it already writes (the national chain only when it writes none)."""
+        chain = self.pending[0].chain if self.pending else NATIONAL_CHAIN
+        self.add(at=at, actor=actor, action=RESPONSE_SEALS[0], subject=operation,
+                 chain=chain, digest=response_digest(scope, key, operation, request_hash,
+                                                     request, response))
 
     def add_entry(self, entry: Entry) -> None:
         self.add(at=entry.created_at, actor=entry.actor, action=f"ledger.{entry.kind.value}",

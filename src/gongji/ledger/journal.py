@@ -82,8 +82,10 @@ class Ledger:
         found = self.account_by_code(code)
         assert found is not None
         if found.id == row["id"]:
-            self.audit.add(at=self.now, actor=self.actor, action="ledger.open_account",
-                           subject=code, chain=admdvs, detail={"account_id": found.id})
+            self.audit.add_account(at=self.now, actor=self.actor, account_id=found.id,
+                                   code=code, kind=kind.value, owner=owner, sponsor=sponsor,
+                                   admdvs=admdvs, parent_id=parent_id,
+                                   no_negative=found.no_negative)
         return found
 
     def account(self, account_id: str) -> Account:

@@ -17,10 +17,22 @@ from datetime import datetime
 from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, bindparam, text
 
 from gongji.domain.clock import UTC
-from gongji.ledger.audit import GENESIS, utc_iso
+from gongji.domain.errors import GongjiError
+from gongji.domain.privacy import scrub
+from gongji.ledger.anchors import Anchors
+from gongji.ledger.audit import (
+    ACCOUNT_SEALS,
+    GENESIS,
+    RESPONSE_SEALS,
+    account_digest,
+    canonical_json,
+    response_digest,
+    utc_iso,
+)
+from gongji.ledger.kinds import KIND_RULES, AccountKind, account_code
 
 Progress = Callable[[str, int], None]
 """progress(check name, rows done so far): lets the CLI draw a progress bar."""
@@ -66,7 +78,7 @@ MAX_LISTED = 1000
 
 
 def verify(conn: Connection, *, progress: Progress | None = None, url: str | None = None,
-           workers: int = 1) -> VerifyReport:
+           workers: int = 1, anchors: Anchors | None = None) -> VerifyReport:
     """Run every check on conn's snapshot.
 
     With url and workers > 1, the work is split in two processes of about equal cost: this
@@ -77,6 +89,13 @@ def verify(conn: Connection, *, progress: Progress | None = None, url: str | Non
     violation.
     """
     tick: Progress = progress or (lambda _name, _n: None)
+    report = _verify(conn, tick, url, workers)
+    if anchors is not None:
+        report.checks.append(_anchors(conn, anchors))
+    return report
+
+
+def _verify(conn: Connection, tick: Progress, url: str | None, workers: int) -> VerifyReport:
     if url is None or workers < 2:
         return VerifyReport([check(conn, tick) for check in CHECKS])
     snapshot = (conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
@@ -399,13 +418,531 @@ def _audit_chains(conn: Connection, tick: Progress) -> CheckResult:
     return r
 
 
+# -- sealed rows: accounts and stored answers, each vouched for by an audit record ----------
+
+_LOOKUP = 500
+"""Digests looked up per query (an IN list on the partial index ix_audit_log_seal)."""
+
+
+def _sealed(conn: Connection, digests: list[str]) -> set[str]:
+    """Which of these digests a record of the chain carries (records that name no entry)."""
+    if not digests:
+        return set()
+    return set(conn.execute(_SEALED, {"d": digests}).scalars())
+
+
+_SEALED = text("SELECT digest FROM audit_log WHERE entry_id IS NULL AND digest IS NOT NULL "
+               "AND digest IN :d").bindparams(bindparam("d", expanding=True))
+
+
+def _seal_count(conn: Connection, actions: tuple[str, ...]) -> int:
+    return int(conn.execute(text(
+        "SELECT COUNT(*) FROM audit_log WHERE entry_id IS NULL AND digest IS NOT NULL "
+        "AND action IN :a").bindparams(bindparam("a", expanding=True)),
+        {"a": list(actions)}).scalar_one())
+
+
+class _Seals:
+    """Digests waiting to be looked up in batches; fail(label) for each one not sealed."""
+
+    def __init__(self, conn: Connection, r: CheckResult, message: str) -> None:
+        self.conn, self.r, self.message = conn, r, message
+        self.batch: list[tuple[str, str]] = []
+
+    def add(self, digest: str, label: str) -> None:
+        self.batch.append((digest, label))
+        if len(self.batch) >= _LOOKUP:
+            self.flush()
+
+    def flush(self) -> None:
+        found = _sealed(self.conn, [d for d, _ in self.batch])
+        for d, label in self.batch:
+            if d not in found and len(self.r.violations) < MAX_LISTED:
+                self.r.fail(label, self.message)
+        self.batch.clear()
+
+
+def _accounts(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("accounts", "each account is what was sealed when it was opened "
+                                "(kind, owner, sponsor, region)")
+    seals = _Seals(conn, r, "not the account sealed when it was opened (kind, owner, sponsor, "
+                            "region or parent changed since)")
+    for (aid, code, kind, owner, sponsor, admdvs, parent_id, no_negative, status,
+         balance) in _rows(conn, "SELECT id, code, kind, owner, sponsor, admdvs, parent_id, "
+                                 "no_negative, status, balance FROM accounts ORDER BY id"):
+        r.examined += 1
+        try:
+            k = AccountKind(kind)
+            named = account_code(k, owner=owner, sponsor=sponsor, parent_id=parent_id)
+        except (ValueError, GongjiError):
+            named = None
+        if named != code:
+            r.fail(code, f"its code does not name its kind and owner ({kind}, owner {owner}, "
+                         f"sponsor {sponsor})")
+        elif bool(no_negative) != KIND_RULES[k].no_negative:
+            r.fail(code, "may go negative where its kind may not, or the reverse")
+        if status == "closed" and int(balance) != 0:
+            r.fail(code, f"closed with a balance of {balance} fen")
+        seals.add(account_digest(aid, code, kind, owner, sponsor, admdvs, parent_id,
+                                 bool(no_negative)), code)
+    seals.flush()
+    for row in _q(conn, """SELECT h.code FROM accounts h LEFT JOIN accounts p ON p.id = h.parent_id
+                           WHERE h.kind = 'HOLD' AND (p.id IS NULL
+                                 OR COALESCE(h.owner, '') <> COALESCE(p.owner, ''))
+                           LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.code, "a HOLD account whose owner is not its source account's")
+    sealed = _seal_count(conn, ACCOUNT_SEALS)
+    if sealed > r.examined:
+        r.fail("accounts", f"{sealed - r.examined} sealed account(s) no longer exist (deleted)")
+    tick(r.name, r.examined)
+    return r
+
+
+TOMBSTONE = "reversed"
+"""The operation of a key 冲正 claimed before its original (services/idempotency.py)."""
+
+
+def _stored_responses(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("stored_responses", "every answer a retry would replay is the one sealed "
+                                        "when it was stored")
+    seals = _Seals(conn, r, "stored request or answer changed after it was stored (a retry "
+                            "would be told something else), or never sealed")
+    sealed_rows = 0
+    for scope, key, operation, request_hash, request, response in _rows(
+            conn, "SELECT scope, key, operation, request_hash, request, response "
+                  "FROM idempotency ORDER BY scope, key"):
+        r.examined += 1
+        label = scrub(f"{scope} {key}")[:120]
+        if operation == TOMBSTONE:
+            if not _is_tombstone(request_hash, request, response):
+                r.fail(label, "a 冲正 tombstone that is not one (edited)")
+            continue
+        sealed_rows += 1
+        seals.add(response_digest(scope, key, operation, request_hash, request, response),
+                  label)
+    seals.flush()
+    sealed = _seal_count(conn, RESPONSE_SEALS)
+    if sealed > sealed_rows:
+        r.fail("idempotency", f"{sealed - sealed_rows} sealed answer(s) no longer stored "
+                              "(deleted: a retry would run again)")
+    tick(r.name, r.examined)
+    return r
+
+
+def _is_tombstone(request_hash: str, request: str, response: str | None) -> bool:
+    try:
+        kind = json.loads(request)["kind"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return (request == canonical_json({"kind": kind})
+            and request_hash == sha256(f"{TOMBSTONE}\n{request}".encode()).hexdigest()
+            and response == canonical_json({"reversed": kind}))
+
+
+# -- business records against the entries that moved their money -------------------------
+
+SETTLEMENT = "settlement"
+"""The entry code of a settlement (services/settlement); its cancel is SETTLEMENT.cancel.
+The ledger does not import the capabilities above it: tests/unit/test_verify_codes.py holds
+these names to theirs."""
+WALLET_TRANSFER = "wallet.transfer"
+"""The entry code of a wallet transfer's hold (services/transfers)."""
+CONTRIBUTION_FUNDS = {"390": "FUND_POOL", "410": "FUND_LTC"}
+"""The fund a contribution of each scheme goes to (services/contributions FUND)."""
+FUND_FIELDS = ("hifp_pay", "cvlserv_pay", "hifes_pay", "hifmi_pay", "hifob_pay", "maf_pay",
+               "oth_pay")
+"""The setlinfo's fund amounts, which sum to fund_pay_sumamt."""
+
+
+def _settlements(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("settlements", "each settlement's state and amounts are its entries' "
+                                   "(settled: not reversed; cancelled: reversed)")
+    legs = _rows(conn, """
+        SELECT s.setl_id, a.code, p.amount FROM settlements s
+        JOIN postings p ON p.entry_id = s.entry_id JOIN accounts a ON a.id = p.account_id
+        ORDER BY s.setl_id, p.idx""")
+    leg = next(legs, None)
+    for (setl_id, psn_no, fixmedins, home, care, medins_setl_id, status, medfee, funds,
+         acct, mulaid, cash, clearing, setlinfo, entry_id, cancel_id, e_kind, e_code, e_ref,
+         reversal_id, v_psn, v_inst, lines_total, claim) in _rows(conn, """
+        SELECT s.setl_id, s.psn_no, s.fixmedins_code, s.insuplc_admdvs, s.mdtrtarea_admvs,
+               s.medins_setl_id, s.status, s.medfee_sumamt, s.fund_pay_sumamt, s.acct_pay,
+               s.acct_mulaid_pay, s.psn_cash_pay, s.clearing_amt, s.setlinfo, s.entry_id,
+               s.cancel_entry_id, e.kind, e.code, e.ext_ref,
+               (SELECT r.id FROM entries r WHERE r.ref_entry_id = s.entry_id
+                  AND r.kind = 'reversal'),
+               v.psn_no, v.fixmedins_code,
+               (SELECT SUM(f.det_item_fee_sumamt) FROM fee_details f
+                 WHERE f.mdtrt_id = s.mdtrt_id AND f.setl_id = s.setl_id),
+               (SELECT m.state FROM medins_setl_ids m WHERE m.fixmedins_code = s.fixmedins_code
+                  AND m.medins_setl_id = s.medins_setl_id)
+        FROM settlements s LEFT JOIN entries e ON e.id = s.entry_id
+                           LEFT JOIN visits v ON v.mdtrt_id = s.mdtrt_id
+        ORDER BY s.setl_id"""):
+        r.examined += 1
+        moved: dict[str, int] = {}
+        while leg is not None and leg[0] == setl_id:
+            moved[leg[1]] = moved.get(leg[1], 0) + int(leg[2])
+            leg = next(legs, None)
+        if len(r.violations) >= MAX_LISTED:
+            continue
+        if e_kind != "transfer" or e_code != SETTLEMENT or e_ref != setl_id:
+            r.fail(setl_id, f"its entry {entry_id} is not this settlement's")
+        if (v_psn, v_inst) != (psn_no, fixmedins):
+            r.fail(setl_id, "names another person or institution than its visit")
+        if status == "settled":
+            if reversal_id is not None or cancel_id is not None:
+                r.fail(setl_id, f"reads settled but its entry was reversed by "
+                                f"{reversal_id or cancel_id}")
+            if lines_total is None or int(lines_total) != int(medfee):
+                r.fail(setl_id, f"its settled fee lines total {lines_total} fen, "
+                                f"medfee_sumamt says {medfee}")
+        elif status == "cancelled":
+            if cancel_id is None or cancel_id != reversal_id:
+                r.fail(setl_id, "reads cancelled but its entry was not reversed by its cancel")
+        else:
+            r.fail(setl_id, f"unknown status {status}")
+        if medins_setl_id is not None and claim != "settled":
+            r.fail(setl_id, f"its message id is not claimed by a settlement ({claim})")
+        stated = {"medfee_sumamt": medfee, "fund_pay_sumamt": funds, "acct_pay": acct,
+                  "acct_mulaid_pay": mulaid, "psn_cash_pay": cash}
+        for problem in _settlement_amounts(setlinfo, stated, int(clearing), psn_no, fixmedins,
+                                           home, care, moved):
+            r.fail(setl_id, problem)
+    r.violations[MAX_LISTED:] = []
+    for row in _q(conn, """
+            SELECT e.id, e.code FROM entries e
+            WHERE (e.code = :s AND e.kind = 'transfer'
+                   AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.entry_id = e.id))
+               OR (e.code = :c AND e.kind = 'reversal'
+                   AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.cancel_entry_id = e.id))
+            LIMIT :lim""", s=SETTLEMENT, c=f"{SETTLEMENT}.cancel", lim=MAX_LISTED):
+        r.fail(row.id, f"a {row.code} entry without its settlement (money moved, no record)")
+    for row in _q(conn, """SELECT entry_id, COUNT(*) AS n FROM settlements GROUP BY entry_id
+                           HAVING COUNT(*) > 1 LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.entry_id, f"{row.n} settlements claim one entry")
+    tick(r.name, r.examined)
+    return r
+
+
+def _settlement_amounts(setlinfo: str, stated: dict[str, Any], clearing: int, psn_no: str,
+                        fixmedins: str, home: str, care: str,
+                        moved: dict[str, int]) -> list[str]:
+    """What is wrong between a settlement's columns, its stored setlinfo and its postings:
+    the setlinfo's identities, and the postings its amounts make (as the settlement wrote
+    them: funds, payers, cash, the institution, clearing across regions)."""
+    try:
+        info = json.loads(setlinfo)
+        amount = {k: int(info[k]) for k in (*FUND_FIELDS, *stated, "psn_part_amt",
+                                           "hosp_part_amt")}
+        paid = [(str(p["kind"]), p.get("sponsor"), int(p["amount"])) for p in info["payments"]]
+    except (ValueError, KeyError, TypeError) as e:
+        return [f"its stored setlinfo cannot be read ({type(e).__name__})"]
+    out = [f"{k} is {int(v)} fen but its setlinfo says {amount[k]}"
+           for k, v in stated.items() if int(v) != amount[k]]
+    if amount["fund_pay_sumamt"] != sum(amount[k] for k in FUND_FIELDS):
+        out.append("fund_pay_sumamt is not the sum of the fund amounts")
+    if amount["psn_part_amt"] != amount["acct_pay"] + amount["acct_mulaid_pay"] + \
+            amount["psn_cash_pay"]:
+        out.append("psn_part_amt is not acct_pay + acct_mulaid_pay + psn_cash_pay")
+    if amount["medfee_sumamt"] != amount["fund_pay_sumamt"] + amount["psn_part_amt"] + \
+            amount["hosp_part_amt"]:
+        out.append("medfee_sumamt is not funds + the person's part + the institution's part")
+    if amount["acct_pay"] != sum(a for k, _, a in paid if k == "own") or \
+            amount["acct_mulaid_pay"] != sum(a for k, _, a in paid if k != "own"):
+        out.append("acct_pay or acct_mulaid_pay is not what its payments say")
+    advanced = amount["medfee_sumamt"] - amount["psn_cash_pay"] if care != home else 0
+    if clearing != advanced:
+        out.append(f"clearing_amt is {clearing} fen but {advanced} was advanced")
+    expect: dict[str, int] = {}
+
+    def add(code: str, fen: int) -> None:
+        expect[code] = expect.get(code, 0) + fen
+
+    add(f"FUND_POOL/{home}", -amount["hifp_pay"])
+    add(f"FUND_CRITICAL/{home}", -(amount["hifmi_pay"] + amount["hifob_pay"]))
+    add(f"FUND_ASSISTANCE/{home}", -amount["maf_pay"])
+    for kind, sponsor, fen in paid:
+        add({"own": f"PERSONAL/{psn_no}", "family": f"PERSONAL/{sponsor}"}.get(
+            kind, f"WALLET_QUOTA/{psn_no}/{sponsor}"), -fen)
+    add(f"CASH/{care}", -amount["psn_cash_pay"])
+    add(f"INSTITUTION/{fixmedins}", amount["medfee_sumamt"])
+    add(f"CLEARING/{home}", advanced)
+    add(f"CLEARING/{care}", -advanced)
+    expect = {k: v for k, v in expect.items() if v}
+    if expect != moved:
+        wrong = sorted(k for k in expect.keys() | moved.keys()
+                       if expect.get(k, 0) != moved.get(k, 0))
+        out.append("its entry does not move what it states: " + ", ".join(
+            f"{k} {moved.get(k, 0)} fen, stated {expect.get(k, 0)}" for k in wrong[:4]))
+    return out
+
+
+def _transfers(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("transfers", "each wallet transfer is its hold: amount, sender, receiver, "
+                                 "binding, state")
+    r.examined = conn.execute(text("SELECT COUNT(*) FROM wallet_transfers")).scalar_one()
+    for row in _q(conn, """
+            SELECT t.id, h.state, t.end_reason, b.status AS binding FROM wallet_transfers t
+            LEFT JOIN holds h ON h.id = t.hold_id
+            LEFT JOIN entries e ON e.id = h.entry_id
+            LEFT JOIN accounts src ON src.id = h.source_id
+            LEFT JOIN accounts dst ON dst.id = h.dest_id
+            LEFT JOIN bindings b ON b.id = t.binding_id
+            WHERE h.id IS NULL OR e.code IS NULL OR e.code <> :code
+               OR h.amount <> t.amount OR h.deadline <> t.deadline
+               OR src.code <> 'PERSONAL/' || t.sender_psn_no
+               OR dst.code <> 'WALLET_QUOTA/' || t.receiver_psn_no || '/' || t.sender_psn_no
+               OR b.id IS NULL OR b.sponsor_psn_no <> t.sender_psn_no
+               OR b.beneficiary_psn_no <> t.receiver_psn_no
+               OR (h.state = 'voided') <> (t.end_reason IS NOT NULL)
+               OR t.end_reason NOT IN ('rejected', 'cancelled', 'unbound')
+            LIMIT :lim""", code=WALLET_TRANSFER, lim=MAX_LISTED):
+        r.fail(row.id, f"does not match its hold ({row.state}, ended {row.end_reason}, "
+                       f"binding {row.binding}): amount, deadline, accounts or state")
+    for row in _q(conn, """
+            SELECT h.id FROM holds h JOIN entries e ON e.id = h.entry_id
+            WHERE e.code = :code
+              AND NOT EXISTS (SELECT 1 FROM wallet_transfers t WHERE t.hold_id = h.id)
+            LIMIT :lim""", code=WALLET_TRANSFER, lim=MAX_LISTED):
+        r.fail(row.id, "a wallet transfer's hold without its transfer")
+    tick(r.name, r.examined)
+    return r
+
+
+def _contributions(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("contributions", "each contribution is its entry: payer, fund, amount, "
+                                     "never reversed")
+    r.examined = conn.execute(text("SELECT COUNT(*) FROM contributions")).scalar_one()
+    fund = "CASE c.insutype " + " ".join(
+        f"WHEN '{k}' THEN '{v}/'" for k, v in CONTRIBUTION_FUNDS.items()) + " END"
+    for row in _q(conn, f"""
+            SELECT c.id FROM contributions c LEFT JOIN entries e ON e.id = c.entry_id
+            WHERE e.id IS NULL OR e.kind <> 'transfer'
+               OR e.code <> 'contribution.' || c.insutype
+               OR (SELECT COUNT(*) FROM postings p WHERE p.entry_id = c.entry_id) <> 2
+               OR NOT EXISTS (
+                    SELECT 1 FROM postings p JOIN accounts a ON a.id = p.account_id
+                    WHERE p.entry_id = c.entry_id AND p.amount = -c.amount
+                      AND a.code = CASE c.source
+                          WHEN 'personal' THEN 'PERSONAL/' || c.payer_psn_no
+                          ELSE 'WALLET_QUOTA/' || c.psn_no || '/' || c.sponsor_psn_no END)
+               OR NOT EXISTS (
+                    SELECT 1 FROM postings p JOIN accounts a ON a.id = p.account_id
+                    WHERE p.entry_id = c.entry_id AND p.amount = c.amount
+                      AND a.code = {fund} || c.admdvs)
+               OR EXISTS (SELECT 1 FROM entries x WHERE x.ref_entry_id = c.entry_id)
+            LIMIT :lim""", lim=MAX_LISTED):  # noqa: S608 (constants only)
+        r.fail(row.id, "does not match its entry (payer, fund, amount), or was reversed")
+    for row in _q(conn, """
+            SELECT e.id FROM entries e WHERE e.code LIKE 'contribution.%' AND e.kind = 'transfer'
+              AND NOT EXISTS (SELECT 1 FROM contributions c WHERE c.entry_id = e.id)
+            LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.id, "a contribution entry without its contribution")
+    tick(r.name, r.examined)
+    return r
+
+
+def _bindings(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("bindings", "wallet quota is held only under an active binding")
+    r.examined = conn.execute(text("SELECT COUNT(*) FROM bindings")).scalar_one()
+    for row in _q(conn, """
+            SELECT a.code, a.balance FROM accounts a
+            WHERE a.kind = 'WALLET_QUOTA' AND a.balance <> 0 AND NOT EXISTS (
+                  SELECT 1 FROM bindings b WHERE b.sponsor_psn_no = a.sponsor
+                     AND b.beneficiary_psn_no = a.owner AND b.status = 'active')
+            LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.code, f"holds {row.balance} fen of quota but its binding is not active "
+                         "(an ended binding sends it home)")
+    for row in _q(conn, """
+            SELECT t.id, b.status FROM wallet_transfers t JOIN holds h ON h.id = t.hold_id
+            JOIN bindings b ON b.id = t.binding_id
+            WHERE h.state = 'pending' AND b.status <> 'active' LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.id, f"a transfer still pending under a binding that is {row.status} "
+                       "(an ended binding returns its pending transfers)")
+    tick(r.name, r.examined)
+    return r
+
+
+def _accumulators(conn: Connection, tick: Progress) -> CheckResult:
+    """A person's accumulators (a year's deductible and fund used, a stay's) are the sum of
+    their settled settlements' deltas: streamed by person from three sorted queries."""
+    r = CheckResult("accumulators", "each person's year and stay accumulators are the sum of "
+                                    "their settled settlements")
+    by = _bytewise(conn)
+    deltas = _rows(conn, f"""SELECT psn_no, insutype, year, mdtrt_id, setlinfo FROM settlements
+                             WHERE status = 'settled' ORDER BY psn_no {by}""")  # noqa: S608
+    years = _rows(conn, f"""SELECT psn_no, insutype, year, name, value FROM accumulators
+                            WHERE value <> 0 ORDER BY psn_no {by}""")  # noqa: S608
+    stays = _rows(conn, f"""SELECT v.psn_no, s.mdtrt_id, s.name, s.value
+                            FROM stay_accumulators s JOIN visits v ON v.mdtrt_id = s.mdtrt_id
+                            WHERE s.value <> 0 ORDER BY v.psn_no {by}""")  # noqa: S608
+    for psn_no, (settled, year_rows, stay_rows) in _merge_by_person(deltas, years, stays):
+        r.examined += 1
+        want: dict[tuple[Any, ...], int] = {}
+        for _p, insutype, year, mdtrt_id, setlinfo in settled:
+            try:
+                info = json.loads(setlinfo)
+                for name, v in info["year_deltas"].items():
+                    yk: tuple[Any, ...] = ("year", insutype, int(year), name)
+                    want[yk] = want.get(yk, 0) + int(v)
+                for name, v in info["stay_deltas"].items():
+                    sk: tuple[Any, ...] = ("stay", mdtrt_id, name)
+                    want[sk] = want.get(sk, 0) + int(v)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                pass  # the settlements check names an unreadable setlinfo
+        have = {("year", i, int(y), n): int(v) for _p, i, y, n, v in year_rows} | \
+            {("stay", m, n): int(v) for _p, m, n, v in stay_rows}
+        want = {k: v for k, v in want.items() if v}
+        if want != have and len(r.violations) < MAX_LISTED:
+            wrong = sorted((k for k in want.keys() | have.keys()
+                            if want.get(k, 0) != have.get(k, 0)), key=str)
+            r.fail(psn_no, "accumulators differ from their settlements: " + ", ".join(
+                f"{'/'.join(map(str, k[1:]))} {have.get(k, 0)} fen, settled "
+                f"{want.get(k, 0)}" for k in wrong[:4]))
+    tick(r.name, r.examined)
+    return r
+
+
+def _bytewise(conn: Connection) -> str:
+    """ORDER BY suffix that sorts text as Python does (the three streams merge by psn_no)."""
+    return 'COLLATE "C"' if conn.dialect.name == "postgresql" else ""
+
+
+def _merge_by_person(*streams: Iterator[tuple[Any, ...]]
+                     ) -> Iterator[tuple[str, list[list[tuple[Any, ...]]]]]:
+    """Streams sorted by their first column (psn_no), grouped: (psn_no, [rows of each])."""
+    heads = [next(s, None) for s in streams]
+    while any(h is not None for h in heads):
+        psn_no = min(h[0] for h in heads if h is not None)
+        groups: list[list[tuple[Any, ...]]] = []
+        for i, s in enumerate(streams):
+            rows = []
+            while heads[i] is not None and heads[i][0] == psn_no:  # type: ignore[index]
+                rows.append(heads[i])
+                heads[i] = next(s, None)
+            groups.append(rows)  # type: ignore[arg-type]
+        yield psn_no, groups
+
+
+# -- the database's own guards -------------------------------------------------------------
+
+APPEND_ONLY = ("entries", "postings", "audit_log")
+"""The tables whose triggers refuse UPDATE and DELETE (migration 0001)."""
+CHECKS_KEPT = {"accounts": ("no_negative", "NOT no_negative OR balance >= 0"),
+               "postings": ("nonzero", "amount <> 0"), "holds": ("positive", "amount > 0")}
+"""CHECK constraints that hold money rules, by table: (name, expression)."""
+
+
+def _guards(conn: Connection, tick: Progress) -> CheckResult:
+    r = CheckResult("guards", "the append-only triggers and the money CHECK constraints are "
+                              "in place, as created")
+    if conn.dialect.name == "postgresql":
+        _pg_guards(conn, r)
+    else:
+        _sqlite_guards(conn, r)
+    tick(r.name, r.examined)
+    return r
+
+
+def _sqlite_guards(conn: Connection, r: CheckResult) -> None:
+    triggers = {row.name: row.sql for row in _q(
+        conn, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+    for table in APPEND_ONLY:
+        for verb in ("UPDATE", "DELETE"):
+            r.examined += 1
+            name = f"{table}_no_{verb.lower()}"
+            want = (f"CREATE TRIGGER {name} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
+            if name not in triggers:
+                r.fail(table, f"trigger {name} is gone: {verb} is no longer refused")
+            elif " ".join(triggers[name].split()) != want:
+                r.fail(table, f"trigger {name} was replaced: {triggers[name][:80]}")
+    tables = {row.name: " ".join((row.sql or "").split()) for row in _q(
+        conn, "SELECT name, sql FROM sqlite_master WHERE type = 'table'")}
+    for table, (name, expr) in CHECKS_KEPT.items():
+        r.examined += 1
+        if f"CONSTRAINT ck_{table}_{name} CHECK ({expr})" not in tables.get(table, ""):
+            r.fail(table, f"CHECK ck_{table}_{name} ({expr}) is gone")
+
+
+def _pg_guards(conn: Connection, r: CheckResult) -> None:
+    found = {row.relname: row for row in _q(conn, """
+        SELECT c.relname, t.tgname, t.tgenabled, t.tgtype, p.proname, p.prosrc
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_proc p ON p.oid = t.tgfoid
+        WHERE NOT t.tgisinternal AND n.nspname = current_schema()
+          AND t.tgname = c.relname || '_append_only'""")}
+    for table in APPEND_ONLY:
+        r.examined += 1
+        t = found.get(table)
+        # tgtype: ROW 1 | BEFORE 2 | DELETE 8 | UPDATE 16
+        if t is None:
+            r.fail(table, f"trigger {table}_append_only is gone: UPDATE and DELETE are no "
+                          "longer refused")
+        elif t.tgenabled not in ("O", "A") or int(t.tgtype) & 27 != 27 or \
+                t.proname != "gongji_append_only" or "RAISE EXCEPTION" not in t.prosrc:
+            r.fail(table, f"trigger {table}_append_only is disabled or replaced")
+    kept = {row.conname: row.def_ for row in _q(conn, """
+        SELECT con.conname, pg_get_constraintdef(con.oid) AS def_ FROM pg_constraint con
+        JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE con.contype = 'c' AND con.convalidated AND n.nspname = current_schema()""")}
+    for table, (name, expr) in CHECKS_KEPT.items():
+        r.examined += 1
+        got = kept.get(f"ck_{table}_{name}")
+        if got is None or _bare(got) != _bare(f"CHECK ({expr})"):
+            r.fail(table, f"CHECK ck_{table}_{name} ({expr}) is gone or changed")
+
+
+def _bare(sql: str) -> str:
+    """A constraint's text without parentheses and spaces (PostgreSQL adds its own)."""
+    return "".join(ch for ch in sql if ch not in "() ").lower()
+
+
+# -- signed checkpoints outside the database ------------------------------------------------
+
+def _anchors(conn: Connection, anchors: Anchors) -> CheckResult:
+    """Every head of the latest signed checkpoint is still in its chain, at that seq with
+    that hash, and no head is behind it: with the chain walk (every record links to the one
+    before, back to the first), nothing up to the checkpoint was rewritten."""
+    cp = anchors.latest
+    r = CheckResult("anchors", "every chain still holds the heads of the latest signed "
+                               "checkpoint" + (f" (taken {cp.at})" if cp else ""))
+    for back, problem in anchors.problems:
+        r.fail(f"{anchors.path} (line {back} from the end)", problem)
+    if cp is None:
+        r.fail(anchors.path, "holds no checkpoint signed by this key")
+        return r
+    now = {row.chain: int(row.seq) for row in _q(conn, "SELECT chain, seq FROM audit_heads")}
+    for chain, (seq, h) in sorted(cp.heads.items()):
+        r.examined += 1
+        if seq == 0:
+            continue
+        stored = conn.execute(text("SELECT hash FROM audit_log WHERE chain = :c AND seq = :s"),
+                              {"c": chain, "s": seq}).scalar()
+        if stored is None:
+            r.fail(chain, f"record #{seq}, checkpointed at {cp.at}, is gone: the chain was "
+                          "cut back or renumbered")
+        elif stored != h:
+            r.fail(chain, f"record #{seq} is not the one checkpointed at {cp.at}: the chain "
+                          "up to it was rewritten")
+        if now.get(chain, 0) < seq:
+            r.fail(chain, f"its head is #{now.get(chain, 0)} but the checkpoint of {cp.at} "
+                          f"saw #{seq}: rewound")
+    return r
+
+
 Check = Callable[[Connection, Progress], CheckResult]
 CHECKS: tuple[Check, ...] = (_entries_balance, _account_balances, _no_negative, _conservation,
-                             _holds, _reversals, _digests, _audit_chains)
-"""Every check, in the order the report lists them."""
-APART: tuple[Check, ...] = (_entries_balance, _account_balances, _audit_chains)
-"""What the second process runs: the chain walk and the two big sums, about the cost of the
-digest stream the first one keeps."""
+                             _holds, _reversals, _digests, _audit_chains, _accounts,
+                             _settlements, _transfers, _contributions, _bindings,
+                             _accumulators, _stored_responses, _guards)
+"""Every check, in the order the report lists them (and anchors last, when given)."""
+APART: tuple[Check, ...] = (_entries_balance, _account_balances, _audit_chains,
+                            _stored_responses)
+"""What the second process runs: the chain walk, the two big sums and the stored answers,
+about the cost of the digest stream and the records the first one keeps."""
 
 
 if __name__ == "__main__":

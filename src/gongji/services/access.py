@@ -40,3 +40,17 @@ def authorize_either(uow: UnitOfWork, who: Principal, act: Act, one: str, other:
         authorize(uow, who, act, one)
     except GongjiError:
         authorize(uow, who, act, other)
+
+
+def may_see(uow: UnitOfWork, who: Principal, *subjects: str) -> bool:
+    """Whether the caller may read a record of these persons (either side, their proxy, an
+    operator). A record the caller may not see is looked up as if it did not exist, so an
+    id's answer never tells a stranger that it is real."""
+    for subject in subjects:
+        try:
+            authorize(uow, who, Act.READ, subject)
+            return True
+        except GongjiError as e:
+            if e.code not in ("FORBIDDEN", "PROXY_NOT_ALLOWED"):
+                raise
+    return False

@@ -52,6 +52,8 @@ def peek(conn: Connection, *, scope: str, key: str, operation: str,
                                                  idempotency.c.key == key)).first()
     if row is None:
         return None
+    if row.operation == TOMBSTONE:
+        raise GongjiError("MESSAGE_REVERSED", msgid=key)
     if row.request_hash != h:
         fields = ["operation"] if row.operation != operation else \
             differing_fields(json.loads(row.request), request)
@@ -68,12 +70,32 @@ def stored_response(conn: Connection, *, scope: str, key: str, operation: str) -
     undoing it (冲正); IDEMPOTENCY_CONFLICT if the key was used for another operation."""
     row = conn.execute(select(idempotency.c.operation, idempotency.c.response).where(
         idempotency.c.scope == scope, idempotency.c.key == key)).first()
-    if row is None or row.response is None:
+    if row is None or row.response is None or row.operation == TOMBSTONE:
         return None
     if row.operation != operation:
         raise GongjiError("IDEMPOTENCY_CONFLICT", key=key, fields="operation",
                           differing=["operation"], operation=row.operation)
     return json.loads(row.response)
+
+
+TOMBSTONE = "reversed"
+"""The operation of a key that 冲正 reached before its original: the original is refused."""
+
+
+def place_tombstone(conn: Connection, *, scope: str, key: str, kind: str, now: Any) -> bool:
+    """Reverse a message that has not taken effect: claim its key so that it never can
+    (MESSAGE_REVERSED when it comes). False if the key is already taken: by the original,
+    whose result can then be undone (a concurrent original is waited for), or by an earlier
+    tombstone."""
+    request = {"kind": kind}
+    placed = conn.execute(_CLAIM[conn.dialect.name == "postgresql"], {
+        "scope": scope, "key": key, "operation": TOMBSTONE,
+        "request_hash": request_hash(TOMBSTONE, request), "request": canonical_json(request),
+        "created_at": now}).first()
+    if placed is None:
+        return False
+    store(conn, scope=scope, key=key, response={"reversed": kind})
+    return True
 
 
 def store(conn: Connection, *, scope: str, key: str, response: dict[str, Any]) -> None:

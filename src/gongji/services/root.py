@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy.exc import DBAPIError
 
 from gongji.config import Settings
-from gongji.domain.clock import Clock, OffsetClock, SystemClock
+from gongji.domain.clock import Clock, SystemClock
 from gongji.domain.errors import GongjiError
 from gongji.services.runtime import Gongji
 from gongji.services.sandbox import service as sandbox
@@ -36,9 +36,10 @@ class Built:
 
 
 def build(settings: Settings, *, schema: Schema = "check", clock: Clock | None = None,
-          sandbox_start: datetime | None = None) -> Built:
+          sandbox_start: datetime | None = None, resume_clock: bool = True) -> Built:
     """The services over the settings' database. In the sandbox the clock resumes where the
-    last run left it (or at sandbox_start, else now, on a fresh database)."""
+    last run left it (or at sandbox_start, else now, on a fresh database); a worker process
+    of a running server (resume_clock False) joins the clock as it is."""
     try:
         db = Database(settings.db, group_commit=settings.group_commit)
     except (ValueError, ImportError) as e:
@@ -59,7 +60,8 @@ def build(settings: Settings, *, schema: Schema = "check", clock: Clock | None =
     if not settings.sandbox:
         app = Gongji(db, clock or SystemClock(), admin_token=settings.admin_token, sealer=sealer)
     else:
-        app = Gongji(db, clock or OffsetClock(), sandbox=True, admin_token=settings.admin_token,
-                     sealer=sealer)
-        sandbox.resume(app, sandbox_start or SystemClock().now())
+        app = Gongji(db, clock or sandbox.SharedClock(db), sandbox=True,
+                     admin_token=settings.admin_token, sealer=sealer)
+        if resume_clock:
+            sandbox.resume(app, sandbox_start or SystemClock().now())
     return Built(app, state, db.display_url)

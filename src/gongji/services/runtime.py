@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from gongji.domain.clock import Clock, SystemClock
 from gongji.domain.errors import GongjiError
 from gongji.domain.ids import check_idempotency_key
+from gongji.ledger.audit import canonical_json
 from gongji.metrics import ERRORS as REFUSALS
 from gongji.services import idempotency
 from gongji.services.codec import from_json, to_json
@@ -117,8 +118,13 @@ class Gongji:
                 if prior is not None:
                     return Written(from_json(prior, result_type), replayed=True)
                 value = fn(uow)
-                idempotency.store(conn, scope=scope, key=key,
-                                  response=to_json(value, result_type))
+                response = to_json(value, result_type)
+                idempotency.store(conn, scope=scope, key=key, response=response)
+                # the stored answer is sealed in the audit chain (verify: stored_responses)
+                uow.audit.seal_response(
+                    at=uow.now, actor=scope, scope=scope, key=key, operation=operation,
+                    request_hash=idempotency.request_hash(operation, request),
+                    request=canonical_json(request), response=canonical_json(response))
                 uow.flush()
                 return Written(value, replayed=False)
 

@@ -9,6 +9,8 @@ gives no usable credential. What the server only compares (a password) is hashed
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -24,6 +26,7 @@ class Sealer:
         if len(key) != 32:
             raise ValueError("the server's secret key must be 32 bytes (64 hex)")
         self._aead = AESGCM(key)
+        self._tag_key = hmac.new(key, b"gongji tag v1", hashlib.sha256).digest()
 
     @classmethod
     def ephemeral(cls) -> Sealer:
@@ -82,6 +85,13 @@ class Sealer:
         except InvalidTag:
             raise ValueError("a sealed secret does not open with this server's key "
                              "(GONGJI_SECRET_KEY or the key file changed?)") from None
+
+    def tag(self, text: str, *, context: str) -> str:
+        """A keyed digest of text (HMAC-SHA256 under a key derived from the server's): the
+        same text always gives the same tag, so it can be looked up, yet a database dump alone
+        cannot test guesses against it (an ID number, a client address)."""
+        return hmac.new(self._tag_key, f"{context}\0{text}".encode(),
+                        hashlib.sha256).hexdigest()
 
 
 def default_key_file(url: str) -> Path:

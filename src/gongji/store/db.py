@@ -21,9 +21,19 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from gongji.domain.errors import GongjiError
+
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+RETRY_SECONDS = 15.0
+"""How long a unit of work keeps retrying transient failures before it answers UNAVAILABLE:
+a client waiting on a deadlocked counter gets a retryable answer in bounded time."""
+
+LOCK_TIMEOUT_MS = 5000
+"""PostgreSQL: the longest one statement waits for a row lock (55P03 then retries the unit
+of work). A session left open on a locked row (an operator's psql) cannot hang requests."""
+
 TRANSIENT_PG_CODES = {"40001", "40P01", "55P03", "23505"}
 """Serialization failure, deadlock, lock not available, and unique violation: under READ
 COMMITTED a unique violation means a concurrent transaction committed the same fact first
@@ -54,7 +64,8 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         return engine
     if u.get_backend_name() == "postgresql":
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                             pool_pre_ping=True)
+                             pool_pre_ping=True,
+                             connect_args={"options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
     raise ValueError(f"unsupported database URL {u.render_as_string(hide_password=True)}: "
                      "use sqlite:///FILE or postgresql://...")
 
@@ -152,13 +163,18 @@ class Database:
         """Run fn, retrying on deadlock, serialization failure or a locked SQLite file.
 
         fn must be a whole unit of work (open, do, commit), so a retry repeats it from the start.
+        When the attempts or RETRY_SECONDS run out, the caller gets UNAVAILABLE, the documented
+        retryable refusal, never the driver's error.
         """
+        deadline = time.monotonic() + RETRY_SECONDS
         for attempt in range(attempts):
             try:
                 return fn()
             except DBAPIError as exc:
-                if attempt == attempts - 1 or not self.is_transient(exc):
+                if not self.is_transient(exc):
                     raise
+                if attempt == attempts - 1 or time.monotonic() >= deadline:
+                    raise GongjiError("UNAVAILABLE") from exc
                 time.sleep(min(0.002 * 2**attempt, 0.2))
         raise AssertionError("unreachable")
 

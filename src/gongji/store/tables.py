@@ -38,6 +38,7 @@ NAMING = {
 metadata = MetaData(naming_convention=NAMING)
 
 ID = 36  # a UUID in text form
+NOTE = 500  # a one-time notice shown on the next page
 
 accounts = Table(
     "accounts", metadata,
@@ -144,6 +145,11 @@ audit_log = Table(
 )
 Index("ix_audit_log_entry_id", audit_log.c.entry_id)
 Index("ix_audit_log_at", audit_log.c.at)
+# the records that seal a row outside the journal (an account, a stored answer): verify looks
+# each row's digest up here
+Index("ix_audit_log_seal", audit_log.c.digest,
+      sqlite_where=audit_log.c.entry_id.is_(None) & audit_log.c.digest.isnot(None),
+      postgresql_where=audit_log.c.entry_id.is_(None) & audit_log.c.digest.isnot(None))
 
 api_tokens = Table(
     "api_tokens", metadata,
@@ -313,6 +319,9 @@ pins = Table(
     Column("failed", Integer, nullable=False, server_default="0"),
     Column("locked_until", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
+    # attempts claimed and still being checked (argon2 runs outside the transaction)
+    Column("pending", Integer, nullable=False, server_default="0"),
+    Column("pending_at", UTCDateTime),
 )
 
 contributions = Table(
@@ -351,7 +360,47 @@ sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
+    # a one-time notice for the next page ("done"): kept here, never in a URL (issue 15)
+    Column("note", String(NOTE)),
 )
+
+console_sessions = Table(
+    "console_sessions", metadata,
+    Column("id_hash", String(64), primary_key=True),
+    # the operator token the session was opened with, as api_tokens keeps it (its SHA-256):
+    # a token revoked, or a bootstrap token changed, ends its sessions too
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Column("note", String(NOTE)),
+)
+"""An operator's login to the console (and the demo cashier): the cookie carries only the
+session's random id, stored here as its hash, so logging out revokes it."""
+Index("ix_console_sessions_expires_at", console_sessions.c.expires_at)
+
+login_counts = Table(
+    "login_counts", metadata,
+    Column("day", Date, nullable=False),
+    Column("kind", String(8), nullable=False),
+    # a keyed hash (services/sealing.py tag) of the ID number typed, or of the client address
+    Column("subject", String(64), nullable=False),
+    Column("sent", Integer, nullable=False, server_default="0"),
+    Column("wrong", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("day", "kind", "subject"),
+    CheckConstraint("kind IN ('person', 'address')", name="kind"),
+)
+"""One-time codes sent and wrong codes typed per business day (domain/login_limits.py)."""
+
+login_codes = Table(
+    "login_codes", metadata,
+    Column("subject", String(64), primary_key=True),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("wrong", Integer, nullable=False, server_default="0"),
+)
+"""The newest code asked for per ID number typed (a keyed hash of it), and the wrong tries
+since: kept for a number nobody has as for a registered one, so the answers are the same."""
+Index("ix_login_codes_sent_at", login_codes.c.sent_at)
 
 outbox = Table(
     "outbox", metadata,
@@ -603,6 +652,20 @@ Index("ix_settlements_clearing", settlements.c.insuplc_admdvs, settlements.c.mdt
       settlements.c.setl_time)
 Index("uq_settlements_medins_setl_id", settlements.c.fixmedins_code,
       settlements.c.medins_setl_id, unique=True)
+
+medins_setl_ids = Table(
+    "medins_setl_ids", metadata,
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("medins_setl_id", String(30), nullable=False),
+    # settled: a settlement took it; reversed: 冲正 came first, a tombstone for ever
+    Column("state", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("fixmedins_code", "medins_setl_id"),
+    CheckConstraint("state IN ('settled', 'reversed')", name="state"),
+)
+"""Every settlement message id an institution has used, claimed by the settlement that took it
+or by the reversal that came before it. One row per id, so a reversal and its late original
+meet on the same key: whichever inserts second waits for the first and sees what it did."""
 
 accumulators = Table(
     "accumulators", metadata,

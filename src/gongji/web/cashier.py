@@ -23,7 +23,16 @@ from gongji.domain.settlement import SETLINFO_FIELDS
 from gongji.services.cashier import service as cashier
 from gongji.services.cashier.service import MAX_ROWS, ROWS, Draft, Row
 from gongji.web.cashier_words import CASHIER_WORDS
-from gongji.web.common import form, lang_of, operator, redirect, render, services
+from gongji.web.common import (
+    form,
+    lang_of,
+    noted,
+    operator,
+    redirect,
+    render,
+    services,
+    set_cookie,
+)
 from gongji.web.i18n import extend, word
 
 extend(CASHIER_WORDS)
@@ -114,7 +123,7 @@ def _do_choose(request: Request, data: dict[str, str]) -> Response:
         return _choose(request, error=e, error_field="institution",
                        status=e.spec.http_status)
     response = redirect("/cashier/sale")
-    response.set_cookie(INST_COOKIE, code, httponly=True, samesite="lax", path="/cashier")
+    set_cookie(request, response, INST_COOKIE, code, samesite="lax", path="/cashier")
     return response
 
 
@@ -149,7 +158,7 @@ def sale_page(request: Request) -> Response:
     if (refused := _refusal(request)) is not None:
         return refused
     if not _code(request):
-        return redirect("/cashier", note=_title(request, "k_choose_first"))
+        return noted(request, "/cashier", _title(request, "k_choose_first"))
     return _sale(request, Draft())
 
 
@@ -163,7 +172,7 @@ def _do_sale(request: Request, data: dict[str, str]) -> Response:
     if (refused := _refusal(request)) is not None:
         return refused
     if not _code(request):
-        return redirect("/cashier", note=_title(request, "k_choose_first"))
+        return noted(request, "/cashier", _title(request, "k_choose_first"))
     draft = read_draft(data)
     if data.get("pick"):
         return _sale(request, draft, action="pick", pick=data["pick"])
@@ -232,7 +241,7 @@ def _do_settle(request: Request, data: dict[str, str]) -> Response:
     if (refused := _refusal(request)) is not None:
         return refused
     if not _code(request):
-        return redirect("/cashier", note=_title(request, "k_choose_first"))
+        return noted(request, "/cashier", _title(request, "k_choose_first"))
     draft = read_draft(data)
     try:
         total = parse_yuan(data.get("medfee_sumamt", ""), field="medfee_sumamt",
@@ -241,8 +250,8 @@ def _do_settle(request: Request, data: dict[str, str]) -> Response:
                               data.get("key"), draft, total)
     except GongjiError as e:
         return _sale(request, draft, error=e, status=e.spec.http_status)
-    return redirect(f"/cashier/receipts/{done.setl_id}",
-                    note=_title(request, "k_settled_note"))
+    return noted(request, f"/cashier/receipts/{done.setl_id}",
+                 _title(request, "k_settled_note"))
 
 
 def _receipt(request: Request, setl_id: str, template: str, title_key: str,
@@ -250,7 +259,7 @@ def _receipt(request: Request, setl_id: str, template: str, title_key: str,
     if (refused := _refusal(request)) is not None:
         return refused
     if not _code(request):
-        return redirect("/cashier", note=_title(request, "k_choose_first"))
+        return noted(request, "/cashier", _title(request, "k_choose_first"))
     r = cashier.receipt(services(request), operator(request), _code(request), setl_id)
     extras = {x.line.feedetl_sn: Extra(x.cnt, x.pric, x.trace_codes, x.unit) for x in r.lines}
     return _page(request, template, title_key, view=r.settlement, inst=r.institution,
@@ -278,11 +287,11 @@ def _do_cancel(request: Request, setl_id: str, data: dict[str, str]) -> Response
     if (refused := _refusal(request)) is not None:
         return refused
     if not _code(request):
-        return redirect("/cashier", note=_title(request, "k_choose_first"))
+        return noted(request, "/cashier", _title(request, "k_choose_first"))
     try:
         cashier.cancel(services(request), operator(request), _code(request), data.get("key"),
                        setl_id)
     except GongjiError as e:
         return _receipt(request, setl_id, "cashier/receipt.html", "k_receipt", error=e,
                         status=e.spec.http_status)
-    return redirect(f"/cashier/receipts/{setl_id}", note=_title(request, "k_cancelled_note"))
+    return noted(request, f"/cashier/receipts/{setl_id}", _title(request, "k_cancelled_note"))

@@ -1,18 +1,20 @@
-"""What every page shares: templates, language, cookies, CSRF, money and time formatting."""
+"""What every page shares: templates, language, cookies, CSRF, one-time notices, money and
+time formatting."""
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from gongji.api.peer import is_https
 from gongji.domain.access import Principal
 from gongji.domain.catalog import ratio_text
 from gongji.domain.clock import display
@@ -20,8 +22,8 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
+from gongji.services.auth import service as auth
 from gongji.services.runtime import Gongji
-from gongji.services.tokens.service import authenticate
 from gongji.web.i18n import LANGS, word
 
 HERE = Path(__file__).parent
@@ -63,6 +65,21 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+_ID_LIKE = re.compile(r"[A-Za-z0-9_.:/@#+=\-]{1,64}")
+_OWN_PARAMS = frozenset({"fields", "reason", "problem", "problems", "errors", "allowed",
+                         "until", "limit", "request_id"})
+"""Parameters gongji writes itself (field names, reasons, times), never from an address."""
+
+
+def quiet(err: GongjiError) -> GongjiError:
+    """A refusal as a page reached by its address (GET) may show it: the values it repeats
+    are shown only when they look like an id or a code. Any other text could have been put in
+    a link by someone else (a sentence, a number to call) and reads as ours: it becomes "…"."""
+    params = {k: v if not isinstance(v, str) or k in _OWN_PARAMS or _ID_LIKE.fullmatch(v)
+              else "…" for k, v in err.params.items()}
+    return err if params == err.params else GongjiError(err.code, **params)
+
+
 def render(request: Request, template: str, *, title: str, status: int = 200,
            **context: Any) -> HTMLResponse:
     lang = lang_of(request)
@@ -71,9 +88,13 @@ def render(request: Request, template: str, *, title: str, status: int = 200,
         return word(key, lang, **params)
 
     def err_text(e: GongjiError | None) -> str:
-        return "" if e is None else (e.message if lang == "zh" else e.message_en)
+        if e is None:
+            return ""
+        shown = quiet(e) if request.method == "GET" else e  # a form shows what was typed
+        return shown.message if lang == "zh" else shown.message_en
 
     context.setdefault("values", {})
+    context.setdefault("note", getattr(request.state, "note", None))  # from the server only
     context.setdefault("error", None)
     context.setdefault("error_field", None)  # the field an error belongs to: shown beside it
     html = env.get_template(template).render(
@@ -84,10 +105,34 @@ def render(request: Request, template: str, *, title: str, status: int = 200,
     return HTMLResponse(html, status_code=status)
 
 
-def redirect(url: str, *, note: str | None = None) -> RedirectResponse:
-    if note:
-        url += ("&" if "?" in url else "?") + "note=" + quote(note)
+def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def _console_side(request: Request) -> bool:
+    return request.url.path.startswith(("/console", "/cashier"))
+
+
+def noted(request: Request, url: str, note: str) -> RedirectResponse:
+    """Redirect after a form's work with a notice for the next page ("done"): kept with the
+    session on the server and shown once, never carried in the URL (a page shows no text from
+    its address). Blocking: async handlers run it in a worker thread."""
+    session = request.cookies.get(OPERATOR_COOKIE if _console_side(request) else PERSON_COOKIE)
+    if session:
+        auth.leave_note(services(request), session, note)
+    return redirect(url)
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str,
+               **options: Any) -> None:
+    """A cookie, Secure when the page was served over HTTPS (api/peer.py: directly, or by a
+    trusted proxy), httponly unless said otherwise."""
+    options.setdefault("httponly", True)
+    response.set_cookie(name, value, secure=is_https(request), **options)
+
+
+def clear_cookie(request: Request, response: Response, name: str, *, path: str = "/") -> None:
+    response.delete_cookie(name, path=path, secure=is_https(request), httponly=True)
 
 
 async def form(request: Request) -> dict[str, str]:
@@ -100,7 +145,7 @@ async def form(request: Request) -> dict[str, str]:
 
 
 API_PREFIXES = ("/api/", "/fsi/", "/fhir/", "/healthz", "/metrics", "/docs", "/redoc",
-                "/openapi.json", "/static/")
+                "/openapi.json", "/static/", "/auth/oauth/")
 
 
 def is_page(request: Request) -> bool:
@@ -127,10 +172,11 @@ async def page_middleware(request: Request, call_next: Any) -> Any:
     request.state.csrf = token
     response = await call_next(request)
     if CSRF_COOKIE not in request.cookies:
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax")
+        set_cookie(request, response, CSRF_COOKIE, token, samesite="lax")
     chosen = request.query_params.get("lang")
     if chosen in LANGS and chosen != request.cookies.get(LANG_COOKIE):
-        response.set_cookie(LANG_COOKIE, chosen, samesite="lax", max_age=365 * 86400)
+        set_cookie(request, response, LANG_COOKIE, chosen, samesite="lax",
+                   max_age=365 * 86400, httponly=False)
     for name, value in PAGE_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
@@ -145,18 +191,22 @@ class LoginNeeded(Exception):
 
 
 def operator(request: Request) -> Principal:
-    """The operator logged in to the console (the cashier uses the same login); found once
-    per request."""
+    """The operator logged in to the console (the cashier uses the same login), by the
+    session id in the cookie; found once per request. A page (GET) takes the session's
+    one-time notice with it."""
     known: Principal | None = getattr(request.state, "operator", None)
     if known is not None:
         return known
-    token = request.cookies.get(OPERATOR_COOKIE)
-    who = authenticate(services(request), token,
-                       bootstrap=request.app.state.settings.admin_token) if token else None
-    if who is None:
+    session = request.cookies.get(OPERATOR_COOKIE)
+    found = auth.console_visit(services(request), session,
+                               bootstrap=request.app.state.settings.admin_token,
+                               take_note=request.method == "GET") if session else None
+    if found is None:
         raise LoginNeeded("/console/login")
-    request.state.operator = who
-    return who
+    request.state.operator = found.who
+    if found.note:
+        request.state.note = found.note
+    return found.who
 
 
 def error_page(request: Request, err: GongjiError) -> HTMLResponse:

@@ -3,8 +3,8 @@ their keys and transport profiles, relation verification, the message outbox, re
 charts, ledger verification, the audit log and the sandbox clock.
 
 Pages only translate: a form becomes a service call (every write with the form's idempotency
-key), a result or refusal becomes a page. Operators log in with an operator token, kept in an
-httponly, same-site-strict cookie.
+key), a result or refusal becomes a page. Operators log in with an operator token, which opens
+a server-side session; the httponly, same-site-strict cookie carries only the session's id.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from gongji.domain.regions import NATIONAL
 from gongji.domain.transport import CREDENTIAL_KINDS, SCHEMES, CredentialKind, InfcodeAs, Scheme
 from gongji.services.audit import service as audit
 from gongji.services.auth import service as auth
+from gongji.services.auth.model import CONSOLE_SESSION_HOURS
 from gongji.services.catalog import service as catalog
 from gongji.services.console import service as console
 from gongji.services.family import service as family
@@ -42,17 +43,19 @@ from gongji.services.proxies import service as proxies
 from gongji.services.regions import service as regions
 from gongji.services.reports import service as reports
 from gongji.services.sandbox import service as sandbox
-from gongji.services.tokens.service import authenticate
 from gongji.services.transport import service as transport
 from gongji.services.transport.model import IssueCredential, SetTransport
 from gongji.web.common import (
     OPERATOR_COOKIE,
+    clear_cookie,
     form,
     lang_of,
+    noted,
     operator,
     redirect,
     render,
     services,
+    set_cookie,
 )
 from gongji.web.console_words import CHECK_NAMES, PROBLEMS_ZH
 from gongji.web.i18n import word
@@ -60,7 +63,7 @@ from gongji.web.jobs import Job, Jobs
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-SESSION_SECONDS = 12 * 3600
+SESSION_SECONDS = CONSOLE_SESSION_HOURS * 3600
 MAX_UPLOAD = 20 * 1024 * 1024
 """Largest file a form takes (a national catalog download is a few MB)."""
 NAV = (("", "c_dashboard"), ("/regions", "c_regions"), ("/policies", "c_policies"),
@@ -121,25 +124,30 @@ def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
+    """The token opens a server-side session: the cookie carries the session's random id,
+    never the token, so logging out (or revoking the token) ends it."""
     data = await form(request)
     token = data.get("token", "").strip()
-    who = await run_in_threadpool(authenticate, services(request), token,
-                                  bootstrap=request.app.state.settings.admin_token) \
-        if token else None
-    if who is None:
-        return page(request, "login.html", "c_login", None, status=401,
-                    error=GongjiError("UNAUTHENTICATED"), error_field="token")
+    try:
+        opened = await run_in_threadpool(lambda: auth.open_console(
+            services(request), token, bootstrap=request.app.state.settings.admin_token))
+    except GongjiError as e:
+        return page(request, "login.html", "c_login", None, status=e.spec.http_status,
+                    error=e, error_field="token")
     response = RedirectResponse("/console", status_code=303)
-    response.set_cookie(OPERATOR_COOKIE, token, httponly=True, samesite="strict",
-                        max_age=SESSION_SECONDS, path="/")
+    set_cookie(request, response, OPERATOR_COOKIE, opened.id, samesite="strict",
+               max_age=SESSION_SECONDS, path="/")
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await form(request)
+    session = request.cookies.get(OPERATOR_COOKIE)
+    if session:
+        await run_in_threadpool(auth.close_console, services(request), session)
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(OPERATOR_COOKIE, path="/")
+    clear_cookie(request, response, OPERATOR_COOKIE)
     return response
 
 
@@ -235,8 +243,9 @@ async def policies_post(request: Request) -> Response:
         if data.get("action") == "upload":
             stored = await run_in_threadpool(console.upload_policy, app, who, data.get("key"),
                                              text)
-            return redirect(f"/console/policies?region={stored.region}",
-                            note=_t(request, "c_policy_stored", n=stored.count))
+            return await run_in_threadpool(
+                noted, request, f"/console/policies?region={quote(stored.region)}",
+                _t(request, "c_policy_stored", n=stored.count))
         return await run_in_threadpool(_policies, request, who, check=text,
                                        values={"text": text})
     except GongjiError as e:
@@ -382,8 +391,8 @@ async def institution_register(request: Request) -> Response:
         return await run_in_threadpool(
             _institutions, request, who, status=e.spec.http_status, error=e,
             error_field=_institution_field(e), values=data)
-    return redirect("/console/institutions",
-                    note=_t(request, "c_registered", code=w.value.fixmedins_code))
+    return await run_in_threadpool(noted, request, "/console/institutions",
+                                   _t(request, "c_registered", code=w.value.fixmedins_code))
 
 
 @router.post("/institutions/key")
@@ -450,7 +459,7 @@ async def transport_save(request: Request, code: str) -> Response:
             error_field=_transport_field(e, _PROFILE_FIELDS),
             values={**data, "relay": data.get("relay", ""),
                     "encrypted": data.get("encrypted", "")})
-    return redirect(_transport_url(code), note=_t(
+    return await run_in_threadpool(noted, request, _transport_url(code), _t(
         request, "c_transport_saved", code=w.value.fixmedins_code,
         scheme=_t(request, "c_scheme_" + w.value.scheme)))
 
@@ -495,8 +504,9 @@ async def transport_revoke(request: Request, code: str, credential_id: str) -> R
     except GongjiError as e:
         return await run_in_threadpool(
             _transport, request, who, code, status=e.spec.http_status, error=e)
-    return redirect(_transport_url(code),
-                    note=_t(request, "c_credential_revoked", principal=w.value.principal))
+    return await run_in_threadpool(
+        noted, request, _transport_url(code),
+        _t(request, "c_credential_revoked", principal=w.value.principal))
 
 
 # -- relation verification queue ---------------------------------------------------------------
@@ -533,7 +543,7 @@ async def queue_binding(request: Request) -> Response:
         field = f"evidence-{binding_id}" if e.params.get("fields") == "evidence" else None
         return await run_in_threadpool(
             _queue, request, who, status=e.spec.http_status, error=e, error_field=field)
-    return redirect("/console/queue", note=_done(request))
+    return await run_in_threadpool(noted, request, "/console/queue", _done(request))
 
 
 @router.post("/queue/proxy")
@@ -549,7 +559,7 @@ async def queue_proxy(request: Request) -> Response:
     except GongjiError as e:
         return await run_in_threadpool(
             _queue, request, who, status=e.spec.http_status, error=e)
-    return redirect("/console/queue", note=_done(request))
+    return await run_in_threadpool(noted, request, "/console/queue", _done(request))
 
 
 # -- outbox ------------------------------------------------------------------------------------
@@ -732,5 +742,5 @@ async def clock_move(request: Request) -> Response:
             _clock, request, who, status=e.spec.http_status, error=e,
             error_field=named or None, values=data)
     note = _t(request, "c_clock_moved", now=display(now), n=len(returned))
-    return redirect("/console/clock", note=note)
+    return await run_in_threadpool(noted, request, "/console/clock", note)
 

@@ -18,7 +18,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "certno": ("身份证号码", "ID number"),
     "send_code": ("获取验证码", "Send code"),
     "code": ("验证码", "Code"),
-    "code_sent": ("验证码已发送至 {phone}，5 分钟内有效", "A code was sent to {phone}; valid 5 minutes"),
+    "code_sent": ("如该身份证号已登记，验证码已发送至登记的手机，5 分钟内有效", "If this ID number is registered, a code was sent to its phone; valid 5 minutes"),
     "code_hint_sandbox": ("演示环境：验证码显示在服务器控制台", "Demo: the code is shown in the server console"),
     "back": ("返回", "Back"),
     "submit": ("提交", "Submit"),

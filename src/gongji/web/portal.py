@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from gongji.api.peer import client_address
 from gongji.domain.access import ANONYMOUS, Principal
 from gongji.domain.errors import GongjiError
 from gongji.domain.filing import KIND_NAMES
@@ -39,11 +40,13 @@ from gongji.services.wallet import service as wallet
 from gongji.web.common import (
     PERSON_COOKIE,
     LoginNeeded,
+    clear_cookie,
     form,
     lang_of,
-    redirect,
+    noted,
     render,
     services,
+    set_cookie,
 )
 from gongji.web.i18n import word
 
@@ -72,11 +75,20 @@ OUTCOME_MARK = {"unsold": "✓", "sold_to_you": "✓", "sold_to_other": "⚠",
 
 
 def me(request: Request) -> Principal:
+    """The person logged in, by the session in the cookie; found once per request. A page
+    (GET) takes the session's one-time notice with it."""
+    known: Principal | None = getattr(request.state, "person", None)
+    if known is not None:
+        return known
     token = request.cookies.get(PERSON_COOKIE)
-    who = auth.authenticate(services(request), token) if token else None
-    if who is None:
+    found = auth.visit(services(request), token, take_note=request.method == "GET") \
+        if token else None
+    if found is None:
         raise LoginNeeded("/login")
-    return who
+    request.state.person = found.who
+    if found.note:
+        request.state.note = found.note
+    return found.who
 
 
 def _maybe(request: Request) -> Principal | None:
@@ -110,11 +122,12 @@ async def attempt(request: Request, action: Callable[[dict[str, str]], Any],
     except GongjiError as e:
         shown = {k: "" if "pin" in k else v for k, v in data.items() if k != "key"}
         return await run_in_threadpool(on_error, e, shown)
-    return done(result)
+    response: Response = await run_in_threadpool(done, result)
+    return response
 
 
 def _done(request: Request, to: str) -> Response:
-    return redirect(to, note=word("done", lang_of(request)))
+    return noted(request, to, word("done", lang_of(request)))
 
 
 def _region_name(regions: list[Region], lang: str) -> Callable[[str | None], str]:
@@ -167,11 +180,13 @@ def login_page(request: Request) -> HTMLResponse:
 @router.post("/login/code")
 async def login_code(request: Request) -> Response:
     def send(d: dict[str, str]) -> Any:
-        return auth.request_code(services(request), _certno(request, d))
+        return auth.request_code(services(request), _certno(request, d),
+                                 client=client_address(request))
 
     def sent(result: auth.CodeSent, d: dict[str, str]) -> Response:
+        # the same page whether or not anyone has the number (it names no phone)
         keep = {"demo": d["demo"]} if d.get("demo") else {"certno": d.get("certno", "")}
-        return _login(request, "code", phone=result.phone_masked, values=keep,
+        return _login(request, "code", sent=True, values=keep,
                       sandbox_code=result.sandbox_code)
 
     data = await form(request)
@@ -189,17 +204,17 @@ async def login_code(request: Request) -> Response:
 async def login(request: Request) -> Response:
     data = await form(request)
     try:
-        s = await run_in_threadpool(auth.login, services(request), _certno(request, data),
-                                    data.get("code", "").strip())
+        s = await run_in_threadpool(lambda: auth.login(
+            services(request), _certno(request, data), data.get("code", "").strip(),
+            client=client_address(request)))
     except GongjiError as e:
         err = e
         keep = {k: data[k] for k in ("demo", "certno") if data.get(k)}
         return await run_in_threadpool(lambda: _login(
             request, "code", error=err, error_field="code", status=err.spec.http_status,
-            values=keep, phone=None))
+            values=keep))
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(PERSON_COOKIE, s.token, httponly=True, samesite="lax",
-                        max_age=12 * 3600)
+    set_cookie(request, response, PERSON_COOKIE, s.token, samesite="lax", max_age=12 * 3600)
     return response
 
 
@@ -210,7 +225,7 @@ async def logout(request: Request) -> Response:
     if token:
         await run_in_threadpool(auth.logout, services(request), token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(PERSON_COOKIE)
+    clear_cookie(request, response, PERSON_COOKIE)
     return response
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, Operator, Services, _bearer
+from gongji.api.openapi import OTP_REFUSALS
+from gongji.api.peer import client_address
 from gongji.api.types import Certno, In, Psn
 from gongji.services.auth import service as auth
 from gongji.services.people import service as people
@@ -22,7 +24,9 @@ class CodeIn(In):
 
 
 class CodeSentOut(BaseModel):
-    phone_masked: str | None
+    """The same for every well-formed ID number, registered or not: it names no phone, and a
+    number nobody has gets no message (but the same answer, and the same refusals after)."""
+
     expires_at: datetime
     resend_after: datetime
 
@@ -39,17 +43,18 @@ class SessionOut(BaseModel):
 
 
 @router.post("/auth/code", status_code=status.HTTP_202_ACCEPTED, response_model=CodeSentOut,
-             summary="Send a one-time login code to the person's phone (sandbox: the outbox)")
-def send_code(body: CodeIn, services: Services) -> CodeSentOut:
-    s = auth.request_code(services, body.certno)
-    return CodeSentOut(phone_masked=s.phone_masked, expires_at=s.expires_at,
-                       resend_after=s.resend_after)
+             responses=OTP_REFUSALS,
+             summary="Send a one-time login code to the phone of the person with this ID "
+                     "number, if there is one (sandbox: the outbox)")
+def send_code(body: CodeIn, services: Services, request: Request) -> CodeSentOut:
+    s = auth.request_code(services, body.certno, client=client_address(request))
+    return CodeSentOut(expires_at=s.expires_at, resend_after=s.resend_after)
 
 
-@router.post("/auth/login", response_model=SessionOut,
+@router.post("/auth/login", response_model=SessionOut, responses=OTP_REFUSALS,
              summary="Log in with the ID number and the one-time code")
-def login(body: LoginIn, services: Services) -> SessionOut:
-    s = auth.login(services, body.certno, body.code)
+def login(body: LoginIn, services: Services, request: Request) -> SessionOut:
+    s = auth.login(services, body.certno, body.code, client=client_address(request))
     return SessionOut(token=s.token, psn_no=s.psn_no, expires_at=s.expires_at)
 
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from gongji.api.deps import IdempotencyKey, Operator, Services, replay_header
-from gongji.api.types import In
+from gongji.api.types import In, Moment
 from gongji.services.conformance import service as conformance
 from gongji.services.conformance.model import (
     ConformanceReport,
@@ -112,7 +112,7 @@ def set_recording(code: str, body: RecordingIn, who: Operator, services: Service
             summary="Per infno: messages sent, answered, refused (by code and field) and the "
                     "forms tolerated, from the recorded messages")
 def get_conformance(code: str, who: Operator, services: Services,
-                    since: AwareDatetime | None = None) -> ConformanceOut:
+                    since: Moment | None = None) -> ConformanceOut:
     return _report(conformance.report(services, who, code, since=since))
 
 

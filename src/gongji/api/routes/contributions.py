@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, IdempotencyKey, Person, Services, replay_header
+from gongji.api.openapi import PIN_REFUSALS
 from gongji.api.types import Admdvs, In, Pin, Psn, YuanOut
 from gongji.domain.access import ANONYMOUS
 from gongji.services.contributions import service as contributions
@@ -52,7 +53,7 @@ class OfferOut(BaseModel):
 
 
 @router.post("/contributions", status_code=status.HTTP_201_CREATED,
-             response_model=ContributionOut,
+             response_model=ContributionOut, responses=PIN_REFUSALS,
              summary="Pay a contribution inside the collection window (once a year)")
 def pay(body: PayIn, who: Person, services: Services, response: Response,
         key: IdempotencyKey = None) -> ContributionOut:

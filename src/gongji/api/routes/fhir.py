@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gongji.api.deps import AnyCaller, Services
 from gongji.domain.access import ANONYMOUS
+from gongji.domain.dates import month_span
 from gongji.domain.errors import GongjiError
 from gongji.services.fhir import service as fhir
 
@@ -72,7 +73,8 @@ async def read_coverage(enrollment_id: str, who: AnyCaller, services: Services) 
             responses=_resource("Bundle", "searchset of Coverage"))
 async def search_coverage(
         who: AnyCaller, services: Services,
-        beneficiary: Annotated[str, Query(description="Patient/{psn_no} or {psn_no}")]
+        beneficiary: Annotated[str, Query(max_length=100,
+                                          description="Patient/{psn_no} or {psn_no}")]
 ) -> Response:
     psn_no = _id(beneficiary.removeprefix("Patient/"))
     return _send(await run_in_threadpool(fhir.coverages, services, who, psn_no))
@@ -110,7 +112,8 @@ async def read_eob(setl_id: str, who: AnyCaller, services: Services) -> Response
             responses=_resource("Bundle", "searchset of ExplanationOfBenefit"))
 async def search_eob(
         who: AnyCaller, services: Services,
-        patient: Annotated[str, Query(description="Patient/{psn_no} or {psn_no}")],
+        patient: Annotated[str, Query(max_length=100,
+                                      description="Patient/{psn_no} or {psn_no}")],
         count: Annotated[int, Query(alias="_count", ge=1, le=200)] = 50) -> Response:
     psn_no = _id(patient.removeprefix("Patient/"))
     return _send(await run_in_threadpool(fhir.eobs, services, who, psn_no, count))
@@ -122,6 +125,7 @@ async def search_eob(
 async def read_reconciliation(month: str, who: AnyCaller, services: Services) -> Response:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", month):
         raise GongjiError("FHIR_ID_INVALID", id=month[:70])
+    month_span(month, "month")  # a month of the calendar window (domain/dates.py)
     return _send(await run_in_threadpool(fhir.reconciliation, services, who, month))
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, IdempotencyKey, Operator, Services, replay_header
-from gongji.api.types import Admdvs, In, Psn
+from gongji.api.types import Admdvs, Day, In, Psn
 from gongji.services.enrollment import service as enrollment
 from gongji.services.filing import service as filing
 
@@ -24,8 +24,8 @@ class FilingIn(In):
     kind: Kind
     target_admdvs: Admdvs = Field(description="Where care will happen: a pooling region or a "
                                               "province")
-    begndate: date
-    enddate: date | None = Field(None, description="Temporary kinds: at least six months on "
+    begndate: Day
+    enddate: Day | None = Field(None, description="Temporary kinds: at least six months on "
                                                    "(the default); long-term kinds: none")
     opsp_dise_code: str | None = Field(None, max_length=30,
                                        description="For a chronic/special disease filing")
@@ -53,13 +53,13 @@ class ChronicIn(In):
                             "transplant_antirejection", "copd", "rheumatoid_arthritis",
                             "coronary_heart_disease", "viral_hepatitis",
                             "ankylosing_spondylitis"]
-    begndate: date
+    begndate: Day
 
 
 class FlagIn(In):
     flag: Literal["assistance", "low_income"]
-    begndate: date
-    enddate: date | None = None
+    begndate: Day
+    enddate: Day | None = None
 
 
 class SwitchIn(In):

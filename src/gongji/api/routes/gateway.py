@@ -18,9 +18,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from gongji.api.deps import Services
+from gongji.api.openapi import REFUSALS
 from gongji.domain.errors import GongjiError
 from gongji.gateway import encrypted, jsonio
 from gongji.gateway import envelope as env_mod
@@ -35,6 +37,22 @@ from gongji.services.transport import service as transport
 from gongji.services.transport.model import Admitted, SmKeys
 
 log = logging.getLogger("gongji.gateway")
+
+ENVELOPE: dict[str, Any] = {REFUSALS: []}
+"""OpenAPI: every refusal comes in the envelope with HTTP 200 (infcode -1), none as a 4xx."""
+
+
+class OAuthError(BaseModel):
+    """RFC 6749 5.2 (`error`, `error_description`) beside gongji's error body."""
+
+    error: str | None = Field(None, description="Absent only when the body could not be read "
+                              "at all (BODY_UNREADABLE)")
+    error_description: str | None = None
+    code: str
+    message: str
+    message_en: str
+    detail: dict[str, Any]
+
 
 DOC = ("The national interface envelope (see docs/GATEWAY.md): a JSON object with infno, "
        "msgid, fixmedins_code, inf_time, opter_type, opter, sign_no and input.")
@@ -149,23 +167,31 @@ def router_for(call_paths: Iterable[str]) -> APIRouter:
         extra = i > 0  # the national path is documented; the others are aliases
         router.add_api_route(path, call_service, methods=["POST"], include_in_schema=not extra,
                              summary="National interface: every transaction by infno",
-                             description=DOC, name=f"call_service_{i}")
+                             description=DOC, name=f"call_service_{i}",
+                             openapi_extra=ENVELOPE)
         prefix = path.rsplit("/", 2)[0]
         if prefix not in prefixes:
             prefixes.append(prefix)
             router.add_api_route(f"{prefix}/fileupload/upload", file_upload, methods=["POST"],
                                  include_in_schema=not extra, summary="File upload (9101)",
-                                 description=DOC, name=f"file_upload_{i}")
+                                 description=DOC, name=f"file_upload_{i}",
+                                 openapi_extra=ENVELOPE)
             router.add_api_route(f"{prefix}/fileupload/download", file_download,
                                  methods=["POST"], include_in_schema=not extra,
                                  summary="File download (9102): the bytes, or the envelope "
-                                 "with infcode -1", description=DOC, name=f"file_download_{i}")
+                                 "with infcode -1", description=DOC, name=f"file_download_{i}",
+                                 openapi_extra=ENVELOPE, responses={200: {"content": {
+                                     "application/octet-stream": {"schema": {
+                                         "type": "string", "format": "binary"}}}}})
 
     @router.post("/auth/oauth/token", tags=["national interface"],
                  summary="OAuth2 password grant (RFC 6749 4.3) for institutions whose "
-                 "transport is oauth2", response_model=None)
+                 "transport is oauth2", response_model=None,
+                 responses={400: {"model": OAuthError,
+                                  "description": "RFC 6749 5.2: invalid_grant and friends"}},
+                 openapi_extra={REFUSALS: [400, 413, 422, 503]})
     async def oauth_token(services: Services,
-                          grant_type: Annotated[str, Form()] = "",
+                          grant_type: Annotated[str, Form(max_length=40)] = "",
                           username: Annotated[str, Form(max_length=64)] = "",
                           password: Annotated[str, Form(max_length=128)] = ""
                           ) -> JSONResponse:
@@ -186,7 +212,8 @@ def router_for(call_paths: Iterable[str]) -> APIRouter:
                             headers={"Cache-Control": "no-store"})
 
     @router.post("/auth/oauth/revoke", tags=["national interface"], status_code=200,
-                 summary="Revoke an OAuth2 token (RFC 7009): always 200", response_model=None)
+                 summary="Revoke an OAuth2 token (RFC 7009): always 200", response_model=None,
+                 openapi_extra={REFUSALS: [400, 413, 422, 503]})
     async def oauth_revoke(services: Services,
                            token: Annotated[str, Form(max_length=200)] = "") -> JSONResponse:
         if token:

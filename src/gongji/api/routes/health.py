@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gongji.api.deps import Services
+from gongji.api.observability import METRICS_REFUSALS, metrics_access
 from gongji.domain.clock import display
 from gongji.services.system import service as system
 
@@ -30,6 +31,8 @@ def healthz(services: Services) -> Any:
     return JSONResponse(body, status_code=200 if h.status == "ok" else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
+@router.get("/metrics", summary="Prometheus metrics (an operator token unless GONGJI_METRICS "
+                                "says public or off)", include_in_schema=True,
+            responses=METRICS_REFUSALS, dependencies=[Depends(metrics_access)])
 def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

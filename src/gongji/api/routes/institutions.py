@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import BaseModel, Field
 
 from gongji.api.deps import IdempotencyKey, Operator, Person, Services, replay_header
-from gongji.api.types import Admdvs, In, YuanOut
+from gongji.api.types import Admdvs, Day, In, YuanOut
 from gongji.domain.access import ANONYMOUS
 from gongji.domain.catalog import ratio_text
 from gongji.services.catalog import service as catalog
@@ -90,7 +90,8 @@ class ItemOut(BaseModel):
              summary="Import catalog items (CSV with a header, or the national TSV)")
 def import_catalog(admdvs: str, who: Operator, services: Services,
                    text: Annotated[str, Body(media_type="text/csv")],
-                   begndate: date, version: str = "upload",
+                   begndate: Day,
+                   version: Annotated[str, Query(max_length=40)] = "upload",
                    format: Literal["csv", "tsv"] = "csv") -> ImportOut:
     report = catalog.import_text(services, who, admdvs, text, fmt=format, begndate=begndate,
                                  version=version)
@@ -103,7 +104,7 @@ def import_catalog(admdvs: str, who: Operator, services: Services,
             summary="Search the catalog in force in a care region (region, province, national)")
 def search_catalog(admdvs: Admdvs, services: Services,
                    q: Annotated[str, Query(min_length=1, max_length=50)],
-                   day: date | None = None,
+                   day: Day | None = None,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ItemOut]:
     return [ItemOut(med_list_codg=i.med_list_codg, name=i.name, list_type=i.list_type,
                     med_chrgitm_type=i.med_chrgitm_type, chrgitm_lv=i.chrgitm_lv,

@@ -1,7 +1,10 @@
 """The low-level ledger API for operators: accounts, entries, holds, reversals, verify.
 
 Business flows (wallets, settlements) have their own endpoints; these are for adjustments,
-corrections and inspection. Every write needs an Idempotency-Key.
+corrections and inspection of the operators' own money (funds, cash, clearing,
+institutions): a person's accounts, and the entries and holds of a business record, are
+refused (LEDGER_PERSON_ACCOUNT, ENTRY_OWNED, HOLD_OWNED). Every write needs an
+Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -10,10 +13,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gongji.api.deps import IdempotencyKey, Operator, Services, replay_header
-from gongji.api.types import Yuan, YuanOut
+from gongji.api.types import Moment, Yuan, YuanOut
 from gongji.domain.clock import aware
 from gongji.services.ledger import service as svc
 from gongji.services.ledger.service import Account, AccountKind, Entry, EntryKind, Hold, HoldState
@@ -102,8 +105,9 @@ class HoldResolutionOut(BaseModel):
 
 
 class OpenAccountIn(_In):
-    kind: Literal["PERSONAL", "WALLET_QUOTA", "FUND_POOL", "FUND_CRITICAL",
-                  "FUND_ASSISTANCE", "INSTITUTION", "CLEARING", "CASH"]
+    # a person's account and wallet quota are opened by enrollment and transfers, not here
+    kind: Literal["FUND_POOL", "FUND_CRITICAL", "FUND_ASSISTANCE", "FUND_LTC", "INSTITUTION",
+                  "CLEARING", "CASH"]
     owner: str | None = Field(None, max_length=64)
     sponsor: str | None = Field(None, max_length=64)
     admdvs: str | None = Field(None, pattern=r"^[0-9]{6}$")
@@ -121,7 +125,7 @@ class HoldIn(_In):
     source_account_id: Id
     dest_account_id: Id
     amount: Yuan
-    deadline: AwareDatetime
+    deadline: Moment
     memo: str = Field("", max_length=200)
 
 
@@ -179,7 +183,7 @@ def account_entries(account_id: Id, who: Operator, services: Services,
 
 
 @router.post("/transfers", status_code=status.HTTP_201_CREATED, response_model=EntryOut,
-             summary="Move money between two accounts now (an adjustment)")
+             summary="Move money between two accounts now (an adjustment; never a person's)")
 def transfer(body: TransferIn, who: Operator, services: Services, response: Response,
              key: IdempotencyKey = None) -> EntryOut:
     w = svc.transfer(services, who, key, svc.Transfer(**body.model_dump()))
@@ -193,7 +197,9 @@ def get_entry(entry_id: Id, who: Operator, services: Services) -> EntryOut:
 
 
 @router.post("/entries/{entry_id}/reversal", status_code=status.HTTP_201_CREATED,
-             response_model=EntryOut, summary="Reverse a transfer entry (a mirror entry)")
+             response_model=EntryOut,
+             summary="Reverse an operator's adjustment (a mirror entry); a business record's "
+                     "entry is undone by its own capability")
 def reverse(entry_id: Id, body: ResolveIn, who: Operator, services: Services,
             response: Response, key: IdempotencyKey = None) -> EntryOut:
     w = svc.reverse(services, who, key, svc.Reverse(entry_id, body.memo))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Response, status
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from gongji.api.deps import Caller, IdempotencyKey, Operator, Services, replay_header
 from gongji.api.routes.auth import EnrollmentOut, enrollment_out
 from gongji.api.routes.ledger import EntryOut
-from gongji.api.types import Admdvs, Certno, In, Psn, Yuan
+from gongji.api.types import Admdvs, Certno, Day, In, Psn, Yuan
 from gongji.services.credentials import service as credentials
 from gongji.services.enrollment import service as enrollment
 from gongji.services.people import service as people
@@ -51,7 +51,7 @@ class EnrollIn(In):
                           description="310: 1101 in service, 1201 retired; 390: 1401-1405 "
                                       "minors, 1501 adult resident")
     insuplc_admdvs: Admdvs
-    begndate: date
+    begndate: Day
     has_personal_account: bool = True
     emp_name: str | None = Field(None, max_length=100)
 
@@ -64,7 +64,7 @@ class EnrollmentResultOut(BaseModel):
 
 
 class EndIn(In):
-    enddate: date
+    enddate: Day
     reason: Literal["ended", "moved"] = "ended"
     new_admdvs: Admdvs | None = None
 

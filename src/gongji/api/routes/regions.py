@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import BaseModel
 
 from gongji.api.deps import IdempotencyKey, Operator, Services, replay_header
-from gongji.api.types import Admdvs
+from gongji.api.types import Admdvs, Day
 from gongji.domain.access import ANONYMOUS
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import province_of
@@ -53,7 +52,7 @@ def get_region(admdvs: Admdvs, services: Services) -> RegionOut:
 
 @router.get("/regions/{admdvs}/policy", summary="The region's resolved policy on a day "
             "(national default, then province, then region); amounts in yuan")
-def get_policy(admdvs: Admdvs, services: Services, day: date | None = None) -> dict[str, Any]:
+def get_policy(admdvs: Admdvs, services: Services, day: Day | None = None) -> dict[str, Any]:
     e = policy.effective(services, ANONYMOUS, admdvs, day)
     return {"admdvs": admdvs, "day": e.day.isoformat(), "policy": e.document}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from gongji.api.deps import Operator, Services
-from gongji.api.types import In
+from gongji.api.types import In, Moment
 from gongji.services.sandbox import service as sandbox
 
 router = APIRouter(prefix="/api/v1/sandbox", tags=["sandbox"])
@@ -20,7 +20,7 @@ class ClockOut(BaseModel):
 
 
 class MoveIn(In):
-    set: AwareDatetime | None = Field(None, description="Jump to this moment (forward only)")
+    set: Moment | None = Field(None, description="Jump to this moment (forward only)")
     advance_seconds: int | None = Field(None, ge=0, le=366 * 86400)
 
     @model_validator(mode="after")

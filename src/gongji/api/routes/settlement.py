@@ -7,7 +7,7 @@ timestamp \\n nonce \\n METHOD \\n path \\n sha256hex(body)).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -22,7 +22,7 @@ from gongji.api.deps import (
     Services,
     replay_header,
 )
-from gongji.api.types import In, Psn, Yuan, YuanOut
+from gongji.api.types import Day, In, Month, Psn, Yuan, YuanOut
 from gongji.domain.catalog import ratio_text
 from gongji.domain.money import parse_yuan
 from gongji.domain.settlement import SETLINFO_AMOUNTS, SETLINFO_FIELDS
@@ -81,7 +81,7 @@ class FeeLineIn(In):
     det_item_fee_sumamt: Money0
     within_limits: bool = Field(False, description="A limited-use item used for its approved "
                                                     "indication (限制使用)")
-    trace_codes: list[str] = Field([], max_length=100,
+    trace_codes: list[Annotated[str, Field(max_length=128)]] = Field([], max_length=100,
                                    description="Drug trace codes, one per box sold")
     trdn_flag: bool = Field(False, description="Split sale (拆零): cnt is a fraction of a box")
 
@@ -122,7 +122,8 @@ class LineOut(BaseModel):
 
 
 class CancelFeesIn(In):
-    feedetl_sns: list[str] = Field([], description="Which lines; all pending ones if empty")
+    feedetl_sns: list[Annotated[str, Field(min_length=1, max_length=30)]] = Field(
+        [], max_length=500, description="Which lines; all pending ones if empty")
 
 
 class SettleIn(In):
@@ -316,21 +317,21 @@ class PairOut(BaseModel):
 @router.get("/clearing/statement", response_model=list[PairOut], tags=["clearing"],
             summary="A month's obligations between regions (cancelled settlements excluded)")
 def clearing_statement(who: Operator, services: Services,
-                       month: Annotated[str, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")]
+                       month: Month
                        ) -> list[PairOut]:
     return [PairOut(**{f: getattr(x, f) for f in PairOut.model_fields})
             for x in clearing.statement(services, who, month)]
 
 
 class ReconcileIn(In):
-    stmt_begndate: date
-    stmt_enddate: date
+    stmt_begndate: Day
+    stmt_enddate: Day
     insutype: Literal["310", "390"] | None = None
     clr_type: Literal["11", "21", "41"] | None = None
     medfee_sumamt: Money0
     fund_pay_sumamt: Money0
     acct_pay: Money0
-    fixmedins_setl_cnt: int = Field(ge=0)
+    fixmedins_setl_cnt: int = Field(ge=0, le=1_000_000_000)
 
 
 class ReconcileOut(BaseModel):

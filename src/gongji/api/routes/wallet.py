@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, IdempotencyKey, Person, Services, replay_header
+from gongji.api.openapi import PIN_REFUSALS
 from gongji.api.types import Admdvs, In, Pin, Psn, Yuan, YuanOut
 from gongji.services.pins import service as pins
 from gongji.services.transfers import service as transfers
@@ -102,7 +103,7 @@ def close_wallet(psn_no: Psn, who: Caller, services: Services, response: Respons
     return WalletOut.of(w.value)
 
 
-@router.put("/me/pin", response_model=PinOut,
+@router.put("/me/pin", response_model=PinOut, responses=PIN_REFUSALS,
             summary="Set or change my payment PIN (支付密码)")
 def set_pin(body: PinIn, who: Person, services: Services, response: Response,
             key: IdempotencyKey = None) -> PinOut:
@@ -151,6 +152,7 @@ class LimitsOut(BaseModel):
 
 
 @router.post("/transfers", status_code=status.HTTP_201_CREATED, response_model=WalletTransferOut,
+             responses=PIN_REFUSALS,
              summary="Send money from my personal account to a bound relative's wallet")
 def send(body: SendTransferIn, who: Person, services: Services, response: Response,
          key: IdempotencyKey = None) -> WalletTransferOut:

@@ -12,11 +12,19 @@ from gongji.services.proxies.model import ProxyView
 
 SESSION_PREFIX = "gj_ps_"
 """The public prefix of a person's session token (an operator's token starts gj_op_)."""
+CONSOLE_PREFIX = "gj_cs_"
+"""The public prefix of a console session's id (the console's cookie)."""
+CONSOLE_SESSION_HOURS = 12
+"""How long a console login lasts, in real time (moving the sandbox clock does not end it)."""
+NOTE_MAX = 500
+"""The longest one-time notice kept with a session."""
 
 
 @dataclass(frozen=True, slots=True)
 class CodeSent:
-    phone_masked: str | None
+    """The answer to asking for a code: the same whether or not anyone has the ID number (it
+    names no phone), so it tells no one who is registered."""
+
     expires_at: datetime
     resend_after: datetime
     sandbox_code: str | None = None
@@ -29,6 +37,23 @@ class Session:
     token: str
     psn_no: str
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    """A console login: `id` goes in the cookie (shown once, stored only as its hash)."""
+
+    id: str
+    who: Principal
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """Who a page's session belongs to, and the notice left for this page (shown once)."""
+
+    who: Principal
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

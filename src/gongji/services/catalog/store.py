@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, or_, select, tuple_
 
 from gongji.domain.catalog import CatalogItem, ratio_text
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError
 from gongji.services.catalog.model import CSV_COLUMNS, TSV_COLUMNS
 from gongji.store.tables import catalog_items
 
@@ -26,11 +26,31 @@ from gongji.store.tables import catalog_items
 
 def read_csv(path: Path) -> list[tuple[int, dict[str, str]]]:
     with path.open(newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
+        return _csv_rows(csv.DictReader(f))
+
+
+def _csv_rows(reader: csv.DictReader[str]) -> list[tuple[int, dict[str, str]]]:
+    """Our CSV's rows by line, its header checked. A file the csv module cannot read (a bare
+    carriage return inside an unquoted field, a field past its size limit) is refused whole,
+    naming the line: which of its rows were meant cannot be told."""
+    try:
         missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
         return [(i, row) for i, row in enumerate(reader, start=2)]
+    except csv.Error as e:
+        raise GongjiError("CATALOG_FILE_INVALID", line=max(reader.reader.line_num, 1),
+                          reason=_csv_reason(str(e))) from None
+
+
+def _csv_reason(message: str) -> Bi:
+    if "new-line character" in message:
+        return Bi("未加引号的字段中有回车或换行符（含回车的字段须加双引号）",
+                  "a carriage return or line break in an unquoted field (quote such fields)")
+    if "field larger than field limit" in message:
+        return Bi(f"字段超过 {csv.field_size_limit()} 个字符",
+                  f"a field is longer than {csv.field_size_limit()} characters")
+    return Bi("不是合法的 CSV（" + message[:60] + "）", "not valid CSV (" + message[:60] + ")")
 
 
 def read_tsv(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -55,11 +75,7 @@ def parse_text(text: str, fmt: str) -> list[tuple[int, dict[str, str]]]:
         return _tsv_rows(text.removeprefix("\ufeff").splitlines())
     if fmt != "csv":
         raise GongjiError("VALIDATION_ERROR", fields="format (csv or tsv)")
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise GongjiError("VALIDATION_ERROR", fields="CSV header: " + ", ".join(missing))
-    return [(i, row) for i, row in enumerate(reader, start=2)]
+    return _csv_rows(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def demo_rows() -> list[tuple[int, dict[str, str]]]:

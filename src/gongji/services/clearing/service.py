@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from gongji.domain.access import Principal
 from gongji.domain.clock import SHANGHAI
+from gongji.domain.dates import check_day, month_span
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan, parse_yuan
 from gongji.services.access import require_institution, require_operator
@@ -35,13 +36,9 @@ __all__ = ["TOTALS", "Claimed", "LineCheck", "PairLine", "Reconciliation", "Tota
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """"2026-11" -> [2026-11-01 00:00, 2026-12-01 00:00) Asia/Shanghai."""
-    try:
-        y, m = (int(x) for x in month.split("-"))
-        start = datetime(y, m, 1, tzinfo=SHANGHAI)
-    except ValueError:
-        raise GongjiError("VALIDATION_ERROR", fields="month (YYYY-MM)") from None
-    end = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=SHANGHAI)
-    return start, end
+    first, after = month_span(month)  # a month of the calendar window, or refused
+    return (datetime(first.year, first.month, 1, tzinfo=SHANGHAI),
+            datetime(after.year, after.month, 1, tzinfo=SHANGHAI))
 
 
 @door
@@ -65,6 +62,8 @@ def statement_in(uow: UnitOfWork, month: str) -> list[PairLine]:
 def totals(app: Gongji, fixmedins_code: str, begndate: date, enddate: date, *,
            insutype: str | None = None, clr_type: str | None = None) -> Totals:
     """An institution's settled totals for [begndate, enddate] (Shanghai days, inclusive)."""
+    check_day(begndate, "stmt_begndate")
+    check_day(enddate, "stmt_enddate")
     if enddate < begndate:
         raise GongjiError("VALIDATION_ERROR", fields="stmt_enddate before stmt_begndate")
     start = datetime(begndate.year, begndate.month, begndate.day, tzinfo=SHANGHAI)
@@ -100,6 +99,8 @@ def reconcile_lines(app: Gongji, who: Principal, key: Key, *, begndate: date, en
     lines (setl_id, mdtrt_id, psn_no, medfee_sumamt, fund_pay_sumamt, acct_pay,
     refd_setl_flag); every difference from ours goes into a result file (9102)."""
     require_institution(who)
+    check_day(begndate, "stmt_begndate")
+    check_day(enddate, "stmt_enddate")
 
     def run(uow: UnitOfWork) -> LineCheck:
         text = files.content_in(uow, who.id, file_qury_no).decode("utf-8-sig")

@@ -19,7 +19,7 @@ from gongji.domain.privacy import mask_name
 from gongji.domain.regions import cross_province
 from gongji.domain.relations import Relation, inverse
 from gongji.ledger.kinds import AccountKind, account_code
-from gongji.services.access import authorize, authorize_either, require_operator
+from gongji.services.access import authorize, may_see, require_operator
 from gongji.services.codec import to_json
 from gongji.services.door import door
 from gongji.services.family import store
@@ -74,7 +74,7 @@ def respond(app: Gongji, who: Principal, key: Key, binding_id: str,
             accept: bool) -> Written[BindingView]:
     """The other side consents (the binding becomes active) or declines."""
     def run(uow: UnitOfWork) -> BindingView:
-        b = _lock(uow, binding_id)
+        b = _lock(uow, binding_id, who)
         if who.id not in (b.sponsor_psn_no, b.beneficiary_psn_no):
             raise GongjiError("FORBIDDEN")
         if b.status != "pending":
@@ -122,7 +122,7 @@ def verify(app: Gongji, who: Principal, key: Key, binding_id: str,
 def end(app: Gongji, who: Principal, key: Key, binding_id: str) -> Written[BindingView]:
     """Either side (or an operator) ends a binding or withdraws a pending request."""
     def run(uow: UnitOfWork) -> BindingView:
-        b = _lock(uow, binding_id)
+        b = _lock(uow, binding_id, who)
         if who.kind == "person" and who.id not in (b.sponsor_psn_no, b.beneficiary_psn_no):
             raise GongjiError("FORBIDDEN")
         if b.status not in store.OPEN:
@@ -164,9 +164,8 @@ def views_of(uow: UnitOfWork, psn_no: str) -> list[BindingView]:
 def get(app: Gongji, who: Principal, binding_id: str) -> BindingView:
     """One binding, to either side (or their proxy) and to operators."""
     def run(uow: UnitOfWork) -> BindingView:
-        b = view(uow, binding_id)
-        authorize_either(uow, who, Act.READ, b.sponsor_psn_no, b.beneficiary_psn_no)
-        return b
+        _visible(uow, binding_id, who)
+        return view(uow, binding_id)
 
     return app.read(run, principal=who)
 
@@ -223,9 +222,16 @@ def _eligible(uow: UnitOfWork, sponsor: str, beneficiary: str, relation: str) ->
     check_binding(s, b, relation, uow.policy(region))
 
 
-def _lock(uow: UnitOfWork, binding_id: str) -> BindingRecord:
-    b = store.binding(uow.conn, binding_id, lock=True)
-    if b is None:
+def _lock(uow: UnitOfWork, binding_id: str, who: Principal | None = None) -> BindingRecord:
+    return _visible(uow, binding_id, who, lock=True)
+
+
+def _visible(uow: UnitOfWork, binding_id: str, who: Principal | None, *,
+             lock: bool = False) -> BindingRecord:
+    """The binding; with who, only if who may see it (to anyone else it does not exist)."""
+    b = store.binding(uow.conn, binding_id, lock=lock)
+    if b is None or (who is not None and
+                     not may_see(uow, who, b.sponsor_psn_no, b.beneficiary_psn_no)):
         raise GongjiError("BINDING_NOT_FOUND", binding=binding_id)
     return b
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets as pysecrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from gongji.domain.errors import GongjiError
 from gongji.domain.institutions import check_code, check_signature, kind_of
@@ -121,8 +121,10 @@ def authenticate(app: Gongji, *, key_id: str, timestamp: str, nonce: str, signat
                     timestamp=timestamp, nonce=nonce, method=method, path=path, body=body,
                     now_epoch=int(now.timestamp()), window_seconds=WINDOW_SECONDS)
 
+    stamped = max(now, datetime.fromtimestamp(int(timestamp), tz=UTC))
+
     def remember(uow: UnitOfWork) -> bool:
-        fresh = store.remember_nonce(uow.conn, key_id, nonce, at=now)
+        fresh = store.remember_nonce(uow.conn, key_id, nonce, at=stamped)
         # nonces older than twice the window can never be replayed (the timestamp check
         # refuses them first): forget them as we go
         store.forget_nonces(uow.conn, before=now - timedelta(seconds=2 * WINDOW_SECONDS))

@@ -73,7 +73,10 @@ def live_key(conn: Connection, code: str) -> NewKey | None:
 
 
 def remember_nonce(conn: Connection, key_id: str, nonce: str, *, at: datetime) -> bool:
-    """Note a request's nonce; False when this key used it before (a replay)."""
+    """Note a request's nonce; False when this key used it before (a replay). `at` (kept as
+    seen_at) is the later of its arrival and its own timestamp: a request stamped ahead
+    stays replayable, by its timestamp, until that leaves the window, so its nonce is kept
+    at least that long."""
     ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)
     fresh = conn.execute(ins(request_nonces).values(key_id=key_id, nonce=nonce, seen_at=at)
                          .on_conflict_do_nothing(index_elements=["key_id", "nonce"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from gongji.ledger.model import Entry, Hold
@@ -63,3 +64,32 @@ class Reverse:
 class HoldResult:
     hold: Hold
     entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeyFiles:
+    """A checkpoint signing key written to files: the private key (0600; keep it away from
+    the database and its backups) and the public key verify checks with."""
+
+    private_key: Path
+    public_key: Path
+    key_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointMade:
+    path: Path
+    at: datetime
+    key_id: str
+    chains: int
+    records: int
+    """How many audit records the checkpointed heads cover, over every chain."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorCheck:
+    """Check the chains against the latest checkpoint in `anchors` signed by the key in
+    `public_key` (both files, PEM for the key)."""
+
+    anchors: Path
+    public_key: Path

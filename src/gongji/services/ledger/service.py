@@ -2,13 +2,19 @@
 
 Business flows (wallet transfers, settlements) have their own services that call the Ledger
 inside their own unit of work; these are the raw verbs, each idempotent by a client key.
+They keep to the operators' own money: a person's accounts (personal account, wallet quota,
+the HOLD of either) move only through the capability that owns them, and an entry or hold
+written by a business record (a settlement, a transfer, a contribution, a credit) is undone
+only by it, so no record can be left saying what its entries no longer do.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from gongji.domain.errors import GongjiError
+from gongji.ledger import anchors as anchor_file
 from gongji.ledger.kinds import REGION_FUND_KINDS, AccountKind, parse_kind
 from gongji.ledger.model import Account, Entry, EntryKind, Hold, HoldState
 from gongji.ledger.verify import CheckResult, VerifyReport, Violation
@@ -19,22 +25,43 @@ from gongji.services.door import door
 from gongji.services.ledger.model import (
     ADJUST,
     HOLD,
+    AnchorCheck,
+    CheckpointMade,
     CreateHold,
     HoldResult,
     OpenAccount,
     Progress,
     ResolveHold,
     Reverse,
+    SigningKeyFiles,
     Transfer,
 )
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 
-__all__ = ["ADJUST", "HOLD", "Account", "AccountKind", "CheckResult", "CreateHold", "Entry",
-           "EntryKind", "Hold", "HoldResult", "HoldState", "OpenAccount", "Progress",
-           "ResolveHold", "Reverse", "Transfer", "VerifyReport", "Violation"]
+__all__ = ["ADJUST", "HOLD", "Account", "AccountKind", "AnchorCheck", "CheckResult",
+           "CheckpointMade", "CreateHold", "Entry", "EntryKind", "Hold", "HoldResult",
+           "HoldState", "OpenAccount", "Progress", "ResolveHold", "Reverse", "SigningKeyFiles",
+           "Transfer", "VerifyReport", "Violation"]
 """The model and the journal's records callers reach through this module, besides its doors
 and steps."""
+
+
+PERSONS = (AccountKind.PERSONAL, AccountKind.WALLET_QUOTA)
+"""The kinds of account that hold a person's money (and the HOLD of either)."""
+
+
+def _operators(uow: UnitOfWork, account_id: str) -> Account:
+    """The account, if the operator ledger may move it: not a person's money, and not a HOLD
+    account (its money moves by its hold's post, void or expiry)."""
+    acc = uow.ledger.account(account_id)
+    source = uow.ledger.account(acc.parent_id) if acc.kind == AccountKind.HOLD and \
+        acc.parent_id else acc
+    if acc.kind in PERSONS or source.kind in PERSONS:
+        raise GongjiError("LEDGER_PERSON_ACCOUNT", account=acc.code)
+    if acc.kind == AccountKind.HOLD:
+        raise GongjiError("ACCOUNT_KIND_INVALID", kind=acc.kind.value)
+    return acc
 
 
 @door
@@ -44,6 +71,8 @@ def open_account(app: Gongji, who: Principal, key: Key,
     kind = parse_kind(cmd.kind)
     if kind == AccountKind.HOLD:
         raise GongjiError("ACCOUNT_KIND_INVALID", kind=cmd.kind)
+    if kind in PERSONS:  # enrollment opens a person's account, a transfer their quota
+        raise GongjiError("LEDGER_PERSON_ACCOUNT", account=f"{kind.value}/{cmd.owner or ''}")
     return app.write(who, key=key, operation="ledger.open_account",
                      request=to_json(cmd, OpenAccount), result_type=Account,
                      fn=lambda uow: uow.ledger.open_account(kind, owner=cmd.owner,
@@ -54,23 +83,30 @@ def open_account(app: Gongji, who: Principal, key: Key,
 @door
 def transfer(app: Gongji, who: Principal, key: Key, cmd: Transfer) -> Written[Entry]:
     require_operator(who)
+
+    def run(uow: UnitOfWork) -> Entry:
+        _operators(uow, cmd.debit_account_id)
+        _operators(uow, cmd.credit_account_id)
+        return uow.ledger.transfer(cmd.debit_account_id, cmd.credit_account_id, cmd.amount,
+                                   code=ADJUST, memo=cmd.memo, ext_ref=cmd.ext_ref)
+
     return app.write(who, key=key, operation="ledger.transfer", request=to_json(cmd, Transfer),
-                     result_type=Entry,
-                     fn=lambda uow: uow.ledger.transfer(cmd.debit_account_id,
-                                                        cmd.credit_account_id, cmd.amount,
-                                                        code=ADJUST, memo=cmd.memo,
-                                                        ext_ref=cmd.ext_ref))
+                     result_type=Entry, fn=run)
 
 
 @door
 def create_hold(app: Gongji, who: Principal, key: Key,
                 cmd: CreateHold) -> Written[Hold]:
     require_operator(who)
+
+    def run(uow: UnitOfWork) -> Hold:
+        _operators(uow, cmd.source_account_id)
+        _operators(uow, cmd.dest_account_id)
+        return uow.ledger.hold(cmd.source_account_id, cmd.dest_account_id, cmd.amount,
+                               cmd.deadline, code=HOLD, memo=cmd.memo)
+
     return app.write(who, key=key, operation="ledger.hold", request=to_json(cmd, CreateHold),
-                     result_type=Hold,
-                     fn=lambda uow: uow.ledger.hold(cmd.source_account_id, cmd.dest_account_id,
-                                                    cmd.amount, cmd.deadline, code=HOLD,
-                                                    memo=cmd.memo))
+                     result_type=Hold, fn=run)
 
 
 @door
@@ -79,6 +115,12 @@ def resolve_hold(app: Gongji, who: Principal, key: Key,
     require_operator(who)
 
     def run(uow: UnitOfWork) -> HoldResult:
+        held = uow.ledger.get_hold(cmd.hold_id)
+        code = uow.ledger.entry(held.entry_id).code
+        if code != HOLD:  # a wallet transfer resolves by accept, reject, cancel or expiry
+            raise GongjiError("HOLD_OWNED", hold=held.id, code=code)
+        _operators(uow, held.source_id)
+        _operators(uow, held.dest_id)
         if cmd.action == "post":
             hold, entry = uow.ledger.post(cmd.hold_id, memo=cmd.memo)
         else:
@@ -92,9 +134,19 @@ def resolve_hold(app: Gongji, who: Principal, key: Key,
 @door
 def reverse(app: Gongji, who: Principal, key: Key, cmd: Reverse) -> Written[Entry]:
     require_operator(who)
+
+    def run(uow: UnitOfWork) -> Entry:
+        original = uow.ledger.entry(cmd.entry_id)
+        if original.kind == EntryKind.TRANSFER and original.code != ADJUST:
+            # a settlement, a contribution, a credit: its own capability undoes it, and its
+            # record with it (a settlement's cancel or 冲正)
+            raise GongjiError("ENTRY_OWNED", entry=original.id, code=original.code)
+        for p in original.postings:
+            _operators(uow, p.account_id)
+        return uow.ledger.reverse(cmd.entry_id, memo=cmd.memo)
+
     return app.write(who, key=key, operation="ledger.reverse", request=to_json(cmd, Reverse),
-                     result_type=Entry,
-                     fn=lambda uow: uow.ledger.reverse(cmd.entry_id, memo=cmd.memo))
+                     result_type=Entry, fn=run)
 
 
 @door
@@ -162,13 +214,61 @@ def hold(app: Gongji, who: Principal, hold_id: str) -> Hold:
 
 @door
 def verify(app: Gongji, who: Principal, *, progress: Progress | None = None,
-           parallel: bool = False) -> VerifyReport:
+           parallel: bool = False, anchors: AnchorCheck | None = None) -> VerifyReport:
     """Recompute every invariant from the journal on one snapshot (docs/ARCHITECTURE.md);
-    parallel: the chain walks and the big sums in a second process."""
+    parallel: the chain walks and the big sums in a second process; anchors: also hold the
+    chains to the latest checkpoint signed outside the database."""
     require_operator(who)
     workers = (os.cpu_count() or 1) if parallel else 1
+    signed = None if anchors is None else anchor_file.load(
+        anchors.anchors, anchor_file.public_key(_read(anchors.public_key),
+                                                str(anchors.public_key)))
     with app.db.read() as conn:
-        return verify_journal(conn, progress=progress, url=app.db.url, workers=workers)
+        return verify_journal(conn, progress=progress, url=app.db.url, workers=workers,
+                              anchors=signed)
+
+
+# -- checkpoints: the chain heads signed outside the database ----------------------------------
+
+@door
+def make_signing_key(private_path: Path, public_path: Path) -> SigningKeyFiles:
+    """A new Ed25519 key for checkpoints: the private key written 0600 (refused if the file
+    exists), the public key beside it. The database never holds either."""
+    private, public = anchor_file.new_key()
+    for path, data, mode in ((private_path, private, 0o600), (public_path, public, 0o644)):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise GongjiError("CHECKPOINT_FILE_UNREADABLE", path=str(path),
+                              reason=e.strerror or type(e).__name__) from None
+    key = anchor_file.public_key(public, str(public_path))
+    return SigningKeyFiles(private_path, public_path, anchor_file.key_id(key))
+
+
+@door
+def checkpoint(app: Gongji, key_file: Path, to: Path) -> CheckpointMade:
+    """Sign every chain's head as it is now and append it to `to` (a file of the operator's
+    choosing, on other storage than the database): what `gongji checkpoint` and the server's
+    periodic checkpoint do."""
+    key = anchor_file.private_key(_read(key_file), str(key_file))
+    heads = app.read_conn(anchor_file.heads)
+    at = app.wall.now()
+    anchor_file.append(to, anchor_file.sign(heads, at, key))
+    return CheckpointMade(to, at, anchor_file.key_id(key.public_key()), len(heads),
+                          sum(seq for seq, _h in heads.values()))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise GongjiError("CHECKPOINT_FILE_UNREADABLE", path=str(path),
+                          reason=e.strerror or type(e).__name__) from None
 
 
 def ensure_region_accounts(uow: UnitOfWork, admdvs: str) -> list[Account]:

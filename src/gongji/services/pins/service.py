@@ -7,7 +7,8 @@ transaction even though the request they guarded is refused (which writes nothin
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -61,34 +62,62 @@ def has_pin_in(uow: UnitOfWork, psn_no: str) -> bool:
     return store.exists(uow.conn, psn_no)
 
 
-def verify(app: Gongji, psn_no: str, pin: str) -> None:
-    """Raise PIN_NOT_SET, PIN_LOCKED or PIN_WRONG; a right PIN clears the failure count."""
-    def fetch(uow: UnitOfWork) -> tuple[PinRecord | None, PinRules]:
-        return store.pin(uow.conn, psn_no), _rules(uow, psn_no)
+CLAIM_WAIT_SECONDS = 2.0
+"""How long an attempt queues while max_attempts others are being checked, before PIN_BUSY:
+a person's own parallel payments get through, one check after another."""
 
-    row, rules = app.read(fetch)
-    now = app.clock.now()
-    if row is None:
-        raise GongjiError("PIN_NOT_SET")
-    if row.locked_until is not None and now < row.locked_until:
-        raise GongjiError("PIN_LOCKED", until=display(row.locked_until))
+CLAIM_STALE = timedelta(minutes=1)
+"""An attempt claimed this long ago and never answered belongs to a process that died."""
+
+
+def verify(app: Gongji, psn_no: str, pin: str) -> None:
+    """Raise PIN_NOT_SET, PIN_LOCKED, PIN_BUSY or PIN_WRONG; a right PIN clears the count.
+
+    The attempt is claimed in the database before the (slow, ~15 ms) argon2 check and
+    answered after it, each in its own small transaction: parallel guesses queue on the
+    claim, so at most max_attempts of them are ever checked before the lock, and a right
+    PIN that finishes after the lock is not accepted."""
+    def claim(uow: UnitOfWork) -> tuple[str | None, PinRecord | None, PinRules]:
+        rules = _rules(uow, psn_no)
+        digest = store.claim_attempt(uow.conn, psn_no, now=uow.now,
+                                     stale_before=uow.now - CLAIM_STALE,
+                                     max_attempts=rules.max_attempts)
+        return digest, (None if digest else store.pin(uow.conn, psn_no)), rules
+
+    who = Principal("person", psn_no)
+    digest, row, rules = app.transact(who, claim)
+    waited = 0.0
+    while digest is None and row is not None and waited < CLAIM_WAIT_SECONDS and \
+            not (row.locked_until is not None and app.clock.now() < row.locked_until):
+        # every attempt is being checked: one finishes within an argon2 check, so queue
+        time.sleep(0.01)
+        waited += 0.01
+        digest, row, rules = app.transact(who, claim)
+    if digest is None:
+        now = app.clock.now()
+        if row is None:
+            raise GongjiError("PIN_NOT_SET")
+        if row.locked_until is not None and now < row.locked_until:
+            raise GongjiError("PIN_LOCKED", until=display(row.locked_until))
+        raise GongjiError("PIN_BUSY")
     ok = False
     with contextlib.suppress(VerificationError, InvalidHashError):
-        ok = isinstance(pin, str) and HASHER.verify(row.hash, pin)
+        ok = isinstance(pin, str) and HASHER.verify(digest, pin)
     if ok:
-        if row.failed:
-            app.transact(Principal("person", psn_no),
-                         lambda uow: store.clear_failures(uow.conn, psn_no))
-        return
+        if app.transact(who, lambda uow: store.right_attempt(uow.conn, psn_no, now=uow.now)):
+            return
+        locked = app.read(lambda uow: store.pin(uow.conn, psn_no))
+        until = locked.locked_until if locked else None
+        raise GongjiError("PIN_LOCKED", until=display(until) if until else "-")
 
     def count(uow: UnitOfWork) -> tuple[int, datetime | None]:
-        left, until = after_failure(store.count_failure(uow.conn, psn_no), rules, uow.now)
+        left, until = after_failure(store.wrong_attempt(uow.conn, psn_no), rules, uow.now)
         if until is not None:
             store.lock(uow.conn, psn_no, until)
             uow.record("pin.locked", subject=psn_no, detail={"until": display(until)})
         return left, until
 
-    left, until = app.transact(Principal("person", psn_no), count)
+    left, until = app.transact(who, count)
     if until is not None:
         raise GongjiError("PIN_LOCKED", until=display(until))
     raise GongjiError("PIN_WRONG", left=left)

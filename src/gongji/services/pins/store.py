@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, or_, select, update
 
 from gongji.store.tables import pins
 
@@ -40,14 +41,42 @@ def save(conn: Connection, psn_no: str, digest: str, *, at: datetime) -> bool:
     return bool(done.rowcount == 1)
 
 
-def clear_failures(conn: Connection, psn_no: str) -> None:
-    conn.execute(update(pins).where(pins.c.psn_no == psn_no).values(failed=0))
+def claim_attempt(conn: Connection, psn_no: str, *, now: datetime, stale_before: datetime,
+                  max_attempts: int) -> str | None:
+    """Claim one attempt before the PIN is checked: only while the PIN is not locked and the
+    wrong answers so far plus the attempts being checked are fewer than max_attempts, so that
+    parallel guesses can never get more wrong answers than one-by-one ones. The PIN's hash
+    if claimed, else None. Claims older than stale_before (their process died mid-check) no
+    longer count."""
+    live = case((pins.c.pending_at < stale_before, 0), else_=pins.c.pending)
+    row = conn.execute(update(pins).where(
+        pins.c.psn_no == psn_no,
+        or_(pins.c.locked_until.is_(None), pins.c.locked_until <= now),
+        pins.c.failed + live < max_attempts,
+    ).values(pending=live + 1, pending_at=now).returning(pins.c.hash)).first()
+    return None if row is None else str(row.hash)
 
 
-def count_failure(conn: Connection, psn_no: str) -> int:
-    """One more wrong attempt; the count now."""
+def _release() -> Any:
+    return case((pins.c.pending > 0, pins.c.pending - 1), else_=0)
+
+
+def right_attempt(conn: Connection, psn_no: str, *, now: datetime) -> bool:
+    """A claimed attempt was right. False if the PIN got locked meanwhile (it is then not
+    accepted). The wrong answers are forgiven only if no other attempt is still being
+    checked: a right PIN amid a burst of guesses does not reset the count for the others."""
+    done = conn.execute(update(pins).where(
+        pins.c.psn_no == psn_no,
+        or_(pins.c.locked_until.is_(None), pins.c.locked_until <= now),
+    ).values(failed=case((pins.c.pending <= 1, 0), else_=pins.c.failed),
+             pending=_release()))
+    return bool(done.rowcount == 1)
+
+
+def wrong_attempt(conn: Connection, psn_no: str) -> int:
+    """A claimed attempt was wrong: the wrong answers since the last right PIN, now."""
     return int(conn.execute(update(pins).where(pins.c.psn_no == psn_no)
-                            .values(failed=pins.c.failed + 1)
+                            .values(failed=pins.c.failed + 1, pending=_release())
                             .returning(pins.c.failed)).scalar_one())
 
 

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 
 from gongji.domain.access import Principal
 from gongji.domain.clock import SHANGHAI
+from gongji.domain.dates import check_day
 from gongji.domain.errors import GongjiError
 from gongji.metrics import ERRORS
 from gongji.services.access import require_operator
@@ -50,6 +51,8 @@ from gongji.services.unit_of_work import UnitOfWork
 
 
 def check_range(start: date, end: date) -> None:
+    check_day(start, "start")  # the calendar window: the day after `end` must exist
+    check_day(end, "end")
     if end < start:
         raise GongjiError("VALIDATION_ERROR", fields="end (before start)")
     if (end - start).days >= MAX_DAYS:

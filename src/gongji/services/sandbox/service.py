@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from gongji.domain.clock import SHANGHAI, FixedClock, OffsetClock, aware, display
+from gongji.domain.clock import (
+    SHANGHAI,
+    Clock,
+    FixedClock,
+    OffsetClock,
+    SystemClock,
+    aware,
+    display,
+)
 from gongji.domain.errors import GongjiError
 from gongji.services.access import require_operator
 from gongji.services.door import door
@@ -15,10 +23,37 @@ from gongji.services.runtime import Gongji, Key
 from gongji.services.sandbox import store
 from gongji.services.sandbox.model import MAX_ADVANCE_SECONDS
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
+from gongji.store.db import Database
 
 
-def _clock(app: Gongji) -> FixedClock | OffsetClock:
-    if not app.sandbox or not isinstance(app.clock, FixedClock | OffsetClock):
+class SharedClock:
+    """The sandbox clock of every process serving one database (`serve --workers N`): real
+    time shifted by the offset kept in the database, read again at each reading, so a move
+    made through one worker is what all of them read next. Only in the sandbox: one small
+    read per unit of work."""
+
+    def __init__(self, db: Database, base: Clock | None = None) -> None:
+        self.db = db
+        self._base = base or SystemClock()
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        with self.db.read() as conn:
+            kept = store.stored_clock(conn)
+        if kept is not None and kept.offset_us is not None:
+            self.offset = timedelta(microseconds=kept.offset_us)
+        return (self._base.now() + self.offset).astimezone(SHANGHAI)
+
+    def set(self, at: datetime) -> None:
+        self.offset = aware(at) - self._base.now()
+
+    def advance(self, delta: timedelta) -> datetime:
+        self.offset += delta
+        return self.now()
+
+
+def _clock(app: Gongji) -> FixedClock | OffsetClock | SharedClock:
+    if not app.sandbox or not isinstance(app.clock, FixedClock | OffsetClock | SharedClock):
         raise GongjiError("SANDBOX_ONLY")
     return app.clock
 
@@ -47,7 +82,7 @@ def _move(app: Gongji, *, to: datetime | None = None, seconds: int | None = None
     if target < current:
         raise GongjiError("CLOCK_BACKWARDS", now=display(current))
     clock.set(target)
-    _remember(app, target)
+    _remember(app, target, clock)
     return clock.now(), sweep_expired(app)
 
 
@@ -87,16 +122,20 @@ def resume(app: Gongji, default: datetime) -> datetime:
     clock = _clock(app)
 
     def last(uow: UnitOfWork) -> datetime | None:
-        times = [t for t in (store.stored_clock(uow.conn), store.latest_entry_at(uow.conn))
-                 if t]
+        kept = store.stored_clock(uow.conn)
+        times = [t for t in (kept.at if kept else None, store.latest_entry_at(uow.conn)) if t]
         return max(times) if times else None
 
     at = app.read(last) or default
     clock.set(at.astimezone(SHANGHAI))
-    _remember(app, at)
+    _remember(app, at, clock)
     return clock.now()
 
 
-def _remember(app: Gongji, at: datetime) -> None:
-    """Keep the clock's position, so a restarted demo resumes there."""
-    app.transact(SYSTEM, lambda uow: store.keep_clock(uow.conn, at, now=uow.now))
+def _remember(app: Gongji, at: datetime, clock: FixedClock | OffsetClock | SharedClock
+              ) -> None:
+    """Keep the clock's position, so a restarted demo resumes there, and its offset from real
+    time, so every worker reads the same time."""
+    offset = getattr(clock, "offset", timedelta(0))
+    offset_us = (offset.days * 86_400 + offset.seconds) * 1_000_000 + offset.microseconds
+    app.transact(SYSTEM, lambda uow: store.keep_clock(uow.conn, at, offset_us, now=uow.now))

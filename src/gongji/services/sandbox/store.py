@@ -3,6 +3,8 @@ entry's time (a resumed clock never starts before it). SQL only."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, func, select, update
@@ -15,19 +17,33 @@ KEY = "sandbox_clock"
 """The app_state row of the clock's position."""
 
 
-def stored_clock(conn: Connection) -> datetime | None:
-    """The clock's position the last run kept, if any."""
+@dataclass(frozen=True, slots=True)
+class Kept:
+    at: datetime
+    """Where the clock was set (or resumed) last."""
+    offset_us: int | None
+    """Its distance from real time then, in microseconds: every process reading the same
+    database tells the same time from it. None in a row kept before it was recorded."""
+
+
+def stored_clock(conn: Connection) -> Kept | None:
+    """The clock as last set or resumed, if ever."""
     stored = conn.execute(select(app_state.c.value).where(app_state.c.name == KEY)).scalar()
-    return datetime.fromisoformat(stored) if stored else None
+    if not stored:
+        return None
+    if not stored.startswith("{"):
+        return Kept(datetime.fromisoformat(stored), None)
+    data = json.loads(stored)
+    return Kept(datetime.fromisoformat(data["at"]), int(data["offset_us"]))
 
 
 def latest_entry_at(conn: Connection) -> datetime | None:
     return conn.execute(select(func.max(entries.c.created_at))).scalar()
 
 
-def keep_clock(conn: Connection, at: datetime, *, now: datetime) -> None:
-    """Keep the clock's position (the row is made on first use)."""
-    value = at.isoformat()
+def keep_clock(conn: Connection, at: datetime, offset_us: int, *, now: datetime) -> None:
+    """Keep the clock's position and offset (the row is made on first use)."""
+    value = json.dumps({"at": at.isoformat(), "offset_us": offset_us})
     done = conn.execute(update(app_state).where(app_state.c.name == KEY)
                         .values(value=value, updated_at=now))
     if done.rowcount == 0:

@@ -42,7 +42,7 @@ from gongji.services.credentials import service as credentials
 from gongji.services.door import door
 from gongji.services.family import store as bindings
 from gongji.services.filing import service as filing
-from gongji.services.idempotency import stored_response
+from gongji.services.idempotency import place_tombstone, stored_response
 from gongji.services.institutions import service as institutions
 from gongji.services.institutions.service import Institution
 from gongji.services.people import service as people
@@ -441,9 +441,13 @@ def decide(ctx: Context, ask: SettleAsk) -> Decision:
 def write(uow: UnitOfWork, ctx: Context, d: Decision, ask: SettleAsk) -> SettlementRecord:
     """Make it so: the ledger entry, the accumulators, the sales, the lines, the record."""
     v, r = ctx.visit, d.result
-    if ask.medins_setl_id and store.settlement_of_message(
-            uow.conn, v.fixmedins_code, ask.medins_setl_id) is not None:
-        raise GongjiError("SETTLEMENT_DUPLICATE_MSGID", medins_setl_id=ask.medins_setl_id)
+    if ask.medins_setl_id:
+        held = store.claim_medins_setl_id(uow.conn, v.fixmedins_code, ask.medins_setl_id,
+                                          state="settled", at=uow.now)
+        if held == "reversed":
+            raise GongjiError("MESSAGE_REVERSED", msgid=ask.medins_setl_id)
+        if held is not None:
+            raise GongjiError("SETTLEMENT_DUPLICATE_MSGID", medins_setl_id=ask.medins_setl_id)
     setl_id = new_code("S")
     entry = uow.ledger.record(_postings(uow, r, v, ctx.sources), code=SETTLEMENT,
                               ext_ref=setl_id, memo=f"{v.care} {v.mdtrt_id}",
@@ -553,8 +557,14 @@ def reverse_by_msgid(app: Gongji, who: Principal, key: Key, omsgid: str,
 
 
 def _reverse(uow: UnitOfWork, who: Principal, omsgid: str, kind: MessageKind) -> Reversal:
+    """The message id is claimed first: if the original has not taken effect, the claim is a
+    tombstone that refuses it for ever; if the original is taking effect right now, the claim
+    waits for it and then undoes what it did. Either way the outcome is true when told."""
     if kind in ("settlement", "purchase"):
-        s = store.settlement_of_message(uow.conn, who.id, omsgid)
+        held = store.claim_medins_setl_id(uow.conn, who.id, omsgid, state="reversed",
+                                          at=uow.now)
+        s = None if held is None else store.settlement_of_message(uow.conn, who.id, omsgid,
+                                                                  lock=True)
         if s is None:
             return Reversal(omsgid, kind, "nothing")
         if s.status != "settled":
@@ -563,12 +573,14 @@ def _reverse(uow: UnitOfWork, who: Principal, omsgid: str, kind: MessageKind) ->
         if kind == "purchase":
             cancel_visit_in(uow, who, s.mdtrt_id)
         return Reversal(omsgid, kind, "undone", s.setl_id, s.mdtrt_id)
+    if place_tombstone(uow.conn, scope=who.scope, key=omsgid, kind=kind, now=uow.now):
+        return Reversal(omsgid, kind, "nothing")
     done = stored_response(uow.conn, scope=who.scope, key=omsgid, operation=REVERSING[kind])
     if done is None:
         return Reversal(omsgid, kind, "nothing")
     if kind == "visit":
         mdtrt_id = from_json(done, VisitView).mdtrt_id
-        v = _visit(uow, who, mdtrt_id)
+        v = _visit(uow, who, mdtrt_id, lock=True)
         if v.status != "open":
             return Reversal(omsgid, kind, "already_undone", mdtrt_id=mdtrt_id)
         cancel_visit_in(uow, who, mdtrt_id)

@@ -27,6 +27,7 @@ from gongji.services.settlement.model import DetailView, LineView, PaymentView
 from gongji.store.tables import (
     accumulators,
     fee_details,
+    medins_setl_ids,
     person_flags,
     persons,
     settlements,
@@ -95,8 +96,14 @@ def stays_since(conn: Connection, psn_no: str, insutype: str, since: datetime) -
 
 
 def lock_person(conn: Connection, psn_no: str) -> None:
-    """One person's settlements queue here: a deductible is used once."""
-    conn.execute(select(persons.c.psn_no).where(persons.c.psn_no == psn_no).with_for_update())
+    """One person's settlements queue here: a deductible is used once.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a unit of work that has already inserted a row naming
+    the person (a visit) holds a key-share lock on the person through the foreign key, and
+    two such units upgrading to FOR UPDATE deadlock each other. NO KEY UPDATE queues them
+    just the same without conflicting with key-share locks (SQLite ignores both)."""
+    conn.execute(select(persons.c.psn_no).where(persons.c.psn_no == psn_no)
+                 .with_for_update(key_share=True))
 
 
 # -- fee lines --------------------------------------------------------------------------------
@@ -250,6 +257,28 @@ def settlement_of_message(conn: Connection, fixmedins_code: str, medins_setl_id:
                                   settlements.c.medins_setl_id == medins_setl_id)
     row = conn.execute(q.with_for_update() if lock else q).first()
     return None if row is None else _settlement(row)
+
+
+def claim_medins_setl_id(conn: Connection, fixmedins_code: str, medins_setl_id: str, *,
+                         state: str, at: datetime) -> str | None:
+    """Claim a settlement message id for a settlement (state settled) or a reversal that came
+    first (reversed). None if this transaction now holds it; otherwise the state it already
+    had. A concurrent claimer of the same id waits here for the holder's commit (PostgreSQL)
+    or for the write lock (SQLite), then reads what the holder did."""
+    got = conn.execute(_CLAIM_ID[conn.dialect.name == "postgresql"], {
+        "fixmedins_code": fixmedins_code, "medins_setl_id": medins_setl_id, "state": state,
+        "created_at": at}).first()
+    if got is not None:
+        return None
+    held: str | None = conn.execute(select(medins_setl_ids.c.state).where(
+        medins_setl_ids.c.fixmedins_code == fixmedins_code,
+        medins_setl_ids.c.medins_setl_id == medins_setl_id)).scalar()
+    return held or state
+
+
+_CLAIM_ID = {pg: (pg_insert if pg else sqlite_insert)(medins_setl_ids)
+             .on_conflict_do_nothing(index_elements=["fixmedins_code", "medins_setl_id"])
+             .returning(medins_setl_ids.c.state) for pg in (False, True)}
 
 
 def live_settlement(conn: Connection, mdtrt_id: str) -> str | None:

@@ -27,7 +27,7 @@ from gongji.domain.transfers import (
 )
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.ledger.model import HoldState
-from gongji.services.access import authorize, authorize_either
+from gongji.services.access import authorize, may_see
 from gongji.services.codec import to_json
 from gongji.services.door import door
 from gongji.services.family import store as bindings
@@ -96,7 +96,7 @@ def respond(app: Gongji, who: Principal, key: Key, transfer_id: str,
             action: Literal["accept", "reject", "cancel"]) -> Written[TransferView]:
     """accept or reject (the receiver, or their proxy), cancel (the sender), before deadline."""
     def run(uow: UnitOfWork) -> TransferView:
-        t = _transfer(uow, transfer_id)
+        t = _transfer(uow, transfer_id, who)
         if action == "cancel":
             authorize(uow, who, Act.SEND_TRANSFER, t.sender_psn_no)
         else:
@@ -135,8 +135,7 @@ def return_pending(uow: UnitOfWork, sponsor: str, beneficiary: str, *, reason: s
 def get(app: Gongji, who: Principal, transfer_id: str) -> TransferView:
     """One transfer, to its sender or receiver (or their proxy), and to operators."""
     def run(uow: UnitOfWork) -> TransferView:
-        t = _transfer(uow, transfer_id)
-        authorize_either(uow, who, Act.READ, t.sender_psn_no, t.receiver_psn_no)
+        _transfer(uow, transfer_id, who)
         return view(uow, transfer_id)
 
     return app.read(run, principal=who)
@@ -194,9 +193,12 @@ def view(uow: UnitOfWork, transfer_id: str) -> TransferView:
 
 # -- internals ------------------------------------------------------------------------------
 
-def _transfer(uow: UnitOfWork, transfer_id: str) -> TransferRecord:
+def _transfer(uow: UnitOfWork, transfer_id: str, who: Principal | None = None
+              ) -> TransferRecord:
+    """The transfer; with who, only if who may see it (to anyone else it does not exist)."""
     t = store.transfer(uow.conn, transfer_id)
-    if t is None:
+    if t is None or (who is not None and
+                     not may_see(uow, who, t.sender_psn_no, t.receiver_psn_no)):
         raise GongjiError("TRANSFER_NOT_FOUND", transfer=transfer_id)
     return t
 

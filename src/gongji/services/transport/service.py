@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets as pysecrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -215,7 +215,7 @@ def admit(app: Gongji, *, headers: Mapping[str, str], method: str, path: str,
         check_tif(app.sealer.open(c.sealed, context=c.credential_id),
                   timestamp=headers.get("x-tif-timestamp", ""), nonce=nonce,
                   signature=headers.get("x-tif-signature", ""), now_epoch=epoch)
-        _once(app, c.credential_id, nonce)
+        _once(app, c.credential_id, nonce, int(headers["x-tif-timestamp"]) * 1000)
         code = c.fixmedins_code
     elif headers.get("_api_access_key"):
         scheme = "esb"
@@ -227,7 +227,8 @@ def admit(app: Gongji, *, headers: Mapping[str, str], method: str, path: str,
         check_esb(app.sealer.open(c.sealed, context=c.credential_id), fields,
                   signature=signature, now_epoch=epoch)
         # the bus's nonce is optional: a signature seen before is a replay either way
-        _once(app, c.credential_id, fields.get("_api_nonce") or signature)
+        _once(app, c.credential_id, fields.get("_api_nonce") or signature,
+              int(fields["_api_timestamp"]))
         code = c.fixmedins_code
     elif headers.get("authorization", "").lower().startswith("bearer "):
         scheme = "oauth2"
@@ -267,13 +268,14 @@ def _live(app: Gongji, kind: CredentialKind, principal: str) -> store.Credential
     return c
 
 
-def _once(app: Gongji, credential_id: str, nonce: str) -> None:
-    """Each nonce once per credential (within twice the window: older ones are refused by
-    their timestamp first)."""
+def _once(app: Gongji, credential_id: str, nonce: str, stamped_ms: int) -> None:
+    """Each nonce once per credential, kept until twice the window after the later of its
+    arrival and its own timestamp (by then the timestamp check refuses it first)."""
     now = app.wall.now()
+    at = max(now, datetime.fromtimestamp(stamped_ms / 1000, tz=UTC))
 
     def remember(uow: UnitOfWork) -> bool:
-        fresh = institution_store.remember_nonce(uow.conn, credential_id, nonce[:64], at=now)
+        fresh = institution_store.remember_nonce(uow.conn, credential_id, nonce[:64], at=at)
         institution_store.forget_nonces(uow.conn, before=now - timedelta(seconds=600))
         return fresh
 
