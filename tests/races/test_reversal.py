@@ -27,11 +27,12 @@ def clinic(app: Gongji) -> Clinic:
     return open_clinic(make_family(app))
 
 
-def sale(clinic: Clinic, msgid: str, name: str = "张伟") -> svc.SettlementView:
+def sale(clinic: Clinic, msgid: str, name: str = "张伟", code: str | None = None
+         ) -> svc.SettlementView:
     """A pharmacy's one-step sale (2102) whose national msgid is msgid."""
     m = clinic.fam[name]
     cred = svc.Credential("02", m.certno)
-    line = svc.FeeIn("1", D_B, "1", "20.00", 20_00, trace_codes=(trace(),))
+    line = svc.FeeIn("1", D_B, "1", "20.00", 20_00, trace_codes=(code or trace(),))
     return svc.purchase(clinic.app, clinic.inst(PHARMACY), msgid,
                         svc.OpenVisit(credential=cred, insutype="310", med_type="41"),
                         (line,), svc.SettleAsk(credential=cred, medins_setl_id=msgid)).value
@@ -84,8 +85,8 @@ def test_reversal_racing_its_original(clinic: Clinic) -> None:
     start = balance(clinic)
     outcomes: Counter[str] = Counter()
     for i in range(ROUNDS):
-        msgid = f"RACE-{i}"
-        sold, rev = together(lambda m=msgid: sale(clinic, m),  # type: ignore[misc]
+        msgid, code = f"RACE-{i}", trace()
+        sold, rev = together(lambda m=msgid, c=code: sale(clinic, m, code=c),  # type: ignore[misc]
                              lambda m=msgid: reverse(clinic, m))  # type: ignore[misc]
         assert isinstance(rev, svc.Reversal), rev
         if isinstance(sold, svc.SettlementView):
@@ -95,14 +96,39 @@ def test_reversal_racing_its_original(clinic: Clinic) -> None:
             assert isinstance(sold, GongjiError) and sold.code == "MESSAGE_REVERSED", sold
             assert rev.outcome == "nothing", (i, rev)
             outcomes["never happened"] += 1
-        # whichever way it went, the patient is not charged and a late retry changes nothing
+        # whichever way it went, the patient is not charged and a late resend of the very same
+        # message changes nothing: refused if it never happened, its first answer replayed if
+        # it was undone (the settlement it names stays cancelled)
         assert balance(clinic) == start
-        with pytest.raises(GongjiError) as e:
-            sale(clinic, msgid)
-        assert e.value.code in ("MESSAGE_REVERSED", "SETTLEMENT_DUPLICATE_MSGID")
+        counts = table_counts(clinic.app.db)
+        try:
+            again = sale(clinic, msgid, code=code)
+        except GongjiError as e:
+            assert e.code == "MESSAGE_REVERSED" and not isinstance(sold, svc.SettlementView), e
+        else:
+            assert isinstance(sold, svc.SettlementView) and again.setl_id == sold.setl_id
+            assert svc.get(clinic.app, OPERATOR, sold.setl_id).status == "cancelled"
+        assert balance(clinic) == start
+        assert table_counts(clinic.app.db) == counts
     assert sum(outcomes.values()) == ROUNDS
     with clinic.app.db.read() as conn:
         assert verify(conn).ok
+
+
+def test_resending_an_undone_message_charges_nothing(clinic: Clinic) -> None:
+    """Sold, then reversed: the very same message again replays its first answer and charges
+    nothing; the msgid with another body is refused as a conflict."""
+    before, code = balance(clinic), trace()
+    sold = sale(clinic, "M-undone", code=code)
+    assert reverse(clinic, "M-undone").outcome == "undone"
+    counts = table_counts(clinic.app.db)
+    assert sale(clinic, "M-undone", code=code).setl_id == sold.setl_id
+    with pytest.raises(GongjiError) as e:
+        sale(clinic, "M-undone")
+    assert e.value.code == "IDEMPOTENCY_CONFLICT"
+    assert balance(clinic) == before
+    assert table_counts(clinic.app.db) == counts
+    assert svc.get(clinic.app, OPERATOR, sold.setl_id).status == "cancelled"
 
 
 def test_concurrent_reversals_of_one_settlement(clinic: Clinic) -> None:
