@@ -807,7 +807,7 @@ def simulate(
 
         def loaded(count: int, source: str, names: list[str]) -> None:
             bar.console.print(f"{count:,} claims from {source}; policies: " + ", ".join(names))
-            bar.update(task, visible=True)
+            bar.update(task, visible=True, total=count * len(names))  # never shown without one
 
         try:
             done = sim.simulate(

@@ -296,6 +296,7 @@ define("PHARMACY_SWITCH_OFF", 409, "参保地要求开启“刷卡购药设置·
 define("MED_TYPE_UNSUPPORTED", 422, "不支持的医疗类别 {med_type}（可选 {allowed}）", "Unsupported med_type {med_type} (one of {allowed})")
 define("VISIT_NOT_FOUND", 404, "就诊记录不存在：{mdtrt_id}", "Visit not found: {mdtrt_id}")
 define("VISIT_NOT_OPEN", 409, "就诊已结束或已撤销：{mdtrt_id}", "The visit is closed or cancelled: {mdtrt_id}")
+define("PSN_NO_MISMATCH", 422, "人员编号 psn_no 不是该就诊或结算的参保人", "psn_no is not the person of this visit or settlement")
 define("CREDENTIAL_MISMATCH", 409, "出示的凭证不是本次就诊参保人的", "The credential presented is not this visit's person's")
 define("SETTLE_AMOUNT_MISMATCH", 409, "结算总额 {given} 元与已上传明细合计 {expected} 元不符", "medfee_sumamt {given} does not match the uploaded lines' total {expected}")
 define("MID_SETTLEMENT_INPATIENT_ONLY", 422, "只有住院可以中途结算", "Only inpatient stays can be settled mid-stay")
@@ -339,6 +340,8 @@ define("BODY_NOT_JSON", 400, "请求体不是合法的 JSON", "The request body 
 define("BODY_NOT_UTF8", 400, "请求体不是 UTF-8 编码的文本", "The request body is not UTF-8 text")
 define("BODY_UNREADABLE", 400, "无法读取请求体", "The request body cannot be read")
 define("BODY_TOO_LARGE", 413, "请求体过大：上限为 {limit}", "The request body is too large: the limit is {limit}")
+define("RECONCILE_FILE_INVALID", 422, "对账明细文件第 {line} 行不合法：{reason}", "Line {line} of the reconciliation file is invalid: {reason}")
+define("GATEWAY_BODY_TOO_DEEP", 400, "报文嵌套超过 {limit} 层", "The message is nested deeper than {limit} levels")
 define("CATALOG_FILE_INVALID", 422, "目录文件第 {line} 行无法读取：{reason}", "Line {line} of the catalog file cannot be read: {reason}")
 
 # -- the operator ledger keeps to its own money; tamper-evidence outside the database -------

@@ -76,6 +76,8 @@ def open_message(message: dict[str, Any], keys: Sequence[SmKeys]
     try:
         plain = sm.sm4_decrypt(signer.sm4_key, _cipher_bytes(raw))
         opened = jsonio.loads(plain)
+    except jsonio.TooDeep as e:
+        raise GongjiError("GATEWAY_BODY_TOO_DEEP", limit=e.limit) from None
     except ValueError as e:  # SmError is a ValueError, and so is bad JSON
         raise GongjiError("TRANSPORT_DECRYPT_FAILED", reason=str(e)[:100]) from None
     if not isinstance(opened, dict):

@@ -62,6 +62,8 @@ def _input(raw: Any) -> dict[str, Any]:
     if isinstance(raw, str) and raw.lstrip().startswith("{"):
         try:
             raw = jsonio.loads(raw.encode())
+        except jsonio.TooDeep as e:
+            raise GongjiError("GATEWAY_BODY_TOO_DEEP", limit=e.limit) from None
         except ValueError:
             raise bad("envelope.input", "JSON 文本无法解析", "is JSON text that does not parse"
                       ) from None

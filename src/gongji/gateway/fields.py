@@ -19,6 +19,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from gongji.domain.clock import SHANGHAI
+from gongji.domain.dates import EARLIEST, LATEST
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.money import from_decimal
 
@@ -70,10 +71,19 @@ def collecting() -> Iterator[list[Deviation]]:
         _noted.reset(token)
 
 
+def _in_window(field: str, year: int) -> None:
+    """Dates lie in 1900-2099 (domain.dates): a year 0001 or 9999 is a field error, and a
+    UTC offset applied to it can never run off the calendar."""
+    if not EARLIEST.year <= year <= LATEST.year:
+        raise bad(field, f"应在 {EARLIEST} 至 {LATEST} 之间",
+                  f"must lie between {EARLIEST} and {LATEST}")
+
+
 def _wall(field: str, parts: tuple[str, ...]) -> datetime:
     """A Shanghai wall-clock moment from its digits; an impossible one (02-30, 24:00) is
-    refused."""
+    refused, and so is one outside the calendar window."""
     y, mo, d, h, mi, sec = (int(p) for p in parts)
+    _in_window(field, y)
     try:
         return datetime(y, mo, d, h, mi, sec, tzinfo=SHANGHAI)
     except ValueError:
@@ -109,7 +119,9 @@ def _moment(field: str, text: str) -> tuple[datetime, list[tuple[str, str]]] | N
     else:
         notes.append((f"带时区偏移 {zone}，已换算为北京时间",
                       f"offset {zone} converted to Asia/Shanghai"))
-    return at.replace(tzinfo=timezone(offset)).astimezone(SHANGHAI), notes
+    here = at.replace(tzinfo=timezone(offset)).astimezone(SHANGHAI)
+    _in_window(field, here.year)  # an offset may carry it across the window's edge
+    return here, notes
 
 
 def _note(field: str, notes: list[tuple[str, str]]) -> None:
@@ -252,6 +264,7 @@ class Reader:
             match = plain or compact
             assert match is not None
             y, mo, d = (int(p) for p in match.groups())
+            _in_window(field, y)
             try:
                 day = date(y, mo, d)
             except ValueError:

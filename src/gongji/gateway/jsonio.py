@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from gongji.exactjson import dumps, loads
+from gongji.exactjson import TooDeep, dumps, loads
 
-__all__ = ["dumps", "loads", "yuan"]
+__all__ = ["TooDeep", "dumps", "loads", "yuan"]
 
 
 def yuan(fen: int | None) -> Decimal | None:

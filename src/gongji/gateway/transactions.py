@@ -203,10 +203,10 @@ def outpatient_register(ctx: Ctx) -> Any:
 @handles("2202", "2404", name="门诊挂号撤销 cancel registration | 入院撤销 cancel admission")
 def cancel_registration(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("data")
-    d.need("psn_no", 30)
+    psn_no = d.need("psn_no", 30)
     mdtrt_id = d.need("mdtrt_id", 30)
     d.char("ipt_otp_no", 30)
-    svc.cancel_visit(ctx.app, ctx.who, ctx.key, mdtrt_id)
+    svc.cancel_visit(ctx.app, ctx.who, ctx.key, mdtrt_id, psn_no=psn_no)
     return {}
 
 
@@ -214,7 +214,7 @@ def cancel_registration(ctx: Ctx) -> Any:
 def outpatient_info(ctx: Ctx) -> Any:
     m = ctx.input.need_obj("mdtrtinfo")
     mdtrt_id = m.need("mdtrt_id", 30)
-    m.need("psn_no", 30)
+    psn_no = m.need("psn_no", 30)
     med_type = m.need("med_type", 6)
     m.when("begntime")
     dise_codg = m.char("dise_codg", 30)
@@ -222,7 +222,7 @@ def outpatient_info(ctx: Ctx) -> Any:
     for x in ctx.input.objs("diseinfo"):
         x.char("diag_code", 30)
     svc.update_visit(ctx.app, ctx.who, ctx.key, mdtrt_id, med_type=med_type,
-                     dise_codg=dise_codg)
+                     dise_codg=dise_codg, psn_no=psn_no)
     return {}
 
 
@@ -249,11 +249,11 @@ def admission(ctx: Ctx) -> Any:
 def discharge(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("dscginfo")
     mdtrt_id = d.need("mdtrt_id", 30)
-    d.need("psn_no", 30)
+    psn_no = d.need("psn_no", 30)
     d.when("endtime", required=True)
     for x in ctx.input.objs("diseinfo"):
         x.char("diag_code", 30)
-    svc.discharge(ctx.app, ctx.who, ctx.key, mdtrt_id)
+    svc.discharge(ctx.app, ctx.who, ctx.key, mdtrt_id, psn_no=psn_no)
     return {}
 
 
@@ -261,16 +261,16 @@ def discharge(ctx: Ctx) -> Any:
 def cancel_discharge(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("data")
     mdtrt_id = d.need("mdtrt_id", 30)
-    d.need("psn_no", 30)
-    svc.discharge(ctx.app, ctx.who, ctx.key, mdtrt_id, undo=True)
+    psn_no = d.need("psn_no", 30)
+    svc.discharge(ctx.app, ctx.who, ctx.key, mdtrt_id, undo=True, psn_no=psn_no)
     return {}
 
 
 # -- fee details ----------------------------------------------------------------------------
 
-def _fee(x: Reader, *, refunds: bool) -> tuple[str, svc.FeeIn, str | None]:
+def _fee(x: Reader, *, refunds: bool) -> tuple[tuple[str, str], svc.FeeIn, str | None]:
     mdtrt_id = x.need("mdtrt_id", 30)
-    x.need("psn_no", 30)
+    psn_no = x.need("psn_no", 30)
     sn = x.need("feedetl_sn", 30)
     x.when("fee_ocur_time", required=True)
     code = x.need("med_list_codg", 50)
@@ -281,7 +281,7 @@ def _fee(x: Reader, *, refunds: bool) -> tuple[str, svc.FeeIn, str | None]:
     init_sn = x.char("init_feedetl_sn", 30)
     codes = [t.need("drug_trac_codg", 128) for t in x.objs("drugtracinfo", most=100)]
     assert fee is not None and cnt is not None and pric is not None
-    return mdtrt_id, svc.FeeIn(
+    return (mdtrt_id, psn_no), svc.FeeIn(
         feedetl_sn=sn, med_list_codg=code, cnt=format(cnt, "f"), pric=format(pric, "f"),
         det_item_fee_sumamt=fee, medins_list_codg=x.char("medins_list_codg", 150),
         within_limits=x.char("hosp_appr_flag", 3) == "1", trace_codes=tuple(codes),
@@ -312,12 +312,14 @@ def upload(ctx: Ctx) -> Any:
             for x in ctx.input.objs("feedetail", required=True, most=500)]
     ids = {m for m, _, _ in rows}
     if len(ids) != 1:
-        raise bad("input.feedetail", "一次只能上传一个就诊的明细", "one mdtrt_id per upload")
+        raise bad("input.feedetail", "一次只能上传一个就诊（同一人员）的明细",
+                  "one mdtrt_id and psn_no per upload")
+    mdtrt_id, psn_no = ids.pop()
     new = tuple(f for _, f, init in rows if init is None and Decimal(f.cnt) > 0)
     refunds = {init: svc.Refund(init, f.cnt, f.det_item_fee_sumamt) for _, f, init in rows
                if init is not None or Decimal(f.cnt) <= 0}
-    out = svc.upload_fees(ctx.app, ctx.who, ctx.key, ids.pop(), new,
-                          tuple(refunds.values())).value
+    out = svc.upload_fees(ctx.app, ctx.who, ctx.key, mdtrt_id, new, tuple(refunds.values()),
+                          psn_no=psn_no).value
     by_sn = {f.feedetl_sn: f for f in new}
     return {"result": [_line_out(x, by_sn[x.feedetl_sn]) for x in out.lines]}
 
@@ -327,9 +329,9 @@ def outpatient_fees_cancel(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("data")
     mdtrt_id = d.need("mdtrt_id", 30)
     batch = d.need("chrg_bchno", 30)
-    d.need("psn_no", 30)
+    psn_no = d.need("psn_no", 30)
     svc.cancel_fees(ctx.app, ctx.who, ctx.key, mdtrt_id,
-                    chrg_bchno=None if batch == "0000" else batch)
+                    chrg_bchno=None if batch == "0000" else batch, psn_no=psn_no)
     return {}
 
 
@@ -338,8 +340,9 @@ def inpatient_fees_cancel(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("data")
     sn = d.need("feedetl_sn", 30)
     mdtrt_id = d.need("mdtrt_id", 30)
-    d.need("psn_no", 30)
-    svc.cancel_fees(ctx.app, ctx.who, ctx.key, mdtrt_id, () if sn == "0000" else (sn,))
+    psn_no = d.need("psn_no", 30)
+    svc.cancel_fees(ctx.app, ctx.who, ctx.key, mdtrt_id, () if sn == "0000" else (sn,),
+                    psn_no=psn_no)
     return {}
 
 
@@ -394,7 +397,7 @@ def _expected(d: Reader) -> dict[str, int]:
 
 def _ask(ctx: Ctx, *, settle: bool) -> tuple[str, svc.SettleAsk]:
     d = ctx.input.need_obj("data")
-    d.need("psn_no", 30)
+    psn_no = d.need("psn_no", 30)
     cred = credential(d)
     mdtrt_id = d.need("mdtrt_id", 30)
     d.char("med_type", 6)
@@ -409,7 +412,8 @@ def _ask(ctx: Ctx, *, settle: bool) -> tuple[str, svc.SettleAsk]:
     return mdtrt_id, svc.SettleAsk(credential=cred, acct_used_flag=acct != "0",
                                    medfee_sumamt=total,
                                    medins_setl_id=ctx.env.msgid if settle else None,
-                                   final=mid != "1", expected=expected if settle else {})
+                                   final=mid != "1", expected=expected if settle else {},
+                                   psn_no=psn_no)
 
 
 @handles("2206", "2303", name="门诊预结算 outpatient pre-settlement | "
@@ -431,15 +435,16 @@ def cancel(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("data")
     setl_id = d.need("setl_id", 30)
     d.char("mdtrt_id", 30)
-    d.need("psn_no", 30)
-    return _settled(svc.cancel(ctx.app, ctx.who, ctx.key, setl_id).value, sign=-1)
+    psn_no = d.need("psn_no", 30)
+    return _settled(svc.cancel(ctx.app, ctx.who, ctx.key, setl_id, psn_no=psn_no).value,
+                    sign=-1)
 
 
 # -- pharmacies --------------------------------------------------------------------------------
 
 def _drugs(ctx: Ctx) -> tuple[svc.OpenVisit, tuple[svc.FeeIn, ...], svc.SettleAsk]:
     d = ctx.input.need_obj("druginfo")
-    d.need("psn_no", 30)
+    psn_no = d.need("psn_no", 30)
     cred = credential(d)
     d.when("begntime")
     total = d.fen("medfee_sumamt", required=True)
@@ -462,7 +467,7 @@ def _drugs(ctx: Ctx) -> tuple[svc.OpenVisit, tuple[svc.FeeIn, ...], svc.SettleAs
                                medins_list_codg=x.char("medins_list_codg", 150),
                                within_limits=x.char("hosp_appr_flag", 3) == "1",
                                trace_codes=tuple(codes), trdn_flag=x.char("trdn_flag", 1) == "1"))
-    visit = svc.OpenVisit(cred, insutype, "41")
+    visit = svc.OpenVisit(cred, insutype, "41", psn_no=psn_no)
     ask = svc.SettleAsk(credential=cred, acct_used_flag=acct != "0", medfee_sumamt=total,
                         medins_setl_id=ctx.env.msgid, expected=expected)
     return visit, tuple(lines), ask
@@ -494,9 +499,9 @@ def pharmacy_settle(ctx: Ctx) -> Any:
 def pharmacy_cancel(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("data")
     setl_id = d.need("setl_id", 30)
-    d.need("psn_no", 30)
-    return _settled(svc.cancel(ctx.app, ctx.who, ctx.key, setl_id).value, sign=-1,
-                    fields=PHARMACY_CANCEL_SETLINFO)
+    psn_no = d.need("psn_no", 30)
+    return _settled(svc.cancel(ctx.app, ctx.who, ctx.key, setl_id, psn_no=psn_no).value,
+                    sign=-1, fields=PHARMACY_CANCEL_SETLINFO)
 
 
 # -- reversal --------------------------------------------------------------------------------
@@ -628,6 +633,9 @@ def upload_file(ctx: Ctx) -> Any:
     f = ctx.input.need_obj("fsUploadIn")
     name = f.need("filename", 200)
     raw = f.data.get("in")
+    if raw is None or raw == "" or raw == []:
+        raise bad("input.fsUploadIn.in", "必填：文件内容（base64）", "is required: the file's "
+                  "content (base64)")
     try:
         content = bytes(raw) if isinstance(raw, list) else base64.b64decode(str(raw),
                                                                            validate=True)
@@ -705,10 +713,10 @@ def sale_return(ctx: Ctx) -> Any:
 @handles("5203", name="结算信息查询 settlement query")
 def settlement_query(ctx: Ctx) -> Any:
     d = ctx.input.need_obj("data")
-    d.need("psn_no", 30)
+    psn_no = d.need("psn_no", 30)
     setl_id = d.need("setl_id", 30)
     d.char("mdtrt_id", 30)
-    v = svc.get(ctx.app, ctx.who, setl_id)
+    v = svc.get(ctx.app, ctx.who, setl_id, psn_no=psn_no)
     return _settled(v, fields=QUERY_SETLINFO, fixmedins_code=ctx.who.id,
                     year=str(business_date(v.setl_time).year),
                     refd_setl_flag="1" if v.status == "cancelled" else "0")

@@ -76,6 +76,8 @@ async def _call(request: Request, services: Any, *, only: set[str] | None = None
                 method=request.method, path=request.url.path, body=raw)
             try:
                 obj = jsonio.loads(raw)
+            except jsonio.TooDeep as e:
+                raise GongjiError("GATEWAY_BODY_TOO_DEEP", limit=e.limit) from None
             except ValueError:
                 raise GongjiError("GATEWAY_BODY_INVALID") from None
             obj, signer = _open(obj, admitted)

@@ -9,11 +9,12 @@ their totals (3201) against ours: medfee_sumamt, fund_pay_sumamt, acct_pay and t
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from gongji.domain.access import Principal
 from gongji.domain.clock import SHANGHAI
 from gongji.domain.dates import check_day, month_span
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.money import format_yuan, parse_yuan
 from gongji.services.access import require_institution, require_operator
 from gongji.services.clearing import store
@@ -103,16 +104,11 @@ def reconcile_lines(app: Gongji, who: Principal, key: Key, *, begndate: date, en
     check_day(enddate, "stmt_enddate")
 
     def run(uow: UnitOfWork) -> LineCheck:
-        text = files.content_in(uow, who.id, file_qury_no).decode("utf-8-sig")
+        theirs = _their_lines(files.content_in(uow, who.id, file_qury_no))
         start = datetime(begndate.year, begndate.month, begndate.day, tzinfo=SHANGHAI)
         stop = datetime(enddate.year, enddate.month, enddate.day,
                         tzinfo=SHANGHAI) + timedelta(days=1)
         ours = store.lines(uow.conn, who.id, start, stop)
-        theirs: dict[str, list[str]] = {}
-        for line in text.splitlines():
-            cells = line.split("\t")
-            if len(cells) >= 7 and cells[0]:
-                theirs[cells[0]] = cells
         problems = []
         for setl_id, cells in theirs.items():
             r = ours.get(setl_id)
@@ -121,8 +117,8 @@ def reconcile_lines(app: Gongji, who: Principal, key: Key, *, begndate: date, en
                 continue
             if (cells[6].strip() == "1") != (r.status == "cancelled"):
                 problems.append(f"{setl_id}\trefd_setl_flag\t医保状态 {r.status}")
-            for i, name in ((3, "medfee_sumamt"), (4, "fund_pay_sumamt"), (5, "acct_pay")):
-                if _yuan_cell(cells[i]) != getattr(r, name):
+            for i, name in AMOUNT_COLUMNS:
+                if cells[i] != getattr(r, name):
                     problems.append(f"{setl_id}\t{name}\t医保 {format_yuan(getattr(r, name))}")
         for setl_id in ours.keys() - theirs.keys():
             problems.append(f"{setl_id}\tmissing\t机构未上报该结算")
@@ -136,10 +132,38 @@ def reconcile_lines(app: Gongji, who: Principal, key: Key, *, begndate: date, en
                      result_type=LineCheck).value
 
 
-def _yuan_cell(text: str) -> int | None:
-    """An amount of the institution's file, exactly (a fen is never rounded away); None when
-    it is not an amount (then it differs from ours)."""
+AMOUNT_COLUMNS = ((3, "medfee_sumamt"), (4, "fund_pay_sumamt"), (5, "acct_pay"))
+"""The amount columns of a 3202 detail line, by position."""
+
+
+def _their_lines(content: bytes) -> dict[str, list[Any]]:
+    """The institution's detail file by setl_id, its amounts read exactly as fen. A line that
+    cannot be read is refused by its number, never taken as a difference: a file with NaN or
+    1e400 where an amount belongs is the file's fault, and the institution must fix it."""
     try:
-        return parse_yuan(text.strip(), allow_zero=True)
-    except GongjiError:
-        return None
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise GongjiError("RECONCILE_FILE_INVALID", line=content[:e.start].count(b"\n") + 1,
+                          reason=Bi("不是 UTF-8 文本", "not UTF-8 text")) from None
+    theirs: dict[str, list[Any]] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or (n == 1 and line.split("\t")[0].strip().lower() == "setl_id"):
+            continue  # blank lines, and a header row some exports write
+        cells: list[Any] = line.split("\t")
+        if len(cells) < 7 or not cells[0].strip():
+            raise GongjiError("RECONCILE_FILE_INVALID", line=n, reason=Bi(
+                f"应为 7 列（以制表符分隔，首列 setl_id），实为 {len(cells)} 列",
+                f"7 tab-separated columns (setl_id first) expected, {len(cells)} found"))
+        for i, name in AMOUNT_COLUMNS:
+            try:
+                cells[i] = parse_yuan(cells[i].strip(), allow_zero=True)
+            except GongjiError:
+                raise GongjiError("RECONCILE_FILE_INVALID", line=n, reason=Bi(
+                    f"{name} 不是金额（元，最多两位小数）",
+                    f"{name} is not an amount (yuan, at most two decimals)")) from None
+        setl_id = cells[0].strip()
+        if setl_id in theirs:
+            raise GongjiError("RECONCILE_FILE_INVALID", line=n, reason=Bi(
+                f"结算 {setl_id} 重复出现", f"settlement {setl_id} appears twice"))
+        theirs[setl_id] = cells
+    return theirs

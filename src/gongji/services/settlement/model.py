@@ -85,6 +85,8 @@ class SettleAsk:
     """False for a mid-stay settlement (中途结算): the stay stays open."""
     expected: Mapping[str, int] = field(default_factory=dict)
     """Splits the HIS computed (domain.settlement.EXPECTED): each must be ours."""
+    psn_no: str | None = None
+    """The person the HIS names, when it names one: must be the visit's (PSN_NO_MISMATCH)."""
 
 
 MessageKind = Literal["visit", "fees", "settlement", "purchase", "sale"]

@@ -131,12 +131,12 @@ def open_in(uow: UnitOfWork, who: Principal, cmd: OpenVisit) -> VisitView:
 
 @door
 def update_visit(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *,
-                 med_type: str | None = None, dise_codg: str | None = None
-                 ) -> Written[VisitView]:
+                 med_type: str | None = None, dise_codg: str | None = None,
+                 psn_no: str | None = None) -> Written[VisitView]:
     """The visit's information (2203, 2401's diagnosis): med_type within its care group,
     and the diagnosis."""
     def run(uow: UnitOfWork) -> VisitView:
-        v = _visit(uow, who, mdtrt_id, lock=True)
+        v = _visit(uow, who, mdtrt_id, lock=True, psn_no=psn_no)
         if v.status != "open":
             raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
         values: dict[str, Any] = {}
@@ -154,15 +154,16 @@ def update_visit(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *,
 
     return app.write(who, key=key, operation="visit.update",
                      request={"mdtrt_id": mdtrt_id, "med_type": med_type,
-                              "dise_codg": dise_codg}, fn=run, result_type=VisitView)
+                              "dise_codg": dise_codg, **_named(psn_no)}, fn=run,
+                     result_type=VisitView)
 
 
 @door
-def discharge(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *, undo: bool = False
-              ) -> Written[VisitView]:
+def discharge(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *, undo: bool = False,
+              psn_no: str | None = None) -> Written[VisitView]:
     """Record (2402) or withdraw (2405) the discharge of a stay; settling it closes it."""
     def run(uow: UnitOfWork) -> VisitView:
-        v = _visit(uow, who, mdtrt_id, lock=True)
+        v = _visit(uow, who, mdtrt_id, lock=True, psn_no=psn_no)
         if v.care != "inpatient" or v.status == "cancelled":
             raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
         endtime = None if undo else uow.now
@@ -171,19 +172,23 @@ def discharge(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *, undo: boo
         return visit_view(dataclasses.replace(v, endtime=endtime))
 
     return app.write(who, key=key, operation="visit.discharge",
-                     request={"mdtrt_id": mdtrt_id, "undo": undo}, fn=run,
+                     request={"mdtrt_id": mdtrt_id, "undo": undo, **_named(psn_no)}, fn=run,
                      result_type=VisitView)
 
 
 @door
-def cancel_visit(app: Gongji, who: Principal, key: Key, mdtrt_id: str) -> Written[VisitView]:
+def cancel_visit(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *,
+                 psn_no: str | None = None) -> Written[VisitView]:
     """Cancel a registration (2202/2404) that has no live settlement."""
-    return app.write(who, key=key, operation="visit.cancel", request={"mdtrt_id": mdtrt_id},
-                     fn=lambda uow: cancel_visit_in(uow, who, mdtrt_id), result_type=VisitView)
+    return app.write(who, key=key, operation="visit.cancel",
+                     request={"mdtrt_id": mdtrt_id, **_named(psn_no)},
+                     fn=lambda uow: cancel_visit_in(uow, who, mdtrt_id, psn_no=psn_no),
+                     result_type=VisitView)
 
 
-def cancel_visit_in(uow: UnitOfWork, who: Principal, mdtrt_id: str) -> VisitView:
-    v = _visit(uow, who, mdtrt_id, lock=True)
+def cancel_visit_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, *,
+                    psn_no: str | None = None) -> VisitView:
+    v = _visit(uow, who, mdtrt_id, lock=True, psn_no=psn_no)
     if v.status != "open" or store.live_settlement(uow.conn, mdtrt_id) is not None:
         raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
     store.cancel_fees(uow.conn, mdtrt_id)
@@ -221,22 +226,24 @@ def person_info_in(uow: UnitOfWork, who: Principal, cred: Credential) -> PersonI
 
 @door
 def upload_fees(app: Gongji, who: Principal, key: Key, mdtrt_id: str,
-                lines: tuple[FeeIn, ...], refunds: tuple[Refund, ...] = ()
-                ) -> Written[Uploaded]:
+                lines: tuple[FeeIn, ...], refunds: tuple[Refund, ...] = (), *,
+                psn_no: str | None = None) -> Written[Uploaded]:
     """Upload fee lines (2204/2301): each is classified by the care region's catalog now. A
     refund line withdraws the whole pending line it names (a partial refund is refused:
     cancel the line and upload the corrected one)."""
     return app.write(who, key=key, operation="visit.fees",
                      request={"mdtrt_id": mdtrt_id,
                               "lines": [to_json(f, FeeIn) for f in lines],
-                              "refunds": [to_json(r, Refund) for r in refunds]},
-                     fn=lambda uow: upload_in(uow, who, mdtrt_id, lines, refunds),
+                              "refunds": [to_json(r, Refund) for r in refunds],
+                              **_named(psn_no)},
+                     fn=lambda uow: upload_in(uow, who, mdtrt_id, lines, refunds,
+                                              psn_no=psn_no),
                      result_type=Uploaded)
 
 
 def upload_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, lines: tuple[FeeIn, ...],
-              refunds: tuple[Refund, ...] = ()) -> Uploaded:
-    v = _visit(uow, who, mdtrt_id, lock=True)
+              refunds: tuple[Refund, ...] = (), *, psn_no: str | None = None) -> Uploaded:
+    v = _visit(uow, who, mdtrt_id, lock=True, psn_no=psn_no)
     withdrawn = [_refund(uow, mdtrt_id, r) for r in refunds]
     if not lines:
         if withdrawn:
@@ -290,12 +297,12 @@ def _refund(uow: UnitOfWork, mdtrt_id: str, r: Refund) -> str:
 
 @door
 def cancel_fees(app: Gongji, who: Principal, key: Key, mdtrt_id: str,
-                feedetl_sns: tuple[str, ...] = (), chrg_bchno: str | None = None
-                ) -> Written[int]:
+                feedetl_sns: tuple[str, ...] = (), chrg_bchno: str | None = None, *,
+                psn_no: str | None = None) -> Written[int]:
     """Withdraw uploaded lines not yet settled (2205/2302): those named, or a charge batch,
     or all of them when nothing is named."""
     def run(uow: UnitOfWork) -> int:
-        _visit(uow, who, mdtrt_id, lock=True)
+        _visit(uow, who, mdtrt_id, lock=True, psn_no=psn_no)
         return store.cancel_fees(uow.conn, mdtrt_id, sns=feedetl_sns, chrg_bchno=chrg_bchno)
 
     return app.write(who, key=key, operation="visit.fees_cancel",
@@ -372,7 +379,7 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
          lock: bool) -> Context:
     """Read what the settlement is decided from. With lock (settling), the visit and then
     the person are locked first and the credential is used up."""
-    v = _visit(uow, who, mdtrt_id, lock=lock)
+    v = _visit(uow, who, mdtrt_id, lock=lock, psn_no=ask.psn_no)
     if v.status != "open":
         raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
     if lock:
@@ -501,19 +508,24 @@ def purchase(app: Gongji, who: Principal, key: Key, visit: OpenVisit, lines: tup
 # -- cancel and 冲正 ----------------------------------------------------------------------------
 
 @door
-def cancel(app: Gongji, who: Principal, key: Key, setl_id: str) -> Written[SettlementView]:
+def cancel(app: Gongji, who: Principal, key: Key, setl_id: str, *,
+           psn_no: str | None = None) -> Written[SettlementView]:
     """Cancel a settlement (2208/2305/2103): the mirror ledger entry puts every amount back
     where it came from, accumulators go back, trace codes are freed, the lines can be
     settled again."""
-    return app.write(who, key=key, operation="settle.cancel", request={"setl_id": setl_id},
-                     fn=lambda uow: held_view(uow, cancel_in(uow, who, setl_id)),
+    return app.write(who, key=key, operation="settle.cancel",
+                     request={"setl_id": setl_id, **_named(psn_no)},
+                     fn=lambda uow: held_view(uow, cancel_in(uow, who, setl_id,
+                                                             psn_no=psn_no)),
                      result_type=SettlementView)
 
 
-def cancel_in(uow: UnitOfWork, who: Principal, setl_id: str) -> SettlementRecord:
+def cancel_in(uow: UnitOfWork, who: Principal, setl_id: str, *,
+              psn_no: str | None = None) -> SettlementRecord:
     s = store.settlement(uow.conn, setl_id, lock=True)
     if s is None or (who.kind == "institution" and who.id != s.fixmedins_code):
         raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
+    same_person(psn_no, s.psn_no)
     if s.status != "settled":
         raise GongjiError("SETTLEMENT_NOT_SETTLED", setl_id=setl_id, state=s.status)
     store.lock_person(uow.conn, s.psn_no)
@@ -598,15 +610,19 @@ def _reverse(uow: UnitOfWork, who: Principal, omsgid: str, kind: MessageKind) ->
 # -- reads ------------------------------------------------------------------------------------
 
 @door
-def get(app: Gongji, who: Principal, setl_id: str) -> SettlementView:
-    """One settlement: to its institution, the person (or their proxy), or an operator."""
-    return app.read(lambda uow: get_in(uow, who, setl_id), principal=who)
+def get(app: Gongji, who: Principal, setl_id: str, *, psn_no: str | None = None
+        ) -> SettlementView:
+    """One settlement: to its institution, the person (or their proxy), or an operator;
+    psn_no, when the caller names one (5203), must be the settlement's person."""
+    return app.read(lambda uow: get_in(uow, who, setl_id, psn_no=psn_no), principal=who)
 
 
-def get_in(uow: UnitOfWork, who: Principal, setl_id: str) -> SettlementView:
+def get_in(uow: UnitOfWork, who: Principal, setl_id: str, *, psn_no: str | None = None
+           ) -> SettlementView:
     s = store.settlement(uow.conn, setl_id)
     if s is None or (who.kind == "institution" and who.id != s.fixmedins_code):
         raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
+    same_person(psn_no, s.psn_no)
     if who.kind == "person":
         authorize(uow, who, Act.READ, s.psn_no)
     return held_view(uow, s)
@@ -825,13 +841,27 @@ def _institution(uow: UnitOfWork, who: Principal) -> Institution:
     return institutions.get_in(uow, who.id)
 
 
-def _visit(uow: UnitOfWork, who: Principal, mdtrt_id: str, *, lock: bool = False
-           ) -> VisitRecord:
-    """A visit of the calling institution's (another's is not found, as a missing one)."""
+def _visit(uow: UnitOfWork, who: Principal, mdtrt_id: str, *, lock: bool = False,
+           psn_no: str | None = None) -> VisitRecord:
+    """A visit of the calling institution's (another's is not found, as a missing one);
+    psn_no, when the message names one, must be the visit's person."""
     v = store.visit(uow.conn, mdtrt_id, lock=lock)
     if v is None or who.kind != "institution" or v.fixmedins_code != who.id:
         raise GongjiError("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id)
+    same_person(psn_no, v.psn_no)
     return v
+
+
+def same_person(named: str | None, psn_no: str) -> None:
+    """Strict in ids: a message that names a person acts only on that person's records (a
+    wrong psn_no is a mistake the HIS must see, not a detail to ignore)."""
+    if named is not None and named != psn_no:
+        raise GongjiError("PSN_NO_MISMATCH", field="psn_no")
+
+
+def _named(psn_no: str | None) -> dict[str, str]:
+    """The psn_no a message named, in its idempotency request (absent when none was)."""
+    return {} if psn_no is None else {"psn_no": psn_no}
 
 
 def _fee_line(f: FeeIn) -> engine.FeeLine:
