@@ -730,6 +730,8 @@ def bench(quick: Annotated[bool, typer.Option(
     result = run(plan, say=lambda line: out.print(line, highlight=False))
     save(result, result_path)
     Console(width=max(out.width, 150)).print(report.table(result))
+    if result.replays:
+        Console(width=max(out.width, 150)).print(report.like_table(result))
     for line in report.other_lines(result):
         out.print(line)
     for path in report.plots(result, result_path.absolute().parent):

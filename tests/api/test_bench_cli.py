@@ -26,6 +26,19 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
             assert f["operations"] > 0 and f["errors"] == 0, f
             y = next(y for y in result["yardsticks"] if y["clients"] == f["clients"])
             assert f["ratio_to_yardstick"] == round(f["per_second"] / y["per_second"], 3)
+    # the like-for-like yardsticks: each operation's replay and minimal write set, per count
+    replays = {(r["name"], r["clients"]) for r in result["replays"]}
+    assert replays == {(f"{n} {k}", c) for n in ("transfer", "settlement")
+                       for k in ("replay", "minimal write set") for c in (1, 2)}
+    assert all(r["operations"] > 0 and r["errors"] == 0 for r in result["replays"])
+    like = {(r["operation"], r["clients"]): r for r in result["like_for_like"]}
+    assert set(like) == {(n, c) for n in ("transfer", "settlement") for c in (1, 2)}
+    for r in like.values():
+        assert r["ratio_to_replay"] == round(r["service_per_second"] / r["replay_per_second"],
+                                             3)
+        assert r["ratio_to_minimal"] == round(
+            r["service_per_second"] / r["minimal_per_second"], 3)
+    assert "like for like" in run.stdout
     assert result["verify"][0]["ok"] and result["verify"][0]["postings"] >= 2000
     assert result["engine"]["fee_lines_per_second"] > 0
     assert result["memory"][0]["peak_rss_mb_per_worker"] > 0

@@ -53,8 +53,15 @@ def closed_loop(name: str, database: str, clients: int, seconds: float,
     per_client = None if max_operations is None else max(1, max_operations // clients)
 
     def client(i: int) -> None:
-        op = make_client(i)
-        start_line.wait()
+        try:
+            op = make_client(i)
+        except BaseException:
+            start_line.abort()  # the others must not wait for a client that cannot start
+            raise
+        try:
+            start_line.wait()
+        except threading.BrokenBarrierError:
+            return
         mine = latencies[i]
         while True:
             t0 = time.perf_counter()
@@ -77,7 +84,12 @@ def closed_loop(name: str, database: str, clients: int, seconds: float,
     now = time.perf_counter()
     window["start"] = now + warmup
     window["end"] = now + warmup + seconds
-    start_line.wait()
+    try:
+        start_line.wait()
+    except threading.BrokenBarrierError:
+        for t in threads:
+            t.join()
+        raise RuntimeError(f"{name}: a client could not start (see its traceback)") from None
     for t in threads:
         t.join()
     finished = min(time.perf_counter(), window["end"])

@@ -19,6 +19,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -80,16 +81,18 @@ def serving(db_url: str, *, workers: int) -> Iterator[Server]:
     `workers` processes, on a free loopback port; stopped afterwards."""
     port = free_port()
     env = {**os.environ, "GONGJI_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1"}
+    # the server's log goes to a file: a pipe nobody reads fills up and stalls the server
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     proc = subprocess.Popen([sys.executable, "-m", "gongji", "serve", "--db", db_url,
                              "--port", str(port), "--workers", str(workers), "--sandbox"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise RuntimeError("gongji serve exited: " + (proc.stderr.read().decode()
-                                                              if proc.stderr else ""))
+                log.seek(0)
+                raise RuntimeError("gongji serve exited: " + log.read().decode()[-4000:])
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
@@ -105,6 +108,11 @@ def serving(db_url: str, *, workers: int) -> Iterator[Server]:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.seek(0)
+        tail = log.read()[-20_000:].decode("utf-8", "replace")
+        log.close()
+        if keep := os.environ.get("GONGJI_BENCH_SERVER_LOG"):  # to see what the server said
+            Path(keep).write_text(tail, encoding="utf-8")
 
 
 def sessions(app: Gongji, psn_nos: list[str], certnos: dict[str, str]) -> dict[str, str]:

@@ -18,16 +18,43 @@ def table(result: Result) -> Table:
                 "p50 ms", "p95 ms", "p99 ms", "yardstick /s", "ratio"):
         t.add_column(col, no_wrap=True,
                      justify="left" if col in ("layer", "operation", "database") else "right")
-    for layer, rows in (("yardstick", result.yardsticks), ("service", result.service),
-                        ("service+group commit", result.group), ("http", result.http)):
+    for layer, rows in (("yardstick", result.yardsticks), ("bare driver", result.replays),
+                        ("service", result.service), ("service+group commit", result.group),
+                        ("http", result.http)):
         for f in rows:
             y = result.yardstick(f.database, f.clients)
-            ratio = result.ratio(f) if layer != "yardstick" else None
+            ratio = result.ratio(f) if layer not in ("yardstick", "bare driver") else None
             t.add_row(layer, f.name, f.database, str(f.clients),
                       f"{f.persons:,}" if f.persons else "", f"{f.per_second:,.1f}",
                       f"{f.p50_ms:.1f}", f"{f.p95_ms:.1f}", f"{f.p99_ms:.1f}",
-                      f"{y.per_second:,.1f}" if y and layer != "yardstick" else "",
+                      f"{y.per_second:,.1f}" if y and ratio is not None else "",
                       f"{ratio:.2f}x" if ratio is not None else "")
+    return t
+
+
+LIKE_COLUMNS = ("operation", "database", "clients", "gongji /s", "p99 ms", "replay /s",
+                "x replay", "minimal writes /s", "x minimal")
+
+
+def _like_cells(row: dict[str, Any]) -> list[str]:
+    def x(v: float | None) -> str:
+        return "" if v is None else f"{v:.2f}x"
+
+    return [row["operation"], row["database"], str(row["clients"]),
+            f"{row['service_per_second']:,.1f}", f"{row['service_p99_ms']:.1f}",
+            f"{row['replay_per_second']:,.1f}", x(row["ratio_to_replay"]),
+            f"{row['minimal_per_second']:,.1f}", x(row["ratio_to_minimal"])]
+
+
+def like_table(result: Result) -> Table:
+    """gongji beside its own statements through the bare driver (benchmark/replay.py)."""
+    t = Table(title="like for like: the service beside its own statements, bare driver",
+              show_edge=False)
+    for col in LIKE_COLUMNS:
+        t.add_column(col, no_wrap=True,
+                     justify="left" if col in ("operation", "database") else "right")
+    for row in result.like_for_like():
+        t.add_row(*_like_cells(row))
     return t
 
 
@@ -153,16 +180,22 @@ def markdown(data: dict[str, Any]) -> str:
     out = ["| layer | operation | database | clients | persons | per second | p50 ms | "
            "p95 ms | p99 ms | yardstick /s | ratio |",
            "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for layer, key in (("yardstick", "yardsticks"), ("service", "service"),
+    for layer, key in (("yardstick", "yardsticks"), ("bare driver", "replays"),
+                       ("service", "service"),
                        ("service, group commit", "service_group_commit"), ("http", "http")):
         for f in data.get(key, []):
-            y = None if layer == "yardstick" else yard(f["database"], f["clients"])
+            y = None if layer in ("yardstick", "bare driver") else \
+                yard(f["database"], f["clients"])
             ratio = f.get("ratio_to_yardstick")
             persons = f"{f['persons']:,}" if f.get("persons") else ""
             out.append(f"| {layer} | {f['name']} | {f['database']} | {f['clients']} | "
                        f"{persons} | **{f['per_second']:,.1f}** | {f['p50_ms']:.1f} | "
                        f"{f['p95_ms']:.1f} | {f['p99_ms']:.1f} | {f'{y:,.1f}' if y else ''} | "
                        f"{f'{ratio:.3f}x' if ratio is not None else ''} |")
+    if data.get("like_for_like"):
+        out += ["", "| " + " | ".join(LIKE_COLUMNS) + " |",
+                "|" + "---|" * len(LIKE_COLUMNS)]
+        out += ["| " + " | ".join(_like_cells(r)) + " |" for r in data["like_for_like"]]
     out.append("")
     out.append("| check | figure |")
     out.append("|---|---|")

@@ -16,13 +16,13 @@ import platform
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from gongji.benchmark import http, population, workloads, yardsticks
+from gongji.benchmark import http, population, replay, workloads, yardsticks
 from gongji.benchmark.engine import engine_rate
 from gongji.benchmark.figures import Figures, closed_loop
 from gongji.domain.access import COMMAND_LINE
@@ -48,13 +48,17 @@ class Plan:
     engine_settlements: int = 20_000
     group_commit: bool = True
     """Also measure SQLite's service layer with group commit on (at the first size)."""
+    replay_operations: int = 1_000
+    """Settlements captured for the like-for-like yardsticks (a sixth as many transfers);
+    0 leaves them out."""
     folder: Path | None = None
     """Where the SQLite files go (default: a temp directory on the same file system)."""
 
     @classmethod
     def quick(cls) -> Plan:
         """A few minutes: small sizes and short windows, to see that everything runs."""
-        return cls(seconds=3.0, sizes=[10_000], postings=[200_000], engine_settlements=5_000)
+        return cls(seconds=3.0, sizes=[10_000], postings=[200_000], engine_settlements=5_000,
+                   replay_operations=240)
 
 
 @dataclass
@@ -67,6 +71,9 @@ class Result:
     http: list[Figures] = field(default_factory=list)
     group: list[Figures] = field(default_factory=list)
     """SQLite's service layer with group commit on, beside the same without."""
+    replays: list[Figures] = field(default_factory=list)
+    """The like-for-like yardsticks: "<operation> replay" and "<operation> minimal write
+    set" (benchmark/replay.py)."""
     verify: list[dict[str, Any]] = field(default_factory=list)
     memory: list[dict[str, Any]] = field(default_factory=list)
     engine: dict[str, Any] = field(default_factory=dict)
@@ -79,6 +86,27 @@ class Result:
         y = self.yardstick(f.database, f.clients)
         return round(f.per_second / y.per_second, 3) if y and y.per_second else None
 
+    def like_for_like(self) -> list[dict[str, Any]]:
+        """Each service figure at the first size beside its operation's replay and minimal
+        write set at the same client count, and the ratios."""
+        out = []
+        for f in self.service:
+            def twin(kind: str, f: Figures = f) -> Figures | None:
+                return next((r for r in self.replays if r.name == f"{f.name} {kind}"
+                             and r.database == f.database and r.clients == f.clients), None)
+            rp, mw = twin("replay"), twin("minimal write set")
+            if rp is None or mw is None:
+                continue
+            out.append({"operation": f.name, "database": f.database, "clients": f.clients,
+                        "service_per_second": f.per_second, "service_p99_ms": f.p99_ms,
+                        "replay_per_second": rp.per_second,
+                        "minimal_per_second": mw.per_second,
+                        "ratio_to_replay": round(f.per_second / rp.per_second, 3)
+                        if rp.per_second else None,
+                        "ratio_to_minimal": round(f.per_second / mw.per_second, 3)
+                        if mw.per_second else None})
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         def rows(fs: list[Figures]) -> list[dict[str, Any]]:
             return [{**f.as_dict(), "ratio_to_yardstick": self.ratio(f)} for f in fs]
@@ -87,6 +115,8 @@ class Result:
                 "yardsticks": [y.as_dict() for y in self.yardsticks],
                 "service": rows(self.service), "http": rows(self.http),
                 "service_group_commit": rows(self.group),
+                "replays": [r.as_dict() for r in self.replays],
+                "like_for_like": self.like_for_like(),
                 "verify": self.verify, "memory": self.memory, "engine": self.engine}
 
 
@@ -160,6 +190,8 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
         # each size hands out the pairs loaded for it, so no sponsor repeats within a day
         pool = workloads.PairPool(population.pairs(app, size // 2, offset=0 if n == 0 else
                                                    plan.sizes[n - 1] // 2))
+        if n == 0 and plan.replay_operations:
+            _like_for_like(kind, url, pg, app, plan, result, members, drugs, pool, say)
         for c in plan.clients:
             for f in (closed_loop("transfer", kind, c, plan.seconds,
                                   workloads.transfer_clients(app, pool), persons=size),
@@ -176,6 +208,56 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
             _http(kind, url, app, plan, result, members, drugs, pool, say)
     db.dispose()
     _verify_timing(kind, _journal_url(url, pg), plan, result, say)
+
+
+def _like_for_like(kind: str, url: str, pg: TempPostgres | None, app: Gongji, plan: Plan,
+                   result: Result, members: list[population.Member], drugs: list[Any],
+                   pool: workloads.PairPool, say: Say) -> None:
+    """Capture each operation's statements at one client, then replay them (and their
+    minimal write set) through the bare driver on copies of the database as it was before."""
+    app.db.engine.dispose()  # a whole file to copy; no session on PostgreSQL's template
+    before_cm: AbstractContextManager[str]
+    if pg is None:
+        before_cm = replay.sqlite_copy(Path(url[len("sqlite:///"):]), "before")
+    else:
+        before_cm = replay.postgres_copy(lambda name, template: pg.create_database(
+            name, template=template), pg.drop_database, "gongji_bench", "gongji_before")
+    with before_cm as before:
+        say(f"{kind}: capturing {plan.replay_operations} settlements and "
+            f"{_transfers(plan)} transfers for the like-for-like yardsticks")
+        captured = {
+            "settlement": replay.capture(app.db.engine, workloads.settlement_clients(
+                app, members, drugs, 1)(0), plan.replay_operations),
+            "transfer": replay.capture(app.db.engine, workloads.transfer_clients(app, pool)(0),
+                                       _transfers(plan))}
+        for name, ops in captured.items():
+            n = sum(len(o) for o in ops) / len(ops)
+            w = sum(len(o) for o in replay.minimal(ops)) / len(ops)
+            say(f"  {name}: {n:.1f} statements per operation, {w:.1f} distinct writes")
+        for c in plan.clients:
+            for name, ops in captured.items():
+                for label, seq in ((f"{name} replay", ops),
+                                   (f"{name} minimal write set", replay.minimal(ops))):
+                    with _copy(before, pg, f"replay_{c}") as target:
+                        f = replay.replay_loop(label, kind, target, seq, c,
+                                               persons=plan.sizes[0],
+                                               group=workloads.DEPENDENT[name])
+                    result.replays.append(f)
+                    say(f"  {label:<30} {c:>3} clients  {f.per_second:>9,.1f}/s  "
+                        f"p99 {f.p99_ms:.1f} ms" + (f"  errors {f.errors}" if f.errors else ""))
+
+
+def _transfers(plan: Plan) -> int:
+    """A sixth as many transfers as settlements, whole groups of a pair's three."""
+    n = max(6, plan.replay_operations // 6)
+    return n - n % workloads.DEPENDENT["transfer"]
+
+
+def _copy(before: str, pg: TempPostgres | None, name: str) -> AbstractContextManager[str]:
+    if pg is None:
+        return replay.sqlite_copy(Path(before), name)
+    return replay.postgres_copy(lambda n, template: pg.create_database(n, template=template),
+                                pg.drop_database, "gongji_before", name)
 
 
 VERIFY_PERSONS = 1_000

@@ -35,6 +35,9 @@ from gongji.store.tables import catalog_items
 
 PHARMACY = "P51010000001"
 TRANSFER_FEN = 20_00
+DEPENDENT = {"transfer": 3, "settlement": 1}
+"""How many consecutive operations of one client build on each other: a pair sends three
+times (the daily limit), the first opening the hold and quota accounts the others use."""
 
 
 def prepare(app: Gongji) -> list[CatalogItem]:

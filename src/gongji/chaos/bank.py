@@ -99,6 +99,7 @@ class Result:
     pin_bursts: int = 0
     pin_overguessed: int = 0
     guesses_accepted: int = 0
+    bursts_across_a_day_turn: int = 0
     verify_ok: bool | None = None
     violations: list[str] = field(default_factory=list)
 
@@ -236,6 +237,7 @@ def _run(plan: Plan, url: str, folder: Path, say: Say) -> Result:
         result.unanswered += t["unanswered"]
         result.pin_overguessed += t["pin_overguessed"]
         result.guesses_accepted += t["guesses_accepted"]
+        result.bursts_across_a_day_turn += t.get("bursts_across_a_day_turn", 0)
     acked = [json.loads(line) for j in journals if j.exists()
              for line in j.read_text(encoding="utf-8").splitlines() if line]
     _check(Database(url), start_money, acked, result)
@@ -336,7 +338,8 @@ def summary(result: Result) -> list[str]:
         f"  reversals racing their late originals: {r.late_originals}, charges left standing: "
         f"{r.late_originals_charged}; PIN guessing bursts: {r.pin_bursts}, more wrong answers "
         f"than the lockout allows: {r.pin_overguessed}, guesses accepted: "
-        f"{r.guesses_accepted}",
+        f"{r.guesses_accepted} ({r.bursts_across_a_day_turn} bursts spanned a day turn, "
+        "which ends every lock: not counted)",
         f"  fen lost: {r.fen_lost}; all balances sum to {r.balances_sum}; applied twice: "
         f"{r.applied_twice}; applied but never acknowledged: {r.applied_unacknowledged}; "
         f"acknowledged but missing: {r.lost_acknowledged}",

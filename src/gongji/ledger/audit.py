@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gongji.domain.clock import UTC
 from gongji.domain.privacy import scrub
 from gongji.ledger.model import Entry
+from gongji.store import fast
 from gongji.store.tables import audit_heads, audit_log
 
 GENESIS = "0" * 64
@@ -156,21 +157,25 @@ class AuditLog:
                              "entry_id": rec.entry_id, "digest": rec.digest,
                              "detail": rec.detail, "prev_hash": prev, "hash": h})
                 prev = h
-            conn.execute(insert(audit_log), rows)
-            conn.execute(_MOVE_HEAD, {"h_chain": chain, "seq": seq, "hash": prev})
+            _APPEND.run_many(conn, rows)
+            _MOVE_HEAD.run(conn, {"h_chain": chain, "seq": seq, "hash": prev})
         self.pending.clear()
 
 
-_HEAD = (select(audit_heads.c.seq, audit_heads.c.hash)
-         .where(audit_heads.c.chain == bindparam("h_chain")).with_for_update())
-_MOVE_HEAD = update(audit_heads).where(audit_heads.c.chain == bindparam("h_chain"))
+_HEAD = fast.Prepared(select(audit_heads.c.seq, audit_heads.c.hash)
+                      .where(audit_heads.c.chain == bindparam("h_chain")).with_for_update())
+_MOVE_HEAD = fast.Prepared(update(audit_heads).where(audit_heads.c.chain == bindparam("h_chain"))
+                           .values(fast.values_of(audit_heads, ["seq", "hash"])))
+_APPEND = fast.Prepared(fast.insert_of(audit_log, [
+    "chain", "seq", "at", "actor", "action", "subject", "entry_id", "digest", "detail",
+    "prev_hash", "hash"]))
 
 
 def _lock_head(conn: Connection, chain: str) -> tuple[int, str]:
-    row = conn.execute(_HEAD, {"h_chain": chain}).first()
+    row = _HEAD.run(conn, {"h_chain": chain}).first()
     if row is None:
         ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(audit_heads)
         conn.execute(ins.values(chain=chain, seq=0, hash=GENESIS)
                      .on_conflict_do_nothing(index_elements=["chain"]))
-        row = conn.execute(_HEAD, {"h_chain": chain}).one()
+        row = _HEAD.run(conn, {"h_chain": chain}).one()
     return int(row.seq), str(row.hash)

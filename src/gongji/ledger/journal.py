@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Row, bindparam, insert, or_, select, update
+from sqlalchemy import BigInteger, Connection, Row, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -33,17 +33,33 @@ from gongji.domain.money import check_fen, format_yuan
 from gongji.ledger.audit import AuditLog
 from gongji.ledger.kinds import KIND_RULES, AccountKind, account_code
 from gongji.ledger.model import Account, Entry, EntryKind, Hold, HoldState, Posting
+from gongji.store import fast
 from gongji.store.tables import accounts, entries, holds, postings
 
 # the statements every write runs, built once (building one costs more than running it)
-_BY_ID = select(accounts).where(accounts.c.id == bindparam("a_id"))
-_BY_CODE = select(accounts).where(accounts.c.code == bindparam("a_code"))
+_BY_ID = fast.Prepared(select(accounts).where(accounts.c.id == bindparam("a_id")))
+_BY_CODE = fast.Prepared(select(accounts).where(accounts.c.code == bindparam("a_code")))
 _DELTA = bindparam("a_delta", type_=BigInteger)
-_MOVE = (update(accounts)
-         .where(accounts.c.id == bindparam("a_id"), accounts.c.status == "open",
-                or_(~accounts.c.no_negative, accounts.c.balance + _DELTA >= 0))
-         .values(balance=accounts.c.balance + _DELTA)
-         .returning(accounts.c.balance))
+_MOVE = fast.Prepared(update(accounts)
+                      .where(accounts.c.id == bindparam("a_id"), accounts.c.status == "open",
+                             or_(~accounts.c.no_negative, accounts.c.balance + _DELTA >= 0))
+                      .values(balance=accounts.c.balance + _DELTA)
+                      .returning(accounts.c.balance))
+_ENTRY = fast.Prepared(fast.insert_of(entries, ["id", "kind", "code", "ref_entry_id", "ext_ref",
+                                                "memo", "actor", "admdvs", "created_at"]))
+_POSTING = fast.Prepared(fast.insert_of(postings, ["entry_id", "idx", "account_id", "amount"]))
+_HOLD = select(holds).where(holds.c.id == bindparam("id"))
+_HOLD_BY = {lock: fast.Prepared(_HOLD.with_for_update() if lock else _HOLD)
+            for lock in (False, True)}
+_ADD_HOLD = fast.Prepared(fast.insert_of(holds, ["id", "entry_id", "source_id",
+                                                 "hold_account_id", "dest_id", "amount",
+                                                 "deadline", "state"]))
+_ENTRY_REF = fast.Prepared(select(entries.c.code, entries.c.ext_ref, entries.c.admdvs)
+                           .where(entries.c.id == bindparam("id")))
+_RESOLVE = fast.Prepared(update(holds).where(holds.c.id == bindparam("w_id"),
+                                             holds.c.state == HoldState.PENDING.value)
+                         .values(fast.values_of(holds, ["state", "resolved_entry_id",
+                                                        "resolved_at"])))
 """Move a balance by a_delta, refused (no row) if the account is closed or would go below
 zero where it may not."""
 
@@ -89,13 +105,13 @@ class Ledger:
         return found
 
     def account(self, account_id: str) -> Account:
-        row = self.conn.execute(_BY_ID, {"a_id": account_id}).first()
+        row = _BY_ID.run(self.conn, {"a_id": account_id}).first()
         if row is None:
             raise GongjiError("ACCOUNT_NOT_FOUND", account=account_id)
         return self._seen(row)
 
     def account_by_code(self, code: str) -> Account | None:
-        row = self.conn.execute(_BY_CODE, {"a_code": code}).first()
+        row = _BY_CODE.run(self.conn, {"a_code": code}).first()
         return self._seen(row) if row is not None else None
 
     def _seen(self, row: Row[Any]) -> Account:
@@ -146,11 +162,11 @@ class Ledger:
                       ext_ref=ext_ref, memo=memo[:200], actor=self.actor, admdvs=admdvs,
                       created_at=self.now,
                       postings=tuple(Posting(acc, amt) for acc, amt in legs))
-        self.conn.execute(insert(entries), dict(
+        _ENTRY.run(self.conn, dict(
             id=entry.id, kind=kind.value, code=code, ref_entry_id=ref_entry_id,
             ext_ref=ext_ref, memo=entry.memo, actor=self.actor, admdvs=admdvs,
             created_at=self.now))
-        self.conn.execute(insert(postings), [
+        _POSTING.run_many(self.conn, [
             {"entry_id": entry.id, "idx": i, "account_id": acc, "amount": amt}
             for i, (acc, amt) in enumerate(legs)])
         self.audit.add_entry(entry)
@@ -230,17 +246,14 @@ class Ledger:
                     hold_account_id=held.id, dest_id=dest.id, amount=amount,
                     deadline=deadline, state=HoldState.PENDING, resolved_entry_id=None,
                     resolved_at=None)
-        self.conn.execute(insert(holds), dict(
+        _ADD_HOLD.run(self.conn, dict(
             id=hold.id, entry_id=hold.entry_id, source_id=hold.source_id,
             hold_account_id=hold.hold_account_id, dest_id=hold.dest_id, amount=amount,
             deadline=deadline, state=hold.state.value))
         return hold
 
     def get_hold(self, hold_id: str, *, lock: bool = False) -> Hold:
-        q = select(holds).where(holds.c.id == hold_id)
-        if lock:
-            q = q.with_for_update()
-        row = self.conn.execute(q).first()
+        row = _HOLD_BY[lock].run(self.conn, {"id": hold_id}).first()
         if row is None:
             raise GongjiError("HOLD_NOT_FOUND", hold=hold_id)
         return _hold(row)
@@ -295,16 +308,14 @@ class Ledger:
 
     def _resolve(self, hold: Hold, state: HoldState, kind: EntryKind, to_id: str,
                  memo: str) -> tuple[Hold, Entry]:
-        hold_entry = self.conn.execute(select(entries.c.code, entries.c.ext_ref, entries.c.admdvs)
-                                       .where(entries.c.id == hold.entry_id)).one()
+        hold_entry = _ENTRY_REF.run(self.conn, {"id": hold.entry_id}).one()
         entry = self.record([(hold.hold_account_id, -hold.amount), (to_id, hold.amount)],
                             kind=kind, code=f"{hold_entry.code}.{kind.value}", memo=memo,
                             ext_ref=hold_entry.ext_ref, ref_entry_id=hold.entry_id,
                             admdvs=hold_entry.admdvs)
-        done = self.conn.execute(
-            update(holds)
-            .where(holds.c.id == hold.id, holds.c.state == HoldState.PENDING.value)
-            .values(state=state.value, resolved_entry_id=entry.id, resolved_at=self.now))
+        done = _RESOLVE.run(self.conn, {"w_id": hold.id, "state": state.value,
+                                        "resolved_entry_id": entry.id,
+                                        "resolved_at": self.now})
         if done.rowcount != 1:  # pragma: no cover - the row lock above makes this unreachable
             raise GongjiError("HOLD_NOT_PENDING", hold=hold.id, state=_state(state),
                               action=_state(state))
@@ -332,7 +343,7 @@ class Ledger:
                 self._update(account_id, delta)
 
     def _update(self, account_id: str, delta: int) -> None:
-        if self.conn.execute(_MOVE, {"a_id": account_id, "a_delta": delta}).first() is None:
+        if _MOVE.run(self.conn, {"a_id": account_id, "a_delta": delta}).first() is None:
             self._refuse(account_id, delta)
 
     def _refuse(self, account_id: str, delta: int) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gongji.domain.errors import GongjiError
 from gongji.ledger.audit import canonical_json
+from gongji.store import fast
 from gongji.store.tables import idempotency
 
 _MISSING = object()
@@ -33,7 +34,7 @@ def claim(conn: Connection, *, scope: str, key: str, operation: str,
     request, None if the key is new (and now held by this transaction), or raises
     IDEMPOTENCY_CONFLICT naming what differs."""
     h = request_hash(operation, request)
-    claimed = conn.execute(_CLAIM[conn.dialect.name == "postgresql"], {
+    claimed = _CLAIM[conn.dialect.name == "postgresql"].run(conn, {
         "scope": scope, "key": key, "operation": operation, "request_hash": h,
         "request": canonical_json(request), "created_at": now}).first()
     if claimed is not None:
@@ -48,8 +49,7 @@ def peek(conn: Connection, *, scope: str, key: str, operation: str,
     """The stored response for this key and request, None if the key is unused, or
     IDEMPOTENCY_CONFLICT if it was used for something else. Writes nothing."""
     h = request_hash(operation, request)
-    row = conn.execute(select(idempotency).where(idempotency.c.scope == scope,
-                                                 idempotency.c.key == key)).first()
+    row = _PEEK.run(conn, {"i_scope": scope, "i_key": key}).first()
     if row is None:
         return None
     if row.operation == TOMBSTONE:
@@ -88,7 +88,7 @@ def place_tombstone(conn: Connection, *, scope: str, key: str, kind: str, now: A
     whose result can then be undone (a concurrent original is waited for), or by an earlier
     tombstone."""
     request = {"kind": kind}
-    placed = conn.execute(_CLAIM[conn.dialect.name == "postgresql"], {
+    placed = _CLAIM[conn.dialect.name == "postgresql"].run(conn, {
         "scope": scope, "key": key, "operation": TOMBSTONE,
         "request_hash": request_hash(TOMBSTONE, request), "request": canonical_json(request),
         "created_at": now}).first()
@@ -99,15 +99,20 @@ def place_tombstone(conn: Connection, *, scope: str, key: str, kind: str, now: A
 
 
 def store(conn: Connection, *, scope: str, key: str, response: dict[str, Any]) -> None:
-    conn.execute(_STORE, {"i_scope": scope, "i_key": key, "response": canonical_json(response)})
+    _STORE.run(conn, {"i_scope": scope, "i_key": key, "response": canonical_json(response)})
 
 
 # built once: every write runs them
-_CLAIM = {pg: (pg_insert if pg else sqlite_insert)(idempotency)
-          .on_conflict_do_nothing(index_elements=["scope", "key"])
-          .returning(idempotency.c.key) for pg in (False, True)}
-_STORE = update(idempotency).where(idempotency.c.scope == bindparam("i_scope"),
-                                   idempotency.c.key == bindparam("i_key"))
+_PEEK = fast.Prepared(select(idempotency).where(idempotency.c.scope == bindparam("i_scope"),
+                                                idempotency.c.key == bindparam("i_key")))
+_CLAIM = {pg: fast.Prepared((pg_insert if pg else sqlite_insert)(idempotency).values(
+    fast.values_of(idempotency, ["scope", "key", "operation", "request_hash", "request",
+                                 "created_at"]))
+    .on_conflict_do_nothing(index_elements=["scope", "key"])
+    .returning(idempotency.c.key)) for pg in (False, True)}
+_STORE = fast.Prepared(update(idempotency).where(
+    idempotency.c.scope == bindparam("i_scope"), idempotency.c.key == bindparam("i_key"))
+    .values(fast.values_of(idempotency, ["response"])))
 
 
 def differing_fields(old: Any, new: Any, path: str = "") -> list[str]:

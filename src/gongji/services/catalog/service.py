@@ -179,6 +179,10 @@ def lookup(uow: UnitOfWork, care_admdvs: str, codes: Iterable[str],
     wanted = sorted(set(codes))
     if not wanted:
         return {}
+    memo = ("catalog", f"{care_admdvs} {day} {' '.join(wanted)}")
+    seen = uow.memo.get(memo)
+    if seen is not None:  # a settlement looks its lines up when uploaded and when settled
+        return dict(seen)
     scopes = list(reversed(layers(care_admdvs)))  # most specific first
     best: dict[str, tuple[int, date, StoredItem]] = {}
     for r in store.in_force(uow.conn, scopes, wanted, day):
@@ -186,7 +190,8 @@ def lookup(uow: UnitOfWork, care_admdvs: str, codes: Iterable[str],
         cur = best.get(r.med_list_codg)
         if cur is None or (rank, -r.begndate.toordinal()) < (cur[0], -cur[1].toordinal()):
             best[r.med_list_codg] = (rank, r.begndate, r)
-    return {code: r.item for code, (_, _, r) in best.items()}
+    found = uow.memo[memo] = {code: r.item for code, (_, _, r) in best.items()}
+    return dict(found)
 
 
 @door

@@ -8,9 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 
+from gongji.store import fast
 from gongji.store.tables import bindings
+
+_ACTIVE = select(bindings).where(bindings.c.sponsor_psn_no == bindparam("sponsor"),
+                                 bindings.c.beneficiary_psn_no == bindparam("beneficiary"),
+                                 bindings.c.status == "active")
+_ACTIVE_BY = {lock: fast.Prepared(_ACTIVE.with_for_update() if lock else _ACTIVE)
+              for lock in (False, True)}
+_SPONSORS = fast.Prepared(select(bindings.c.sponsor_psn_no, bindings.c.relation).where(
+    bindings.c.beneficiary_psn_no == bindparam("beneficiary"), bindings.c.status == "active")
+    .order_by(bindings.c.activated_at, bindings.c.id))
 
 OPEN = ("pending", "active")
 
@@ -46,10 +56,7 @@ def binding(conn: Connection, binding_id: str, *, lock: bool = False) -> Binding
 def active(conn: Connection, sponsor: str, beneficiary: str, *, lock: bool = False
            ) -> BindingRecord | None:
     """The pair's active binding (locked: a transfer and an unbinding serialise on it)."""
-    q = select(bindings).where(bindings.c.sponsor_psn_no == sponsor,
-                               bindings.c.beneficiary_psn_no == beneficiary,
-                               bindings.c.status == "active")
-    row = conn.execute(q.with_for_update() if lock else q).first()
+    row = _ACTIVE_BY[lock].run(conn, {"sponsor": sponsor, "beneficiary": beneficiary}).first()
     return None if row is None else _record(row)
 
 
@@ -85,10 +92,8 @@ def unverified(conn: Connection, *, limit: int) -> list[str]:
 def sponsors(conn: Connection, beneficiary: str) -> list[tuple[str, str]]:
     """Who shares their personal account with the person (active bindings), oldest first:
     (sponsor, what the person is to them)."""
-    return [(r.sponsor_psn_no, r.relation) for r in conn.execute(
-        select(bindings.c.sponsor_psn_no, bindings.c.relation).where(
-            bindings.c.beneficiary_psn_no == beneficiary, bindings.c.status == "active")
-        .order_by(bindings.c.activated_at, bindings.c.id))]
+    return [(r.sponsor_psn_no, r.relation)
+            for r in _SPONSORS.run(conn, {"beneficiary": beneficiary})]
 
 
 def add(conn: Connection, *, binding_id: str, sponsor: str, beneficiary: str, relation: str,

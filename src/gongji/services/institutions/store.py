@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gongji.services.institutions.model import Institution, NewKey
+from gongji.store import fast
 from gongji.store.tables import institution_keys, institutions, request_nonces
+
+_INSTITUTION = fast.Prepared(select(institutions).where(
+    institutions.c.fixmedins_code == bindparam("code")))
 
 # -- institutions -----------------------------------------------------------------------------
 
@@ -28,8 +32,7 @@ def add(conn: Connection, i: Institution, *, at: datetime) -> None:
 
 
 def institution(conn: Connection, code: str) -> Institution | None:
-    r = conn.execute(select(institutions)
-                     .where(institutions.c.fixmedins_code == code)).first()
+    r = _INSTITUTION.run(conn, {"code": code}).first()
     if r is None:
         return None
     return Institution(r.fixmedins_code, r.fixmedins_name, r.fixmedins_type, r.hosp_lv,

@@ -5,24 +5,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.family import Member
 from gongji.services.people.model import BASIC, Enrollment, Person
-from gongji.store import tables
+from gongji.store import fast, tables
+
+_PERSON = fast.Prepared(select(tables.persons).where(
+    tables.persons.c.psn_no == bindparam("psn_no")))
+_BY_CERTNO = fast.Prepared(select(tables.persons).where(
+    tables.persons.c.certno == bindparam("certno")))
+_OF_PERSON = select(tables.enrollments).where(tables.enrollments.c.psn_no == bindparam("psn_no"))
+_ENROLLMENTS = {active: fast.Prepared(
+    (_OF_PERSON.where(tables.enrollments.c.status == "active") if active else _OF_PERSON)
+    .order_by(tables.enrollments.c.created_at)) for active in (False, True)}
 
 
 def person(conn: Connection, psn_no: str) -> Person:
-    row = conn.execute(select(tables.persons).where(tables.persons.c.psn_no == psn_no)).first()
+    row = _PERSON.run(conn, {"psn_no": psn_no}).first()
     if row is None:
         raise GongjiError("PERSON_NOT_FOUND", psn_no=psn_no)
     return _person(row)
 
 
 def person_by_certno(conn: Connection, certno: str) -> Person | None:
-    row = conn.execute(select(tables.persons)
-                       .where(tables.persons.c.certno == certno.upper())).first()
+    row = _BY_CERTNO.run(conn, {"certno": certno.upper()}).first()
     if row is None:
         return None
     return _person(row)
@@ -30,10 +38,7 @@ def person_by_certno(conn: Connection, certno: str) -> Person | None:
 
 def enrollments_of(conn: Connection, psn_no: str, *, active_only: bool = False
                    ) -> list[Enrollment]:
-    q = select(tables.enrollments).where(tables.enrollments.c.psn_no == psn_no)
-    if active_only:
-        q = q.where(tables.enrollments.c.status == "active")
-    return [_enrollment(r) for r in conn.execute(q.order_by(tables.enrollments.c.created_at)).all()]
+    return [_enrollment(r) for r in _ENROLLMENTS[active_only].run(conn, {"psn_no": psn_no})]
 
 
 def enrollment(conn: Connection, enrollment_id: str) -> Enrollment:

@@ -10,7 +10,6 @@ import contextlib
 import time
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gongji.domain.clock import display
@@ -18,6 +17,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.pins import after_failure, check_format
 from gongji.domain.policy import PinRules
 from gongji.services.door import door
+from gongji.services.kdf import BoundedHasher
 from gongji.services.people import service as people
 from gongji.services.pins import store
 from gongji.services.pins.model import PinSet
@@ -25,7 +25,7 @@ from gongji.services.pins.store import PinRecord
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
 
-HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+HASHER = BoundedHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 """OWASP's minimum argon2id profile (19 MiB, 2 passes): ~15 ms a check, too slow to guess."""
 
 

@@ -24,7 +24,12 @@ from gongji.domain.policy import (
     resolve,
 )
 from gongji.domain.regions import NATIONAL, check_admdvs
+from gongji.store import fast
 from gongji.store.tables import policy_documents
+
+_FINGERPRINT = fast.Prepared(select(func.count(), func.max(policy_documents.c.uploaded_at))
+                             .select_from(policy_documents))
+"""What the uploaded documents are now (how many, the newest): the cache's key."""
 
 
 def parse_documents(text: str, *, source: str) -> list[PolicyDocument]:
@@ -102,8 +107,7 @@ class PolicyBook:
         self._cache: dict[tuple[str, date], Policy] = {}
 
     def documents(self, conn: Connection) -> list[PolicyDocument]:
-        fp = tuple(conn.execute(select(func.count(), func.max(policy_documents.c.uploaded_at))
-                                .select_from(policy_documents)).one())
+        fp = tuple(_FINGERPRINT.run(conn).one())
         with self._lock:
             if fp != self._fingerprint:
                 rows = conn.execute(select(policy_documents)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
+from gongji.store import fast
 from gongji.store.tables import proxies
 
 
@@ -27,8 +28,11 @@ class ProxyRecord:
 
 def held_proxies(conn: Connection, holder: str) -> frozenset[str]:
     """The relatives this person currently holds an active proxy (亲情账户) for."""
-    return frozenset(conn.execute(select(proxies.c.subject_psn_no).where(
-        proxies.c.holder_psn_no == holder, proxies.c.status == "active")).scalars())
+    return frozenset(_HELD.run(conn, {"holder": holder}).scalars())
+
+
+_HELD = fast.Prepared(select(proxies.c.subject_psn_no).where(
+    proxies.c.holder_psn_no == bindparam("holder"), proxies.c.status == "active"))
 
 
 def proxy(conn: Connection, proxy_id: str, *, lock: bool = False) -> ProxyRecord | None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,6 +24,7 @@ from gongji.domain import tracecode
 from gongji.domain.settlement import FeeLine, Setlinfo
 from gongji.services.codec import from_json, to_json
 from gongji.services.settlement.model import DetailView, LineView, PaymentView
+from gongji.store import fast
 from gongji.store.tables import (
     accumulators,
     fee_details,
@@ -67,14 +68,23 @@ def _visit(r: Row[Any]) -> VisitRecord:
                        r.begntime, r.endtime, bool(r.first_stay), r.dise_codg, r.status)
 
 
+_VISIT = select(visits).where(visits.c.mdtrt_id == bindparam("mdtrt_id"))
+_VISIT_BY = {lock: fast.Prepared(_VISIT.with_for_update() if lock else _VISIT)
+             for lock in (False, True)}
+_ADD_VISIT = fast.Prepared(fast.insert_of(visits, [
+    "mdtrt_id", "psn_no", "insutype", "fixmedins_code", "med_type", "care", "mdtrtarea_admvs",
+    "insuplc_admdvs", "mdtrt_cert_type", "ipt_otp_no", "begntime", "endtime", "first_stay",
+    "dise_codg", "status", "created_at"]))
+_CHANGE_VISIT: dict[tuple[str, ...], fast.Prepared] = {}
+
+
 def visit(conn: Connection, mdtrt_id: str, *, lock: bool = False) -> VisitRecord | None:
-    q = select(visits).where(visits.c.mdtrt_id == mdtrt_id)
-    row = conn.execute(q.with_for_update() if lock else q).first()
+    row = _VISIT_BY[lock].run(conn, {"mdtrt_id": mdtrt_id}).first()
     return None if row is None else _visit(row)
 
 
 def add_visit(conn: Connection, v: VisitRecord, *, at: datetime) -> None:
-    conn.execute(insert(visits), dict(
+    _ADD_VISIT.run(conn, dict(
         mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, insutype=v.insutype,
         fixmedins_code=v.fixmedins_code, med_type=v.med_type, care=v.care,
         mdtrtarea_admvs=v.mdtrtarea_admvs, insuplc_admdvs=v.insuplc_admdvs,
@@ -84,7 +94,12 @@ def add_visit(conn: Connection, v: VisitRecord, *, at: datetime) -> None:
 
 
 def change_visit(conn: Connection, mdtrt_id: str, **values: Any) -> None:
-    conn.execute(update(visits).where(visits.c.mdtrt_id == mdtrt_id).values(**values))
+    names = tuple(sorted(values))
+    q = _CHANGE_VISIT.get(names)
+    if q is None:  # one prepared UPDATE per set of columns changed (a handful exist)
+        q = _CHANGE_VISIT[names] = fast.Prepared(update(visits).where(
+            visits.c.mdtrt_id == bindparam("w_mdtrt_id")).values(fast.values_of(visits, names)))
+    q.run(conn, {"w_mdtrt_id": mdtrt_id, **values})
 
 
 def stays_since(conn: Connection, psn_no: str, insutype: str, since: datetime) -> int:
@@ -102,8 +117,11 @@ def lock_person(conn: Connection, psn_no: str) -> None:
     the person (a visit) holds a key-share lock on the person through the foreign key, and
     two such units upgrading to FOR UPDATE deadlock each other. NO KEY UPDATE queues them
     just the same without conflicting with key-share locks (SQLite ignores both)."""
-    conn.execute(select(persons.c.psn_no).where(persons.c.psn_no == psn_no)
-                 .with_for_update(key_share=True))
+    _LOCK_PERSON.run(conn, {"psn_no": psn_no})
+
+
+_LOCK_PERSON = fast.Prepared(select(persons.c.psn_no).where(
+    persons.c.psn_no == bindparam("psn_no")).with_for_update(key_share=True))
 
 
 # -- fee lines --------------------------------------------------------------------------------
@@ -132,16 +150,28 @@ def _fee(r: Row[Any]) -> FeeRecord:
                      bool(r.trdn_flag), r.status)
 
 
+_FEE_SNS = fast.Prepared(select(fee_details.c.feedetl_sn)
+                         .where(fee_details.c.mdtrt_id == bindparam("mdtrt_id")))
+_PENDING = fast.Prepared(select(fee_details).where(
+    fee_details.c.mdtrt_id == bindparam("mdtrt_id"), fee_details.c.status == "pending")
+    .order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn))
+_ADD_FEES = fast.Prepared(fast.insert_of(fee_details, [
+    "mdtrt_id", "feedetl_sn", "med_list_codg", "medins_list_codg", "cnt", "pric",
+    "det_item_fee_sumamt", "fee_ocur_time", "within_limits", "trace_codes", "trdn_flag",
+    "chrg_bchno", "status", "uploaded_at"]))
+_SETTLE_FEE = fast.Prepared(update(fee_details).where(
+    fee_details.c.mdtrt_id == bindparam("w_mdtrt_id"),
+    fee_details.c.feedetl_sn == bindparam("w_sn")).values(
+    fast.values_of(fee_details, ["status", "setl_id"])))
+
+
 def fee_sns(conn: Connection, mdtrt_id: str) -> set[str]:
-    return set(conn.execute(select(fee_details.c.feedetl_sn)
-                            .where(fee_details.c.mdtrt_id == mdtrt_id)).scalars())
+    return set(_FEE_SNS.run(conn, {"mdtrt_id": mdtrt_id}).scalars())
 
 
 def pending_fees(conn: Connection, mdtrt_id: str) -> list[FeeRecord]:
     """The visit's lines waiting to be settled, in upload order."""
-    return [_fee(r) for r in conn.execute(select(fee_details).where(
-        fee_details.c.mdtrt_id == mdtrt_id, fee_details.c.status == "pending")
-        .order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn))]
+    return [_fee(r) for r in _PENDING.run(conn, {"mdtrt_id": mdtrt_id})]
 
 
 def live_fees(conn: Connection, mdtrt_id: str) -> list[FeeRecord]:
@@ -161,7 +191,7 @@ def fees(conn: Connection, mdtrt_id: str) -> dict[str, FeeRecord]:
 def add_fees(conn: Connection, mdtrt_id: str, rows: Sequence[tuple[Any, FeeLine]], *,
              at: datetime) -> None:
     """Store uploaded lines: (the FeeIn command, its checked line)."""
-    conn.execute(insert(fee_details), [{
+    _ADD_FEES.run_many(conn, [{
         "mdtrt_id": mdtrt_id, "feedetl_sn": f.feedetl_sn, "med_list_codg": f.med_list_codg,
         "medins_list_codg": f.medins_list_codg, "cnt": str(line.cnt), "pric": str(line.pric),
         "det_item_fee_sumamt": f.det_item_fee_sumamt, "fee_ocur_time": at,
@@ -183,9 +213,9 @@ def cancel_fees(conn: Connection, mdtrt_id: str, *, sns: Sequence[str] = (),
 
 
 def settle_fees(conn: Connection, mdtrt_id: str, sns: Sequence[str], setl_id: str) -> None:
-    conn.execute(update(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id,
-                                           fee_details.c.feedetl_sn.in_(sns))
-                 .values(status="settled", setl_id=setl_id))
+    if sns:
+        _SETTLE_FEE.run_many(conn, [{"w_mdtrt_id": mdtrt_id, "w_sn": sn, "status": "settled",
+                                     "setl_id": setl_id} for sn in sns])
 
 
 def reopen_fees(conn: Connection, setl_id: str) -> None:
@@ -291,9 +321,16 @@ def settlements_of(conn: Connection, psn_no: str, *, limit: int) -> list[Settlem
         settlements.c.psn_no == psn_no).order_by(settlements.c.setl_time.desc()).limit(limit))]
 
 
+_ADD_SETTLEMENT = fast.Prepared(fast.insert_of(settlements, [
+    "setl_id", "mdtrt_id", "psn_no", "insutype", "fixmedins_code", "insuplc_admdvs",
+    "mdtrtarea_admvs", "care", "medins_setl_id", "setl_time", "year", "status",
+    "medfee_sumamt", "fund_pay_sumamt", "acct_pay", "acct_mulaid_pay", "psn_cash_pay",
+    "clearing_amt", "setlinfo", "entry_id"]))
+
+
 def add_settlement(conn: Connection, s: SettlementRecord) -> None:
     o = s.outcome
-    conn.execute(insert(settlements), dict(
+    _ADD_SETTLEMENT.run(conn, dict(
         setl_id=s.setl_id, mdtrt_id=s.mdtrt_id, psn_no=s.psn_no, insutype=s.insutype,
         fixmedins_code=s.fixmedins_code, insuplc_admdvs=s.insuplc_admdvs,
         mdtrtarea_admvs=s.mdtrtarea_admvs, care=s.care, medins_setl_id=s.medins_setl_id,
@@ -312,18 +349,21 @@ def cancel_settlement(conn: Connection, setl_id: str, *, cancel_entry_id: str,
 
 # -- accumulators -----------------------------------------------------------------------------
 
+_YEAR = fast.Prepared(select(accumulators.c.name, accumulators.c.value).where(
+    accumulators.c.psn_no == bindparam("psn_no"), accumulators.c.insutype == bindparam("insutype"),
+    accumulators.c.year == bindparam("year")))
+_STAY = fast.Prepared(select(stay_accumulators.c.name, stay_accumulators.c.value).where(
+    stay_accumulators.c.mdtrt_id == bindparam("mdtrt_id")))
+
+
 def year_accumulators(conn: Connection, psn_no: str, insutype: str, year: int
                       ) -> dict[str, int]:
-    return {r.name: int(r.value) for r in conn.execute(select(
-        accumulators.c.name, accumulators.c.value).where(
-        accumulators.c.psn_no == psn_no, accumulators.c.insutype == insutype,
-        accumulators.c.year == year))}
+    return {r.name: int(r.value) for r in _YEAR.run(conn, {
+        "psn_no": psn_no, "insutype": insutype, "year": year})}
 
 
 def stay_accumulators_of(conn: Connection, mdtrt_id: str) -> dict[str, int]:
-    return {r.name: int(r.value) for r in conn.execute(select(
-        stay_accumulators.c.name, stay_accumulators.c.value).where(
-        stay_accumulators.c.mdtrt_id == mdtrt_id))}
+    return {r.name: int(r.value) for r in _STAY.run(conn, {"mdtrt_id": mdtrt_id})}
 
 
 def all_accumulators(conn: Connection, psn_no: str, year: int
@@ -338,23 +378,34 @@ def _upsert(conn: Connection, table: Any) -> Any:
     return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
+def _adding(table: Any, keys: list[str]) -> dict[bool, fast.Prepared]:
+    """INSERT the row with value = :value, or add :value to the row there (per dialect)."""
+    delta = bindparam("delta", type_=table.c.value.type)
+    return {pg: fast.Prepared((pg_insert if pg else sqlite_insert)(table)
+                              .values({**fast.values_of(table, keys), "value": delta})
+                              .on_conflict_do_update(index_elements=keys,
+                                                     set_={"value": table.c.value + delta}))
+            for pg in (False, True)}
+
+
+_ACCUMULATE = _adding(accumulators, ["psn_no", "insutype", "year", "name"])
+_ACCUMULATE_STAY = _adding(stay_accumulators, ["mdtrt_id", "name"])
+
+
 def accumulate(conn: Connection, psn_no: str, insutype: str, year: int,
                deltas: Mapping[str, int]) -> None:
+    q = _ACCUMULATE[conn.dialect.name == "postgresql"]
     for name, delta in sorted(deltas.items()):
         if delta:
-            conn.execute(_upsert(conn, accumulators).values(
-                psn_no=psn_no, insutype=insutype, year=year, name=name, value=delta)
-                .on_conflict_do_update(index_elements=["psn_no", "insutype", "year", "name"],
-                                       set_={"value": accumulators.c.value + delta}))
+            q.run(conn, {"psn_no": psn_no, "insutype": insutype, "year": year, "name": name,
+                         "delta": delta})
 
 
 def accumulate_stay(conn: Connection, mdtrt_id: str, deltas: Mapping[str, int]) -> None:
+    q = _ACCUMULATE_STAY[conn.dialect.name == "postgresql"]
     for name, delta in sorted(deltas.items()):
         if delta:
-            conn.execute(_upsert(conn, stay_accumulators).values(
-                mdtrt_id=mdtrt_id, name=name, value=delta)
-                .on_conflict_do_update(index_elements=["mdtrt_id", "name"],
-                                       set_={"value": stay_accumulators.c.value + delta}))
+            q.run(conn, {"mdtrt_id": mdtrt_id, "name": name, "delta": delta})
 
 
 # -- trace-code sales -------------------------------------------------------------------------
@@ -375,11 +426,16 @@ def sold(conn: Connection, keys: Iterable[str]) -> dict[str, list[tracecode.Sold
 def add_sales(conn: Connection, boxes: Sequence[tracecode.Box], *, ids: Sequence[str],
               psn_no: str, fixmedins_code: str, setl_id: str, at: datetime) -> None:
     if boxes:
-        conn.execute(insert(trace_sales), [{
+        _ADD_SALES.run_many(conn, [{
             "id": i, "code_key": b.code.key, "raw": b.code.raw[:128], "psn_no": psn_no,
             "fixmedins_code": fixmedins_code, "med_list_codg": b.med_list_codg,
             "setl_id": setl_id, "fraction": str(b.fraction), "trdn_flag": b.split,
             "status": "sold", "sold_at": at} for i, b in zip(ids, boxes, strict=True)])
+
+
+_ADD_SALES = fast.Prepared(fast.insert_of(trace_sales, [
+    "id", "code_key", "raw", "psn_no", "fixmedins_code", "med_list_codg", "setl_id",
+    "fraction", "trdn_flag", "status", "sold_at"]))
 
 
 def return_sales(conn: Connection, setl_id: str, *, at: datetime) -> None:
@@ -390,11 +446,15 @@ def return_sales(conn: Connection, setl_id: str, *, at: datetime) -> None:
 
 # -- what a settlement reads about the person ---------------------------------------------------
 
+_DAY = bindparam("day", type_=person_flags.c.begndate.type)
+_FLAGS = fast.Prepared(select(person_flags.c.flag).where(
+    person_flags.c.psn_no == bindparam("psn_no"), person_flags.c.begndate <= _DAY,
+    (person_flags.c.enddate.is_(None)) | (person_flags.c.enddate > _DAY)))
+
+
 def flags(conn: Connection, psn_no: str, day: date) -> set[str]:
     """The eligibilities in force (assistance, low income)."""
-    return set(conn.execute(select(person_flags.c.flag).where(
-        person_flags.c.psn_no == psn_no, person_flags.c.begndate <= day,
-        (person_flags.c.enddate.is_(None)) | (person_flags.c.enddate > day))).scalars())
+    return set(_FLAGS.run(conn, {"psn_no": psn_no, "day": day}).scalars())
 
 
 # -- what the queries read (5201, 5204, 5205) ------------------------------------------------------

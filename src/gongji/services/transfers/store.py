@@ -8,12 +8,34 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, or_, select, update
 
 from gongji.ledger.model import HoldState
+from gongji.store import fast
 from gongji.store.tables import holds, wallet_transfers
 
 t = wallet_transfers.c
+
+# the statements of every transfer, built once (store.fast)
+_ONE = fast.Prepared(select(wallet_transfers).where(t.id == bindparam("id")))
+_ADD = fast.Prepared(fast.insert_of(wallet_transfers, [
+    "id", "sender_psn_no", "receiver_psn_no", "binding_id", "hold_id", "amount",
+    "business_date", "submitted_at", "deadline"]))
+_ENDED = fast.Prepared(update(wallet_transfers).where(t.id == bindparam("w_id"))
+                       .values(fast.values_of(wallet_transfers, ["end_reason"])))
+_DAY = bindparam("day", type_=t.business_date.type)
+_SENT_ON = fast.Prepared(select(func.count()).select_from(wallet_transfers).where(
+    t.sender_psn_no == bindparam("sender"), t.business_date == _DAY))
+_SENT_SINCE = fast.Prepared(
+    select(func.coalesce(func.sum(t.amount), 0)).join(holds, holds.c.id == t.hold_id)
+    .where(t.sender_psn_no == bindparam("sender"), t.business_date >= _DAY,
+           or_(holds.c.state == HoldState.PENDING.value,
+               holds.c.state == HoldState.POSTED.value)))
+_WAITING_BETWEEN = fast.Prepared(
+    select(t.id).join(holds, holds.c.id == t.hold_id)
+    .where(t.sender_psn_no == bindparam("sender"), t.receiver_psn_no == bindparam("receiver"),
+           holds.c.state == HoldState.PENDING.value,
+           holds.c.deadline > bindparam("now", type_=holds.c.deadline.type)).limit(1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +59,7 @@ def _record(r: Row[Any]) -> TransferRecord:
 
 
 def transfer(conn: Connection, transfer_id: str) -> TransferRecord | None:
-    row = conn.execute(select(wallet_transfers).where(t.id == transfer_id)).first()
+    row = _ONE.run(conn, {"id": transfer_id}).first()
     return None if row is None else _record(row)
 
 
@@ -49,7 +71,7 @@ def ids_of(conn: Connection, psn_no: str, *, limit: int) -> list[str]:
 
 
 def add(conn: Connection, r: TransferRecord) -> None:
-    conn.execute(insert(wallet_transfers), dict(
+    _ADD.run(conn, dict(
         id=r.id, sender_psn_no=r.sender_psn_no, receiver_psn_no=r.receiver_psn_no,
         binding_id=r.binding_id, hold_id=r.hold_id, amount=r.amount,
         business_date=r.business_date, submitted_at=r.submitted_at, deadline=r.deadline))
@@ -57,31 +79,22 @@ def add(conn: Connection, r: TransferRecord) -> None:
 
 def ended(conn: Connection, transfer_id: str, reason: str) -> None:
     """Why a transfer was voided (rejected, cancelled, unbound): its status from then on."""
-    conn.execute(update(wallet_transfers).where(t.id == transfer_id).values(end_reason=reason))
+    _ENDED.run(conn, {"w_id": transfer_id, "end_reason": reason})
 
 
 def sent_on(conn: Connection, sender: str, day: date) -> int:
-    return int(conn.execute(select(func.count()).select_from(wallet_transfers).where(
-        t.sender_psn_no == sender, t.business_date == day)).scalar_one())
+    return int(_SENT_ON.run(conn, {"sender": sender, "day": day}).scalar_one())
 
 
 def sent_since(conn: Connection, sender: str, start: date) -> int:
     """What the sender sent since a day that still counts: waiting or accepted."""
-    return int(conn.execute(
-        select(func.coalesce(func.sum(t.amount), 0))
-        .join(holds, holds.c.id == t.hold_id)
-        .where(t.sender_psn_no == sender, t.business_date >= start,
-               holds.c.state.in_([HoldState.PENDING.value, HoldState.POSTED.value]))
-    ).scalar_one())
+    return int(_SENT_SINCE.run(conn, {"sender": sender, "day": start}).scalar_one())
 
 
 def waiting_between(conn: Connection, sender: str, receiver: str, now: datetime) -> bool:
     """A transfer from sender to receiver still waits (before its deadline)."""
-    return conn.execute(
-        select(t.id).join(holds, holds.c.id == t.hold_id)
-        .where(t.sender_psn_no == sender, t.receiver_psn_no == receiver,
-               holds.c.state == HoldState.PENDING.value,
-               holds.c.deadline > now)).first() is not None
+    return _WAITING_BETWEEN.run(conn, {"sender": sender, "receiver": receiver,
+                                        "now": now}).first() is not None
 
 
 def waiting(conn: Connection, psn_no: str) -> bool:

@@ -14,7 +14,6 @@ import secrets as pysecrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gongji import sm
@@ -33,6 +32,7 @@ from gongji.services.access import require_operator
 from gongji.services.door import door
 from gongji.services.institutions import service as institutions
 from gongji.services.institutions import store as institution_store
+from gongji.services.kdf import BoundedHasher
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.transport import store
 from gongji.services.transport.model import (
@@ -47,7 +47,7 @@ from gongji.services.transport.model import (
 )
 from gongji.services.unit_of_work import Principal, UnitOfWork
 
-HASHER = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+HASHER = BoundedHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 _SYSTEM = Principal("system", "transport")
 
 

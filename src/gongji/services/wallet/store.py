@@ -7,9 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
+from gongji.store import fast
 from gongji.store.tables import wallets
+
+_STATUS = fast.Prepared(select(wallets.c.status).where(wallets.c.psn_no == bindparam("psn_no")))
+_WALLET = select(wallets).where(wallets.c.psn_no == bindparam("psn_no"))
+_WALLET_BY = {lock: fast.Prepared(_WALLET.with_for_update() if lock else _WALLET)
+              for lock in (False, True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,15 +35,13 @@ class WalletRecord:
 
 def wallet(conn: Connection, psn_no: str, *, lock: bool = False) -> WalletRecord | None:
     """A person's wallet (locked: a sender's transfers of a day are counted under it)."""
-    q = select(wallets).where(wallets.c.psn_no == psn_no)
-    r = conn.execute(q.with_for_update() if lock else q).first()
+    r = _WALLET_BY[lock].run(conn, {"psn_no": psn_no}).first()
     return None if r is None else WalletRecord(r.psn_no, r.status, r.place_of_use,
                                                r.opened_at, r.opened_by, r.closed_at)
 
 
 def is_open(conn: Connection, psn_no: str) -> bool:
-    return conn.execute(select(wallets.c.status)
-                        .where(wallets.c.psn_no == psn_no)).scalar() == "open"
+    return bool(_STATUS.run(conn, {"psn_no": psn_no}).scalar() == "open")
 
 
 def add(conn: Connection, psn_no: str, **values: Any) -> None:
