@@ -374,10 +374,6 @@ def all_accumulators(conn: Connection, psn_no: str, year: int
                                    accumulators.c.year == year))]
 
 
-def _upsert(conn: Connection, table: Any) -> Any:
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
-
-
 def _adding(table: Any, keys: list[str]) -> dict[bool, fast.Prepared]:
     """INSERT the row with value = :value, or add :value to the row there (per dialect)."""
     delta = bindparam("delta", type_=table.c.value.type)
