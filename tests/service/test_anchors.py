@@ -193,6 +193,8 @@ def test_the_upgrade_to_0009_seals_what_exists(fam: Family, database: Database) 
     with database.read() as conn:
         before = {v.check for v in verify(conn).violations}
     assert before == {"accounts", "stored_responses"}
+    with database.begin() as conn:
+        conn.execute(text("DROP TABLE account_stripes"))  # 0010 comes after 0009
     assert migrate.upgrade(database) == ("0008", migrate.head())
     with database.read() as conn:
         assert verify(conn).ok

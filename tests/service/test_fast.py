@@ -89,3 +89,21 @@ def test_statements_whose_sql_depends_on_values_are_refused() -> None:
     with pytest.raises(ValueError):
         fast.Prepared(select(visits).where(visits.c.mdtrt_id.in_(bindparam("ids", expanding=True))
                                            ))._plan(sqlite.dialect())
+
+
+def test_in_lists_of_any_length_give_what_an_expanding_in_gives(database: Database) -> None:
+    """ByArity: one prepared statement per list length; beyond LIMIT, SQLAlchemy's own."""
+    many = fast.ByArity(lambda codes, lv: select(institutions.c.fixmedins_code).where(
+        institutions.c.fixmedins_code.in_(codes), institutions.c.hosp_lv.in_(lv))
+        .order_by(institutions.c.fixmedins_code))
+    with database.begin() as conn:
+        for n in range(1, 8):
+            ADD_INSTITUTION.run(conn, {**INSTITUTION, "fixmedins_code": f"H{n}",
+                                       "hosp_lv": str(n % 3)})
+        for codes, lv in ((["H1"], ["1"]), (["H1", "H2", "H4", "H9"], ["1", "2"]),
+                          ([f"H{n}" for n in range(1, 200)], ["0", "1", "2"]), (["H3"], [])):
+            theirs = conn.execute(select(institutions.c.fixmedins_code).where(
+                institutions.c.fixmedins_code.in_(codes), institutions.c.hosp_lv.in_(lv))
+                .order_by(institutions.c.fixmedins_code)).scalars().all()
+            assert many.run(conn, {"codes": codes, "lv": lv}).scalars() == theirs
+        assert len(theirs) == 0 and set(many._by_arity) == {(1, 1), (4, 2)}  # the rest: IN ()

@@ -52,7 +52,7 @@ from gongji.services.transfers.service import status_of
 from gongji.services.unit_of_work import SYSTEM
 from gongji.store import migrate
 from gongji.store.db import Database
-from gongji.store.tables import accounts, holds, settlements, wallet_transfers
+from gongji.store.tables import account_stripes, accounts, holds, settlements, wallet_transfers
 from gongji.testing.postgres import TempPostgres, free_port
 from gongji.testing.servers import wait_healthy
 
@@ -277,7 +277,9 @@ def _check(db: Database, start_money: int, acked: list[dict[str, Any]], result: 
             result.violations = [f"{v.check}: {v.subject}: {v.message}"
                                  for v in report.violations[:20]]
             result.balances_sum = int(conn.execute(
-                select(func.coalesce(func.sum(accounts.c.balance), 0))).scalar_one())
+                select(func.coalesce(func.sum(accounts.c.balance), 0))).scalar_one()) + int(
+                conn.execute(select(func.coalesce(func.sum(account_stripes.c.balance), 0))
+                             ).scalar_one())
             taken = int(conn.execute(select(func.coalesce(func.sum(
                 settlements.c.acct_pay + settlements.c.acct_mulaid_pay), 0)).where(
                 settlements.c.status == "settled")).scalar_one())

@@ -3,14 +3,19 @@
 Records are collected during a unit of work and written at its end (flush), so a rolled-back
 call leaves no record and the chain head is locked only for the last moment of a transaction.
 Chains are kept per pooling region (admdvs, or "000000" for national acts) so regions do not
-serialise on one head. Every ledger entry gets a record carrying the entry's digest, which ties
-the journal to the chain: editing a posting breaks the digest, editing a record breaks the chain.
+serialise on one head. Within a region, on PostgreSQL, a unit of work whose chain head another
+commit holds writes to a stripe of that chain instead ("510100.1", "510100.2", ... up to
+CHAIN_STRIPES), so concurrent settlements of one region do not queue either: verify walks every
+chain it finds a head for. With one writer at a time only the region's own chain is used.
+Every ledger entry gets a record carrying the entry's digest, which ties the journal to the
+chain: editing a posting breaks the digest, editing a record breaks the chain.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -145,20 +150,20 @@ class AuditLog:
         for rec in self.pending:
             by_chain.setdefault(rec.chain, []).append(rec)
         for chain in sorted(by_chain):  # one lock order for every transaction
-            seq, prev = _lock_head(conn, chain)
+            name, seq, prev = _lock_head(conn, chain)
             rows = []
             for rec in by_chain[chain]:
                 seq += 1
-                h = record_hash(prev, chain=chain, seq=seq, at=rec.at, actor=rec.actor,
+                h = record_hash(prev, chain=name, seq=seq, at=rec.at, actor=rec.actor,
                                 action=rec.action, subject=rec.subject, entry_id=rec.entry_id,
                                 digest=rec.digest, detail=rec.detail)
-                rows.append({"chain": chain, "seq": seq, "at": rec.at, "actor": rec.actor,
+                rows.append({"chain": name, "seq": seq, "at": rec.at, "actor": rec.actor,
                              "action": rec.action, "subject": rec.subject,
                              "entry_id": rec.entry_id, "digest": rec.digest,
                              "detail": rec.detail, "prev_hash": prev, "hash": h})
                 prev = h
             _APPEND.run_many(conn, rows)
-            _MOVE_HEAD.run(conn, {"h_chain": chain, "seq": seq, "hash": prev})
+            _MOVE_HEAD.run(conn, {"h_chain": name, "seq": seq, "hash": prev})
         self.pending.clear()
 
 
@@ -171,11 +176,41 @@ _APPEND = fast.Prepared(fast.insert_of(audit_log, [
     "prev_hash", "hash"]))
 
 
-def _lock_head(conn: Connection, chain: str) -> tuple[int, str]:
-    row = _HEAD.run(conn, {"h_chain": chain}).first()
+CHAIN_STRIPES = 32
+"""Chains per region at most: more than the commits that can be in flight at once."""
+
+
+def stripes(chain: str) -> list[str]:
+    """The names a region's chain may be written under: its own first, then its stripes."""
+    return [chain, *(f"{chain}.{k}" for k in range(1, CHAIN_STRIPES))]
+
+
+_STRIPE_PARAMS = [f"h_{k}" for k in range(CHAIN_STRIPES)]
+_FREE_HEAD = fast.Prepared(
+    select(audit_heads.c.chain, audit_heads.c.seq, audit_heads.c.hash)
+    .where(audit_heads.c.chain.in_([bindparam(k) for k in _STRIPE_PARAMS]))
+    .order_by(audit_heads.c.chain).limit(1).with_for_update(skip_locked=True))
+_HEADS_OF = fast.Prepared(select(audit_heads.c.chain)
+                          .where(audit_heads.c.chain.in_([bindparam(k) for k in _STRIPE_PARAMS])))
+
+
+def _lock_head(conn: Connection, chain: str) -> tuple[str, int, str]:
+    """Lock the head this unit of work appends to: the chain's own, or on PostgreSQL, when
+    another commit holds it, the first stripe of it no one holds (a new one if all are)."""
+    name = chain
+    if conn.dialect.name == "postgresql":
+        names = stripes(chain)
+        params = dict(zip(_STRIPE_PARAMS, names, strict=True))
+        free = _FREE_HEAD.run(conn, params).first()
+        if free is not None:
+            return str(free.chain), int(free.seq), str(free.hash)
+        taken = set(_HEADS_OF.run(conn, params).scalars())
+        name = next((n for n in names if n not in taken),
+                    names[secrets.randbelow(CHAIN_STRIPES)])
+    row = _HEAD.run(conn, {"h_chain": name}).first()
     if row is None:
         ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(audit_heads)
-        conn.execute(ins.values(chain=chain, seq=0, hash=GENESIS)
+        conn.execute(ins.values(chain=name, seq=0, hash=GENESIS)
                      .on_conflict_do_nothing(index_elements=["chain"]))
-        row = _HEAD.run(conn, {"h_chain": chain}).one()
-    return int(row.seq), str(row.hash)
+        row = _HEAD.run(conn, {"h_chain": name}).one()
+    return name, int(row.seq), str(row.hash)

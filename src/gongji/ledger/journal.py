@@ -12,17 +12,24 @@ of them: their deltas are summed and applied by apply_deferred() at the end of t
 work, so their row locks are held for the moment before commit instead of for the whole
 transaction. Balances read through this ledger include what is still deferred.
 
+On PostgreSQL even that moment queues when many settlements of one region commit at once. So
+a deferred delta goes to the account's own row if no one holds it, and otherwise to the first
+of its balance stripes (store.tables.account_stripes) no one holds, a new one if all are
+held: concurrent commits stop waiting for each other, and an account's balance is its row
+plus its stripes. One writer at a time (SQLite, or no contention) uses the row alone.
+
 Reference of every operation and error: docs/ARCHITECTURE.md, "The ledger".
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Row, bindparam, or_, select, update
+from sqlalchemy import BigInteger, Connection, Row, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,11 +41,16 @@ from gongji.ledger.audit import AuditLog
 from gongji.ledger.kinds import KIND_RULES, AccountKind, account_code
 from gongji.ledger.model import Account, Entry, EntryKind, Hold, HoldState, Posting
 from gongji.store import fast
-from gongji.store.tables import accounts, entries, holds, postings
+from gongji.store.tables import account_stripes, accounts, entries, holds, postings
 
 # the statements every write runs, built once (building one costs more than running it)
-_BY_ID = fast.Prepared(select(accounts).where(accounts.c.id == bindparam("a_id")))
-_BY_CODE = fast.Prepared(select(accounts).where(accounts.c.code == bindparam("a_code")))
+_STRIPED = (select(func.coalesce(func.sum(account_stripes.c.balance), 0))
+            .where(account_stripes.c.account_id == accounts.c.id)
+            .scalar_subquery().label("striped"))
+_ACCOUNTS = select(accounts, _STRIPED)
+"""Accounts with the sum of their balance stripes (the balance is the row's plus that)."""
+_BY_ID = fast.Prepared(_ACCOUNTS.where(accounts.c.id == bindparam("a_id")))
+_BY_CODE = fast.Prepared(_ACCOUNTS.where(accounts.c.code == bindparam("a_code")))
 _DELTA = bindparam("a_delta", type_=BigInteger)
 _MOVE = fast.Prepared(update(accounts)
                       .where(accounts.c.id == bindparam("a_id"), accounts.c.status == "open",
@@ -62,6 +74,28 @@ _RESOLVE = fast.Prepared(update(holds).where(holds.c.id == bindparam("w_id"),
                                                         "resolved_at"])))
 """Move a balance by a_delta, refused (no row) if the account is closed or would go below
 zero where it may not."""
+_TRY_ROW = fast.Prepared(select(accounts.c.status).where(accounts.c.id == bindparam("a_id"))
+                         .with_for_update(skip_locked=True, key_share=True))
+"""The account's own row if no one holds it (NO KEY UPDATE: postings' foreign keys do not
+conflict with it)."""
+_STATUS = fast.Prepared(select(accounts.c.status).where(accounts.c.id == bindparam("a_id")))
+_s = account_stripes.c
+_FREE_STRIPE = fast.Prepared(select(_s.stripe).where(_s.account_id == bindparam("a_id"))
+                             .order_by(_s.stripe).limit(1)
+                             .with_for_update(skip_locked=True, key_share=True))
+_LAST_STRIPE = fast.Prepared(select(func.coalesce(func.max(_s.stripe), 0))
+                             .where(_s.account_id == bindparam("a_id")))
+_MOVE_STRIPE = fast.Prepared(update(account_stripes)
+                             .where(_s.account_id == bindparam("a_id"),
+                                    _s.stripe == bindparam("a_stripe"))
+                             .values(balance=_s.balance + _DELTA))
+_ADD_STRIPE = fast.Prepared(pg_insert(account_stripes)
+                            .values(account_id=bindparam("a_id"), stripe=bindparam("a_stripe"),
+                                    balance=_DELTA)
+                            .on_conflict_do_update(index_elements=["account_id", "stripe"],
+                                                   set_={"balance": _s.balance + _DELTA}))
+MAX_STRIPES = 32
+"""Balance stripes per account at most: more than the commits that can be in flight at once."""
 
 MAX_POSTINGS = 64
 """A settlement moves at most a few dozen amounts; more is a bug, not a business case."""
@@ -126,7 +160,7 @@ class Ledger:
                       admdvs: str | None = None, after: str | None = None,
                       limit: int = 100) -> list[Account]:
         """Accounts in id order, filtered, paged by `after` (the last id of the page before)."""
-        q = select(accounts).order_by(accounts.c.id).limit(limit)
+        q = _ACCOUNTS.order_by(accounts.c.id).limit(limit)
         if kind is not None:
             q = q.where(accounts.c.kind == kind.value)
         if owner is not None:
@@ -338,9 +372,28 @@ class Ledger:
         """Apply the summed deltas of accounts that may go negative, in account-id order
         (the unit of work calls this last, just before the audit records and commit)."""
         pending, self._deferred = self._deferred, {}
+        striped = self.conn.dialect.name == "postgresql"
         for account_id, delta in sorted(pending.items()):
-            if delta:
+            if not delta:
+                continue
+            if striped and _TRY_ROW.run(self.conn, {"a_id": account_id}).first() is None:
+                self._stripe(account_id, delta)
+            else:
                 self._update(account_id, delta)
+
+    def _stripe(self, account_id: str, delta: int) -> None:
+        """Add a deferred delta to a stripe of the account no one holds (a new one when all
+        are held); only accounts that may go negative get here, so there is no guard."""
+        if _STATUS.run(self.conn, {"a_id": account_id}).scalar() != "open":
+            self._refuse(account_id, delta)
+        row = _FREE_STRIPE.run(self.conn, {"a_id": account_id}).first()
+        if row is not None:
+            _MOVE_STRIPE.run(self.conn, {"a_id": account_id, "a_stripe": row.stripe,
+                                         "a_delta": delta})
+            return
+        last = int(_LAST_STRIPE.run(self.conn, {"a_id": account_id}).scalar_one())
+        stripe = last + 1 if last < MAX_STRIPES else 1 + secrets.randbelow(MAX_STRIPES)
+        _ADD_STRIPE.run(self.conn, {"a_id": account_id, "a_stripe": stripe, "a_delta": delta})
 
     def _update(self, account_id: str, delta: int) -> None:
         if _MOVE.run(self.conn, {"a_id": account_id, "a_delta": delta}).first() is None:
@@ -403,7 +456,8 @@ def _check_legs(legs: Sequence[tuple[str, int]]) -> None:
 def _account(row: Row[Any]) -> Account:
     return Account(id=row.id, code=row.code, kind=AccountKind(row.kind), owner=row.owner,
                    sponsor=row.sponsor, admdvs=row.admdvs, parent_id=row.parent_id,
-                   no_negative=bool(row.no_negative), balance=int(row.balance),
+                   no_negative=bool(row.no_negative),
+                   balance=int(row.balance) + int(row.striped),
                    status=row.status, created_at=row.created_at)
 
 

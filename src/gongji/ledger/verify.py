@@ -169,15 +169,26 @@ def _entries_balance(conn: Connection, _tick: Progress) -> CheckResult:
 
 
 def _account_balances(conn: Connection, _tick: Progress) -> CheckResult:
-    r = CheckResult("balances", "every account's balance equals the sum of its postings")
+    r = CheckResult("balances", "every account's balance (its row and its stripes) equals "
+                                "the sum of its postings")
     r.examined = conn.execute(text("SELECT COUNT(*) FROM accounts")).scalar_one()
     for row in _q(conn, """
-            SELECT a.id, a.code, a.balance, COALESCE(s.total, 0) AS total
+            SELECT a.id, a.code, a.balance + COALESCE(t.striped, 0) AS balance,
+                   COALESCE(s.total, 0) AS total
             FROM accounts a LEFT JOIN (SELECT account_id, SUM(amount) AS total
                                        FROM postings GROUP BY account_id) s
                  ON s.account_id = a.id
-            WHERE a.balance <> COALESCE(s.total, 0) LIMIT :lim""", lim=MAX_LISTED):
+                 LEFT JOIN (SELECT account_id, SUM(balance) AS striped
+                            FROM account_stripes GROUP BY account_id) t
+                 ON t.account_id = a.id
+            WHERE a.balance + COALESCE(t.striped, 0) <> COALESCE(s.total, 0) LIMIT :lim""",
+                   lim=MAX_LISTED):
         r.fail(row.code, f"balance {row.balance} fen but postings sum to {row.total} fen")
+    # only a balance with no guard may be split: a stripe cannot be checked against zero
+    for row in _q(conn, """SELECT DISTINCT a.code FROM account_stripes t
+                           JOIN accounts a ON a.id = t.account_id
+                           WHERE a.no_negative LIMIT :lim""", lim=MAX_LISTED):
+        r.fail(row.code, "balance stripes on an account that may not go negative")
     return r
 
 
@@ -193,7 +204,9 @@ def _no_negative(conn: Connection, _tick: Progress) -> CheckResult:
 
 def _conservation(conn: Connection, _tick: Progress) -> CheckResult:
     r = CheckResult("conservation", "all balances together sum to zero (money is conserved)")
-    total = conn.execute(text("SELECT COALESCE(SUM(balance), 0) FROM accounts")).scalar_one()
+    total = conn.execute(text("SELECT (SELECT COALESCE(SUM(balance), 0) FROM accounts) + "
+                              "(SELECT COALESCE(SUM(balance), 0) FROM account_stripes)")
+                         ).scalar_one()
     r.examined = 1
     if int(total) != 0:
         r.fail("accounts", f"balances sum to {total} fen")
@@ -469,7 +482,9 @@ def _accounts(conn: Connection, tick: Progress) -> CheckResult:
                             "region or parent changed since)")
     for (aid, code, kind, owner, sponsor, admdvs, parent_id, no_negative, status,
          balance) in _rows(conn, "SELECT id, code, kind, owner, sponsor, admdvs, parent_id, "
-                                 "no_negative, status, balance FROM accounts ORDER BY id"):
+                                 "no_negative, status, balance + (SELECT COALESCE(SUM("
+                                 "t.balance), 0) FROM account_stripes t WHERE t.account_id "
+                                 "= accounts.id) FROM accounts ORDER BY id"):
         r.examined += 1
         try:
             k = AccountKind(kind)

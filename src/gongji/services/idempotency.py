@@ -24,19 +24,22 @@ from gongji.store.tables import idempotency
 _MISSING = object()
 
 
-def request_hash(operation: str, request: dict[str, Any]) -> str:
-    return hashlib.sha256(f"{operation}\n{canonical_json(request)}".encode()).hexdigest()
+def request_hash(operation: str, request: dict[str, Any], *, text: str | None = None) -> str:
+    """The request's fingerprint (`text`: its canonical JSON, when the caller has it)."""
+    text = canonical_json(request) if text is None else text
+    return hashlib.sha256(f"{operation}\n{text}".encode()).hexdigest()
 
 
 def claim(conn: Connection, *, scope: str, key: str, operation: str,
-          request: dict[str, Any], now: Any) -> Any:
+          request: dict[str, Any], now: Any, text: str | None = None) -> Any:
     """Claim the key for this request. Returns the stored response of an earlier identical
     request, None if the key is new (and now held by this transaction), or raises
     IDEMPOTENCY_CONFLICT naming what differs."""
-    h = request_hash(operation, request)
+    text = canonical_json(request) if text is None else text
     claimed = _CLAIM[conn.dialect.name == "postgresql"].run(conn, {
-        "scope": scope, "key": key, "operation": operation, "request_hash": h,
-        "request": canonical_json(request), "created_at": now}).first()
+        "scope": scope, "key": key, "operation": operation,
+        "request_hash": request_hash(operation, request, text=text), "request": text,
+        "created_at": now}).first()
     if claimed is not None:
         return None
     stored = peek(conn, scope=scope, key=key, operation=operation, request=request)
@@ -98,8 +101,11 @@ def place_tombstone(conn: Connection, *, scope: str, key: str, kind: str, now: A
     return True
 
 
-def store(conn: Connection, *, scope: str, key: str, response: dict[str, Any]) -> None:
-    _STORE.run(conn, {"i_scope": scope, "i_key": key, "response": canonical_json(response)})
+def store(conn: Connection, *, scope: str, key: str, response: dict[str, Any]) -> str:
+    """Keep the answer for the key; returns it as stored (canonical JSON)."""
+    text = canonical_json(response)
+    _STORE.run(conn, {"i_scope": scope, "i_key": key, "response": text})
+    return text
 
 
 # built once: every write runs them

@@ -113,18 +113,19 @@ class Gongji:
         def once() -> Written[R]:
             with self.db.begin() as conn:
                 uow = self._uow(conn, principal)
+                asked = canonical_json(request)
                 prior = idempotency.claim(conn, scope=scope, key=key, operation=operation,
-                                          request=request, now=uow.now)
+                                          request=request, now=uow.now, text=asked)
                 if prior is not None:
                     return Written(from_json(prior, result_type), replayed=True)
                 value = fn(uow)
-                response = to_json(value, result_type)
-                idempotency.store(conn, scope=scope, key=key, response=response)
+                answer = idempotency.store(conn, scope=scope, key=key,
+                                           response=to_json(value, result_type))
                 # the stored answer is sealed in the audit chain (verify: stored_responses)
                 uow.audit.seal_response(
                     at=uow.now, actor=scope, scope=scope, key=key, operation=operation,
-                    request_hash=idempotency.request_hash(operation, request),
-                    request=canonical_json(request), response=canonical_json(response))
+                    request_hash=idempotency.request_hash(operation, request, text=asked),
+                    request=asked, response=answer)
                 uow.flush()
                 return Written(value, replayed=False)
 

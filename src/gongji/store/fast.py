@@ -9,11 +9,12 @@ cursor of the connection the unit of work holds (so it is in the same transactio
 the rows back through SQLAlchemy's own result processors into light named tuples: the same
 values `conn.execute` would give, for the statements this is used on.
 
-What stays with `conn.execute`: statements whose SQL depends on the values (IN lists that
-expand, multi-row VALUES), INSERTs that rely on column defaults, anything not on a hot path.
-Listeners of `before_cursor_execute` (statement counters, the benchmark's capture) still see
-every statement, and driver errors arrive wrapped as SQLAlchemy's, as `Database.retrying`
-and the callers expect.
+IN lists of varying length are spelt out, one prepared statement per length (`ByArity`).
+What stays with `conn.execute`: statements whose SQL depends on other values (multi-row
+VALUES), INSERTs that rely on column defaults, anything not on a hot path. Listeners of
+`before_cursor_execute` (statement counters, the benchmark's capture) still see every
+statement, and driver errors arrive wrapped as SQLAlchemy's, as `Database.retrying` and the
+callers expect.
 """
 
 from __future__ import annotations
@@ -109,6 +110,39 @@ class Prepared:
         """executemany: one statement, many parameter sets, no result rows."""
         plan = self._plan(conn.dialect)
         return _execute(conn, plan, [_bind(plan, r) for r in rows], many=True)
+
+
+class ByArity:
+    """Prepared statements for a query with IN lists of varying length: one statement per
+    combination of lengths, each list spelt as plain parameters (codes_0, codes_1, ...), so
+    nothing is compiled per call. A settlement has a few lines, so few lengths are seen."""
+
+    __slots__ = ("_build", "_by_arity")
+
+    LIMIT = 64
+    """Longer lists than this (and empty ones) take SQLAlchemy's expanding IN (rare)."""
+
+    def __init__(self, build: Callable[..., Any]) -> None:
+        self._build = build
+        """Called with one keyword per list: what the column's `in_` is to take."""
+        self._by_arity: dict[tuple[int, ...], Prepared] = {}
+
+    def run(self, conn: Connection, lists: Mapping[str, Sequence[Any]],
+            params: Mapping[str, Any] | None = None) -> Rows:
+        arity = tuple(len(v) for v in lists.values())
+        if not all(arity) or max(arity, default=0) > self.LIMIT:  # `IN ()` is not SQL either
+            stmt = self._build(**{k: bindparam(k, expanding=True) for k in lists})
+            found = conn.execute(stmt, {**(params or {}), **{k: list(v)
+                                                             for k, v in lists.items()}})
+            return Rows(list(found), -1)
+        prepared = self._by_arity.get(arity)
+        if prepared is None:
+            prepared = self._by_arity[arity] = Prepared(self._build(**{
+                k: [bindparam(f"{k}_{i}") for i in range(len(v))] for k, v in lists.items()}))
+        args = dict(params or {})
+        for k, v in lists.items():
+            args.update((f"{k}_{i}", x) for i, x in enumerate(v))
+        return prepared.run(conn, args)
 
 
 def _compile(statement: ClauseElement, dialect: Dialect) -> _Plan:

@@ -6,7 +6,9 @@ distributed PostgreSQL-compatible engine (docs/SCALING.md); the keys are the sam
 PostgreSQL's partition pruning shows on one machine is what shard routing does on many. A
 table's primary key gains the region column in front, as both partitioning and sharding
 require; postings gain the region of their entry, so an entry and its postings always live
-together and the zero-sum check of an entry never leaves one shard.
+together and the zero-sum check of an entry never leaves one shard. An audit record's region
+is its chain's name up to the stripe ("510100.3" is a stripe of 510100's chain), a balance
+stripe's that of its account.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ REGIONAL: tuple[Regional, ...] = (
     Regional("entries", "admdvs", ("id",)),
     Regional("postings", "admdvs", ("entry_id", "idx"),
              derived="(SELECT e.admdvs FROM public.entries e WHERE e.id = p.entry_id)"),
-    Regional("audit_log", "chain", ("seq",)),
+    Regional("account_stripes", "admdvs", ("account_id", "stripe"),
+             derived="(SELECT a.admdvs FROM public.accounts a WHERE a.id = p.account_id)"),
+    Regional("audit_log", "admdvs", ("chain", "seq"), derived="substr(p.chain, 1, 6)"),
     Regional("visits", "insuplc_admdvs", ("mdtrt_id",)),
     Regional("settlements", "insuplc_admdvs", ("setl_id",)),
 )

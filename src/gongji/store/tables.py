@@ -58,6 +58,19 @@ accounts = Table(
 )
 Index("ix_accounts_owner", accounts.c.owner)
 
+account_stripes = Table(
+    "account_stripes", metadata,
+    Column("account_id", String(ID), ForeignKey("accounts.id"), nullable=False),
+    Column("stripe", Integer, nullable=False),
+    Column("balance", BigInteger, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("account_id", "stripe"),
+    CheckConstraint("stripe > 0", name="stripe"),
+)
+"""More balance rows of an account that may go negative (a region's fund, an institution's
+receivable): when concurrent settlements find the account's own row locked, each adds its
+delta to a stripe no one holds instead of queueing (ledger/journal.py). The balance is the
+account's row plus its stripes."""
+
 entries = Table(
     "entries", metadata,
     Column("id", String(ID), primary_key=True),

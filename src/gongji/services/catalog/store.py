@@ -15,11 +15,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select, tuple_
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, tuple_
 
 from gongji.domain.catalog import CatalogItem, ratio_text
 from gongji.domain.errors import Bi, GongjiError
 from gongji.services.catalog.model import CSV_COLUMNS, TSV_COLUMNS
+from gongji.store import fast
 from gongji.store.tables import catalog_items
 
 # -- files ------------------------------------------------------------------------------------
@@ -127,10 +128,15 @@ def _stored(r: Row[Any]) -> StoredItem:
 def in_force(conn: Connection, scopes: Sequence[str], codes: Sequence[str], day: date
              ) -> list[StoredItem]:
     """Every item of these codes in force on the day in any of these regions."""
-    return [_stored(r) for r in conn.execute(select(catalog_items).where(
-        catalog_items.c.med_list_codg.in_(codes), catalog_items.c.admdvs.in_(scopes),
-        catalog_items.c.begndate <= day,
-        or_(catalog_items.c.enddate.is_(None), catalog_items.c.enddate > day))).all()]
+    return [_stored(r) for r in _IN_FORCE.run(conn, {"codes": codes, "scopes": scopes},
+                                              {"day": day})]
+
+
+_DAY = bindparam("day", type_=catalog_items.c.begndate.type)
+_IN_FORCE = fast.ByArity(lambda codes, scopes: select(catalog_items).where(
+    catalog_items.c.med_list_codg.in_(codes), catalog_items.c.admdvs.in_(scopes),
+    catalog_items.c.begndate <= _DAY,
+    or_(catalog_items.c.enddate.is_(None), catalog_items.c.enddate > _DAY)))
 
 
 def codes_matching(conn: Connection, scopes: Sequence[str], text: str, *, limit: int

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from gongji.domain import credentials as codes
 from gongji.domain import settlement as engine
@@ -107,8 +107,8 @@ def open_in(uow: UnitOfWork, who: Principal, cmd: OpenVisit) -> VisitView:
     if cmd.psn_no is not None:
         _check_person(uow, who, cmd.credential, cmd.psn_no)
     psn_no, jti = _presented(uow, who, cmd.credential, consume=True)
-    enrolled = [e for e in people.enrollments_of(uow.conn, psn_no, active_only=True)
-                if e.insutype == cmd.insutype]
+    enrolled = [e for e in _enrollments(uow, psn_no)
+                if e.insutype == cmd.insutype and e.status == "active"]
     if not enrolled:
         raise GongjiError("NOT_ENROLLED", who=Bi(f"参保人（险种 {cmd.insutype}）",
                                                  f"The person (insutype {cmd.insutype})"))
@@ -405,9 +405,8 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
                            uow.today)
     inst = institutions.get_in(uow, v.fixmedins_code)
     flags = store.flags(uow.conn, v.psn_no, uow.today)
-    enrollment = next(e for e in people.enrollments_of(uow.conn, v.psn_no)
-                      if e.insutype == v.insutype)
-    holder = people.person(uow.conn, v.psn_no)
+    enrollment = next(e for e in _enrollments(uow, v.psn_no) if e.insutype == v.insutype)
+    holder = _person(uow, v.psn_no)
     boxes_keys = {tracecode.parse(c).key for f in lines for c in f.trace_codes}
     return Context(
         today=uow.today, visit=v, institution=inst, lines=lines, items=items, policy=policy,
@@ -821,13 +820,39 @@ def _presented(uow: UnitOfWork, who: Principal, cred: Credential, *, consume: bo
         credentials.redeem(uow, cred.mdtrt_cert_no, used_by=who.scope)
         return token.psn_no, token.jti
     if cred.mdtrt_cert_type == "02":
-        p = people.person_by_certno(uow.conn, cred.mdtrt_cert_no.strip())
+        p = _person_by_certno(uow, cred.mdtrt_cert_no.strip())
         if p is None:
             raise GongjiError("CREDENTIAL_INVALID")
         return p.psn_no, None
     if cred.mdtrt_cert_type == "03":
         return credentials.person_by_card(uow.conn, cred.mdtrt_cert_no), None
     raise GongjiError("CREDENTIAL_INVALID")
+
+
+# A purchase (2102) opens the visit and settles it in one unit of work: the person and their
+# enrollments, which nothing in a settlement changes, are read once for both.
+
+def _person(uow: UnitOfWork, psn_no: str) -> Person:
+    found: Person | None = uow.memo.get(("person", psn_no))
+    if found is None:
+        found = uow.memo[("person", psn_no)] = people.person(uow.conn, psn_no)
+    return found
+
+
+def _person_by_certno(uow: UnitOfWork, certno: str) -> Person | None:
+    key = ("person.certno", certno.upper())
+    if key not in uow.memo:
+        found = uow.memo[key] = people.person_by_certno(uow.conn, certno)
+        if found is not None:
+            uow.memo[("person", found.psn_no)] = found
+    return cast("Person | None", uow.memo[key])
+
+
+def _enrollments(uow: UnitOfWork, psn_no: str) -> list[people.Enrollment]:
+    found: list[people.Enrollment] | None = uow.memo.get(("enrollments", psn_no))
+    if found is None:
+        found = uow.memo[("enrollments", psn_no)] = people.enrollments_of(uow.conn, psn_no)
+    return found
 
 
 def _check_person(uow: UnitOfWork, who: Principal, cred: Credential, psn_no: str) -> None:

@@ -411,12 +411,15 @@ def sold(conn: Connection, keys: Iterable[str]) -> dict[str, list[tracecode.Sold
     out: dict[str, list[tracecode.Sold]] = {}
     wanted = set(keys)
     if wanted:
-        for r in conn.execute(select(trace_sales.c.code_key, trace_sales.c.fraction,
-                                     trace_sales.c.trdn_flag).where(
-                trace_sales.c.code_key.in_(wanted), trace_sales.c.status == "sold")):
+        for r in _SOLD.run(conn, {"keys": sorted(wanted)}):
             out.setdefault(r.code_key, []).append(tracecode.Sold(Fraction(r.fraction),
                                                                  bool(r.trdn_flag)))
     return out
+
+
+_SOLD = fast.ByArity(lambda keys: select(
+    trace_sales.c.code_key, trace_sales.c.fraction, trace_sales.c.trdn_flag).where(
+    trace_sales.c.code_key.in_(keys), trace_sales.c.status == "sold"))
 
 
 def add_sales(conn: Connection, boxes: Sequence[tracecode.Box], *, ids: Sequence[str],
