@@ -1,9 +1,10 @@
+import time
 import uuid
 
 import pytest
 
 from gongji.domain.errors import GongjiError
-from gongji.domain.ids import check_idempotency_key, new_id
+from gongji.domain.ids import check_idempotency_key, new_code, new_id
 
 
 def test_ids_are_uuid7_unique_and_ordered() -> None:
@@ -29,3 +30,21 @@ def test_bad_keys(key: str | None, code: str) -> None:
     with pytest.raises(GongjiError) as e:
         check_idempotency_key(key)
     assert e.value.code == code
+
+
+def test_business_codes_are_time_then_random_in_crockford_base32() -> None:
+    """new_code spells its 80 bits (48 of milliseconds, 32 random) as 16 Crockford digits,
+    most significant first: decoded back, the time is the clock's, and codes sort by it."""
+    digits = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    before = time.time_ns() // 1_000_000
+    codes = [new_code("M") for _ in range(2000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(codes)) == len(codes)
+    times = []
+    for c in codes:
+        assert len(c) == 17 and c[0] == "M" and set(c[1:]) <= set(digits)
+        value = 0
+        for ch in c[1:]:
+            value = value * 32 + digits.index(ch)
+        times.append(value >> 32)
+    assert before <= times[0] and times == sorted(times) and times[-1] <= after

@@ -6,6 +6,7 @@ coordination, so data can later be distributed by region without renumbering.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import threading
@@ -51,6 +52,7 @@ def check_idempotency_key(key: str | None) -> str:
 
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RFC4648 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD)
 
 
 def new_code(prefix: str) -> str:
@@ -58,8 +60,5 @@ def new_code(prefix: str) -> str:
     bits in Crockford base32 (16 chars). Never a database sequence; never mistaken for an ID
     number (it starts with a letter)."""
     value = (time.time_ns() // 1_000_000) << 32 | int.from_bytes(os.urandom(4), "big")
-    chars = []
-    for _ in range(16):
-        value, r = divmod(value, 32)
-        chars.append(_CROCKFORD[r])
-    return prefix + "".join(reversed(chars))
+    # 80 bits are 16 base32 digits, most significant first: RFC 4648's encoder, re-lettered
+    return prefix + base64.b32encode(value.to_bytes(10, "big")).decode().translate(_RFC4648)

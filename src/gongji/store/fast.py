@@ -167,26 +167,33 @@ def _bind(plan: _Plan, params: Mapping[str, Any]) -> Any:
     return tuple(bound) if plan.positional else dict(zip(plan.names, bound, strict=True))
 
 
+def _cursor(conn: Connection) -> Any:
+    """The DBAPI connection's cursor for prepared statements, made once per connection (kept
+    in the pool record's info, checked against the connection it was made on)."""
+    fairy = conn.connection
+    raw = fairy.dbapi_connection
+    kept = fairy.info.get("gongji.cursor")
+    if kept is None or kept[0] is not raw:
+        kept = fairy.info["gongji.cursor"] = (raw, raw.cursor())  # type: ignore[union-attr]
+    return kept[1]
+
+
 def _execute(conn: Connection, plan: _Plan, args: Any, *, many: bool) -> Rows:
-    raw: Any = conn.connection.dbapi_connection
     dialect = conn.dialect
-    cursor = raw.cursor()
+    cursor = _cursor(conn)
+    if conn._has_events or conn.engine._has_events:
+        for listener in conn.dispatch.before_cursor_execute:
+            listener(conn, cursor, plan.sql, args, None, many)
     try:
-        if conn._has_events or conn.engine._has_events:
-            for listener in conn.dispatch.before_cursor_execute:
-                listener(conn, cursor, plan.sql, args, None, many)
-        try:
-            if many:
-                cursor.executemany(plan.sql, args)
-            else:
-                cursor.execute(plan.sql, args)
-            fetched = cursor.fetchall() if plan.row is not None and not many else []
-        except dialect.loaded_dbapi.Error as e:
-            raise exc.DBAPIError.instance(plan.sql, args, e, dialect.loaded_dbapi.Error,
-                                          dialect=dialect) from e
-        rowcount = cursor.rowcount
-    finally:
-        cursor.close()
+        if many:
+            cursor.executemany(plan.sql, args)
+        else:
+            cursor.execute(plan.sql, args)
+        fetched = cursor.fetchall() if plan.row is not None and not many else []
+    except dialect.loaded_dbapi.Error as e:
+        raise exc.DBAPIError.instance(plan.sql, args, e, dialect.loaded_dbapi.Error,
+                                      dialect=dialect) from e
+    rowcount = cursor.rowcount
     if not fetched:
         return Rows([], rowcount)
     make, results = plan.row._make, plan.results

@@ -122,6 +122,7 @@ def open_in(uow: UnitOfWork, who: Principal, cmd: OpenVisit) -> VisitView:
                     care, inst.admdvs, home, cmd.credential.mdtrt_cert_type, cmd.ipt_otp_no,
                     uow.now, None, first, cmd.dise_codg, "open")
     store.add_visit(uow.conn, v, at=uow.now)
+    uow.memo[("visit.new", v.mdtrt_id)] = v
     if jti:
         credentials.mark_used(uow.conn, jti, f"{who.scope}:{v.mdtrt_id}")
     uow.record("visit.open", subject=v.mdtrt_id, chain=home,
@@ -149,7 +150,7 @@ def update_visit(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *,
         if dise_codg is not None:
             values["dise_codg"] = dise_codg
         if values:
-            store.change_visit(uow.conn, mdtrt_id, **values)
+            _change_visit(uow, mdtrt_id, **values)
         return visit_view(dataclasses.replace(v, **values))
 
     return app.write(who, key=key, operation="visit.update",
@@ -167,7 +168,7 @@ def discharge(app: Gongji, who: Principal, key: Key, mdtrt_id: str, *, undo: boo
         if v.care != "inpatient" or v.status == "cancelled":
             raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
         endtime = None if undo else uow.now
-        store.change_visit(uow.conn, mdtrt_id, endtime=endtime)
+        _change_visit(uow, mdtrt_id, endtime=endtime)
         uow.record("visit.discharge_undo" if undo else "visit.discharge", subject=mdtrt_id)
         return visit_view(dataclasses.replace(v, endtime=endtime))
 
@@ -192,7 +193,7 @@ def cancel_visit_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, *,
     if v.status != "open" or store.live_settlement(uow.conn, mdtrt_id) is not None:
         raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
     store.cancel_fees(uow.conn, mdtrt_id)
-    store.change_visit(uow.conn, mdtrt_id, status="cancelled", endtime=uow.now)
+    _change_visit(uow, mdtrt_id, status="cancelled", endtime=uow.now)
     uow.record("visit.cancel", subject=mdtrt_id)
     return visit_view(dataclasses.replace(v, status="cancelled", endtime=uow.now))
 
@@ -249,7 +250,7 @@ def upload_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, lines: tuple[FeeIn
         if withdrawn:
             return Uploaded(mdtrt_id, [], withdrawn)
         raise GongjiError("FEE_LINES_EMPTY")
-    existing = store.fee_sns(uow.conn, mdtrt_id)
+    existing = set() if _is_new(uow, mdtrt_id) else store.fee_sns(uow.conn, mdtrt_id)
     checked = [_fee_line(f) for f in lines]
     seen: set[str] = set()
     for f in lines:
@@ -417,7 +418,8 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
         filing_kind=filed.kind if filed else None,
         acc=engine.Accumulators(
             year=store.year_accumulators(uow.conn, v.psn_no, v.insutype, uow.today.year),
-            stay=store.stay_accumulators_of(uow.conn, mdtrt_id)),
+            stay={} if _is_new(uow, mdtrt_id) else store.stay_accumulators_of(uow.conn,
+                                                                              mdtrt_id)),
         sources=_sources(uow, v.psn_no, v.insuplc_admdvs, inst),
         sold=store.sold(uow.conn, boxes_keys))
 
@@ -466,7 +468,7 @@ def write(uow: UnitOfWork, ctx: Context, d: Decision, ask: SettleAsk) -> Settlem
     store.settle_fees(uow.conn, v.mdtrt_id, [f.feedetl_sn for f in ctx.lines], setl_id)
     store.add_settlement(uow.conn, record)
     if ask.final:
-        store.change_visit(uow.conn, v.mdtrt_id, status="closed", endtime=uow.now)
+        _change_visit(uow, v.mdtrt_id, status="closed", endtime=uow.now)
     uow.record("settlement", subject=setl_id, chain=v.insuplc_admdvs,
                detail={"mdtrt_id": v.mdtrt_id, "institution": v.fixmedins_code})
     return record
@@ -537,7 +539,7 @@ def cancel_in(uow: UnitOfWork, who: Principal, setl_id: str, *,
     store.return_sales(uow.conn, setl_id, at=uow.now)
     store.reopen_fees(uow.conn, setl_id)
     store.cancel_settlement(uow.conn, setl_id, cancel_entry_id=reversal.id, at=uow.now)
-    store.change_visit(uow.conn, s.mdtrt_id, status="open", endtime=None)
+    _change_visit(uow, s.mdtrt_id, status="open", endtime=None)
     # quota refunded to a binding that has since ended goes straight home to its sponsor
     for p in o.payments:
         if p.kind == "quota" and p.sponsor and \
@@ -870,11 +872,22 @@ def _visit(uow: UnitOfWork, who: Principal, mdtrt_id: str, *, lock: bool = False
            psn_no: str | None = None) -> VisitRecord:
     """A visit of the calling institution's (another's is not found, as a missing one);
     psn_no, when the message names one, must be the visit's person."""
-    v = store.visit(uow.conn, mdtrt_id, lock=lock)
+    v = uow.memo.get(("visit.new", mdtrt_id)) or store.visit(uow.conn, mdtrt_id, lock=lock)
     if v is None or who.kind != "institution" or v.fixmedins_code != who.id:
         raise GongjiError("VISIT_NOT_FOUND", mdtrt_id=mdtrt_id)
     same_person(psn_no, v.psn_no)
     return v
+
+
+def _is_new(uow: UnitOfWork, mdtrt_id: str) -> bool:
+    """Opened by this unit of work (a purchase, 2102): nothing else can have touched it yet,
+    no fee line, no stay, and no other transaction can see it, so it needs no lock."""
+    return ("visit.new", mdtrt_id) in uow.memo
+
+
+def _change_visit(uow: UnitOfWork, mdtrt_id: str, **values: Any) -> None:
+    uow.memo.pop(("visit.new", mdtrt_id), None)  # read it from the table from here on
+    store.change_visit(uow.conn, mdtrt_id, **values)
 
 
 def same_person(named: str | None, psn_no: str) -> None:
