@@ -12,6 +12,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,11 @@ a client waiting on a deadlocked counter gets a retryable answer in bounded time
 LOCK_TIMEOUT_MS = 5000
 """PostgreSQL: the longest one statement waits for a row lock (55P03 then retries the unit
 of work). A session left open on a locked row (an operator's psql) cannot hang requests."""
+
+PG_WRITERS = int(os.environ.get("GONGJI_PG_WRITERS", 0)) or max(4, 3 * (os.cpu_count() or 1))
+"""PostgreSQL: write transactions of this process in flight at once; the rest queue in order.
+More only adds threads fighting for the interpreter lock and the same rows: on 2 cores, 16
+settling clients at once gave 257/s with p99 155 ms, 6 at a time 285/s with p99 99 ms."""
 
 TRANSIENT_PG_CODES = {"40001", "40P01", "55P03", "23505"}
 """Serialization failure, deadlock, lock not available, and unique violation: under READ
@@ -95,13 +101,13 @@ class Database:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, pool_size=pool_size)
         self.dialect = self.engine.dialect.name
-        self._writer_lock = threading.Lock() if self.dialect == "sqlite" else None
+        self._writer_lock = FairLock(1 if self.dialect == "sqlite" else PG_WRITERS)
         """SQLite has one writer at a time. Threads of this process queue for it here, in
         order, instead of in SQLite's busy handler, which sleeps in growing steps (up to
         100 ms) and so turns a queue of writers into long tails. Other processes still
-        meet the busy timeout."""
+        meet the busy timeout. PostgreSQL takes PG_WRITERS at once, the rest in order."""
         self._group = (GroupCommit(self.engine, self._writer_lock)
-                       if group_commit and self._writer_lock is not None else None)
+                       if group_commit and self.dialect == "sqlite" else None)
         """Group commit (SQLite only; PostgreSQL already groups the WAL flushes of concurrent
         commits itself): see GroupCommit."""
 
@@ -136,9 +142,6 @@ class Database:
     @contextmanager
     def _writer(self) -> Iterator[None]:
         lock = self._writer_lock
-        if lock is None:
-            yield
-            return
         if not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise OperationalError("BEGIN IMMEDIATE", None,
                                    sqlite3.OperationalError("database is locked"))
@@ -180,9 +183,9 @@ class Database:
 
     def is_transient(self, exc: DBAPIError) -> bool:
         orig = exc.orig
-        if self.dialect == "postgresql":
-            return getattr(orig, "sqlstate", None) in TRANSIENT_PG_CODES
-        return "database is locked" in str(orig) or "database is busy" in str(orig)
+        if isinstance(orig, sqlite3.OperationalError):  # SQLite's, or a wait for a writer slot
+            return "database is locked" in str(orig) or "database is busy" in str(orig)
+        return getattr(orig, "sqlstate", None) in TRANSIENT_PG_CODES
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -197,6 +200,45 @@ class _Batch:
         self.error: BaseException | None = None
 
 
+class FairLock:
+    """A lock (or with slots > 1, a semaphore) that goes to its waiters in the order they
+    came. threading.Lock does not: a thread that releases and asks again often wins, and a
+    queue of sixteen writers gets a long tail. Release hands the slot straight to the oldest
+    waiter."""
+
+    __slots__ = ("_free", "_guard", "_slots", "_waiters")
+
+    def __init__(self, slots: int = 1) -> None:
+        self._guard = threading.Lock()
+        self._slots = slots
+        self._free = slots
+        self._waiters: deque[threading.Event] = deque()
+
+    def acquire(self, timeout: float = -1) -> bool:
+        with self._guard:
+            if self._free > 0:
+                self._free -= 1
+                return True
+            turn = threading.Event()
+            self._waiters.append(turn)
+        if turn.wait(None if timeout < 0 else timeout):
+            return True
+        with self._guard:
+            if turn.is_set():  # handed over just as the wait ran out
+                return True
+            self._waiters.remove(turn)
+            return False
+
+    def release(self) -> None:
+        with self._guard:
+            if self._free >= self._slots:
+                raise RuntimeError("release of a FairLock that is not held")
+            if self._waiters:
+                self._waiters.popleft().set()  # still taken: now by the oldest waiter
+            else:
+                self._free += 1
+
+
 class GroupCommit:
     """Writers of this process that queue for SQLite's one write lock share one transaction,
     each inside its own SAVEPOINT; the last one in the queue commits for all (one WAL append
@@ -207,7 +249,7 @@ class GroupCommit:
 
     MAX_MEMBERS = 64
 
-    def __init__(self, engine: Engine, lock: threading.Lock) -> None:
+    def __init__(self, engine: Engine, lock: FairLock) -> None:
         self.engine = engine
         self.lock = lock
         self.count_lock = threading.Lock()
