@@ -706,6 +706,9 @@ def bench(quick: Annotated[bool, typer.Option(
               help="Journal sizes to time verify at [default: 1000000,10000000]")] = None,
           workers: Annotated[int, typer.Option(
               min=0, help="HTTP worker processes [default: the CPU count, at least 2]")] = 0,
+          mixed_clients: Annotated[int, typer.Option(
+              min=0, help="Clients of the mixed load through serve --workers 2 (0: none)")]
+          = 32,
           result_path: Annotated[Path, typer.Option(
               "--out", help="Where to write the JSON result (plots go beside it)")]
           = Path("bench-result.json")) -> None:
@@ -726,12 +729,15 @@ def bench(quick: Annotated[bool, typer.Option(
         plan.postings = _numbers(postings, "--postings")
     if workers:
         plan.http_workers = workers
+    plan.mixed_clients = mixed_clients
     started = time.monotonic()
     result = run(plan, say=lambda line: out.print(line, highlight=False))
     save(result, result_path)
     Console(width=max(out.width, 150)).print(report.table(result))
     if result.replays:
         Console(width=max(out.width, 150)).print(report.like_table(result))
+    if result.mixed:
+        Console(width=max(out.width, 150)).print(report.mixed_table(result))
     for line in report.other_lines(result):
         out.print(line)
     for path in report.plots(result, result_path.absolute().parent):

@@ -1,5 +1,5 @@
 """`gongji bench`, shrunk to seconds: every layer runs, and the JSON puts each figure beside
-its yardstick."""
+its yardstick; the mixed load beside its targets."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
     out = tmp_path / "r.json"
     run = subprocess.run([sys.executable, "-m", "gongji", "bench", "--quick", "--db", "sqlite",
                           "--clients", "1,2", "--seconds", "1", "--sizes", "1000",
-                          "--postings", "2000", "--workers", "2", "--out", str(out)],
+                          "--postings", "2000", "--workers", "2", "--mixed-clients", "4",
+                          "--out", str(out)],
                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     result = json.loads(out.read_text())
@@ -42,6 +43,27 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
     assert result["verify"][0]["ok"] and result["verify"][0]["postings"] >= 2000
     assert result["engine"]["fee_lines_per_second"] > 0
     assert result["memory"][0]["peak_rss_mb_per_worker"] > 0
+    # the mixed load: every kind ran, by its share, with no refusal, beside its targets
+    [mixed] = result["mixed"]
+    assert (mixed["database"], mixed["clients"], mixed["workers"]) == ("sqlite", 4, 2)
+    assert mixed["persons"] > 1000 and mixed["peak_rss_mb_per_worker"] > 0
+    kinds = {k["name"]: k for k in mixed["kinds"]}
+    assert {n: k["share"] for n, k in kinds.items()} == {
+        "wallet read": 50, "hospital visit": 30, "transfer": 20}
+    for k in kinds.values():
+        assert set(k) == {"name", "share", "operations", "per_second", "p50_ms", "p95_ms",
+                          "p99_ms", "errors", "error_codes"}
+        assert k["operations"] > 0 and k["per_second"] > 0, k
+        assert k["errors"] == 0 and k["error_codes"] == [], k
+        assert 0 < k["p50_ms"] <= k["p95_ms"] <= k["p99_ms"]
+    assert mixed["operations"] == sum(k["operations"] for k in kinds.values())
+    assert mixed["per_second"] > 0 and mixed["errors"] == 0
+    targets = {(t["metric"], t["operation"]): t for t in mixed["targets"]}
+    assert set(targets) == {(m, n) for m in ("p99_ms", "errors") for n in kinds} | {
+        ("peak_rss_mb_per_worker", None)}
+    assert all(t["pass"] for (m, _), t in targets.items() if m == "errors")
+    assert "mixed load" in run.stdout and ("PASS" in run.stdout or "FAIL" in run.stdout)
     assert (tmp_path / "bench-clients.svg").read_text().startswith("<svg")
-    assert (tmp_path / "r.md").read_text(encoding="utf-8").startswith("| layer |")
+    tables = (tmp_path / "r.md").read_text(encoding="utf-8")
+    assert tables.startswith("| layer |") and "| sqlite | 4 | hospital visit | 30 % |" in tables
     assert "ratio" in run.stdout and "yardstick" in run.stdout

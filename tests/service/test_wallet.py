@@ -418,6 +418,39 @@ def test_pin_format_and_change(fam: Family, database: Database) -> None:
     assert pins.set_pin(fam.app, zw.who, key(), zw.psn_no, "246813", PIN).value.changed
 
 
+def test_a_pin_hashed_with_older_parameters_verifies_and_is_hashed_again(
+        bound: Family, database: Database) -> None:
+    from argon2 import PasswordHasher
+
+    from gongji.services.pins import service as pins
+    from gongji.services.pins import store as pin_store
+
+    zw = bound["张伟"].psn_no
+
+    def digest() -> str:
+        row = bound.app.read(lambda uow: pin_store.pin(uow.conn, zw))
+        assert row is not None
+        return row.hash
+
+    older = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1).hash(PIN)
+    first = digest()
+    assert bound.app.transact(OPERATOR, lambda uow: pin_store.rehash(uow.conn, zw, first,
+                                                                     older))
+    assert pins.HASHER.check_needs_rehash(older)
+    with pytest.raises(GongjiError) as e:
+        send(bound, 1_00, pin="000001")
+    assert e.value.code == "PIN_WRONG"
+    assert digest() == older  # a wrong PIN changes nothing but the count
+    assert send(bound, 1_00).status == "pending"
+    now = digest()
+    assert now != older and "$m=7168,t=5,p=1$" in now
+    assert not pins.HASHER.check_needs_rehash(now)
+    row = bound.app.read(lambda uow: pin_store.pin(uow.conn, zw))
+    assert row is not None and row.failed == 0 and row.locked_until is None
+    pins.verify(bound.app, zw, PIN)  # the new hash verifies
+    assert digest() == now
+
+
 # -- idempotency ---------------------------------------------------------------------------
 
 def test_a_retried_transfer_is_sent_once_even_after_the_pin_locks(bound: Family,

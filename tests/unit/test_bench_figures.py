@@ -1,4 +1,4 @@
-"""The benchmark's measuring: percentiles, and the closed loop's counting."""
+"""The benchmark's measuring: percentiles, the closed loop's counting and the mixed load's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gongji.benchmark.figures import closed_loop, percentile
+from gongji.benchmark.figures import Refused, closed_loop, mixed_loop, percentile
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -38,3 +38,32 @@ def test_the_closed_loop_counts_operations_errors_and_clients_that_run_out() -> 
     assert f.operations > 0 and f.errors > 0
     assert f.per_second == pytest.approx(f.operations / f.seconds, rel=0.02)
     assert f.p50_ms <= f.p95_ms <= f.p99_ms
+
+
+def test_the_mixed_loop_counts_each_kind_and_names_its_error_codes() -> None:
+    calls = itertools.count()
+
+    def make(i: int):  # type: ignore[no-untyped-def]
+        def read() -> None:
+            time.sleep(0.001)
+
+        def write() -> None:
+            time.sleep(0.001)
+            n = next(calls)
+            if n % 5 == 1:
+                raise Refused("LIMIT_REACHED", "business")
+            if n % 5 == 3:
+                raise TimeoutError
+
+        return {"read": read, "write": write}
+
+    m = mixed_loop("none", 3, 0.3, make, {"read": 80, "write": 20}, warmup=0.0)
+    read, write = m.kinds
+    assert (read.name, read.share, write.name, write.share) == ("read", 80, "write", 20)
+    assert read.operations > write.operations > 0 and read.errors == 0
+    assert write.errors > 0 and set(write.error_codes) == {"LIMIT_REACHED", "TimeoutError"}
+    assert m.operations == read.operations + write.operations and m.errors == write.errors
+    assert m.per_second == pytest.approx(m.operations / m.seconds, rel=0.02)
+    assert read.p50_ms <= read.p95_ms <= read.p99_ms
+    d = m.as_dict()
+    assert d["kinds"][1]["error_codes"] == list(write.error_codes) and d["errors"] == m.errors

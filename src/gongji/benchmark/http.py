@@ -5,6 +5,10 @@
 - a pharmacy settlement: one national-interface 2102 message, HMAC-signed, as a pharmacy POS
   sends it (after its 9001 sign-in).
 
+And the mixed load (issue 16): wallet reads (GET /api/v1/persons/{psn_no}/wallet with the
+person's session), a hospital's outpatient visit (2201 registration, 2204 fee upload, 2207
+settlement) and transfers, each client picking its next one at random.
+
 Sessions are made the way a person gets one (a one-time code, read from the sandbox, then
 login), before the measured window.
 """
@@ -32,7 +36,7 @@ from typing import Any
 import httpx
 
 from gongji.benchmark import population, workloads
-from gongji.benchmark.figures import Operation
+from gongji.benchmark.figures import Operation, Refused
 from gongji.client.signing import signed_headers
 from gongji.domain.catalog import CatalogItem
 from gongji.domain.clock import SHANGHAI
@@ -126,6 +130,38 @@ def sessions(app: Gongji, psn_nos: list[str], certnos: dict[str, str]) -> dict[s
     return out
 
 
+def refused(r: httpx.Response) -> Refused:
+    """A REST refusal by its error code (the Error schema's `code`), else its HTTP status."""
+    try:
+        code = r.json().get("code")
+    except ValueError:
+        code = None
+    return Refused(str(code or f"HTTP_{r.status_code}"), r.text[:500])
+
+
+def send_and_accept(client: httpx.Client, tokens: dict[str, str], sponsor: str,
+                    receiver: str, key: str) -> None:
+    """One transfer through the REST API: the sponsor sends 20.00 with his PIN, the receiver
+    accepts it."""
+    r = client.post("/api/v1/transfers", json={
+        "receiver_psn_no": receiver, "amount": yuan(workloads.TRANSFER_FEN),
+        "pin": population.PIN},
+        headers={"Authorization": f"Bearer {tokens[sponsor]}", "Idempotency-Key": f"hs-{key}"})
+    if r.status_code != 201:
+        raise refused(r)
+    r = client.post(f"/api/v1/transfers/{r.json()['id']}/accept",
+                    headers={"Authorization": f"Bearer {tokens[receiver]}",
+                             "Idempotency-Key": f"ha-{key}"})
+    if r.status_code != 200:
+        raise refused(r)
+
+
+def yuan(fen: int) -> str:
+    """Fen as the yuan text the APIs take ("20.00"), without a float on the way."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
+
+
 def transfer_clients(base: str, pairs: list[tuple[str, str]], tokens: dict[str, str],
                      clients: int) -> Callable[[int], Operation]:
     def make(i: int) -> Operation:
@@ -136,18 +172,7 @@ def transfer_clients(base: str, pairs: list[tuple[str, str]], tokens: dict[str, 
 
         def op() -> None:
             sponsor, receiver = next(mine)
-            n = next(keys)
-            r = client.post("/api/v1/transfers", json={
-                "receiver_psn_no": receiver, "amount": "20.00", "pin": population.PIN},
-                headers={"Authorization": f"Bearer {tokens[sponsor]}",
-                         "Idempotency-Key": f"hs-{tag}-{n}"})
-            if r.status_code != 201:
-                raise RuntimeError(r.text)
-            r = client.post(f"/api/v1/transfers/{r.json()['id']}/accept",
-                            headers={"Authorization": f"Bearer {tokens[receiver]}",
-                                     "Idempotency-Key": f"ha-{tag}-{n}"})
-            if r.status_code != 200:
-                raise RuntimeError(r.text)
+            send_and_accept(client, tokens, sponsor, receiver, f"{tag}-{next(keys)}")
 
         return op
 
@@ -155,11 +180,13 @@ def transfer_clients(base: str, pairs: list[tuple[str, str]], tokens: dict[str, 
 
 
 class Pos:
-    """A pharmacy POS on the national interface: signs each message, numbers msgids."""
+    """A pharmacy POS (or a hospital's HIS) on the national interface: signs each message,
+    numbers msgids."""
 
-    def __init__(self, base: str, key_id: str, secret: str) -> None:
+    def __init__(self, base: str, key_id: str, secret: str,
+                 code: str = workloads.PHARMACY) -> None:
         self.client = httpx.Client(base_url=base, timeout=30)
-        self.key_id, self.secret = key_id, secret
+        self.key_id, self.secret, self.code = key_id, secret, code
         self.sign_no = ""
         self.tag = f"{secrets.randbelow(10**6):06d}"
         self.seq = itertools.count()
@@ -167,20 +194,28 @@ class Pos:
     def call(self, infno: str, input_: dict[str, Any]) -> dict[str, Any]:
         now = datetime.now(SHANGHAI)
         envelope = {
-            "infno": infno, "msgid": f"{workloads.PHARMACY}{self.tag}{next(self.seq):012d}",
+            "infno": infno, "msgid": f"{self.code}{self.tag}{next(self.seq):012d}",
             "mdtrtarea_admvs": population.REGION, "insuplc_admdvs": population.REGION,
             "recer_sys_code": "GONGJI", "infver": "V1.0", "opter_type": "1", "opter": "001",
             "opter_name": "bench", "inf_time": f"{now:%Y-%m-%d %H:%M:%S}",
-            "fixmedins_code": workloads.PHARMACY, "fixmedins_name": "bench",
+            "fixmedins_code": self.code, "fixmedins_name": "bench",
             "sign_no": self.sign_no, "input": input_}
         raw = json.dumps(envelope, ensure_ascii=False).encode()
         headers = signed_headers(self.key_id, self.secret, "POST", GATEWAY, raw)
         r = self.client.post(GATEWAY, content=raw,
                              headers={**headers, "Content-Type": "application/json"})
-        body: dict[str, Any] = json.loads(r.content, parse_float=Decimal)
+        try:
+            body: dict[str, Any] = json.loads(r.content, parse_float=Decimal)
+        except ValueError:
+            raise Refused(f"HTTP_{r.status_code}", f"{infno}: {r.text[:500]}") from None
         if body.get("infcode") != 0:
-            raise RuntimeError(f"{infno}: {body.get('err_msg')}")
+            raise Refused(str(body.get("err_code") or f"{infno}_REFUSED"),
+                          f"{infno}: {body.get('err_msg')}")
         return body
+
+    def sign_in(self, opter_no: str) -> None:
+        self.sign_no = self.call("9001", {"signIn": {"opter_no": opter_no}})["output"][
+            "signinoutb"]["sign_no"]
 
 
 def settlement_clients(app: Gongji, base: str, members: list[population.Member],
@@ -190,8 +225,7 @@ def settlement_clients(app: Gongji, base: str, members: list[population.Member],
 
     def make(i: int) -> Operation:
         pos = Pos(base, key.key_id, key.secret)
-        pos.sign_no = pos.call("9001", {"signIn": {"opter_no": f"{i:03d}"}})["output"][
-            "signinoutb"]["sign_no"]
+        pos.sign_in(f"{i:03d}")
         mine = members[i::clients]
         rnd = random.Random(1000 + i)
 
@@ -214,5 +248,89 @@ def settlement_clients(app: Gongji, base: str, members: list[population.Member],
                     for x in lines]})
 
         return op
+
+    return make
+
+
+MIXED = {"wallet read": 50, "hospital visit": 30, "transfer": 20}
+"""The mixed load's operations and their shares in percent (issue 16)."""
+SENDS_PER_PAIR = 3
+"""A sponsor may send three times a day (the policy's daily_transfer_count)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MixedPeople:
+    """Whom the mixed load works on: persons loaded for it, none shared between kinds."""
+
+    readers: list[str]
+    """Read their own wallets."""
+    patients: list[population.Member]
+    """Visit the hospital."""
+    pairs: list[tuple[str, str]]
+    """(sponsor, receiver), handed out to the clients as they use them up."""
+    tokens: dict[str, str]
+    """A session per reader, sponsor and receiver."""
+
+
+def mixed_clients(app: Gongji, base: str, people: MixedPeople, drugs: list[CatalogItem],
+                  clients: int) -> Callable[[int], dict[str, Operation]]:
+    """Client i reads the wallets of its slice of the readers, visits the hospital with its
+    slice of the patients (a HIS of its own, signed in), and sends from the next unused pair
+    of a shared pool (each pair three times, the daily limit); a pool run dry is an error,
+    BENCH_PAIRS_USED_UP, not an end."""
+    key = institutions.create_key(app, SYSTEM, workloads.HOSPITAL)
+    codes = workloads.trace_codes()
+    pool = workloads.PairPool(people.pairs)
+
+    def make(i: int) -> dict[str, Operation]:
+        client = httpx.Client(base_url=base, timeout=30)
+        his = Pos(base, key.key_id, key.secret, workloads.HOSPITAL)
+        his.sign_in(f"{i:03d}")
+        readers, patients = people.readers[i::clients], people.patients[i::clients]
+        rnd = random.Random(2000 + i)
+        tag = secrets.token_hex(4)
+        keys = itertools.count()
+        sends: list[tuple[str, str]] = []
+
+        def wallet_read() -> None:
+            psn_no = rnd.choice(readers)
+            r = client.get(f"/api/v1/persons/{psn_no}/wallet",
+                           headers={"Authorization": f"Bearer {people.tokens[psn_no]}"})
+            if r.status_code != 200:
+                raise refused(r)
+
+        def hospital_visit() -> None:
+            m = rnd.choice(patients)
+            n = next(keys)
+            now = f"{datetime.now(SHANGHAI):%Y-%m-%d %H:%M:%S}"
+            cert = {"mdtrt_cert_type": "02", "mdtrt_cert_no": m.certno}
+            mdtrt_id = his.call("2201", {"data": {
+                "psn_no": m.psn_no, "insutype": "310", "begntime": now, **cert,
+                "ipt_otp_no": f"MZ{tag}{n}"}})["output"]["data"]["mdtrt_id"]
+            lines = workloads.visit_lines(rnd, drugs, codes)
+            his.call("2204", {"feedetail": [
+                {"feedetl_sn": x.feedetl_sn, "mdtrt_id": mdtrt_id, "psn_no": m.psn_no,
+                 "chrg_bchno": f"B{n}", "fee_ocur_time": now, "med_list_codg": x.med_list_codg,
+                 "medins_list_codg": f"L{x.feedetl_sn}",
+                 "det_item_fee_sumamt": yuan(x.det_item_fee_sumamt), "cnt": x.cnt,
+                 "pric": x.pric, "drugtracinfo": [{"drug_trac_codg": c} for c in x.trace_codes]}
+                for x in lines]})
+            his.call("2207", {"data": {
+                "psn_no": m.psn_no, **cert, "mdtrt_id": mdtrt_id, "med_type": "11",
+                "medfee_sumamt": yuan(sum(x.det_item_fee_sumamt for x in lines)),
+                "insutype": "310", "acct_used_flag": "1", "chrg_bchno": f"B{n}"}})
+
+        def transfer() -> None:
+            if not sends:
+                try:
+                    sends.extend([pool.take()] * SENDS_PER_PAIR)
+                except StopIteration:
+                    raise Refused("BENCH_PAIRS_USED_UP",
+                                  f"all {len(people.pairs)} pairs have sent today") from None
+            sponsor, receiver = sends.pop()
+            send_and_accept(client, people.tokens, sponsor, receiver, f"{tag}-{next(keys)}")
+
+        return {"wallet read": wallet_read, "hospital visit": hospital_visit,
+                "transfer": transfer}
 
     return make

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from rich.table import Table
 
-from gongji.benchmark.run import Result
+from gongji.benchmark.run import MIXED_P99_MS, Result
 
 
 def table(result: Result) -> Table:
@@ -58,6 +58,51 @@ def like_table(result: Result) -> Table:
     return t
 
 
+MIXED_COLUMNS = ("database", "clients", "operation", "share", "count", "per second",
+                 "p50 ms", "p95 ms", "p99 ms", "p99 target", "errors", "error codes")
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def _mixed_rows(m: dict[str, Any]) -> list[list[str]]:
+    """One row per operation and one for the whole load, each p99 and error count beside its
+    target (from the JSON form, so the console and the Markdown say the same)."""
+    ok = {(t["metric"], t["operation"]): t["pass"] for t in m["targets"]}
+    rows = []
+    for k in m["kinds"]:
+        rows.append([m["database"], str(m["clients"]), k["name"], f"{k['share']} %",
+                     f"{k['operations']:,}", f"{k['per_second']:,.1f}", f"{k['p50_ms']:.1f}",
+                     f"{k['p95_ms']:.1f}", f"{k['p99_ms']:.1f}",
+                     _verdict(ok[("p99_ms", k["name"])]),
+                     f"{k['errors']} {_verdict(ok[('errors', k['name'])])}",
+                     ", ".join(k["error_codes"])])
+    rows.append([m["database"], str(m["clients"]), "all", "100 %", f"{m['operations']:,}",
+                 f"{m['per_second']:,.1f}", "", "", "", "", str(m["errors"]), ""])
+    return rows
+
+
+def _mixed_memory(m: dict[str, Any]) -> str:
+    t = next(t for t in m["targets"] if t["metric"] == "peak_rss_mb_per_worker")
+    return (f"peak {m['peak_rss_mb_per_worker']} MiB per worker ({m['workers']} workers; "
+            f"target <= {t['limit']} MiB: {_verdict(t['pass'])})")
+
+
+def mixed_table(result: Result) -> Table:
+    """The mixed load (issue 16), each operation beside its targets."""
+    t = Table(title="mixed load: wallet reads, hospital visits, transfers "
+                    f"(targets: p99 <= {MIXED_P99_MS} ms, 0 errors)", show_edge=False)
+    for col in MIXED_COLUMNS:
+        t.add_column(col, no_wrap=col != "error codes",
+                     justify="left" if col in ("database", "operation", "error codes")
+                     else "right")
+    for m in result.mixed_dicts():
+        for row in _mixed_rows(m):
+            t.add_row(*row)
+    return t
+
+
 def other_lines(result: Result) -> list[str]:
     e = result.engine
     out = [f"engine: {e['fee_lines_per_second']:,} fee lines/s on one core "
@@ -66,6 +111,7 @@ def other_lines(result: Result) -> list[str]:
             f" ({'ok' if v['ok'] else 'VIOLATIONS'})" for v in result.verify]
     out += [f"server: peak {m['peak_rss_mb_per_worker']} MiB per worker "
             f"({m['workers']} workers, {m['database']})" for m in result.memory]
+    out += [f"mixed load, {m['database']}: {_mixed_memory(m)}" for m in result.mixed_dicts()]
     return out
 
 
@@ -196,6 +242,9 @@ def markdown(data: dict[str, Any]) -> str:
         out += ["", "| " + " | ".join(LIKE_COLUMNS) + " |",
                 "|" + "---|" * len(LIKE_COLUMNS)]
         out += ["| " + " | ".join(_like_cells(r)) + " |" for r in data["like_for_like"]]
+    if data.get("mixed"):
+        out += ["", "| " + " | ".join(MIXED_COLUMNS) + " |", "|" + "---|" * len(MIXED_COLUMNS)]
+        out += ["| " + " | ".join(row) + " |" for m in data["mixed"] for row in _mixed_rows(m)]
     out.append("")
     out.append("| check | figure |")
     out.append("|---|---|")
@@ -208,4 +257,7 @@ def markdown(data: dict[str, Any]) -> str:
     for m in data["memory"]:
         out.append(f"| server peak memory, {m['database']} | {m['peak_rss_mb_per_worker']} MiB "
                    f"per worker ({m['workers']} workers) |")
+    for m in data.get("mixed", []):
+        out.append(f"| mixed load, {m['database']}, {m['clients']} clients | "
+                   f"{_mixed_memory(m)} |")
     return "\n".join(out) + "\n"

@@ -34,6 +34,10 @@ from gongji.services.unit_of_work import SYSTEM, Principal
 from gongji.store.tables import catalog_items
 
 PHARMACY = "P51010000001"
+HOSPITAL = "H51010000001"
+"""A tertiary hospital in the same region: the mixed load's outpatient visits (2201-2207)."""
+CONSULTATION = "110200001000000"
+"""普通门诊诊查费 (10.00, class A) in the demo catalog: the first line of every visit's fees."""
 TRANSFER_FEN = 20_00
 DEPENDENT = {"transfer": 3, "settlement": 1}
 """How many consecutive operations of one client build on each other: a pair sends three
@@ -93,6 +97,12 @@ def transfer_clients(app: Gongji, pool: PairPool) -> Callable[[int], Operation]:
     return make
 
 
+def prepare_hospital(app: Gongji) -> None:
+    """The hospital of the mixed load (after prepare: the catalog it bills from)."""
+    institutions.register(app, SYSTEM, "bench-hospital", institutions.RegisterInstitution(
+        HOSPITAL, "基准测试医院", "3", population.REGION))
+
+
 def purchase_lines(rnd: random.Random, drugs: list[CatalogItem], codes: Callable[[], str]
                    ) -> tuple[svc.FeeIn, ...]:
     lines = []
@@ -106,6 +116,14 @@ def purchase_lines(rnd: random.Random, drugs: list[CatalogItem], codes: Callable
                                int(cnt * pric * 100),
                                trace_codes=tuple(codes() for _ in range(cnt))))
     return tuple(lines)
+
+
+def visit_lines(rnd: random.Random, drugs: list[CatalogItem], codes: Callable[[], str]
+                ) -> tuple[svc.FeeIn, ...]:
+    """An outpatient visit's fees: 3-5 boxed drugs, as a pharmacy sells them, and the
+    consultation."""
+    sold = purchase_lines(rnd, drugs, codes)
+    return (*sold, svc.FeeIn(str(len(sold) + 1), CONSULTATION, "1", "10.00", 10_00))
 
 
 def trace_codes() -> Callable[[], str]:

@@ -7,8 +7,9 @@ compose: verify (before a transfer or a contribution pays), has_pin_in.
 - store.py: the pins table (the hash, the failure count, the lock), as typed records.
 - service.py: the door, the format check and the verification (argon2id: HASHER).
 
-Promises: a PIN is stored only as an argon2id hash and never enters an idempotency record;
-weak PINs (all one digit, a run) are refused; wrong PINs are counted in their own small
-transaction even though the request they guarded is refused, and the insured region's
+Promises: a PIN is stored only as an argon2id hash and never enters an idempotency record
+(a hash made with older argon2 parameters still verifies, and is replaced at the next right
+PIN); weak PINs (all one digit, a run) are refused; wrong PINs are counted in their own
+small transaction even though the request they guarded is refused, and the insured region's
 max_attempts lock the PIN for its lockout_minutes; a right PIN clears the count.
 """

@@ -25,8 +25,11 @@ from gongji.services.pins.store import PinRecord
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
 
-HASHER = BoundedHasher(time_cost=2, memory_cost=19_456, parallelism=1)
-"""OWASP's minimum argon2id profile (19 MiB, 2 passes): ~15 ms a check, too slow to guess."""
+HASHER = BoundedHasher(time_cost=5, memory_cost=7_168, parallelism=1)
+"""argon2id, the 7 MiB, 5-pass profile of OWASP's minimum (its equal of 19 MiB, 2 passes):
+~15 ms and 7 MiB a check here, against 21 ms and 19 MiB (docs/PERFORMANCE.md, "argon2 for a
+6-digit PIN"; bench/argon2_params.py). Hashes made with other parameters still verify, and
+are made again with these at the next right PIN (rehash below)."""
 
 
 def _rules(uow: UnitOfWork, psn_no: str) -> PinRules:
@@ -105,6 +108,8 @@ def verify(app: Gongji, psn_no: str, pin: str) -> None:
         ok = isinstance(pin, str) and HASHER.verify(digest, pin)
     if ok:
         if app.transact(who, lambda uow: store.right_attempt(uow.conn, psn_no, now=uow.now)):
+            if HASHER.check_needs_rehash(digest):
+                _rehash(app, who, psn_no, digest, pin)
             return
         locked = app.read(lambda uow: store.pin(uow.conn, psn_no))
         until = locked.locked_until if locked else None
@@ -121,3 +126,10 @@ def verify(app: Gongji, psn_no: str, pin: str) -> None:
     if until is not None:
         raise GongjiError("PIN_LOCKED", until=display(until))
     raise GongjiError("PIN_WRONG", left=left)
+
+
+def _rehash(app: Gongji, who: Principal, psn_no: str, digest: str, pin: str) -> None:
+    """A right PIN whose hash has older parameters: hash it again with HASHER's, once (the
+    new hash replaces the old only if the PIN was not changed meanwhile)."""
+    new = HASHER.hash(pin)
+    app.transact(who, lambda uow: store.rehash(uow.conn, psn_no, digest, new))

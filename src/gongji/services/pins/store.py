@@ -41,6 +41,14 @@ def save(conn: Connection, psn_no: str, digest: str, *, at: datetime) -> bool:
     return bool(done.rowcount == 1)
 
 
+def rehash(conn: Connection, psn_no: str, old: str, new: str) -> bool:
+    """Put a new hash of the same PIN (other argon2 parameters) in place of old, unless the
+    PIN changed meanwhile; the counts and the lock are left as they are."""
+    done = conn.execute(update(pins).where(pins.c.psn_no == psn_no, pins.c.hash == old)
+                        .values(hash=new))
+    return bool(done.rowcount == 1)
+
+
 def claim_attempt(conn: Connection, psn_no: str, *, now: datetime, stale_before: datetime,
                   max_attempts: int) -> str | None:
     """Claim one attempt before the PIN is checked: only while the PIN is not locked and the
