@@ -58,6 +58,9 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
         assert 0 < k["p50_ms"] <= k["p95_ms"] <= k["p99_ms"]
     assert mixed["operations"] == sum(k["operations"] for k in kinds.values())
     assert mixed["per_second"] > 0 and mixed["errors"] == 0
+    # what bounds it: the CPU each operation took, server and client, and the cores' load
+    assert mixed["server_cpu_ms_per_op"] > 0 and mixed["client_cpu_ms_per_op"] > 0
+    assert 0 < mixed["machine_busy"] <= 1
     targets = {(t["metric"], t["operation"]): t for t in mixed["targets"]}
     assert set(targets) == {(m, n) for m in ("p99_ms", "errors") for n in kinds} | {
         ("peak_rss_mb_per_worker", None)}

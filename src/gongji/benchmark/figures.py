@@ -161,6 +161,12 @@ class Mixed:
     persons: int | None = None
     workers: int | None = None
     peak_rss_mb_per_worker: float | None = None
+    server_cpu_ms_per_op: float | None = None
+    """CPU time of the server's processes per operation (all kinds together)."""
+    client_cpu_ms_per_op: float | None = None
+    """CPU time of the load's own client threads (HTTP, signing, JSON) per operation."""
+    machine_busy: float | None = None
+    """How busy all the machine's cores were, 0-1 (server, client and database)."""
 
     @property
     def operations(self) -> int:

@@ -85,8 +85,12 @@ def _mixed_rows(m: dict[str, Any]) -> list[list[str]]:
 
 def _mixed_memory(m: dict[str, Any]) -> str:
     t = next(t for t in m["targets"] if t["metric"] == "peak_rss_mb_per_worker")
+    cpu = ""
+    if m.get("server_cpu_ms_per_op") is not None:
+        cpu = (f"; CPU per operation: server {m['server_cpu_ms_per_op']} ms, client "
+               f"{m['client_cpu_ms_per_op']} ms; cores {100 * m['machine_busy']:.0f} % busy")
     return (f"peak {m['peak_rss_mb_per_worker']} MiB per worker ({m['workers']} workers; "
-            f"target <= {t['limit']} MiB: {_verdict(t['pass'])})")
+            f"target <= {t['limit']} MiB: {_verdict(t['pass'])}){cpu}")
 
 
 def mixed_table(result: Result) -> Table:

@@ -425,18 +425,31 @@ def _mixed(kind: str, url: str, app: Gongji, plan: Plan, result: Result, drugs: 
     workloads.prepare_hospital(app)
     people = http.MixedPeople(readers, rest[c * MIXED_READERS:], pairs, tokens)
     with http.serving(url, workers=plan.mixed_workers) as server:
+        cpu, mine, (busy, every) = (server.cpu_seconds(), time.process_time(),
+                                    http.machine_busy_seconds())
+        t0 = time.perf_counter()
         m = mixed_loop(kind, c, plan.seconds,
                        http.mixed_clients(app, server.base, people, drugs, c), http.MIXED,
                        warmup=MIXED_WARMUP, persons=population.size(app))
+        wall = time.perf_counter() - t0
+        # CPU over the whole call (warm-up and set-up included) against operations in the
+        # window: per operation, at the rate the window ran
+        ops = max(m.per_second * wall, 1.0)
+        busy2, every2 = http.machine_busy_seconds()
         m = replace(m, workers=plan.mixed_workers,
-                    peak_rss_mb_per_worker=round(server.peak_memory_mb(), 1))
+                    peak_rss_mb_per_worker=round(server.peak_memory_mb(), 1),
+                    server_cpu_ms_per_op=round(1000 * (server.cpu_seconds() - cpu) / ops, 2),
+                    client_cpu_ms_per_op=round(1000 * (time.process_time() - mine) / ops, 2),
+                    machine_busy=round((busy2 - busy) / max(every2 - every, 1e-9), 3))
     result.mixed.append(m)
     for k in m.kinds:
         say(f"  mixed   {k.name:<14} {k.share:>3} %  {k.operations:>6,}  {k.per_second:>7,.1f}/s"
             f"  p50 {k.p50_ms:.1f}  p99 {k.p99_ms:.1f} ms"
             + (f"  errors {k.errors} ({', '.join(k.error_codes)})" if k.errors else ""))
     say(f"  mixed   all {m.per_second:,.1f}/s, {m.errors} errors, peak "
-        f"{m.peak_rss_mb_per_worker} MiB per worker ({m.workers} workers)")
+        f"{m.peak_rss_mb_per_worker} MiB per worker ({m.workers} workers); CPU per operation:"
+        f" server {m.server_cpu_ms_per_op} ms, client {m.client_cpu_ms_per_op} ms; cores "
+        f"{100 * (m.machine_busy or 0):.0f} % busy")
 
 
 def save(result: Result, path: Path) -> None:

@@ -5,6 +5,8 @@
   returns the stored result (replayed=True) without running the work again.
 - transact(): a mutating call by the system itself (sweeps, seeding), no client key.
 - read(): a read-only transaction.
+- ride() / riding(): a small write that commits with the request's first write (a gateway
+  request's nonce), so a request costs one commit, not two.
 
 Deadlocks, serialization failures and a busy SQLite file are retried from the start; that is
 safe because a unit of work either commits whole or leaves nothing.
@@ -12,7 +14,9 @@ safe because a unit of work either commits whole or leaves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -56,6 +60,30 @@ class ClientKey:
 
 Key = str | ClientKey | None
 """What a writing service takes: a client key (REST, pages), or a ClientKey (the gateway)."""
+
+
+Rider = Callable[[UnitOfWork], None]
+"""A small write (a request's nonce) that refuses the request by raising GongjiError."""
+
+_riders: ContextVar[list[Rider] | None] = ContextVar("gongji_riders", default=None)
+_RIDERS = Principal("system", "auth")
+
+
+def _board(uow: UnitOfWork) -> list[Rider]:
+    """Run the request's pending riders first in this unit of work; they land if it commits."""
+    pending = _riders.get()
+    if not pending:
+        return []
+    aboard = list(pending)
+    for rider in aboard:
+        rider(uow)
+    return aboard
+
+
+def _landed(aboard: list[Rider]) -> None:
+    pending = _riders.get()
+    if aboard and pending:
+        pending[:] = [r for r in pending if r not in aboard]
 
 
 def _counting(call: Callable[[], R]) -> R:
@@ -110,24 +138,25 @@ class Gongji:
         key = check_idempotency_key(key.key if isinstance(key, ClientKey) else key)
         scope = principal.scope
 
+        def work(uow: UnitOfWork) -> Written[R]:
+            conn = uow.conn
+            asked = canonical_json(request)
+            prior = idempotency.claim(conn, scope=scope, key=key, operation=operation,
+                                      request=request, now=uow.now, text=asked)
+            if prior is not None:
+                return Written(from_json(prior, result_type), replayed=True)
+            value = fn(uow)
+            answer = idempotency.store(conn, scope=scope, key=key,
+                                       response=to_json(value, result_type))
+            # the stored answer is sealed in the audit chain (verify: stored_responses)
+            uow.audit.seal_response(
+                at=uow.now, actor=scope, scope=scope, key=key, operation=operation,
+                request_hash=idempotency.request_hash(operation, request, text=asked),
+                request=asked, response=answer)
+            return Written(value, replayed=False)
+
         def once() -> Written[R]:
-            with self.db.begin() as conn:
-                uow = self._uow(conn, principal)
-                asked = canonical_json(request)
-                prior = idempotency.claim(conn, scope=scope, key=key, operation=operation,
-                                          request=request, now=uow.now, text=asked)
-                if prior is not None:
-                    return Written(from_json(prior, result_type), replayed=True)
-                value = fn(uow)
-                answer = idempotency.store(conn, scope=scope, key=key,
-                                           response=to_json(value, result_type))
-                # the stored answer is sealed in the audit chain (verify: stored_responses)
-                uow.audit.seal_response(
-                    at=uow.now, actor=scope, scope=scope, key=key, operation=operation,
-                    request_hash=idempotency.request_hash(operation, request, text=asked),
-                    request=asked, response=answer)
-                uow.flush()
-                return Written(value, replayed=False)
+            return self._commit(principal, work)
 
         return _counting(lambda: self.db.retrying(once))
 
@@ -147,14 +176,40 @@ class Gongji:
         return None if prior is None else Written(from_json(prior, result_type), replayed=True)
 
     def transact(self, principal: Principal, fn: Callable[[UnitOfWork], R]) -> R:
-        def once() -> R:
-            with self.db.begin() as conn:
-                uow = self._uow(conn, principal)
-                value = fn(uow)
-                uow.flush()
-                return value
+        return _counting(lambda: self.db.retrying(lambda: self._commit(principal, fn)))
 
-        return _counting(lambda: self.db.retrying(once))
+    def _commit(self, principal: Principal, fn: Callable[[UnitOfWork], R]) -> R:
+        """One write transaction: the request's riders, the work, the audit records, commit."""
+        with self.db.begin() as conn:
+            uow = self._uow(conn, principal)
+            aboard = _board(uow)
+            value = fn(uow)
+            uow.flush()
+        _landed(aboard)
+        return value
+
+    def ride(self, rider: Rider) -> None:
+        """Have a small write commit with the request's next write transaction (inside
+        riding(); a refusal it raises refuses that transaction), or at once in its own."""
+        pending = _riders.get()
+        if pending is None:
+            self.transact(_RIDERS, rider)
+        else:
+            pending.append(rider)
+
+    @contextmanager
+    def riding(self) -> Iterator[None]:
+        """One request, run in one thread: riders wait for its first write transaction, and
+        what is still waiting at the end (a read-only or refused request) commits on its own;
+        a refusal from it (NONCE_REUSED) takes the place of the request's answer or error."""
+        token = _riders.set([])
+        try:
+            yield
+        finally:
+            pending = _riders.get() or []
+            _riders.reset(token)
+            if pending:
+                self.transact(_RIDERS, lambda uow: [rider(uow) for rider in pending])
 
     def dry_run(self, principal: Principal, fn: Callable[[UnitOfWork], R]) -> R:
         """Run a unit of work and roll it back whatever happens: what-if computations that

@@ -61,19 +61,41 @@ DOC = ("The national interface envelope (see docs/GATEWAY.md): a JSON object wit
 async def _call(request: Request, services: Any, *, only: set[str] | None = None
                 ) -> tuple[dict[str, Any], Any]:
     received = services.clock.now()
-    env: env_mod.Envelope | None = None
-    admitted: Admitted | None = None
-    signer: SmKeys | None = None
-    output: Any = None
-    obj: Any = None
-    error: GongjiError | None = None
     raw = await request.body()
     with collecting() as seen:
-        try:
-            admitted = await run_in_threadpool(
-                transport.admit, services, headers={k.lower(): v for k, v in
-                                                     request.headers.items()},
-                method=request.method, path=request.url.path, body=raw)
+        admitted, env, obj, signer, output, error = await run_in_threadpool(
+            _serve, services, {k.lower(): v for k, v in request.headers.items()},
+            request.method, request.url.path, raw, only)
+    body = env_mod.respond(env=env, received=received, now=services.clock.now(),
+                           output=output, error=error,
+                           infcode_as=admitted.profile.infcode_as if admitted else "number")
+    GATEWAY_CALLS.labels(env.infno if env else "-", str(body["infcode"])).inc()
+    if admitted is not None:
+        await run_in_threadpool(_note, services, admitted, request.url.path, obj, raw, env,
+                                seen, error)
+    if signer is not None:
+        body = encrypted.seal_answer(body, signer)
+    return body, output
+
+
+Served = tuple[Admitted | None, env_mod.Envelope | None, Any, SmKeys | None, Any,
+               GongjiError | None]
+"""admitted, envelope, the message as read, the encrypted sender's keys, output, refusal."""
+
+
+def _serve(services: Any, headers: dict[str, str], method: str, path: str, raw: bytes,
+           only: set[str] | None) -> Served:
+    """One message in one thread, so that the transport's nonce commits with the handler's
+    write (services.riding: one commit per message, not two)."""
+    admitted: Admitted | None = None
+    env: env_mod.Envelope | None = None
+    obj: Any = None
+    signer: SmKeys | None = None
+    output: Any = None
+    try:
+        with services.riding():
+            admitted = transport.admit(services, headers=headers, method=method, path=path,
+                                       body=raw)
             try:
                 obj = jsonio.loads(raw)
             except jsonio.TooDeep as e:
@@ -85,25 +107,15 @@ async def _call(request: Request, services: Any, *, only: set[str] | None = None
             if env.fixmedins_code != admitted.principal.id:
                 raise GongjiError("GATEWAY_INSTITUTION_MISMATCH")
             if needs_sign_in(env.infno):
-                await run_in_threadpool(signin.check, services, admitted.principal,
-                                        env.sign_no)
-            output = await run_in_threadpool(HANDLERS[env.infno],
-                                             Ctx(services, admitted.principal, env))
-        except GongjiError as e:
-            error = e
-        except Exception:  # never a 500: the HIS always gets an envelope
-            log.exception("gateway failure")
-            error = GongjiError("INTERNAL", request_id=request_id.get())
-    body = env_mod.respond(env=env, received=received, now=services.clock.now(),
-                           output=output, error=error,
-                           infcode_as=admitted.profile.infcode_as if admitted else "number")
-    GATEWAY_CALLS.labels(env.infno if env else "-", str(body["infcode"])).inc()
-    if admitted is not None:
-        await run_in_threadpool(_note, services, admitted, request.url.path, obj, raw, env,
-                                seen, error)
-    if signer is not None:
-        body = encrypted.seal_answer(body, signer)
-    return body, output
+                signin.check(services, admitted.principal, env.sign_no)
+            output = HANDLERS[env.infno](Ctx(services, admitted.principal, env))
+    except GongjiError as e:
+        return admitted, env, obj, signer, None, e
+    except Exception:  # never a 500: the HIS always gets an envelope
+        log.exception("gateway failure")
+        return admitted, env, obj, signer, None, GongjiError("INTERNAL",
+                                                              request_id=request_id.get())
+    return admitted, env, obj, signer, output, None
 
 
 def _open(obj: Any, admitted: Admitted) -> tuple[Any, SmKeys | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets as pysecrets
+import time
 from datetime import UTC, datetime, timedelta
 
 from gongji.domain.errors import GongjiError
@@ -121,15 +122,31 @@ def authenticate(app: Gongji, *, key_id: str, timestamp: str, nonce: str, signat
                     timestamp=timestamp, nonce=nonce, method=method, path=path, body=body,
                     now_epoch=int(now.timestamp()), window_seconds=WINDOW_SECONDS)
 
-    stamped = max(now, datetime.fromtimestamp(int(timestamp), tz=UTC))
-
-    def remember(uow: UnitOfWork) -> bool:
-        fresh = store.remember_nonce(uow.conn, key_id, nonce, at=stamped)
-        # nonces older than twice the window can never be replayed (the timestamp check
-        # refuses them first): forget them as we go
-        store.forget_nonces(uow.conn, before=now - timedelta(seconds=2 * WINDOW_SECONDS))
-        return fresh
-
-    if not app.transact(Principal("system", "auth"), remember):
-        raise GongjiError("NONCE_REUSED")
+    remember_nonce(app, key_id, nonce, at=max(now, datetime.fromtimestamp(int(timestamp),
+                                                                        tz=UTC)))
     return Principal("institution", row.fixmedins_code)
+
+
+FORGET_EVERY = 10.0
+"""Seconds between two sweeps of old nonces in a process."""
+_swept = [-FORGET_EVERY]
+
+
+def remember_nonce(app: Gongji, key_id: str, nonce: str, *, at: datetime) -> None:
+    """Each nonce once per key or credential: noted with the request's first write (one
+    commit per request: Gongji.ride), NONCE_REUSED for one seen before. `at` is the later of
+    its arrival and its own timestamp; nonces older than twice the window can never be
+    replayed (the timestamp check refuses them first), and are swept every FORGET_EVERY
+    seconds in a transaction of their own (never inside a request's: two requests would queue
+    on the same old rows)."""
+    def remember(uow: UnitOfWork) -> None:
+        if not store.remember_nonce(uow.conn, key_id, nonce, at=at):
+            raise GongjiError("NONCE_REUSED")
+
+    app.ride(remember)
+    tick = time.monotonic()
+    if tick - _swept[0] >= FORGET_EVERY:
+        _swept[0] = tick
+        before = app.wall.now() - timedelta(seconds=2 * WINDOW_SECONDS)
+        app.transact(Principal("system", "auth"),
+                     lambda uow: store.forget_nonces(uow.conn, before=before))

@@ -31,7 +31,6 @@ from gongji.domain.transport import (
 from gongji.services.access import require_operator
 from gongji.services.door import door
 from gongji.services.institutions import service as institutions
-from gongji.services.institutions import store as institution_store
 from gongji.services.kdf import BoundedHasher
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.transport import store
@@ -269,18 +268,9 @@ def _live(app: Gongji, kind: CredentialKind, principal: str) -> store.Credential
 
 
 def _once(app: Gongji, credential_id: str, nonce: str, stamped_ms: int) -> None:
-    """Each nonce once per credential, kept until twice the window after the later of its
-    arrival and its own timestamp (by then the timestamp check refuses it first)."""
-    now = app.wall.now()
-    at = max(now, datetime.fromtimestamp(stamped_ms / 1000, tz=UTC))
-
-    def remember(uow: UnitOfWork) -> bool:
-        fresh = institution_store.remember_nonce(uow.conn, credential_id, nonce[:64], at=at)
-        institution_store.forget_nonces(uow.conn, before=now - timedelta(seconds=600))
-        return fresh
-
-    if not app.transact(_SYSTEM, remember):
-        raise GongjiError("NONCE_REUSED")
+    """Each nonce once per credential (institutions.remember_nonce)."""
+    institutions.remember_nonce(app, credential_id, nonce[:64], at=max(
+        app.wall.now(), datetime.fromtimestamp(stamped_ms / 1000, tz=UTC)))
 
 
 def _bearer(app: Gongji, access_token: str, now: datetime) -> str:
