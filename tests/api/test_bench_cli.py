@@ -22,7 +22,9 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
     assert all(y["per_second"] > 0 for y in result["yardsticks"])
     for layer in ("service", "service_group_commit", "http"):
         names = {(f["name"], f["clients"]) for f in result[layer]}
-        assert names == {(n, c) for n in ("transfer", "settlement") for c in (1, 2)}, layer
+        floor = {("healthz (floor)", c) for c in (1, 2)} if layer == "http" else set()
+        assert names == {(n, c) for n in ("transfer", "settlement") for c in (1, 2)} | floor, \
+            layer
         for f in result[layer]:
             assert f["operations"] > 0 and f["errors"] == 0, f
             y = next(y for y in result["yardsticks"] if y["clients"] == f["clients"])
@@ -40,6 +42,11 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
         assert r["ratio_to_minimal"] == round(
             r["service_per_second"] / r["minimal_per_second"], 3)
     assert "like for like" in run.stdout
+    # HTTP beside the service level, per operation and count (the floor has no service twin)
+    to_service = {(r["operation"], r["clients"]): r for r in result["http_to_service"]}
+    assert set(to_service) == {(n, c) for n in ("transfer", "settlement") for c in (1, 2)}
+    for r in to_service.values():
+        assert r["ratio"] == round(r["http_per_second"] / r["service_per_second"], 3)
     assert result["verify"][0]["ok"] and result["verify"][0]["postings"] >= 2000
     assert result["engine"]["fee_lines_per_second"] > 0
     assert result["memory"][0]["peak_rss_mb_per_worker"] > 0

@@ -183,6 +183,21 @@ def yuan(fen: int) -> str:
     return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
+def healthz_clients(base: str) -> Callable[[int], Operation]:
+    """GET /healthz, which reads nothing: what HTTP itself costs on this machine (uvicorn,
+    FastAPI, the loopback and this client), the floor under every HTTP figure."""
+    def make(i: int) -> Operation:
+        client = httpx.Client(base_url=base, timeout=30)
+
+        def op() -> None:
+            if client.get("/healthz").status_code != 200:
+                raise RuntimeError("healthz")
+
+        return op
+
+    return make
+
+
 def transfer_clients(base: str, pairs: list[tuple[str, str]], tokens: dict[str, str],
                      clients: int) -> Callable[[int], Operation]:
     def make(i: int) -> Operation:

@@ -115,6 +115,9 @@ def other_lines(result: Result) -> list[str]:
             f" ({'ok' if v['ok'] else 'VIOLATIONS'})" for v in result.verify]
     out += [f"server: peak {m['peak_rss_mb_per_worker']} MiB per worker "
             f"({m['workers']} workers, {m['database']})" for m in result.memory]
+    out += [f"http / service: {r['operation']}, {r['database']}, {r['clients']} clients: "
+            f"{r['http_per_second']:,.1f} / {r['service_per_second']:,.1f} = {r['ratio']:.2f}x"
+            for r in result.http_to_service()]
     out += [f"mixed load, {m['database']}: {_mixed_memory(m)}" for m in result.mixed_dicts()]
     return out
 
@@ -261,6 +264,10 @@ def markdown(data: dict[str, Any]) -> str:
     for m in data["memory"]:
         out.append(f"| server peak memory, {m['database']} | {m['peak_rss_mb_per_worker']} MiB "
                    f"per worker ({m['workers']} workers) |")
+    for r in data.get("http_to_service", []):
+        out.append(f"| http / service, {r['operation']}, {r['database']}, {r['clients']} "
+                   f"clients | {r['http_per_second']:,.1f} / {r['service_per_second']:,.1f} "
+                   f"= {r['ratio']:.2f}x |")
     for m in data.get("mixed", []):
         out.append(f"| mixed load, {m['database']}, {m['clients']} clients | "
                    f"{_mixed_memory(m)} |")

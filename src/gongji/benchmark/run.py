@@ -96,6 +96,19 @@ class Result:
         y = self.yardstick(f.database, f.clients)
         return round(f.per_second / y.per_second, 3) if y and y.per_second else None
 
+    def http_to_service(self) -> list[dict[str, Any]]:
+        """Each HTTP figure beside the service layer's for the same operation, database,
+        clients and size (issue 16: HTTP >= 0.5x the service level)."""
+        out = []
+        for h in self.http:
+            s = next((f for f in self.service if (f.name, f.database, f.clients, f.persons)
+                      == (h.name, h.database, h.clients, h.persons)), None)
+            if s is not None and s.per_second:
+                out.append({"operation": h.name, "database": h.database, "clients": h.clients,
+                            "http_per_second": h.per_second, "service_per_second": s.per_second,
+                            "ratio": round(h.per_second / s.per_second, 3)})
+        return out
+
     def like_for_like(self) -> list[dict[str, Any]]:
         """Each service figure at the first size beside its operation's replay and minimal
         write set at the same client count, and the ratios."""
@@ -127,6 +140,7 @@ class Result:
                 "service_group_commit": rows(self.group),
                 "replays": [r.as_dict() for r in self.replays],
                 "like_for_like": self.like_for_like(),
+                "http_to_service": self.http_to_service(),
                 "verify": self.verify, "memory": self.memory, "engine": self.engine,
                 "mixed": self.mixed_dicts()}
 
@@ -376,6 +390,7 @@ def _http(kind: str, url: str, app: Gongji, plan: Plan, result: Result,
             else:
                 say(f"  http transfers at {c} clients skipped: the population's pairs are "
                     "used up for today (a larger first size has more)")
+            runs.insert(0, ("healthz (floor)", http.healthz_clients(server.base)))
             for name, clients_of in runs:
                 f = closed_loop(name, kind, c, plan.seconds, clients_of, persons=plan.sizes[0])
                 result.http.append(f)
