@@ -42,6 +42,13 @@ def test_a_tiny_bench_run_writes_every_figure_and_its_ratio(tmp_path: Path) -> N
         assert r["ratio_to_minimal"] == round(
             r["service_per_second"] / r["minimal_per_second"], 3)
     assert "like for like" in run.stdout
+    # where one settlement's time goes, by layer: every layer's share, summing to the whole
+    [prof] = result["profiles"]
+    assert prof["database"] == "sqlite" and prof["ms_per_operation"] > 0
+    layers = {x["layer"].split(" (")[0]: x for x in prof["layers"]}
+    assert {"database driver", "gongji services", "gongji domain rules"} <= set(layers)
+    assert abs(sum(x["share"] for x in prof["layers"]) - 1) < 0.01
+    assert "profile of one settlement" in run.stdout
     # HTTP beside the service level, per operation and count (the floor has no service twin)
     to_service = {(r["operation"], r["clients"]): r for r in result["http_to_service"]}
     assert set(to_service) == {(n, c) for n in ("transfer", "settlement") for c in (1, 2)}

@@ -67,3 +67,13 @@ def test_the_mixed_loop_counts_each_kind_and_names_its_error_codes() -> None:
     assert read.p50_ms <= read.p95_ms <= read.p99_ms
     d = m.as_dict()
     assert d["kinds"][1]["error_codes"] == list(write.error_codes) and d["errors"] == m.errors
+
+
+def test_the_profile_sorts_each_function_into_its_layer() -> None:
+    from gongji.benchmark.profile import OTHER, layer_of
+    assert layer_of("<method 'commit' of 'sqlite3.Connection' objects>").startswith("database")
+    assert layer_of("/x/site-packages/sqlalchemy/engine/base.py:10(execute)") == "SQLAlchemy"
+    assert layer_of("/w/src/gongji/domain/settlement.py:5(settle)") == "gongji domain rules"
+    assert layer_of("/w/src/gongji/services/settlement/service.py:5(x)").startswith(
+        "gongji services")
+    assert layer_of("/usr/lib/python3.11/threading.py:1(wait)") == OTHER

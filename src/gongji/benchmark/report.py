@@ -93,6 +93,11 @@ def _mixed_memory(m: dict[str, Any]) -> str:
             f"target <= {t['limit']} MiB: {_verdict(t['pass'])}){cpu}")
 
 
+def _layers(p: dict[str, Any]) -> str:
+    return (f"{p['ms_per_operation']} ms under cProfile: "
+            + ", ".join(f"{x['layer']} {100 * x['share']:.0f} %" for x in p["layers"]))
+
+
 def mixed_table(result: Result) -> Table:
     """The mixed load (issue 16), each operation beside its targets."""
     t = Table(title="mixed load: wallet reads, hospital visits, transfers "
@@ -119,6 +124,8 @@ def other_lines(result: Result) -> list[str]:
             f"{r['http_per_second']:,.1f} / {r['service_per_second']:,.1f} = {r['ratio']:.2f}x"
             for r in result.http_to_service()]
     out += [f"mixed load, {m['database']}: {_mixed_memory(m)}" for m in result.mixed_dicts()]
+    out += [f"profile of one settlement, {p['database']}: " + _layers(p)
+            for p in result.profiles]
     return out
 
 
@@ -264,6 +271,8 @@ def markdown(data: dict[str, Any]) -> str:
     for m in data["memory"]:
         out.append(f"| server peak memory, {m['database']} | {m['peak_rss_mb_per_worker']} MiB "
                    f"per worker ({m['workers']} workers) |")
+    for p in data.get("profiles", []):
+        out.append(f"| profile of one settlement, {p['database']} | {_layers(p)} |")
     for r in data.get("http_to_service", []):
         out.append(f"| http / service, {r['operation']}, {r['database']}, {r['clients']} "
                    f"clients | {r['http_per_second']:,.1f} / {r['service_per_second']:,.1f} "

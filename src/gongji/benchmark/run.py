@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from gongji.benchmark import http, population, replay, workloads, yardsticks
+from gongji.benchmark import http, population, profile, replay, workloads, yardsticks
 from gongji.benchmark.engine import engine_rate
 from gongji.benchmark.figures import Figures, Mixed, closed_loop, mixed_loop
 from gongji.domain.access import COMMAND_LINE
@@ -57,6 +57,8 @@ class Plan:
     0 leaves them out."""
     folder: Path | None = None
     """Where the SQLite files go (default: a temp directory on the same file system)."""
+    profile_operations: int = 400
+    """Settlements profiled (cProfile, one client) at the first size; 0 leaves it out."""
     mixed_clients: int = 32
     """Clients of the mixed load (issue 16); 0 leaves it out."""
     mixed_workers: int = 2
@@ -66,7 +68,7 @@ class Plan:
     def quick(cls) -> Plan:
         """A few minutes: small sizes and short windows, to see that everything runs."""
         return cls(seconds=3.0, sizes=[10_000], postings=[200_000], engine_settlements=5_000,
-                   replay_operations=240)
+                   replay_operations=240, profile_operations=100)
 
 
 @dataclass
@@ -85,6 +87,8 @@ class Result:
     verify: list[dict[str, Any]] = field(default_factory=list)
     memory: list[dict[str, Any]] = field(default_factory=list)
     engine: dict[str, Any] = field(default_factory=dict)
+    profiles: list[dict[str, Any]] = field(default_factory=list)
+    """Where one settlement's time goes, per database (benchmark/profile.py)."""
     mixed: list[Mixed] = field(default_factory=list)
     """The mixed load, per database."""
 
@@ -140,7 +144,7 @@ class Result:
                 "service_group_commit": rows(self.group),
                 "replays": [r.as_dict() for r in self.replays],
                 "like_for_like": self.like_for_like(),
-                "http_to_service": self.http_to_service(),
+                "http_to_service": self.http_to_service(), "profiles": self.profiles,
                 "verify": self.verify, "memory": self.memory, "engine": self.engine,
                 "mixed": self.mixed_dicts()}
 
@@ -258,6 +262,13 @@ def _one_database(kind: str, url: str, pg: TempPostgres | None, plan: Plan, resu
                 say(f"  service {f.name:<10} {c:>3} clients  {f.per_second:>7,.1f}/s  "
                     f"p99 {f.p99_ms:.1f} ms  ratio {result.ratio(f)}"
                     + (f"  errors {f.errors}" if f.errors else ""))
+        if n == 0 and plan.profile_operations:
+            p = profile.settlement_profile(
+                workloads.settlement_clients(app, members, drugs, 1)(0), plan.profile_operations)
+            result.profiles.append({"database": kind, "persons": size, **p})
+            say(f"  profile of one settlement ({p['ms_per_operation']} ms under cProfile): "
+                + ", ".join(f"{x['layer'].split(' (')[0]} {100 * x['share']:.0f} %"
+                            for x in p["layers"]))
         if n == 0 and kind == "sqlite" and plan.group_commit:
             _group_commit(url, app, plan, result, members, drugs, pool, say)
         if n == 0:
