@@ -77,3 +77,16 @@ def test_the_profile_sorts_each_function_into_its_layer() -> None:
     assert layer_of("/w/src/gongji/services/settlement/service.py:5(x)").startswith(
         "gongji services")
     assert layer_of("/usr/lib/python3.11/threading.py:1(wait)") == OTHER
+
+
+def test_like_for_like_pairs_only_the_size_the_statements_were_captured_at() -> None:
+    from gongji.benchmark.figures import Figures
+    from gongji.benchmark.run import Result
+    r = Result("", {}, {})
+    r.service += [Figures("settlement", "sqlite", 1, 10, 1.0, 500.0, 1, 1, 1, 0, 10_000),
+                  Figures("settlement", "sqlite", 1, 10, 1.0, 400.0, 1, 1, 1, 0, 100_000)]
+    r.replays += [Figures("settlement replay", "sqlite", 1, 10, 1.0, 1000.0, 1, 1, 1),
+                  Figures("settlement minimal write set", "sqlite", 1, 10, 1.0, 2000.0, 1, 1, 1)]
+    [row] = r.like_for_like()
+    assert (row["service_per_second"], row["ratio_to_replay"], row["ratio_to_minimal"]) == \
+        (500.0, 0.5, 0.25)

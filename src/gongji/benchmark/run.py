@@ -117,7 +117,11 @@ class Result:
         """Each service figure at the first size beside its operation's replay and minimal
         write set at the same client count, and the ratios."""
         out = []
+        first = min((f.persons or 0 for f in self.service), default=0)
         for f in self.service:
+            if f.persons != first:  # the replays were captured at the first size only
+                continue
+
             def twin(kind: str, f: Figures = f) -> Figures | None:
                 return next((r for r in self.replays if r.name == f"{f.name} {kind}"
                              and r.database == f.database and r.clients == f.clients), None)
