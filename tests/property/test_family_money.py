@@ -347,6 +347,8 @@ def make_machine(new_db: Callable[[], tuple[Database, Callable[[], None]]]) -> t
             if amount > MAX_TRANSFER:
                 return "TRANSFER_AMOUNT_OVER_LIMIT"
             if not self.m.active(sender, receiver):
+                if any(b.beneficiary == sender and b.status == "active" for b in self.m.bindings):
+                    return "TRANSFER_QUOTA_NOT_TRANSFERABLE"
                 return "TRANSFER_NOT_BOUND"
             if sum(1 for t in self.m.transfers
                    if t.sender == sender and t.day == business_date(now)) >= DAILY_COUNT:

@@ -303,6 +303,18 @@ def test_one_pending_transfer_per_receiver(bound: Family, database: Database) ->
     assert send(bound, 1_00).status == "pending"
 
 
+def test_a_beneficiary_is_told_quota_cannot_be_sent_on(fam: Family,
+                                                       database: Database) -> None:
+    fam.open_wallet("张伟")
+    fam.open_wallet("王芳")
+    fam.bind("张伟", "王芳", "spouse")
+    assert accept(fam, send(fam, to="王芳"), who="王芳") == "accepted"
+    for to in ("张伟", "李秀英"):  # back to the sponsor, or on to anyone else
+        refused(database, "TRANSFER_QUOTA_NOT_TRANSFERABLE", lambda to=to: transfers.send(
+            fam.app, fam["王芳"].who, key("t"), transfers.SendTransfer(fam[to].psn_no, 1_00),
+            PIN))
+
+
 def test_receiver_must_have_an_open_wallet_and_a_binding(fam: Family,
                                                          database: Database) -> None:
     fam.open_wallet("张伟")

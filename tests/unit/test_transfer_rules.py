@@ -202,6 +202,10 @@ def test_same_province_ignores_the_cross_province_flag() -> None:
 
 def test_not_bound_is_refused() -> None:
     assert _refused(_ask(bound=False)).code == "TRANSFER_NOT_BOUND"
+    # a beneficiary sending on what a relative shared is told why it cannot be done
+    assert _refused(_ask(bound=False, sender_is_beneficiary=True)).code == \
+        "TRANSFER_QUOTA_NOT_TRANSFERABLE"
+    check_transfer(_ask(sender_is_beneficiary=True))  # bound to the receiver as sponsor: fine
 
 
 def test_unverified_relation_refused_where_required() -> None:

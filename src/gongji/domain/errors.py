@@ -232,6 +232,7 @@ define("TRANSFER_AMOUNT_OVER_LIMIT", 422, "单笔转账不能超过 {limit} 元�
 define("TRANSFER_RECEIVER_NO_WALLET", 409, "接收方尚未开通医保钱包，转账不能完成", "The receiver has not opened a wallet; the transfer cannot be made")
 define("MUTUAL_AID_CROSS_PROVINCE_DISABLED", 409, "{who}所在地区 {admdvs} 尚未开通跨省共济", "The {who}'s region {admdvs} does not take part in cross-province mutual aid yet")
 define("TRANSFER_NOT_BOUND", 409, "双方没有有效的家庭共济关系，请先绑定", "There is no active mutual-aid binding between you; bind first")
+define("TRANSFER_QUOTA_NOT_TRANSFERABLE", 409, "家人共济给您的额度只能用于您本人就医购药，不能再转给他人；只有职工个人账户可以转给已绑定的家人", "Quota a relative shared with you pays for your own care only and cannot be sent on; only an employee's personal account can be sent, to a relative bound to it")
 define("TRANSFER_DAILY_LIMIT", 409, "每个医保钱包每天最多转账 {limit} 笔，今天已转 {sent} 笔", "A wallet may send at most {limit} transfers a day; {sent} sent today")
 define("TRANSFER_PENDING_EXISTS", 409, "给对方的上一笔转账尚未接收，接收或退回后再转", "Your last transfer to this person has not been accepted yet; wait until it is accepted or returned")
 define("TRANSFER_ANNUAL_CAP", 409, "本年度转账累计不能超过 {limit} 元，还可转 {left} 元", "Transfers this year may total at most {limit} yuan; {left} yuan left")

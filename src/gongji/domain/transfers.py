@@ -49,6 +49,8 @@ class TransferAsk:
     """Fen the sending wallet submitted this calendar year (returned ones excluded)."""
     pending_to_receiver: bool
     sponsor_balance: int
+    sender_is_beneficiary: bool = False
+    """Someone shares their account with the sender (what they hold is quota)."""
 
 
 def check_transfer(ask: TransferAsk) -> None:
@@ -63,7 +65,10 @@ def check_transfer(ask: TransferAsk) -> None:
                           amount=format_yuan(ask.amount))
     _usable(ask.sender, "sender")
     if not ask.bound:
-        raise GongjiError("TRANSFER_NOT_BOUND")
+        # quota received from a relative pays for the holder's own care only (2026 notice on
+        # 个人账户跨省共济): say so, rather than "bind first", which could not help
+        raise GongjiError("TRANSFER_QUOTA_NOT_TRANSFERABLE" if ask.sender_is_beneficiary
+                          else "TRANSFER_NOT_BOUND")
     _usable(ask.receiver, "receiver")
     if cross_province(ask.sender.insuplc_admdvs, ask.receiver.insuplc_admdvs):
         for side, w in (("sender", ask.sender), ("receiver", ask.receiver)):

@@ -61,6 +61,7 @@ FIELD_OF = {
     "MONEY_ZERO": "amount", "MONEY_OVERFLOW": "amount", "TRANSFER_AMOUNT_OVER_LIMIT": "amount",
     "INSUFFICIENT_FUNDS": "amount", "MIN_SPONSOR_BALANCE": "amount",
     "TRANSFER_ANNUAL_CAP": "amount", "TRANSFER_NOT_BOUND": "receiver",
+    "TRANSFER_QUOTA_NOT_TRANSFERABLE": "receiver",
     "TRANSFER_RECEIVER_NO_WALLET": "receiver", "TRANSFER_PENDING_EXISTS": "receiver",
     "PIN_FORMAT": "pin", "PIN_WEAK": "pin", "PIN_WRONG": "pin", "PIN_LOCKED": "pin",
     "PIN_NOT_SET": "pin", "TRACE_CODE_INVALID": "code", "FILING_KIND_INVALID": "kind",

@@ -73,7 +73,8 @@ def send(app: Gongji, who: Principal, key: Key, cmd: SendTransfer,
             sent_today=store.sent_on(uow.conn, sender, uow.today),
             sent_this_year=store.sent_since(uow.conn, sender, date(uow.today.year, 1, 1)),
             pending_to_receiver=store.waiting_between(uow.conn, sender, receiver, uow.now),
-            sponsor_balance=personal.balance if personal else 0))
+            sponsor_balance=personal.balance if personal else 0,
+            sender_is_beneficiary=binding is None and bool(bindings.sponsors(uow.conn, sender))))
         assert personal is not None and binding is not None
         quota = uow.ledger.open_account(AccountKind.WALLET_QUOTA, owner=receiver,
                                         sponsor=sender, admdvs=r_facts.insuplc_admdvs)
