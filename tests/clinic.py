@@ -7,7 +7,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import count
 
+from gongji.domain.clock import business_date
 from gongji.services.catalog import service as catalog
+from gongji.services.filing import service as filing
 from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
@@ -66,6 +68,13 @@ class Clinic:
         ins = insutype or ("310" if name in ("张伟", "王芳", "张丽", "林华") else "390")
         return svc.open_visit(self.app, self.inst(at), key("v"), svc.OpenVisit(
             credential=cred, insutype=ins, med_type=med_type, dise_codg=dise_codg)).value
+
+    def file_away(self, name: str, province: str) -> None:
+        """A temporary filing for care in another province (unfiled, it is not settled
+        directly); other_temporary takes the same 20 points the unfiled reduction took."""
+        m = self.fam[name]
+        filing.file(self.app, m.who, key("fl"), m.psn_no, filing.File(
+            "other_temporary", province, business_date(self.app.clock.now())))
 
     def fees(self, v: svc.VisitView, *lines: tuple[str, str, str] | svc.FeeIn
              ) -> list[svc.LineView]:

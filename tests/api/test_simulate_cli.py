@@ -40,7 +40,7 @@ region: "510100"
 name: 提案 refuse unfiled care, accounts pay self-paid items
 effective_from: 2026-01-01
 benefits:
-  out_of_area: {unfiled: refuse}
+  out_of_area: {unfiled_in_province: refuse}
   account_pays_self_paid: true
 """
 

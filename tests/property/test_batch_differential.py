@@ -50,7 +50,8 @@ STRESS = Benefits.model_validate({
          "pay": {"ratio": "0.9"}, "cap_group": "ip"},
     ],
     "caps": {"op": "900.00", "ip": "30000.00"},
-    "out_of_area": {"minus": {"referral": "0.1", "other_temporary": "0.15"}, "unfiled": "refuse"},
+    "out_of_area": {"minus": {"referral": "0.1", "other_temporary": "0.15"},
+                    "unfiled_in_province": "refuse"},
     "supplementary": {
         "390": {"fund": "hifmi", "deductible": "2000.00", "cap": "9000.00",
                 "low_income_plus": "0.05", "care": ["inpatient", "outpatient", "chronic"],

@@ -28,6 +28,8 @@ runner = CliRunner()
 def world(app: Gongji) -> Gongji:
     """A family, in- and out-of-area settlements, a bound relative: every kind of row."""
     c = open_clinic(make_family(app))
+    c.file_away("李秀英", "510000")
+    c.file_away("张伟", "410000")
     for name, at, yuan in (("张伟", CLINIC, "50"), ("李秀英", CLINIC, "300"),
                            ("张伟", HENAN_HOSPITAL, "120")):
         v = c.visit(name, at=at, med_type="11")

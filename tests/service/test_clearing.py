@@ -30,6 +30,8 @@ def settle(c: Clinic, name: str, at: str, yuan: str, med_type: str = "11"
 
 
 def test_statement_by_pair_of_regions(clinic: Clinic, db_url: str) -> None:
+    clinic.file_away("李秀英", "510000")
+    clinic.file_away("张伟", "410000")
     a = settle(clinic, "李秀英", HOSPITAL, "1000")      # Henan resident in Chengdu
     b = settle(clinic, "李秀英", CLINIC, "200")
     settle(clinic, "张伟", HENAN_HOSPITAL, "300")      # Chengdu employee in Henan

@@ -52,6 +52,7 @@ class World:
         v = clinic.visit("李秀英", at=HENAN_PHARMACY, med_type="41")
         clinic.fees(v, (D_B, "2", "30"))
         self.pharmacy = clinic.settle(v, "李秀英")
+        clinic.file_away("李秀英", "510000")
         v = clinic.visit("李秀英", at=CLINIC, med_type="11")
         clinic.fees(v, (S_A, "1", "250"))
         self.away = clinic.settle(v, "李秀英")

@@ -40,6 +40,8 @@ def settle(c: Clinic, name: str, at: str, yuan: str) -> str:
 
 def test_the_ledger_and_settlements_split_by_insured_region(pg_app: Gongji) -> None:
     c = open_clinic(make_family(pg_app))
+    c.file_away("李秀英", "510000")
+    c.file_away("张伟", "410000")
     henan_in_chengdu = settle(c, "李秀英", HOSPITAL, "1000")    # insured 411300, care 510100
     chengdu_in_henan = settle(c, "张伟", HENAN_HOSPITAL, "300")  # insured 510100, care 411300
     settle(c, "张伟", CLINIC, "50")                               # in area

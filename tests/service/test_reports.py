@@ -136,6 +136,8 @@ def test_settlements_fund_outlays_and_clearing_by_region(app: Gongji) -> None:
     from gongji.services.settlement import service as svc
 
     c = open_clinic(make_family(app))
+    c.file_away("李秀英", "510000")
+    c.file_away("张伟", "410000")
     henan_in_chengdu = settle(c, "李秀英", HOSPITAL, "1000")
     chengdu_in_henan = settle(c, "张伟", HENAN_HOSPITAL, "300")
     chengdu_at_home = settle(c, "张伟", CLINIC, "50")

@@ -196,8 +196,7 @@ def test_wallet_quota_pays_across_provinces(clinic: Clinic, database: Database) 
 # -- out of area ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kind", "paid"), [
-    (None, 4000_00), ("referral", 5000_00), ("other_temporary", 4000_00),
-    ("long_term_resident", 6000_00),
+    ("referral", 5000_00), ("other_temporary", 4000_00), ("long_term_resident", 6000_00),
 ])
 def test_out_of_area_by_filing_kind(clinic: Clinic, kind: str | None, paid: int,
                                     clock: FixedClock) -> None:
@@ -216,14 +215,32 @@ def test_out_of_area_by_filing_kind(clinic: Clinic, kind: str | None, paid: int,
     assert balance(app, "FUND_POOL/411300") == -paid
 
 
-def test_unfiled_refused_where_the_region_says(clinic: Clinic, database: Database) -> None:
+def test_unfiled_cross_province_care_is_refused_unless_the_region_allows(
+        clinic: Clinic, database: Database) -> None:
+    """The national rule: a Henan resident in a Chengdu hospital without a filing is not
+    settled directly (file first, or pay and claim at home); where her region's document
+    allows it, she is settled 20 points lower."""
     app = clinic.app
+    v = clinic.visit("李秀英")
+    clinic.fees(v, (S_A, "1", "10800"))
+    refused(database, "OUT_OF_AREA_NOT_FILED", lambda: clinic.settle(v, "李秀英"))
     app.transact(OPERATOR, lambda uow: app.policies.upload(
         uow.conn, "region: '411300'\neffective_from: 2026-11-01\n"
-                  "benefits: {out_of_area: {unfiled: refuse}}\n", by="t", now=uow.now))
-    v = clinic.visit("李秀英")
-    clinic.fees(v, (S_A, "1", "100"))
-    refused(database, "OUT_OF_AREA_NOT_FILED", lambda: clinic.settle(v, "李秀英"))
+                  "benefits: {out_of_area: {unfiled: reduce}}\n", by="t", now=uow.now))
+    s = clinic.settle(v, "李秀英")
+    assert (s.act_pay_dedc, s.hifp_pay, s.filing_kind) == (800_00, 4000_00, None)
+
+
+def test_an_emergency_counts_as_filed(clinic: Clinic, database: Database) -> None:
+    """急诊抢救视同已备案: an emergency visit (med_type 13) of an unfiled Henan resident in
+    Chengdu settles directly, as an emergency filing would; a plain outpatient visit does not."""
+    plain = clinic.visit("李秀英", med_type="11")
+    clinic.fees(plain, (S_A, "1", "300"))
+    refused(database, "OUT_OF_AREA_NOT_FILED", lambda: clinic.settle(plain, "李秀英"))
+    urgent = clinic.visit("李秀英", med_type="13")
+    clinic.fees(urgent, (S_A, "1", "300"))
+    s = clinic.settle(urgent, "李秀英")
+    assert s.filing_kind == "emergency" and s.hifp_pay > 0
 
 
 def test_filing_rules(clinic: Clinic, database: Database, clock: FixedClock) -> None:
@@ -269,6 +286,8 @@ def test_cross_province_pharmacy_switch(clinic: Clinic, database: Database) -> N
                   admdvs="350100", credit=500_00, born_in="350102")
     v = clinic.visit("林华", at=PHARMACY, med_type="41")
     clinic.fees(v, (D_B, "1", "20"))
+    filing.file(app, lin.who, key(), lin.psn_no, filing.File(   # across provinces: filed
+        "other_temporary", "510000", date(2026, 11, 24)))
     refused(database, "PHARMACY_SWITCH_OFF", lambda: clinic.settle(v, "林华"))
     filing.set_switch(app, lin.who, key(), lin.psn_no, "pharmacy_cross_province", True)
     assert clinic.settle(v, "林华").psn_part_amt > 0

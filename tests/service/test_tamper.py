@@ -105,6 +105,7 @@ def _populate(app: Gongji, w: World, folder: Path) -> None:
     v4 = clinic.visit("李秀英", at=HENAN_PHARMACY, med_type="41")
     clinic.fees(v4, (D_B, "2", "30"))
     s4 = clinic.settle(v4, "李秀英")                  # paid from the quota 张伟 sent her
+    clinic.file_away("李秀英", "510000")
     v3 = clinic.visit("李秀英")                       # Henan resident in a Chengdu hospital
     clinic.fees(v3, (S_A, "1", "10800"))
     s3 = clinic.settle(v3, "李秀英", acct_used_flag=False)  # her quota stays

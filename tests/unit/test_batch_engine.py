@@ -16,7 +16,7 @@ FLAT = Benefits.model_validate({
                "deductible": {"per": "year", "amount": "100.00"}, "pay": {"ratio": "0.5"},
                "cap_group": "op"}],
     "caps": {"op": "150.00"},
-    "out_of_area": {"unfiled": "refuse"},
+    "out_of_area": {"unfiled_in_province": "refuse"},  # the simulator's claims: in province
 })
 
 

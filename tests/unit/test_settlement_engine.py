@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -201,11 +202,26 @@ def test_minus_points_by_filing_kind() -> None:
     assert paid(None, out=False) == paid("retiree_settled") == paid("posted_staff") == 8500_00
     assert paid("referral") == paid("emergency") == 7500_00   # 10 points off
     assert paid("other_temporary") == 6500_00                # 20 points off
-    assert paid(None) == 6500_00                             # unfiled: reduce by 20
-    strict = benefits(out_of_area={"unfiled": "refuse"})
+    assert paid(None) == 6500_00                 # unfiled in the province: reduce by 20
+    strict = benefits(out_of_area={"unfiled_in_province": "refuse"})
     with pytest.raises(GongjiError) as e:
         run(fees, visit=Visit("inpatient", "3", DAY, True, None), b=strict)
     assert e.value.code == "OUT_OF_AREA_NOT_FILED"
+
+
+def test_unfiled_care_in_another_province_is_not_settled_directly() -> None:
+    """The national rule: without a filing, cross-province care is refused (file first, or
+    pay and claim at home); a region's document may settle it reduced instead."""
+    fees = [line(A_SERVICE.med_list_codg, "1", "11000")]
+    away = Visit("inpatient", "3", DAY, True, None, cross_province=True)
+    with pytest.raises(GongjiError) as e:
+        run(fees, visit=away)
+    assert e.value.code == "OUT_OF_AREA_NOT_FILED"
+    assert "补办备案" in e.value.message and "claim at home" in e.value.message_en
+    # a filing of any kind settles it; so does the region's own "reduce"
+    assert run(fees, visit=replace(away, filing_kind="referral")).hifp_pay == 7500_00
+    lenient = benefits(out_of_area={"unfiled": "reduce"})
+    assert run(fees, visit=away, b=lenient).hifp_pay == 6500_00
 
 
 def test_liaocheng_segmented_critical_illness() -> None:

@@ -144,13 +144,16 @@ def _scaled(ratio: Fraction) -> int:
     return int(scaled)
 
 
-def minus_of(b: Benefits, out_of_area: bool, filing: str | None) -> Fraction | None:
-    """settlement._minus as a value; None where direct settlement is refused."""
+def minus_of(b: Benefits, out_of_area: bool, filing: str | None, *,
+             cross_province: bool = False) -> Fraction | None:
+    """settlement._minus as a value; None where direct settlement is refused. The simulator's
+    out-of-area claims are within the province (its claims carry no province)."""
     if not out_of_area:
         return Fraction(0)
     rules = b.out_of_area
     if filing is None:
-        return None if rules.unfiled == "refuse" else Fraction(rules.unfiled_minus)
+        mode = rules.unfiled if cross_province else rules.unfiled_in_province
+        return None if mode == "refuse" else Fraction(rules.unfiled_minus)
     if filing in LONG_TERM:
         return Fraction(0)
     return Fraction(rules.minus.get(filing, 0))

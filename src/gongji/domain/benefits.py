@@ -136,8 +136,12 @@ class OutOfArea(_Rules):
                                "other_temporary": Decimal("0.20")}
     """Ratio points taken off by filing kind ([N] at most 10 for referral and emergency, at
     most 20 for other temporary); long-term kinds lose nothing."""
-    unfiled: Literal["refuse", "reduce"] = "reduce"
-    """Without filing: refuse direct settlement (pay in full, claim by hand), or reduce."""
+    unfiled: Literal["refuse", "reduce"] = "refuse"
+    """Across provinces without a filing: refuse direct settlement (the national rule: file
+    before discharge, or pay in full and claim at home), or settle it reduced by
+    unfiled_minus where the region's own document allows."""
+    unfiled_in_province: Literal["refuse", "reduce"] = "reduce"
+    """Within the province, out of the pooling region, without a filing (provinces differ)."""
     unfiled_minus: Ratio = Decimal("0.20")
 
 

@@ -272,7 +272,7 @@ define("CATALOG_ITEM_NOT_FOUND", 404, "就医地目录中没有 {code}", "{code}
 define("FEE_LINES_EMPTY", 422, "没有费用明细", "No fee lines")
 define("FEE_LINE_INVALID", 422, "费用明细 {feedetl_sn} 不合法：{reason}", "Fee line {feedetl_sn} is invalid: {reason}")
 define("FEE_LINE_MISMATCH", 422, "费用明细 {feedetl_sn} 金额 {given} 与数量×单价 {expected} 不符", "Fee line {feedetl_sn}: amount {given} is not cnt x pric = {expected}")
-define("OUT_OF_AREA_NOT_FILED", 409, "未办理异地就医备案，参保地不支持直接结算，请全额垫付后回参保地报销", "No out-of-area filing and the insured region does not settle directly: pay in full and claim at home")
+define("OUT_OF_AREA_NOT_FILED", 409, "未办理异地就医备案，不能直接结算：请在出院（结算）前补办备案，或全额垫付后回参保地手工报销", "No out-of-area filing, so this cannot be settled directly: file before discharge (or before paying), or pay in full and claim at home")
 
 # -- institutions and signed requests ------------------------------------------------------
 define("INSTITUTION_CODE_INVALID", 422, "定点医药机构编码不合法：{code}（H 或 P 加 11 位数字）", "Invalid institution code {code} (H or P then 11 digits)")

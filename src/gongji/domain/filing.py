@@ -26,6 +26,15 @@ KIND_NAMES = {
     "other_temporary": Bi("其他临时外出就医人员", "other temporary"),
 }
 
+DEEMED_FILED = {"13": "emergency"}
+"""med_type -> the filing kind a visit of that type counts as having out of area when the
+person has none: 急诊抢救视同已备案 ([N] 2022 22号文), at the emergency rate."""
+
+
+def deemed_filing(med_type: str) -> str | None:
+    return DEEMED_FILED.get(med_type)
+
+
 CHRONIC_DISEASES = {
     "hypertension": Bi("高血压", "hypertension"),
     "diabetes": Bi("糖尿病", "diabetes"),

@@ -69,6 +69,8 @@ class Visit:
     """The person's filing covering the care region (None: no filing)."""
     first_stay: bool = True
     """Inpatient: the first stay of the year (per-stay deductibles may be lower later)."""
+    cross_province: bool = False
+    """Out of area in another province (without a filing the stricter national rule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,7 +379,7 @@ def _minus(benefits: Benefits, visit: Visit) -> Fraction:
     kind = visit.filing_kind
     rules = benefits.out_of_area
     if kind is None:
-        if rules.unfiled == "refuse":
+        if (rules.unfiled if visit.cross_province else rules.unfiled_in_province) == "refuse":
             raise GongjiError("OUT_OF_AREA_NOT_FILED")
         return Fraction(rules.unfiled_minus)
     if kind in LONG_TERM:

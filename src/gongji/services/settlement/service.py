@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 from gongji.domain import credentials as codes
+from gongji.domain import filing as filing_rules
 from gongji.domain import settlement as engine
 from gongji.domain import tracecode
 from gongji.domain import treatment as treatments
@@ -415,7 +416,8 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
                                   assistance_eligible="assistance" in flags,
                                   low_income="low_income" in flags),
         holder=holder, psn_name_masked=holder.masked.name_masked,
-        filing_kind=filed.kind if filed else None,
+        filing_kind=filed.kind if filed else (
+            filing_rules.deemed_filing(v.med_type) if v.out_of_area else None),
         acc=engine.Accumulators(
             year=store.year_accumulators(uow.conn, v.psn_no, v.insutype, uow.today.year),
             stay={} if _is_new(uow, mdtrt_id) else store.stay_accumulators_of(uow.conn,
@@ -439,7 +441,8 @@ def decide(ctx: Context, ask: SettleAsk) -> Decision:
     result = engine.settle(
         [f.line for f in ctx.lines], ctx.items,
         engine.Visit(v.care, ctx.institution.hosp_lv, ctx.today, v.out_of_area,
-                     ctx.filing_kind, v.first_stay),
+                     ctx.filing_kind, v.first_stay,
+                     cross_province=cross_province(v.insuplc_admdvs, v.mdtrtarea_admvs)),
         ctx.person, ctx.policy.benefits, ctx.acc, [s for s, _ in ctx.sources],
         acct_used=ask.acct_used_flag)
     engine.check_expected(result, ask.expected)
