@@ -105,7 +105,7 @@ def _check_national_values(p: Policy) -> None:
     assert m.min_sponsor_balance == 0
     assert (p.pin.length, p.pin.max_attempts, p.pin.lockout_minutes) == (6, 5, 30)
     assert p.credentials.code_ttl_seconds == 60
-    assert p.credentials.minor_age == 18
+    assert p.credentials.minor_age == 16 and p.credentials.proxy_members == 5
     assert (p.login.otp_length, p.login.otp_ttl_seconds, p.login.otp_max_attempts,
             p.login.otp_resend_seconds, p.login.session_hours) == (6, 300, 5, 60, 12)
 

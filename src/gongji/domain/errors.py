@@ -199,6 +199,7 @@ define("CARD_INVALID", 422, "社会保障卡号不合法", "Invalid social secur
 define("CARD_NOT_FOUND", 404, "社会保障卡不存在或已挂失", "Social security card not found or reported lost")
 define("CARD_EXISTS", 409, "该社会保障卡号已登记", "This card number is already registered")
 define("PROXY_SELF", 422, "不能为自己开通亲情账户", "A person cannot be their own proxy")
+define("PROXY_MEMBERS_FULL", 409, "亲情账户最多添加 {limit} 位家人，请先解除一位", "A family account (亲情账户) holds at most {limit} relatives; end one first")
 define("PROXY_EXISTS", 409, "已有该亲属的亲情账户", "A proxy for this relative already exists")
 define("PROXY_NOT_FOUND", 404, "亲情账户不存在：{proxy}", "Proxy not found: {proxy}")
 define("PROXY_NOT_PENDING", 409, "亲情账户申请已处理（状态 {state}）", "The proxy request is already {state}")

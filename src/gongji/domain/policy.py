@@ -119,9 +119,11 @@ class PinRules(_Rules):
 class CredentialRules(_Rules):
     code_ttl_seconds: Count = Field(60, ge=10, le=600)
     """[N] the insurance code refreshes about every minute, so a screenshot fails."""
-    minor_age: Count = Field(18, ge=1)
+    minor_age: Count = Field(16, ge=1)
     """Under this age a proxy (亲情账户) needs an operator's approval of documents instead of
-    the relative's own consent."""
+    the relative's own consent ([N] 医保电子凭证 亲情账户: 16 and over confirm themselves)."""
+    proxy_members: Count = Field(5, ge=1)
+    """At most this many relatives, pending or active, in one person's 亲情账户 ([N] 5)."""
 
 
 class LoginRules(_Rules):

@@ -13,6 +13,7 @@ from gongji.services.people.store import (
     enrollment,
     enrollments_of,
     insured_region,
+    lock_person,
     member,
     person,
     person_by_certno,
@@ -20,7 +21,8 @@ from gongji.services.people.store import (
 from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import UnitOfWork
 
-__all__ = ["BASIC", "Person", "basic_enrollment", "enrollment", "insured_region", "member"]
+__all__ = ["BASIC", "Person", "basic_enrollment", "enrollment", "insured_region",
+           "lock_person", "member"]
 """What callers still reach here though this module does not use it (the model and the
 reads of store.py, under their old names)."""
 

@@ -83,3 +83,19 @@ def _enrollment(r: Row[Any]) -> Enrollment:
                       insuplc_admdvs=r.insuplc_admdvs, begndate=r.begndate, enddate=r.enddate,
                       status=r.status, has_personal_account=bool(r.has_personal_account),
                       emp_name=r.emp_name, ended_at=r.ended_at)
+
+
+def lock_person(conn: Connection, psn_no: str) -> None:
+    """One person's writes queue here: a deductible is used once, a limit counted once.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a unit of work that has already inserted a row naming
+    the person (a visit) holds a key-share lock on the person through the foreign key, and
+    two such units upgrading to FOR UPDATE deadlock each other. NO KEY UPDATE queues them
+    just the same without conflicting with key-share locks. SQLite has no row locks: its one
+    writer holds the whole database from BEGIN IMMEDIATE, so there is nothing to take."""
+    if conn.dialect.name != "sqlite":
+        _LOCK_PERSON.run(conn, {"psn_no": psn_no})
+
+
+_LOCK_PERSON = fast.Prepared(select(tables.persons.c.psn_no).where(
+    tables.persons.c.psn_no == bindparam("psn_no")).with_for_update(key_share=True))

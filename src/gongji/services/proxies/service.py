@@ -39,8 +39,13 @@ def request(app: Gongji, who: Principal, key: Key,
         e = people.basic_enrollment(uow.conn, who.id)
         rules = uow.policy(e.insuplc_admdvs if e else "000000")
         relation = parse_relation(cmd.relation, {r.value for r in rules.mutual_aid.relations})
+        # the holder's requests queue on the holder: what the checks below read is what the
+        # insert after them sees (SQLite's one writer queues them anyway)
+        people.lock_person(uow.conn, who.id)
         if store.open_between(uow.conn, who.id, subject.psn_no):
             raise GongjiError("PROXY_EXISTS")
+        if store.open_count(uow.conn, who.id) >= rules.credentials.proxy_members:
+            raise GongjiError("PROXY_MEMBERS_FULL", limit=rules.credentials.proxy_members)
         age = CertInfo(subject.certno, subject.brdy, subject.gend, "").age_on(uow.today)
         needs = "operator" if age < rules.credentials.minor_age else "consent"
         pid = new_id()

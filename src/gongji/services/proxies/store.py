@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from gongji.store import fast
 from gongji.store.tables import proxies
@@ -48,6 +48,13 @@ def open_between(conn: Connection, holder: str, subject: str) -> bool:
     return conn.execute(select(proxies.c.id).where(
         proxies.c.holder_psn_no == holder, proxies.c.subject_psn_no == subject,
         proxies.c.status.in_(["pending", "active"]))).first() is not None
+
+
+def open_count(conn: Connection, holder: str) -> int:
+    """The holder's pending and active proxies."""
+    return int(conn.execute(select(func.count()).select_from(proxies).where(
+        proxies.c.holder_psn_no == holder,
+        proxies.c.status.in_(["pending", "active"]))).scalar_one())
 
 
 def ids_of(conn: Connection, psn_no: str) -> list[str]:

@@ -385,7 +385,7 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
     if v.status != "open":
         raise GongjiError("VISIT_NOT_OPEN", mdtrt_id=mdtrt_id)
     if lock:
-        store.lock_person(uow.conn, v.psn_no)
+        people.lock_person(uow.conn, v.psn_no)
     psn_no, _ = _presented(uow, who, ask.credential, consume=lock, visit=mdtrt_id)
     if psn_no != v.psn_no:
         raise GongjiError("CREDENTIAL_MISMATCH")
@@ -532,7 +532,7 @@ def cancel_in(uow: UnitOfWork, who: Principal, setl_id: str, *,
     same_person(psn_no, s.psn_no)
     if s.status != "settled":
         raise GongjiError("SETTLEMENT_NOT_SETTLED", setl_id=setl_id, state=s.status)
-    store.lock_person(uow.conn, s.psn_no)
+    people.lock_person(uow.conn, s.psn_no)
     o = s.outcome
     reversal = uow.ledger.reverse(s.entry_id, code=f"{SETTLEMENT}.cancel",
                                   memo=f"cancel {setl_id}")

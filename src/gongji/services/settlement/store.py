@@ -30,7 +30,6 @@ from gongji.store.tables import (
     fee_details,
     medins_setl_ids,
     person_flags,
-    persons,
     settlements,
     stay_accumulators,
     trace_sales,
@@ -108,22 +107,6 @@ def stays_since(conn: Connection, psn_no: str, insutype: str, since: datetime) -
         visits.c.psn_no == psn_no, visits.c.insutype == insutype,
         visits.c.care == "inpatient", visits.c.status != "cancelled",
         visits.c.begntime >= since)).scalar_one())
-
-
-def lock_person(conn: Connection, psn_no: str) -> None:
-    """One person's settlements queue here: a deductible is used once.
-
-    FOR NO KEY UPDATE, not FOR UPDATE: a unit of work that has already inserted a row naming
-    the person (a visit) holds a key-share lock on the person through the foreign key, and
-    two such units upgrading to FOR UPDATE deadlock each other. NO KEY UPDATE queues them
-    just the same without conflicting with key-share locks. SQLite has no row locks: its one
-    writer holds the whole database from BEGIN IMMEDIATE, so there is nothing to take."""
-    if conn.dialect.name != "sqlite":
-        _LOCK_PERSON.run(conn, {"psn_no": psn_no})
-
-
-_LOCK_PERSON = fast.Prepared(select(persons.c.psn_no).where(
-    persons.c.psn_no == bindparam("psn_no")).with_for_update(key_share=True))
 
 
 # -- fee lines --------------------------------------------------------------------------------
