@@ -290,7 +290,7 @@ def settlement_clients(app: Gongji, base: str, members: list[population.Member],
 
 MIXED = {"wallet read": 50, "hospital visit": 30, "transfer": 20}
 """The mixed load's operations and their shares in percent (issue 16)."""
-SENDS_PER_PAIR = 3
+SENDS_PER_PAIR = workloads.DEPENDENT["transfer"]
 """A sponsor may send three times a day (the policy's daily_transfer_count)."""
 
 

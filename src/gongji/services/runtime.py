@@ -155,10 +155,7 @@ class Gongji:
                 request=asked, response=answer)
             return Written(value, replayed=False)
 
-        def once() -> Written[R]:
-            return self._commit(principal, work)
-
-        return _counting(lambda: self.db.retrying(once))
+        return _counting(lambda: self.db.retrying(lambda: self._commit(principal, work)))
 
     def stored(self, principal: Principal, *, key: Key, operation: str,
                request: dict[str, Any], result_type: Any) -> Written[Any] | None:
