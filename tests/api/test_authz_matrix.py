@@ -37,6 +37,8 @@ from gongji.config import Settings
 from gongji.domain.clock import SHANGHAI, FixedClock
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services.catalog import service as catalog
+from gongji.services.claims import service as claims
+from gongji.services.claims.model import ClaimLineIn, SubmitClaim
 from gongji.services.demo.service import DEMO_PIN, FAMILY, certno_of, seed
 from gongji.services.institutions import service as institutions
 from gongji.services.proxies import service as proxies
@@ -100,6 +102,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/credentials/redeem"): OPERATOR_ONLY,
     ("POST", "/api/v1/bindings/{binding_id}/verify"): OPERATOR_ONLY,
     ("GET", "/api/v1/proxies/queue"): OPERATOR_ONLY,
+    ("GET", "/api/v1/claims/queue"): OPERATOR_ONLY,
+    ("POST", "/api/v1/claims/{claim_id}/review"): OPERATOR_ONLY,
+    ("POST", "/api/v1/claims/{claim_id}/pay"): OPERATOR_ONLY,
+    ("POST", "/api/v1/claims/{claim_id}/cancel"): OPERATOR_ONLY,
     ("POST", "/api/v1/persons/{psn_no}/chronic"): OPERATOR_ONLY,
     ("POST", "/api/v1/persons/{psn_no}/flags"): OPERATOR_ONLY,
     ("GET", "/api/v1/clearing/statement"): OPERATOR_ONLY,
@@ -158,6 +164,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/transfers/{transfer_id}/reject"): frozenset(),
     ("POST", "/api/v1/transfers/{transfer_id}/cancel"): frozenset({"A"}),  # the sender's
     ("POST", "/api/v1/persons/{psn_no}/filings"): BEARER,
+    ("POST", "/api/v1/persons/{psn_no}/claims"): BEARER,
+    # withdrawing A's claim: A and his proxy (an operator may see it, not withdraw it)
+    ("POST", "/api/v1/claims/{claim_id}/withdraw"): frozenset({"A", "P"}),
     ("POST", "/api/v1/filings/{filing_id}/revoke"): BEARER,
     ("PUT", "/api/v1/persons/{psn_no}/switches/{scope}"): BEARER,
     # A's records (reads: the whole decision)
@@ -170,6 +179,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/persons/{psn_no}/transfer-limits"): A_SIDE,
     ("GET", "/api/v1/persons/{psn_no}/contributions"): A_SIDE,
     ("GET", "/api/v1/persons/{psn_no}/filings"): A_SIDE,
+    ("GET", "/api/v1/persons/{psn_no}/claims"): A_SIDE,
+    ("GET", "/api/v1/claims/{claim_id}"): A_SIDE,
     ("GET", "/api/v1/persons/{psn_no}/settlements"): A_SIDE,
     ("GET", "/api/v1/bindings/{binding_id}"): A_SIDE,
     ("GET", "/api/v1/transfers/{transfer_id}"): A_SIDE,
@@ -268,13 +279,20 @@ def world(database: Database) -> Iterator[World]:
     s = svc.settle(app, xp, "authz-s", v.mdtrt_id, svc.SettleAsk(
         credential=svc.Credential("02", certno_of(FAMILY[0])))).value
 
+    # and he claims by hand for care paid in full at X
+    c = claims.submit(app, a, "authz-c", SubmitClaim(
+        psn_no=wei, insutype="310", fixmedins_code=X, med_type="11", begndate=NOON.date(),
+        enddate=NOON.date(), dise_codg="J00", dise_name="感冒", invoice_no="FP-authz",
+        medfee_sumamt=50_00, lines=(ClaimLineIn("1", item.med_list_codg, "1", "50", 50_00),),
+        bank_name="银行", bank_acct="6222000000000000")).value
+
     def one(q: Any) -> str:
         return str(app.read_conn(lambda c: c.execute(q).scalar_one()))
 
     ids = {
         "psn_no": wei, "admdvs": "510100", "code": X, "month": "2026-11", "scope": "wallet",
         "transfer_id": t.id, "proxy_id": pr.id, "mdtrt_id": v.mdtrt_id,
-        "setl_id": s.setl_id or "", "filing_id": "F-none",
+        "setl_id": s.setl_id or "", "filing_id": "F-none", "claim_id": c.claim_id,
         "binding_id": one(select(bindings.c.id).where(bindings.c.sponsor_psn_no == wei)),
         "enrollment_id": one(select(enrollments.c.id).where(enrollments.c.psn_no == wei)),
         "account_id": one(select(accounts.c.id).where(

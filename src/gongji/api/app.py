@@ -18,6 +18,7 @@ from gongji.api.limits import BodyLimit
 from gongji.api.observability import RequestContext
 from gongji.api.routes import (
     auth,
+    claims,
     conformance,
     contributions,
     family,
@@ -76,7 +77,7 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     app.state.settings = settings
     errors.install(app)
     for module in (health, auth, persons, family, wallet, contributions, filing, settlement,
-                   institutions, transport, conformance, regions, ledger, sandbox, fhir):
+                   claims, institutions, transport, conformance, regions, ledger, sandbox, fhir):
         app.include_router(module.router)
     app.include_router(gateway.router_for(settings.call_paths()))
     web.install(app)

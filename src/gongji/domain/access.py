@@ -53,10 +53,13 @@ class Act(StrEnum):
     """Out-of-area filing: children often do it for an elderly parent."""
     SWITCH = "switch"
     """Authorization switches guard the account: the person only."""
+    CLAIM = "claim"
+    """A hand claim (手工报销): children often claim for a parent; the reimbursement goes to
+    the bank account the claim names, which the insured region's reviewer checks."""
 
 
 PROXY_MAY = frozenset({Act.READ, Act.SHOW_CODE, Act.OPEN_WALLET, Act.PLACE_OF_USE,
-                       Act.ACCEPT_TRANSFER, Act.FILE})
+                       Act.ACCEPT_TRANSFER, Act.FILE, Act.CLAIM})
 
 
 def check_may(act: Act, *, actor: str, subject: str, proxy_for: frozenset[str]) -> None:

@@ -290,6 +290,17 @@ define("FILING_TARGET_INVALID", 422, "备案的就医地不能是参保地本身
 define("FILING_NOT_FOUND", 404, "备案不存在：{filing}", "Filing not found: {filing}")
 define("FILING_EXISTS", 409, "已有覆盖该地区的有效备案", "An active filing for that region already exists")
 define("FILING_NOT_ACTIVE", 409, "备案已撤销", "The filing was already revoked")
+
+# -- hand claims (手工报销) ---------------------------------------------------------------------
+define("CLAIM_NOT_FOUND", 404, "报销申请不存在：{claim_id}", "Claim not found: {claim_id}")
+define("CLAIM_STATE", 409, "报销申请{state}，不能{action}", "The claim is {state}: it cannot be {action}")
+define("CLAIM_DATES_INVALID", 422, "就医日期不合法：{reason}", "Invalid dates of care: {reason}")
+define("CLAIM_TOO_LATE", 422, "已超过报销申请期限（就医结束后 {days} 天内）", "Too late to claim: claims are made within {days} days of the end of care")
+define("CLAIM_REVIEW_INVALID", 422, "审核意见不合法（明细 {feedetl_sn}）：{reason}", "Invalid review (line {feedetl_sn}): {reason}")
+define("CLAIM_REFUSE_REASON", 422, "不予报销须说明理由", "A refusal says why")
+define("CLAIM_INVOICE_CLAIMED", 409, "该发票已申请报销（{claim_id}）", "This invoice is already claimed ({claim_id})")
+define("CLAIM_BANK_ACCOUNT_INVALID", 422, "银行账号须为 12 到 30 位数字", "The bank account number is 12 to 30 digits")
+define("CLAIM_TOTAL_MISMATCH", 422, "发票金额 {claimed} 与费用明细合计 {total} 不符", "The invoice total {claimed} does not match the fee lines' sum {total}")
 define("CHRONIC_DISEASE_INVALID", 422, "不是可跨省直接结算的门诊慢特病：{code}", "Not one of the chronic diseases settled across provinces: {code}")
 define("CHRONIC_NOT_RECOGNIZED", 409, "参保地尚未认定该门诊慢特病：{code}", "The insured region has not recognised this chronic disease: {code}")
 define("PHARMACY_SWITCH_OFF", 409, "参保地要求开启“刷卡购药设置·跨省”后才能在外省药店刷卡购药", "The insured region requires the cross-province pharmacy switch to be on before buying at pharmacies in other provinces")

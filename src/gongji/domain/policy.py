@@ -176,9 +176,22 @@ class SettlementRules(_Rules):
     person turns on the cross-province switch (刷卡购药设置·跨省)."""
 
 
+class ClaimRules(_Rules):
+    """手工报销: care paid in full and claimed at home."""
+
+    within_days: Count = Field(365, ge=1)
+    """[U] A claim is submitted within this many days of the end of care (regions set 1 year,
+    some until the end of the following year)."""
+    unfiled: Literal["reduce", "refuse"] = "reduce"
+    """Out-of-area care without a filing, claimed by hand: reimbursed at the unfiled reduction
+    (benefits.out_of_area.unfiled_minus) [N 22号文: pay in full and claim at home], or a
+    region refuses it."""
+
+
 class Policy(_Rules):
     benefits: Benefits = Benefits()
     filing: FilingRules = FilingRules()
+    claims: ClaimRules = ClaimRules()
     settlement: SettlementRules = SettlementRules()
     wallet: WalletRules = WalletRules()
     mutual_aid: MutualAidRules = MutualAidRules()

@@ -36,6 +36,9 @@ class AccountKind(StrEnum):
     """Inter-region clearing of a pooling region (owner = admdvs)."""
     CASH = "CASH"
     """The outside world: bank transfers in, cash paid at the counter (owner = admdvs)."""
+    CLAIM_PAYABLE = "CLAIM_PAYABLE"
+    """报销待付: hand claims approved and not yet paid to the person's bank account
+    (owner = psn_no)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ KIND_RULES: dict[AccountKind, KindRule] = {
     AccountKind.INSTITUTION: KindRule(no_negative=False, needs_owner=True),
     AccountKind.CLEARING: KindRule(no_negative=False, needs_owner=True),
     AccountKind.CASH: KindRule(no_negative=False, needs_owner=True),
+    AccountKind.CLAIM_PAYABLE: KindRule(no_negative=True, needs_owner=True),
 }
 
 REGION_FUND_KINDS = (AccountKind.FUND_POOL, AccountKind.FUND_CRITICAL,

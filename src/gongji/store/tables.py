@@ -666,6 +666,71 @@ Index("ix_settlements_clearing", settlements.c.insuplc_admdvs, settlements.c.mdt
 Index("uq_settlements_medins_setl_id", settlements.c.fixmedins_code,
       settlements.c.medins_setl_id, unique=True)
 
+# -- hand claims (手工报销) ---------------------------------------------------------------------
+
+claims = Table(
+    "claims", metadata,
+    Column("claim_id", String(30), primary_key=True),
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("insuplc_admdvs", String(6), nullable=False),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("mdtrtarea_admvs", String(6), nullable=False),
+    Column("med_type", String(6), nullable=False),
+    Column("care", String(12), nullable=False),
+    Column("begndate", Date, nullable=False),
+    Column("enddate", Date, nullable=False),
+    Column("dise_codg", String(30), nullable=False),
+    Column("dise_name", String(100), nullable=False),
+    Column("invoice_no", String(40), nullable=False),
+    Column("medfee_sumamt", BigInteger, nullable=False),
+    Column("bank_name", String(60), nullable=False),
+    Column("bank_acct", String(30), nullable=False),
+    Column("acct_used", Boolean, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("submitted_by", String(60), nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=False),
+    Column("reviewed_by", String(60)),
+    Column("reviewed_at", UTCDateTime),
+    Column("reason", String(300)),
+    # the engine's outcome at approval (setlinfo, detail, lines, accumulator deltas) as JSON
+    Column("outcome", Text),
+    Column("reimbursed", BigInteger),
+    Column("entry_id", String(ID), ForeignKey("entries.id")),
+    Column("pay_entry_id", String(ID), ForeignKey("entries.id")),
+    Column("cancel_entry_id", String(ID), ForeignKey("entries.id")),
+    Column("paid_at", UTCDateTime),
+    Column("cancelled_at", UTCDateTime),
+    CheckConstraint("status IN ('submitted', 'approved', 'refused', 'paid', 'cancelled')",
+                    name="status"),
+)
+Index("ix_claims_psn_no", claims.c.psn_no, claims.c.submitted_at)
+Index("ix_claims_status", claims.c.insuplc_admdvs, claims.c.status, claims.c.submitted_at)
+
+claim_lines = Table(
+    "claim_lines", metadata,
+    Column("claim_id", String(30), ForeignKey("claims.claim_id"), nullable=False),
+    Column("feedetl_sn", String(30), nullable=False),
+    Column("med_list_codg", String(50), nullable=False),
+    Column("cnt", String(20), nullable=False),
+    Column("pric", String(20), nullable=False),
+    Column("det_item_fee_sumamt", BigInteger, nullable=False),
+    # the review: the quantity admitted (None until reviewed) and why it is less
+    Column("admitted_cnt", String(20)),
+    Column("reason", String(200)),
+    PrimaryKeyConstraint("claim_id", "feedetl_sn"),
+)
+
+claim_invoices = Table(
+    "claim_invoices", metadata,
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("invoice_no", String(40), nullable=False),
+    Column("claim_id", String(30), ForeignKey("claims.claim_id"), nullable=False),
+    PrimaryKeyConstraint("fixmedins_code", "invoice_no"),
+)
+"""An invoice is claimed once: held while its claim is live, freed when it is refused or
+withdrawn (the row is the lock two submissions of one invoice meet on)."""
+
 medins_setl_ids = Table(
     "medins_setl_ids", metadata,
     Column("fixmedins_code", String(12), nullable=False),

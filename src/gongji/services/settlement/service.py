@@ -38,6 +38,7 @@ from gongji.domain.regions import cross_province, province_of
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services.access import authorize, require_institution
 from gongji.services.catalog import service as catalog
+from gongji.services.claims import store as claimed
 from gongji.services.codec import from_json, to_json
 from gongji.services.credentials import service as credentials
 from gongji.services.door import door
@@ -116,9 +117,10 @@ def open_in(uow: UnitOfWork, who: Principal, cmd: OpenVisit) -> VisitView:
     home = enrolled[0].insuplc_admdvs
     if care == "chronic" and not cmd.dise_codg:
         raise GongjiError("CHRONIC_DISEASE_INVALID", code="(none)")
-    first = care != "inpatient" or store.stays_since(
+    first = care != "inpatient" or (store.stays_since(
         uow.conn, psn_no, cmd.insutype, datetime(uow.today.year, 1, 1,
-                                                 tzinfo=uow.now.tzinfo)) == 0
+                                                 tzinfo=uow.now.tzinfo)) == 0 and
+        claimed.approved_stays(uow.conn, psn_no, cmd.insutype, uow.today.year) == 0)
     v = VisitRecord(new_code("M"), psn_no, cmd.insutype, inst.fixmedins_code, cmd.med_type,
                     care, inst.admdvs, home, cmd.credential.mdtrt_cert_type, cmd.ipt_otp_no,
                     uow.now, None, first, cmd.dise_codg, "open")
