@@ -178,3 +178,43 @@ def test_a_person_reads_their_own_records_only(client: TestClient, clinic: Clini
         assert status == 403 and issue(body) == ("FORBIDDEN", "forbidden"), path
     status, body, _ = get(client, "/fhir/R4/PaymentReconciliation/2026-11", me)
     assert status == 403
+
+
+def test_a_hand_claim_is_a_claim_and_its_review_a_claim_response(
+        client: TestClient, clinic: Clinic) -> None:
+    """手工报销 in FHIR: Claim/{claim_id} as submitted (route: hand), ClaimResponse/{claim_id}
+    queued while waiting, partial once a line was reduced, its payment when paid; the
+    person reads them, an institution does not (the claim is between the person and their
+    region)."""
+    from gongji.services.claims import service as claims
+    from gongji.services.claims.model import LineDecision, Review
+    from tests.service.test_claims import claim_of
+
+    app, ma = clinic.app, clinic.fam["李秀英"]
+    c = claims.submit(app, ma.who, "fh-c", claim_of(clinic, "李秀英", (S_A, "1", "10800"),
+                                                    (D_B, "2", "30"))).value
+    status, body, _ = get(client, f"/fhir/R4/Claim/{c.claim_id}")
+    assert status == 200 and body["total"] == {"value": Decimal("10860.00"), "currency": "CNY"}
+    assert body["extension"][0]["valueCode"] == "hand" and len(body["item"]) == 2
+    assert body["diagnosis"][0]["diagnosisCodeableConcept"]["coding"][0]["display"] == "脑梗死"
+    fhir.MODELS["Claim"].model_validate(body)
+    status, body, _ = get(client, f"/fhir/R4/ClaimResponse/{c.claim_id}")
+    assert status == 200 and body["outcome"] == "queued" and "payment" not in body
+
+    claims.review(app, OPERATOR, "fh-r", c.claim_id, Review(True, (
+        LineDecision("2", "1", "一盒超量 one box too many"),)))
+    claims.pay(app, OPERATOR, "fh-p", c.claim_id)
+    status, body, _ = get(client, f"/fhir/R4/ClaimResponse/{c.claim_id}")
+    assert status == 200 and body["outcome"] == "partial"
+    # one box admitted: 30.00 over the 28.00 cap (2.00 self-paid), 10% of 28.00 first
+    # self-paid; (10,800.00 + 25.20 - 800.00 deductible) x (60% - 20% unfiled) = 4,010.08
+    assert body["payment"]["amount"]["value"] == Decimal("4010.08")
+    paid = {a["category"]["coding"][0]["code"]: a["amount"]["value"]
+            for a in body["total"]}
+    assert (paid["submitted"], paid["benefit"]) == (Decimal("10830.00"), Decimal("4010.08"))
+    fhir.MODELS["ClaimResponse"].model_validate(body)
+    me = person_token(client, ma.certno)
+    assert get(client, f"/fhir/R4/ClaimResponse/{c.claim_id}", me)[0] == 200
+    path = f"/fhir/R4/Claim/{c.claim_id}"
+    status, body, _ = get(client, path, signed(client, app, HOSPITAL, path))
+    assert status == 404 and issue(body)[0] == "FHIR_RESOURCE_NOT_FOUND"

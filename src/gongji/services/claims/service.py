@@ -399,8 +399,25 @@ def _claim(uow: UnitOfWork, who: Principal, claim_id: str, *, lock: bool = False
     return c
 
 
+def found_in(uow: UnitOfWork, who: Principal, claim_id: str
+             ) -> tuple[ClaimRecord, list[LineRecord], Outcome | None] | None:
+    """A hand claim the caller may read, for the FHIR Claim and ClaimResponse (the person,
+    their proxy, operators; no institution: the claim is between the person and their
+    region); None when the id is not one."""
+    c = store.get(uow.conn, claim_id)
+    if c is None or who.kind == "institution" or not may_see(uow, who, c.psn_no):
+        return None
+    return c, store.lines_of(uow.conn, claim_id), _outcome(c)
+
+
 def _outcome(c: ClaimRecord) -> Outcome | None:
     return None if c.outcome is None else cast(Outcome, from_json(c.outcome, Outcome))
+
+
+def disposition(c: ClaimRecord) -> str:
+    """The state in both languages, with the reviewer's reason when there is one."""
+    words = rules.STATE_WORDS[c.status]
+    return f"{words.zh} {words.en}" + (f": {c.reason}" if c.reason else "")
 
 
 def _mask_acct(acct: str) -> str:

@@ -28,6 +28,8 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.money import to_decimal
 from gongji.services.access import authorize
 from gongji.services.catalog.service import lookup
+from gongji.services.claims import service as hand_claims
+from gongji.services.claims.store import ClaimRecord, LineRecord
 from gongji.services.clearing import service as clearing
 from gongji.services.door import door
 from gongji.services.fhir.model import (
@@ -52,7 +54,7 @@ from gongji.services.people import service as people
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
 from gongji.services.settlement import store as settlements
-from gongji.services.settlement.store import SettlementRecord, VisitRecord
+from gongji.services.settlement.store import Outcome, SettlementRecord, VisitRecord
 from gongji.services.unit_of_work import Principal, UnitOfWork
 from gongji.services.wallet import service as wallets
 
@@ -330,8 +332,12 @@ def _insurance(uow: UnitOfWork, psn_no: str, insutype: str, *, sequence: bool = 
 
 @door
 def claim(app: Gongji, who: Principal, mdtrt_id: str) -> Json:
-    """Claim/{mdtrt_id}: a visit's fee lines (withdrawn lines left out)."""
+    """Claim/{mdtrt_id}: a visit's fee lines (withdrawn lines left out); Claim/{claim_id}: a
+    hand claim (手工报销) as submitted."""
     def run(uow: UnitOfWork) -> Json:
+        hand = hand_claims.found_in(uow, who, mdtrt_id)
+        if hand is not None:
+            return _hand_claim(uow, hand[0], hand[1])
         v = _visit(uow, who, mdtrt_id)
         rows = settlements.live_fees(uow.conn, mdtrt_id)
         items = lookup(uow, v.mdtrtarea_admvs, [r.med_list_codg for r in rows], uow.today)
@@ -391,7 +397,78 @@ def _readable(uow: UnitOfWork, who: Principal, s: SettlementRecord | None, setl_
     return svc.view_of(s), s
 
 
-def _adjudication(view: svc.SettlementView) -> list[Json]:
+def _hand_claim(uow: UnitOfWork, c: ClaimRecord, lines: list[LineRecord]) -> Json:
+    items = lookup(uow, c.mdtrtarea_admvs, [x.med_list_codg for x in lines], c.enddate)
+    res: Json = {
+        "resourceType": "Claim", "id": c.claim_id,
+        "identifier": [ident("claim_id", c.claim_id), ident("invoice_no", c.invoice_no)],
+        "extension": [{"url": f"{NS}extension:claim-route", "valueCode": "hand"}],
+        "status": "cancelled" if c.status == "cancelled" else "active",
+        "type": _claim_type(c.care),
+        "subType": concept("med_type", c.med_type, c.care),
+        "use": "claim",
+        "patient": ref("Patient", c.psn_no),
+        "billablePeriod": {"start": _day(c.begndate), "end": _day(c.enddate)},
+        "created": _time(c.submitted_at),
+        "insurer": region_ref(c.insuplc_admdvs, "参保地 insured region"),
+        "provider": _provider(uow, c.fixmedins_code),
+        "priority": concept("http://terminology.hl7.org/CodeSystem/processpriority", "normal"),
+        "payee": {"type": concept("http://terminology.hl7.org/CodeSystem/payeetype",
+                                  "subscriber")},
+        "insurance": _insurance(uow, c.psn_no, c.insutype, sequence=True),
+        "diagnosis": [{"sequence": 1, "diagnosisCodeableConcept": concept(
+            "dise_codg", c.dise_codg, c.dise_name)}],
+        "item": [{
+            "sequence": i,
+            "productOrService": concept("med_list_codg", x.med_list_codg,
+                                        items[x.med_list_codg].name
+                                        if x.med_list_codg in items else None),
+            "quantity": {"value": x.cnt},
+            "unitPrice": {"value": x.pric, "currency": CURRENCY},
+            "net": money(x.det_item_fee_sumamt),
+            "extension": [{"url": f"{NS}extension:feedetl_sn", "valueString": x.feedetl_sn}],
+        } for i, x in enumerate(lines, start=1)],
+        "total": money(c.medfee_sumamt),
+    }
+    return validated(res)
+
+
+def _hand_response(uow: UnitOfWork, c: ClaimRecord, lines: list[LineRecord],
+                   o: Outcome | None) -> Json:
+    reduced = any(x.admitted_cnt is not None and x.admitted_cnt < x.cnt for x in lines)
+    outcome = {"submitted": "queued", "refused": "error"}.get(
+        c.status, "partial" if reduced else "complete")
+    if c.status == "cancelled" and o is None:
+        outcome = "error"
+    res: Json = {
+        "resourceType": "ClaimResponse", "id": c.claim_id,
+        "identifier": [ident("claim_id", c.claim_id)],
+        "status": "cancelled" if c.status == "cancelled" else "active",
+        "type": _claim_type(c.care),
+        "subType": concept("med_type", c.med_type, c.care),
+        "use": "claim",
+        "patient": ref("Patient", c.psn_no),
+        "created": _time(c.reviewed_at or c.submitted_at),
+        "insurer": region_ref(c.insuplc_admdvs, "参保地 insured region"),
+        "request": ref("Claim", c.claim_id),
+        "outcome": outcome,
+        "disposition": hand_claims.disposition(c),
+    }
+    if o is not None:
+        sequence = {x.feedetl_sn: i for i, x in enumerate(lines, start=1)}
+        res["item"] = [{"itemSequence": sequence[ln.feedetl_sn],
+                        "adjudication": it["adjudication"]}
+                       for ln, it in zip(o.lines, _items(o), strict=True)]
+        res["adjudication"] = _adjudication(o)
+        res["total"] = [t for t in _adjudication(o) if "amount" in t]
+    if c.status == "paid" and c.paid_at is not None:
+        res["payment"] = {"type": concept(
+            "http://terminology.hl7.org/CodeSystem/ex-paymenttype", "complete"),
+            "amount": money(c.reimbursed or 0), "date": _day(c.paid_at.date())}
+    return validated(res)
+
+
+def _adjudication(view: svc.SettlementView | Outcome) -> list[Json]:
     out: list[Json] = [{"category": concept(system, code, display),
                         "amount": money(getattr(view, field))}
                        for field, system, code, display in TOTALS]
@@ -401,7 +478,7 @@ def _adjudication(view: svc.SettlementView) -> list[Json]:
     return out
 
 
-def _items(view: svc.SettlementView) -> list[Json]:
+def _items(view: svc.SettlementView | Outcome) -> list[Json]:
     return [{
         "sequence": i,
         "productOrService": concept("med_list_codg", ln.med_list_codg, ln.name),
@@ -441,7 +518,13 @@ def _common(uow: UnitOfWork, view: svc.SettlementView, row: SettlementRecord, ki
 
 @door
 def claim_response(app: Gongji, who: Principal, setl_id: str) -> Json:
+    """ClaimResponse/{setl_id}: a settlement's adjudication; ClaimResponse/{claim_id}: a hand
+    claim's review (queued, complete, partial when lines were reduced, error when refused)
+    and its payment."""
     def run(uow: UnitOfWork) -> Json:
+        hand = hand_claims.found_in(uow, who, setl_id)
+        if hand is not None:
+            return _hand_response(uow, *hand)
         view, row = _settlement(uow, who, setl_id, "ClaimResponse")
         res = _common(uow, view, row, "ClaimResponse")
         res.update({
