@@ -8,7 +8,6 @@ from collections import Counter
 from typing import Any
 
 from gongji.domain.errors import GongjiError
-from gongji.ledger.verify import verify
 from gongji.services.claims import service as claims
 from gongji.services.claims.model import Review
 from gongji.services.runtime import Gongji
@@ -17,6 +16,7 @@ from tests.conftest import OPERATOR
 from tests.family import key, make_family
 from tests.races.barrier import together
 from tests.service.test_claims import balance, claim_of
+from tests.service.test_settlement import ledger_ok
 
 
 def outcome(r: Any) -> str:
@@ -46,7 +46,7 @@ def test_forty_approvals_of_one_claim_book_it_once(app: Gongji) -> None:
     assert out == {"approved": 1, "CLAIM_STATE": 39}, out
     assert balance(app, f"CLAIM_PAYABLE/{ma.psn_no}") == 4_000_00
     assert balance(app, "FUND_POOL/411300") == -4_000_00
-    app.read(lambda uow: verify(uow.conn))
+    ledger_ok(app.db)
 
 
 def test_paying_and_cancelling_at_once_do_one_of_them(app: Gongji) -> None:
@@ -61,4 +61,4 @@ def test_paying_and_cancelling_at_once_do_one_of_them(app: Gongji) -> None:
             lambda cid=c.claim_id: claims.cancel(app, OPERATOR, key("x"), cid, "作废 void")))
         assert out in ({"paid": 1, "CLAIM_STATE": 1}, {"cancelled": 1, "CLAIM_STATE": 1}), out
         assert balance(app, f"CLAIM_PAYABLE/{ma.psn_no}") == 0
-    app.read(lambda uow: verify(uow.conn))
+    ledger_ok(app.db)

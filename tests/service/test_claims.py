@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from gongji.domain.clock import FixedClock
-from gongji.ledger.verify import verify
 from gongji.services.claims import service as claims
 from gongji.services.claims.model import ClaimLineIn, LineDecision, Review, SubmitClaim
 from gongji.services.proxies import service as proxies
@@ -22,6 +21,7 @@ from gongji.store.tables import accumulators, outbox
 from tests.clinic import CLINIC, D_B, D_C, HOSPITAL, S_A, Clinic, open_clinic
 from tests.conftest import OPERATOR, refused
 from tests.family import key, make_family
+from tests.service.test_settlement import ledger_ok
 
 TODAY = date(2026, 11, 24)
 
@@ -95,7 +95,7 @@ def test_unfiled_care_in_another_province_is_claimed_at_home_to_the_fen(
     assert body == {"claim_id": c.value.claim_id, "amount": "4000.00",
                     "bank_name": "中国农业银行南阳分行", "bank_acct": "6228****4567"}
     assert "6228480000001234567" not in sent[0].body
-    app.read(lambda uow: verify(uow.conn))
+    ledger_ok(app.db)
     assert [x.claim_id for x in claims.queue(app, OPERATOR)] == []
     assert [x.status for x in claims.list_for(app, ma.who, ma.psn_no)] == ["paid"]
 
@@ -185,7 +185,7 @@ def test_states_an_invoice_claimed_once_and_cancel_before_payment(
     refused(database, "CLAIM_STATE", lambda: claims.cancel(app, OPERATOR, key(),
                                                            third.claim_id, "x"))
     refused(database, "CLAIM_STATE", lambda: claims.pay(app, OPERATOR, key(), third.claim_id))
-    app.read(lambda uow: verify(uow.conn))
+    ledger_ok(app.db)
 
 
 def test_submission_is_checked_and_idempotent(clinic: Clinic, database: Database,
@@ -240,3 +240,22 @@ def test_filed_care_claimed_by_hand_takes_the_filing_and_the_direct_path_is_unch
     clinic.fees(v, (S_A, "1", "10800"))
     s = clinic.settle(v, "李秀英")     # the second stay of the year: half the deductible
     assert isinstance(s, svc.SettlementView) and s.act_pay_dedc == 400_00
+
+
+def test_the_demo_shows_a_claim_paid_and_one_waiting(app: Gongji, database: Database) -> None:
+    """`gongji demo`: 张建国's stay claimed from submission to payment (one ECG reduced),
+    李秀英's waiting for review; seeding again changes nothing."""
+    from gongji.services.demo.service import seed
+
+    seed(app)
+    queue = claims.queue(app, OPERATOR)
+    assert [(c.psn_name_masked, c.status) for c in queue] == [("李**", "submitted")]
+    people = {name: psn for _c, name, psn, _r in seed(app).people}
+    assert claims.queue(app, OPERATOR) == queue
+    [paid] = claims.list_for(app, OPERATOR, people["张建国"])
+    r = paid.reimbursement
+    assert paid.status == "paid" and r is not None
+    # 1,800 + 800 + 5 x (15 + 30 + 25) + 60 + 2 ECGs at 25 = 3,060.00, one ECG left out:
+    # 3,035.00; resident, tertiary: (3,035.00 - 800.00) x (60% - 20% unfiled) = 894.00
+    assert (paid.medfee_sumamt, r.medfee_sumamt, r.act_pay_dedc, r.reimbursed) == (
+        3_060_00, 3_035_00, 800_00, 894_00)

@@ -781,12 +781,20 @@ def _bindings(conn: Connection, tick: Progress) -> CheckResult:
 
 def _accumulators(conn: Connection, tick: Progress) -> CheckResult:
     """A person's accumulators (a year's deductible and fund used, a stay's) are the sum of
-    their settled settlements' deltas: streamed by person from three sorted queries."""
+    their settled settlements' deltas and their approved hand claims' (which count as the
+    settlements they stand for): streamed by person from three sorted queries."""
     r = CheckResult("accumulators", "each person's year and stay accumulators are the sum of "
                                     "their settled settlements")
     by = _bytewise(conn)
-    deltas = _rows(conn, f"""SELECT psn_no, insutype, year, mdtrt_id, setlinfo FROM settlements
-                             WHERE status = 'settled' ORDER BY psn_no {by}""")  # noqa: S608
+    deltas = _rows(conn, f"""SELECT psn_no, insutype, year, mdtrt_id, setlinfo FROM (
+                                 SELECT psn_no, insutype, year, mdtrt_id, setlinfo
+                                 FROM settlements WHERE status = 'settled'
+                                 UNION ALL
+                                 SELECT psn_no, insutype,
+                                        CAST(SUBSTR(CAST(enddate AS TEXT), 1, 4) AS INTEGER),
+                                        claim_id, outcome
+                                 FROM claims WHERE status IN ('approved', 'paid')) d
+                             ORDER BY psn_no {by}""")  # noqa: S608
     years = _rows(conn, f"""SELECT psn_no, insutype, year, name, value FROM accumulators
                             WHERE value <> 0 ORDER BY psn_no {by}""")  # noqa: S608
     stays = _rows(conn, f"""SELECT v.psn_no, s.mdtrt_id, s.name, s.value

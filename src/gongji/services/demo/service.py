@@ -8,15 +8,20 @@ another province, send, see the limits, watch a transfer come back at 06:00.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import TypeVar
 
+from gongji.domain.claims import amount_of
+from gongji.domain.clock import business_date
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.ledger.kinds import AccountKind
 from gongji.services.catalog import service as catalog
 from gongji.services.catalog import store as catalog_store
+from gongji.services.claims import service as claims
+from gongji.services.claims.model import ClaimLineIn, LineDecision, Review, SubmitClaim
 from gongji.services.demo.model import (
     CATALOG_START,
     DEMO_PIN,
@@ -75,6 +80,7 @@ def seed(app: Gongji) -> Summary:
         _quietly(partial(institutions.register, app, SYSTEM, f"demo-inst-{code}",
                          institutions.RegisterInstitution(code, name, level, admdvs)))
     key = _hospital_key(app)
+    _claims(app, psn)
     hints = [
         "Portal: open / on a phone or a narrow window and log in with an ID number below; the "
         "one-time code shows in this console (sandbox) and in the console's outbox.",
@@ -87,9 +93,52 @@ def seed(app: Gongji) -> Summary:
         "pharmacy; the person then sees every yuan explained under History. Programs sign "
         "requests with the institution key above (docs/ARCHITECTURE.md, 'Institutions') or "
         "speak the national interface: python examples/his_client.py --operator-token <token>.",
+        "Hand claims (手工报销): 张建国 (Henan) stayed in the Chengdu hospital without a filing, "
+        "paid in full and claimed at home: his claim is paid (portal: 更多 -> 报销; console "
+        "outbox: the bank instruction). 李秀英's claim waits in the console's claims review: "
+        "reduce a line, approve, pay, and she sees every yuan.",
     ]
     return Summary(regions, people, DEMO_PIN, hints,
                    [(c, n, a) for c, n, _, a in INSTITUTIONS], key, items)
+
+
+GALLBLADDER = (("331005001000000", "1", "1800"), ("330100003000000", "1", "800"),
+               ("110200006000000", "5", "15"), ("110900001000000", "5", "30"),
+               ("120100003000000", "5", "25"), ("220201001000000", "1", "60"),
+               ("310701001000000", "2", "25"))
+"""Five days for a laparoscopic cholecystectomy: surgery, anaesthesia, rounds, bed, nursing,
+an ultrasound, two ECGs."""
+CATARACT = (("331501001000000", "1", "1600"), ("110200006000000", "3", "15"),
+            ("110900001000000", "3", "30"), ("120100003000000", "3", "25"))
+
+
+def _claims(app: Gongji, psn: dict[str, str]) -> None:
+    """Two hand claims for care in Chengdu without a filing (not settled directly): 张建国's
+    from submission to payment, 李秀英's waiting for review in the console."""
+    hospital, today = INSTITUTIONS[0][0], business_date(app.clock.now())
+
+    def ask(who: str, invoice: str, dise: tuple[str, str],
+            lines: tuple[tuple[str, str, str], ...]) -> SubmitClaim:
+        fee = [ClaimLineIn(str(i), code, cnt, pric, amount_of(Decimal(cnt), Decimal(pric)))
+               for i, (code, cnt, pric) in enumerate(lines, start=1)]
+        return SubmitClaim(
+            psn_no=psn[who], insutype="390", fixmedins_code=hospital, med_type="21",
+            begndate=today - timedelta(days=8), enddate=today - timedelta(days=3),
+            dise_codg=dise[0], dise_name=dise[1], invoice_no=invoice,
+            medfee_sumamt=sum(f.det_item_fee_sumamt for f in fee), lines=tuple(fee),
+            bank_name="中国农业银行南阳分行", bank_acct="6228480000001234567")
+
+    paid = _quietly(lambda: claims.submit(
+        app, Principal("person", psn["jianguo"]), "demo-claim-jianguo",
+        ask("jianguo", "51010026110001", ("K80.200", "胆囊结石"), GALLBLADDER)))
+    if paid is not None and paid.value.status == "submitted":
+        cid = paid.value.claim_id
+        _quietly(lambda: claims.review(app, SYSTEM, "demo-claim-review", cid, Review(
+            True, (LineDecision("7", "1", "重复检查 one ECG was a repeat"),))))
+        _quietly(lambda: claims.pay(app, SYSTEM, "demo-claim-pay", cid))
+    _quietly(lambda: claims.submit(
+        app, Principal("person", psn["xiuying"]), "demo-claim-xiuying",
+        ask("xiuying", "51010026110002", ("H25.900", "老年性白内障"), CATARACT)))
 
 
 def _catalog(app: Gongji) -> int:
