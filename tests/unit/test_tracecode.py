@@ -552,3 +552,25 @@ def test_expiry_day_boundary_holds_for_every_month_end() -> None:
         nxt = code.expiry + timedelta(days=1)
         assert nxt.day == 1
         assert not expired(code, code.expiry) and expired(code, nxt)
+
+
+# -- the catalog's units per box ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "units"), [("", None), ("1", 1), ("24", 24), ("10000", 10000)])
+def test_a_catalog_item_may_say_how_many_units_its_box_holds(text: str, units: int | None
+                                                             ) -> None:
+    from gongji.domain.catalog import make_item
+    item = make_item(med_list_codg="XA02BCA010A001010100002", name="按片药", list_type="101",
+                     med_chrgitm_type="09", chrgitm_lv="01", begndate=date(2024, 1, 1),
+                     pack_cnt=text)
+    assert item.pack_cnt == units
+
+
+@pytest.mark.parametrize("text", ["0", "10001", "1.5", "-1", "二十"])
+def test_a_units_per_box_outside_1_to_10000_is_refused(text: str) -> None:
+    from gongji.domain.catalog import make_item
+    e = _refuses("CATALOG_FIELD_INVALID", lambda: make_item(
+        med_list_codg="XA02BCA010A001010100002", name="按片药", list_type="101",
+        med_chrgitm_type="09", chrgitm_lv="01", begndate=date(2024, 1, 1), pack_cnt=text))
+    assert e.params["field"] == "pack_cnt"
