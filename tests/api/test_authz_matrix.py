@@ -204,6 +204,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/settlements/{setl_id}/cancel"): INSTITUTIONS,
     ("POST", "/api/v1/settlements/reverse"): INSTITUTIONS,
     ("POST", "/api/v1/reconciliation"): INSTITUTIONS,
+    ("POST", "/api/v1/untraced-stock"): INSTITUTIONS,
+    ("GET", "/api/v1/untraced-stock"): INSTITUTIONS,
 }
 
 QUERIES: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {

@@ -197,6 +197,8 @@ def test_the_upgrade_to_0009_seals_what_exists(fam: Family, database: Database) 
         conn.execute(text("DROP TABLE account_stripes"))  # 0010 comes after 0009
         for table in ("claim_invoices", "claim_lines", "claims"):  # and 0011
             conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("DROP TABLE untraced_stock"))  # and 0012
+        conn.execute(text("ALTER TABLE catalog_items DROP COLUMN pack_cnt"))
     assert migrate.upgrade(database) == ("0008", migrate.head())
     with database.read() as conn:
         assert verify(conn).ok

@@ -118,7 +118,7 @@ def test_cancel_restores_every_balance_and_accumulator(clinic: Clinic,
     s = clinic.settle(v, "张伟")
     codes = [c for ln in app.read(lambda uow: uow.conn.execute(
         select(fee_details.c.trace_codes)).scalars().all()) for c in json.loads(ln)]
-    assert tracing.query(app, ANONYMOUS, codes[0]).outcome == "sold_to_other"
+    assert tracing.query(app, ANONYMOUS, codes[0]).outcome == "sold_once"
     c = svc.cancel(app, clinic.inst(HOSPITAL), key(), s.setl_id or "").value
     assert c.status == "cancelled"
     assert {k: balance(app, k) for k in balances} == balances
@@ -333,7 +333,7 @@ def test_split_sales_up_to_the_box(clinic: Clinic, database: Database) -> None:
     v = clinic.visit("张伟", at=PHARMACY, med_type="41")
     clinic.fees(v, svc.FeeIn("3", D_B, "0.5", "20", 10_00, trace_codes=(code,),
                              trdn_flag=True))
-    refused(database, "TRACE_CODE_SOLD", lambda: clinic.settle(v, "张伟"))
+    refused(database, "TRACE_SPLIT_OVER", lambda: clinic.settle(v, "张伟"))
 
 
 # -- credentials -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -11,11 +12,18 @@ import pytest
 from gongji.domain.errors import ERRORS, Bi, GongjiError
 from gongji.domain.tracecode import (
     OUTCOME_TEXT,
+    Box,
+    Recorded,
+    Sold,
     TraceCode,
+    check_sales,
+    check_stock_date,
     expired,
     parse,
+    part_of_box,
     query_outcome,
     split_allowed,
+    untraced_draws,
 )
 
 GS = "\x1d"
@@ -390,45 +398,70 @@ def test_keys_of_different_kinds_differ() -> None:
 # -- sales of one code ---------------------------------------------------------------------
 
 
-def test_unsold() -> None:
-    assert query_outcome([], "P1") == "unsold"
-    assert query_outcome([], None) == "unsold"
+def r(sale_id: str, psn_no: str, part: Fraction | None = None) -> Recorded:
+    """A sale; with a part, a split sale (拆零) of that part of the box."""
+    return Recorded(sale_id, psn_no, part is not None, part if part is not None else Fraction(1))
+
+
+@pytest.mark.parametrize("asker", ["P1", None, ""])
+def test_unsold(asker: str | None) -> None:
+    assert query_outcome([], asker) == "unsold"
 
 
 def test_sold_to_you() -> None:
-    assert query_outcome([("S1", "P1")], "P1") == "sold_to_you"
+    assert query_outcome([r("S1", "P1")], "P1") == "sold_to_you"
 
 
 def test_sold_to_other() -> None:
-    assert query_outcome([("S1", "P2")], "P1") == "sold_to_other"
+    assert query_outcome([r("S1", "P2")], "P1") == "sold_to_other"
 
 
 @pytest.mark.parametrize("anonymous", [None, ""])
-def test_anonymous_asker_never_hears_sold_to_you(anonymous: str | None) -> None:
-    assert query_outcome([("S1", "P1")], anonymous) == "sold_to_other"
-    assert query_outcome([("S1", "")], anonymous) == "sold_to_other"
+def test_an_anonymous_asker_hears_the_neutral_answer_never_whose(anonymous: str | None
+                                                                 ) -> None:
+    """The official query: "a sale record exists, check it was you", never "not you"."""
+    assert query_outcome([r("S1", "P1")], anonymous) == "sold_once"
+    assert query_outcome([r("S1", "")], anonymous) == "sold_once"
+    assert query_outcome([r("S1", "P1", Fraction(1, 2))], anonymous) == "sold_once"
 
 
 @pytest.mark.parametrize("asker", ["P1", "P2", None])
 def test_sold_more_than_once(asker: str | None) -> None:
-    assert query_outcome([("S1", "P1"), ("S2", "P2")], asker) == "sold_more_than_once"
-    assert query_outcome([("S1", "P1"), ("S2", "P1")], asker) == "sold_more_than_once"
-    many = [(f"S{i}", f"P{i}") for i in range(5)]
+    assert query_outcome([r("S1", "P1"), r("S2", "P2")], asker) == "sold_more_than_once"
+    assert query_outcome([r("S1", "P1"), r("S2", "P1")], asker) == "sold_more_than_once"
+    many = [r(f"S{i}", f"P{i}") for i in range(5)]
     assert query_outcome(many, asker) == "sold_more_than_once"
 
 
 def test_one_sale_listed_twice_is_one_sale() -> None:
-    assert query_outcome([("S1", "P1"), ("S1", "P1")], "P1") == "sold_to_you"
+    assert query_outcome([r("S1", "P1"), r("S1", "P1")], "P1") == "sold_to_you"
+    assert query_outcome([r("S1", "P1"), r("S1", "P1")], None) == "sold_once"
+
+
+def test_split_sales_to_several_buyers_within_the_box_are_one_sale() -> None:
+    parts = [r(f"S{i}", f"P{i}", Fraction(1, 3)) for i in range(3)]  # exactly the box
+    assert query_outcome(parts, None) == "sold_split"
+    assert query_outcome(parts, "P1") == "sold_to_you"
+    assert query_outcome(parts, "P9") == "sold_to_other"
+    over = [*parts, r("S9", "P9", Fraction(1, 24))]  # one unit past the box
+    assert query_outcome(over, None) == "sold_more_than_once"
+    assert query_outcome(over, "P9") == "sold_more_than_once"
+    mixed = [r("S1", "P1", Fraction(1, 2)), r("S2", "P2")]  # a split part and a whole sale
+    assert query_outcome(mixed, None) == "sold_more_than_once"
 
 
 def test_every_outcome_is_explained_in_both_languages() -> None:
-    assert set(OUTCOME_TEXT) == {"unsold", "sold_to_you", "sold_to_other",
-                                 "sold_more_than_once"}
+    assert set(OUTCOME_TEXT) == {"unsold", "sold_once", "sold_split", "sold_to_you",
+                                 "sold_to_other", "sold_more_than_once"}
+    assert "2 天后" in OUTCOME_TEXT["unsold"].zh and "two days" in OUTCOME_TEXT["unsold"].en
+    assert "举报" in OUTCOME_TEXT["unsold"].zh and "report" in OUTCOME_TEXT["unsold"].en
+    assert "核对" in OUTCOME_TEXT["sold_once"].zh and "check" in OUTCOME_TEXT["sold_once"].en
+    assert "不是您" not in OUTCOME_TEXT["sold_once"].zh
     for text in OUTCOME_TEXT.values():
         assert isinstance(text, Bi)
         assert re.search(r"[\u4e00-\u9fff]", text.zh)
         assert text.en and not re.search(r"[\u4e00-\u9fff]", text.en)
-    assert len({t.zh for t in OUTCOME_TEXT.values()}) == 4
+    assert len({t.zh for t in OUTCOME_TEXT.values()}) == len(OUTCOME_TEXT)
     assert "举报" in OUTCOME_TEXT["sold_more_than_once"].zh
 
 
@@ -452,6 +485,56 @@ def test_split_sales_past_one_box_are_refused() -> None:
     assert not split_allowed(Fraction(1), Fraction(1))
 
 
+def _refuses(code: str, fn: object) -> GongjiError:
+    with pytest.raises(GongjiError) as e:
+        fn()  # type: ignore[operator]
+    assert e.value.code == code, e.value.code
+    return e.value
+
+
+def test_a_split_line_counts_units_of_the_box_when_the_catalog_knows_them() -> None:
+    assert part_of_box("1", Decimal("1"), pack_cnt=24) == Fraction(1, 24)
+    assert part_of_box("1", Decimal("24"), pack_cnt=24) == 1
+    assert part_of_box("1", Decimal("24.0000"), pack_cnt=24) == 1
+    for bad in ("25", "0", "1.5"):
+        _refuses("TRACE_SPLIT_INVALID", lambda b=bad: part_of_box("1", Decimal(b), pack_cnt=24))
+    assert part_of_box("1", Decimal("0.5"), pack_cnt=None) == Fraction(1, 2)
+    assert part_of_box("1", Decimal("1"), pack_cnt=None) == 1
+    _refuses("TRACE_SPLIT_INVALID", lambda: part_of_box("1", Decimal("1.0001"), pack_cnt=None))
+
+
+def _box(units: int, pack: int = 24) -> Box:
+    return Box("1", "X", parse(MSSF), Fraction(units, pack), True, pack)
+
+
+def test_the_units_of_a_box_sell_to_several_buyers_and_not_one_more() -> None:
+    before = {parse(MSSF).key: [Sold(Fraction(10, 24), True), Sold(Fraction(10, 24), True)]}
+    check_sales([_box(4)], before)                      # the 24th unit: the box is sold out
+    e = _refuses("TRACE_SPLIT_OVER", lambda: check_sales([_box(5)], before))  # the 25th
+    assert e.params["left"] == "4" and e.params["asked"] == "5" and e.params["box"] == "24"
+    whole = {parse(MSSF).key: [Sold(Fraction(1), False)]}
+    _refuses("TRACE_CODE_SOLD", lambda: check_sales([_box(1)], whole))
+
+
+def test_untraced_stock_is_what_was_bought_before_the_mandate() -> None:
+    mandate = date(2025, 7, 1)
+    check_stock_date(date(2025, 6, 30), mandate)
+    _refuses("UNTRACED_STOCK_DATE", lambda: check_stock_date(date(2025, 7, 1), mandate))
+    _refuses("UNTRACED_STOCK_DATE", lambda: check_stock_date(date(2025, 6, 30), None))
+
+
+def test_untraced_stock_settles_while_it_lasts() -> None:
+    left = {"X": Fraction(3)}
+    assert untraced_draws([("1", "X", Fraction(2)), ("2", "X", Fraction(1))], left) == \
+        {"X": Fraction(3)}
+    e = _refuses("UNTRACED_STOCK_EXHAUSTED", lambda: untraced_draws(
+        [("1", "X", Fraction(2)), ("2", "X", Fraction(3, 2))], left))
+    assert e.params["feedetl_sn"] == "2" and e.params["left"] == "1"
+    _refuses("TRACE_CODE_MISSING", lambda: untraced_draws([("1", "Y", Fraction(1))], left))
+    _refuses("UNTRACED_STOCK_EXHAUSTED", lambda: untraced_draws(
+        [("1", "X", Fraction(1))], {"X": Fraction(0)}))
+
+
 @pytest.mark.parametrize(("before", "this"), [
     (Fraction(0), Fraction(0)),
     (Fraction(1, 2), Fraction(-1, 2)),
@@ -469,3 +552,25 @@ def test_expiry_day_boundary_holds_for_every_month_end() -> None:
         nxt = code.expiry + timedelta(days=1)
         assert nxt.day == 1
         assert not expired(code, code.expiry) and expired(code, nxt)
+
+
+# -- the catalog's units per box ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "units"), [("", None), ("1", 1), ("24", 24), ("10000", 10000)])
+def test_a_catalog_item_may_say_how_many_units_its_box_holds(text: str, units: int | None
+                                                             ) -> None:
+    from gongji.domain.catalog import make_item
+    item = make_item(med_list_codg="XA02BCA010A001010100002", name="按片药", list_type="101",
+                     med_chrgitm_type="09", chrgitm_lv="01", begndate=date(2024, 1, 1),
+                     pack_cnt=text)
+    assert item.pack_cnt == units
+
+
+@pytest.mark.parametrize("text", ["0", "10001", "1.5", "-1", "二十"])
+def test_a_units_per_box_outside_1_to_10000_is_refused(text: str) -> None:
+    from gongji.domain.catalog import make_item
+    e = _refuses("CATALOG_FIELD_INVALID", lambda: make_item(
+        med_list_codg="XA02BCA010A001010100002", name="按片药", list_type="101",
+        med_chrgitm_type="09", chrgitm_lv="01", begndate=date(2024, 1, 1), pack_cnt=text))
+    assert e.params["field"] == "pack_cnt"

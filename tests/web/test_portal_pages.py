@@ -282,12 +282,15 @@ def test_more_switch_filing_contribution_and_proxy(site: Any) -> None:
     assert "李** 的医保码" in code_page and "<svg" in code_page
 
 
-def test_the_trace_code_check_says_which_of_four_outcomes(site: Any) -> None:
+def test_the_trace_code_check_gives_the_official_outcomes(site: Any) -> None:
+    """Anyone: no record (check again in two days, then report) or a record exists (check it
+    was you); only a signed-in person hears whether the buyer was them."""
     c, app = site
     r = c.post("/trace", data={"code": "123", "csrf": csrf(c)})
     assert r.status_code == 422 and 'id="code-error"' in r.text
     r = c.post("/trace", data={"code": "81000000000000000001", "csrf": csrf(c)})
-    assert r.status_code == 200 and "尚无销售记录" in r.text and "✓" in r.text
+    assert r.status_code == 200 and "未查询到" in r.text and "2 天后再查询" in r.text
+    assert "outcome-unsold" in r.text and "举报" in r.text
 
     shop = Principal("institution", "P51010000001")
     cred = svc.Credential("02", CERTNO["张伟"])
@@ -299,7 +302,11 @@ def test_the_trace_code_check_says_which_of_four_outcomes(site: Any) -> None:
     assert "购买人是您本人" in r.text
     c.cookies.clear()
     r = c.post("/trace", data={"code": "81000000000000000001", "csrf": csrf(c)})
-    assert "购买人不是您" in r.text and "⚠" in r.text
+    assert "查询到 1 次销售记录" in r.text and "核对是否为您本人购买" in r.text
+    assert "购买人不是您" not in r.text and "outcome-sold_once" in r.text
+    log_in(c, "王芳")
+    r = c.post("/trace", data={"code": "81000000000000000001", "csrf": csrf(c)})
+    assert "购买人不是您本人" in r.text and "⚠" in r.text
 
 
 def test_every_portal_page_has_a_title_a_heading_and_labelled_fields(site: Any) -> None:

@@ -61,6 +61,9 @@ class CatalogItem:
     unit: str
     begndate: date
     enddate: date | None
+    pack_cnt: int | None = None
+    """Units in the smallest box (最小包装数量), when known: a split sale (拆零) of a box
+    counts in these units, and the unit past the box is refused."""
 
     @property
     def is_drug(self) -> bool:
@@ -96,10 +99,14 @@ def parse_ratio(text: str, *, field: str) -> Fraction:
     return Fraction(value)
 
 
+MAX_PACK_CNT = 10_000
+"""Units in one box at most (a bottle of 1,000 tablets is large)."""
+
+
 def make_item(*, med_list_codg: str, name: str, list_type: str, med_chrgitm_type: str,
               chrgitm_lv: str, selfpay_prop: str = "", pric_uplmt_amt: str = "",
               lmt_used_flag: str = "0", spec: str = "", unit: str = "",
-              begndate: date, enddate: date | None = None) -> CatalogItem:
+              begndate: date, enddate: date | None = None, pack_cnt: str = "") -> CatalogItem:
     """One catalog item from the text of a row, every field checked."""
     list_type = list_type.strip()
     code = check_code(med_list_codg.strip(), list_type)
@@ -124,8 +131,12 @@ def make_item(*, med_list_codg: str, name: str, list_type: str, med_chrgitm_type
         raise GongjiError("CATALOG_FIELD_INVALID", field="lmt_used_flag", value=lmt_used_flag)
     if enddate is not None and enddate <= begndate:
         raise GongjiError("CATALOG_FIELD_INVALID", field="enddate", value=enddate.isoformat())
+    pack = pack_cnt.strip()
+    if pack and not (pack.isascii() and pack.isdigit() and 1 <= int(pack) <= MAX_PACK_CNT):
+        raise GongjiError("CATALOG_FIELD_INVALID", field="pack_cnt", value=pack[:10])
     return CatalogItem(med_list_codg=code, name=name, list_type=list_type,
                        med_chrgitm_type=med_chrgitm_type.strip(), chrgitm_lv=level,
                        selfpay_prop=prop, pric_uplmt_amt=cap,
                        lmt_used_flag=lmt_used_flag.strip() == "1", spec=spec.strip()[:100],
-                       unit=unit.strip()[:20], begndate=begndate, enddate=enddate)
+                       unit=unit.strip()[:20], begndate=begndate, enddate=enddate,
+                       pack_cnt=int(pack) if pack else None)

@@ -321,6 +321,10 @@ define("MESSAGE_REVERSED", 409, "报文 {msgid} 已被冲正，不能再生效",
 define("TRACE_CODE_MISSING", 422, "药品明细 {feedetl_sn} 缺少追溯码，医保基金不予结算", "Drug line {feedetl_sn} has no trace code: the fund will not settle it")
 define("TRACE_CODE_COUNT", 422, "药品明细 {feedetl_sn} 追溯码数量应为 {expected}，实际 {given}", "Drug line {feedetl_sn} needs {expected} trace code(s), {given} given")
 define("TRACE_CODE_SOLD", 409, "追溯码 {code} 已销售过，疑似回流药，不能再次结算", "Trace code {code} was already sold (a resold box?); it cannot be settled again")
+define("TRACE_SPLIT_INVALID", 422, "药品明细 {feedetl_sn} 拆零数量不合法：{reason}", "Drug line {feedetl_sn}: invalid split sale quantity: {reason}")
+define("TRACE_SPLIT_OVER", 409, "追溯码 {code} 的这盒药拆零售出将超过整盒：整盒 {box}，尚余 {left}，本次 {asked}", "Trace code {code}: this split sale would sell more than the box: it holds {box}, {left} remain, this sale asks {asked}")
+define("UNTRACED_STOCK_EXHAUSTED", 409, "药品明细 {feedetl_sn} 没有追溯码，本机构登记的无码库存不足：尚余 {left}，本次 {asked}", "Drug line {feedetl_sn} has no trace code and the institution's registered untraced stock is short: {left} left, {asked} asked")
+define("UNTRACED_STOCK_DATE", 422, "无码库存应为追溯码强制扫码（{required_from}）之前购进的药品，购进日期 {bought_on} 不符", "Untraced stock is what was bought before trace codes were required ({required_from}); bought on {bought_on} does not qualify")
 define("FEE_PRICE_OVER_CAP", 422, "费用明细 {feedetl_sn} 单价 {pric} 元超过最高限价 {cap} 元", "Fee line {feedetl_sn}: price {pric} is above the cap {cap}")
 
 # -- the national-interface gateway --------------------------------------------------------

@@ -25,8 +25,10 @@ from typing import Literal, NoReturn
 from gongji.domain.errors import Bi, GongjiError
 
 TraceKind = Literal["mssf", "numeric", "gs1"]
-SaleState = Literal["unsold", "sold_to_you", "sold_to_other", "sold_more_than_once"]
-"""The four answers a public query gives about one code (DOMAIN.md §6)."""
+SaleState = Literal["unsold", "sold_once", "sold_split", "sold_to_you", "sold_to_other",
+                    "sold_more_than_once"]
+"""The answers a query gives about one code (DOMAIN.md §6): "sold_once" and "sold_split"
+to anyone, "sold_to_you" and "sold_to_other" in their place to a signed-in person."""
 
 GS = "\x1d"
 """ASCII group separator: FNC1 as a scanner transmits it inside a GS1 element string."""
@@ -105,30 +107,58 @@ def expired(code: TraceCode, day: date) -> bool:
     return code.expiry is not None and day > code.expiry
 
 
-def query_outcome(sales: list[tuple[str, str]], asker_psn_no: str | None) -> SaleState:
-    """The public answer for one code, given its sales not returned as (sale_id, psn_no).
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A sale of a code that stands (not returned), as the public query sees it."""
 
-    A sale listed twice (the same sale_id) counts once, so a duplicated row cannot make an
-    honest box look resold. An anonymous asker learns only that the box was sold.
+    sale_id: str
+    psn_no: str
+    split: bool = False
+    fraction: Fraction = Fraction(1)
+
+
+def query_outcome(sales: Sequence[Recorded], asker_psn_no: str | None) -> SaleState:
+    """The answer for one code, given its sales not returned.
+
+    An anonymous asker gets the official, neutral answers (NHSA's 药品追溯信息查询): no sale
+    record; a sale record exists (check it was you); split sales (拆零) within the box; or
+    more than one sale. Only a signed-in person learns whether a sale was to them. A sale
+    listed twice (the same sale_id) counts once, so a duplicated row cannot make an honest box
+    look resold; the parts of one box sold split, to one buyer or several, are one sale while
+    they add up to no more than the box.
     """
-    buyers = dict(sales)
-    if not buyers:
+    rows = list({s.sale_id: s for s in sales}.values())
+    if not rows:
         return "unsold"
-    if len(buyers) > 1:
+    one_box = all(s.split for s in rows) and sum((s.fraction for s in rows), Fraction(0)) <= 1
+    if len(rows) > 1 and not one_box:
         return "sold_more_than_once"
-    buyer = next(iter(buyers.values()))
-    if asker_psn_no and buyer == asker_psn_no:
-        return "sold_to_you"
-    return "sold_to_other"
+    if not asker_psn_no:
+        return "sold_once" if len(rows) == 1 else "sold_split"
+    return "sold_to_you" if asker_psn_no in {s.psn_no for s in rows} else "sold_to_other"
 
 
 OUTCOME_TEXT: dict[SaleState, Bi] = {
-    "unsold": Bi("该追溯码尚无销售记录", "No sale of this code is recorded yet"),
-    "sold_to_you": Bi("该追溯码已销售一次，购买人是您本人", "This code was sold once, to you"),
-    "sold_to_other": Bi("该追溯码已销售一次，购买人不是您；"
-                        "如您刚买到这盒药，请向医保部门举报",
-                        "This code was sold once, to someone else; if you have just bought "
-                        "this box, report it"),
+    "unsold": Bi("未查询到该追溯码的医保销售记录。如您刚买到这盒药，销售记录上传可能有延迟，"
+                 "请 2 天后再查询；仍查询不到的，请向医保部门举报",
+                 "No insurance sale of this code is recorded. If you have just bought this "
+                 "box, its record may not be uploaded yet: check again in two days, and if "
+                 "there is still no record, report it to the medical insurance bureau"),
+    "sold_once": Bi("查询到 1 次销售记录，请核对是否为您本人购买；如非本人购买，"
+                    "这盒药此前可能已被售出（回流药、串换药或假药），请向医保部门举报",
+                    "One sale of this code is recorded: check that it was you who bought it. "
+                    "If it was not, the box may have been sold before (resold, swapped or "
+                    "fake): report it to the medical insurance bureau"),
+    "sold_split": Bi("查询到拆零销售记录：这盒药按最小单位分次售出，合计未超过整盒，"
+                     "属正常情况；请核对其中是否有您本人的购买",
+                     "This box was sold in parts (split sales), together no more than the "
+                     "whole box, which is normal: check that one of them was yours"),
+    "sold_to_you": Bi("查询到销售记录，购买人是您本人", "A sale of this code is recorded, to you"),
+    "sold_to_other": Bi("查询到销售记录，购买人不是您本人；如这盒药是您刚买到的，"
+                        "可能是回流药、串换药或假药，请向医保部门举报",
+                        "A sale of this code is recorded, to someone else: if you have just "
+                        "bought this box, it may be resold, swapped or fake; report it to the "
+                        "medical insurance bureau"),
     "sold_more_than_once": Bi("该追溯码已被多次销售，可能是回流药、串换药或假药，"
                               "请谨慎购买并向医保部门举报",
                               "This code was sold more than once: the box may be resold, "
@@ -156,6 +186,8 @@ class Box:
     code: TraceCode
     fraction: Fraction
     split: bool
+    pack_cnt: int | None = None
+    """Units in the box (最小包装数量) when known: refusals then count in units."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,41 +198,108 @@ class Sold:
     split: bool
 
 
+def part_of_box(feedetl_sn: str, cnt: Decimal, *, pack_cnt: int | None) -> Fraction:
+    """The part of its box a split line (拆零) sells. With the box's unit count known (the
+    catalog's pack_cnt), cnt counts units: a whole number from 1 to pack_cnt. Without it, cnt
+    is the part itself, more than 0 and at most 1."""
+    if pack_cnt is not None:
+        if cnt != cnt.to_integral_value() or not 1 <= cnt <= pack_cnt:
+            raise GongjiError("TRACE_SPLIT_INVALID", feedetl_sn=feedetl_sn, reason=Bi(
+                f"应为 1 至 {pack_cnt} 的整数（每盒 {pack_cnt} 个最小单位），实为 {cnt}",
+                f"it must be a whole number of units from 1 to {pack_cnt} (the box holds "
+                f"{pack_cnt}), not {cnt}"))
+        return Fraction(int(cnt), pack_cnt)
+    if not 0 < cnt <= 1:
+        raise GongjiError("TRACE_SPLIT_INVALID", feedetl_sn=feedetl_sn, reason=Bi(
+            f"应大于 0 且不超过 1 盒，实为 {cnt}", f"it must be more than 0 and at most one "
+            f"box, not {cnt}"))
+    return Fraction(cnt)
+
+
 def boxes_of(feedetl_sn: str, med_list_codg: str, cnt: Decimal, codes: Sequence[str], *,
-             split: bool, required: bool) -> list[Box]:
+             split: bool, required: bool, pack_cnt: int | None = None) -> list[Box]:
     """The boxes a drug line sells: one code a box (TRACE_CODE_COUNT otherwise), or for a
     split sale (拆零) one code and the part of its box; no code where codes are not yet
-    required."""
+    required, or where the line is settled from registered untraced stock (the caller's
+    untraced_draws)."""
     if not codes:
         if required:
             raise GongjiError("TRACE_CODE_MISSING", feedetl_sn=feedetl_sn)
         return []
     parsed = [parse(c) for c in codes]
     if split:
-        if len(parsed) != 1 or cnt > 1:
+        if len(parsed) != 1:
             raise GongjiError("TRACE_CODE_COUNT", feedetl_sn=feedetl_sn,
                               expected="1 (split sale of one box)", given=len(parsed))
-        return [Box(feedetl_sn, med_list_codg, parsed[0], Fraction(cnt), True)]
+        return [Box(feedetl_sn, med_list_codg, parsed[0],
+                    part_of_box(feedetl_sn, cnt, pack_cnt=pack_cnt), True, pack_cnt)]
     if cnt != cnt.to_integral_value() or len(parsed) != int(cnt):
         raise GongjiError("TRACE_CODE_COUNT", feedetl_sn=feedetl_sn, expected=str(cnt),
                           given=len(parsed))
-    return [Box(feedetl_sn, med_list_codg, c, Fraction(1), False) for c in parsed]
+    return [Box(feedetl_sn, med_list_codg, c, Fraction(1), False, pack_cnt) for c in parsed]
 
 
 def check_sales(boxes: Sequence[Box], sold: Mapping[str, Sequence[Sold]]) -> None:
     """A box is sold once: refused when a code repeats in the sale, or was sold before and
-    not returned, unless every sale of it is a split one and the parts fit in one box."""
+    not returned, unless every sale of it is a split one (拆零, to one buyer or several) and
+    the parts fit in one box: the unit past the box is refused (TRACE_SPLIT_OVER)."""
     seen: set[str] = set()
     for b in boxes:
         if b.code.key in seen:
             raise GongjiError("TRACE_CODE_SOLD", code=masked(b.code.raw))
         seen.add(b.code.key)
         before = sold.get(b.code.key, ())
-        taken = sum((s.fraction for s in before), Fraction(0))
-        split_ok = b.split and all(s.split for s in before) and \
-            split_allowed(taken, b.fraction)
-        if before and not split_ok:
+        if not before:
+            continue
+        if not (b.split and all(s.split for s in before)):
             raise GongjiError("TRACE_CODE_SOLD", code=masked(b.code.raw))
+        taken = sum((s.fraction for s in before), Fraction(0))
+        if not split_allowed(taken, b.fraction):
+            raise GongjiError("TRACE_SPLIT_OVER", code=masked(b.code.raw),
+                              left=_units(max(1 - taken, Fraction(0)), b.pack_cnt),
+                              asked=_units(b.fraction, b.pack_cnt),
+                              box=_units(Fraction(1), b.pack_cnt))
+
+
+def _units(part: Fraction, pack_cnt: int | None) -> str:
+    """A part of a box as the refusal names it: units when the box's count is known."""
+    if pack_cnt is not None and (part * pack_cnt).denominator == 1:
+        return str(part * pack_cnt)
+    return str(part)
+
+
+# -- untraced stock (无码库) -------------------------------------------------------------------
+
+def stock_key(fixmedins_code: str, med_list_codg: str) -> str:
+    """Where an institution's sales from its registered untraced stock of one item are
+    recorded: never a code a scanner can send (parse refuses a colon)."""
+    return f"untraced:{fixmedins_code}:{med_list_codg}"
+
+
+def check_stock_date(bought_on: date, required_from: date | None) -> None:
+    """Untraced stock is what an institution held before trace codes were required."""
+    if required_from is None or bought_on >= required_from:
+        raise GongjiError("UNTRACED_STOCK_DATE", bought_on=bought_on.isoformat(),
+                          required_from=required_from.isoformat() if required_from else "-")
+
+
+def untraced_draws(lines: Sequence[tuple[str, str, Fraction]],
+                   left: Mapping[str, Fraction]) -> dict[str, Fraction]:
+    """Drug lines sold without a code after codes are required, as (feedetl_sn, item, boxes):
+    each is settled from the institution's registered untraced stock of the item while it
+    lasts. left is what remains per item (absent: none was ever registered). Returns the
+    boxes to take per item; refuses the line that does not fit."""
+    take: dict[str, Fraction] = {}
+    for feedetl_sn, item, boxes in lines:
+        if item not in left:
+            raise GongjiError("TRACE_CODE_MISSING", feedetl_sn=feedetl_sn)
+        want = take.get(item, Fraction(0)) + boxes
+        if want > left[item]:
+            raise GongjiError("UNTRACED_STOCK_EXHAUSTED", feedetl_sn=feedetl_sn,
+                              left=str(max(left[item] - take.get(item, Fraction(0)),
+                                           Fraction(0))), asked=str(boxes))
+        take[item] = want
+    return take
 
 
 def masked(raw: str) -> str:

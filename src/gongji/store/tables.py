@@ -451,6 +451,7 @@ catalog_items = Table(
     Column("unit", String(20), nullable=False, server_default=""),
     Column("version", String(40), nullable=False),
     Column("imported_at", UTCDateTime, nullable=False),
+    Column("pack_cnt", Integer),  # units in the smallest box (最小包装数量), for 拆零
     PrimaryKeyConstraint("admdvs", "med_list_codg", "begndate"),
 )
 Index("ix_catalog_items_code", catalog_items.c.med_list_codg)
@@ -781,6 +782,20 @@ trace_sales = Table(
 )
 Index("ix_trace_sales_code_key", trace_sales.c.code_key)
 Index("ix_trace_sales_setl_id", trace_sales.c.setl_id)
+
+untraced_stock = Table(
+    "untraced_stock", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("fixmedins_code", String(12), ForeignKey("institutions.fixmedins_code"),
+           nullable=False),
+    Column("med_list_codg", String(30), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("bought_on", Date, nullable=False),
+    Column("registered_at", UTCDateTime, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity"),
+)
+Index("ix_untraced_stock_fixmedins_code", untraced_stock.c.fixmedins_code,
+      untraced_stock.c.med_list_codg)
 
 # -- the national-interface gateway --------------------------------------------------------
 

@@ -205,7 +205,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "st_presettled": ("预结算", "pre-settled"),
     "settled_at": ("结算时间", "Settled"),
     # trace
-    "trace_help": ("输入药品包装上的 20 位追溯码，查看这盒药是否已经被医保结算过，防止“回流药”。", "Enter the 20-digit trace code on the box to see whether it was already sold through insurance (resold drugs)."),
+    "trace_help": ("输入药品包装上的 20 位追溯码，查看这盒药的医保销售记录，防止“回流药”。登录后还可查看记录中的购买人是否为您本人。", "Enter the 20-digit trace code on the box to see its insurance sale records (resold drugs). Signed in, you also see whether the buyer was you."),
     "trace_code": ("追溯码", "Trace code"),
     "outcome": ("结果", "Result"),
     # more

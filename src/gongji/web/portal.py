@@ -71,8 +71,8 @@ FIELD_OF = {
 }
 """Which form field a refusal is about, so the page can show it beside that field."""
 
-OUTCOME_MARK = {"unsold": "✓", "sold_to_you": "✓", "sold_to_other": "⚠",
-                "sold_more_than_once": "✗"}
+OUTCOME_MARK = {"unsold": "?", "sold_once": "?", "sold_split": "✓", "sold_to_you": "✓",
+                "sold_to_other": "⚠", "sold_more_than_once": "✗"}
 
 
 def me(request: Request) -> Principal:

@@ -8,7 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import BaseModel, Field
 
-from gongji.api.deps import IdempotencyKey, Operator, Person, Services, replay_header
+from gongji.api.deps import (
+    IdempotencyKey,
+    Institution,
+    Operator,
+    Person,
+    Services,
+    replay_header,
+)
 from gongji.api.types import Admdvs, Day, In, YuanOut
 from gongji.domain.access import ANONYMOUS
 from gongji.domain.catalog import ratio_text
@@ -119,7 +126,12 @@ class TraceQueryIn(In):
 
 
 class TraceQueryOut(BaseModel):
-    outcome: Literal["unsold", "sold_to_you", "sold_to_other", "sold_more_than_once"]
+    outcome: Literal["unsold", "sold_once", "sold_split", "sold_to_you", "sold_to_other",
+                     "sold_more_than_once"] = Field(
+        description="To anyone: unsold (no record: check again in two days, then report), "
+        "sold_once (a sale record exists: check it was you), sold_split (split sales within "
+        "the box), sold_more_than_once. To a signed-in person, sold_to_you or sold_to_other "
+        "in place of sold_once and sold_split.")
     message: str
     message_en: str
     kind: str
@@ -127,7 +139,7 @@ class TraceQueryOut(BaseModel):
 
 
 @router.post("/trace-codes/query", response_model=TraceQueryOut, tags=["trace codes"],
-             summary="Public check of a drug trace code: the four outcomes")
+             summary="Public check of a drug trace code: the official neutral outcomes")
 def query_trace(body: TraceQueryIn, services: Services) -> TraceQueryOut:
     return _out(tracing.query(services, ANONYMOUS, body.code))
 
@@ -141,3 +153,38 @@ def my_query_trace(body: TraceQueryIn, who: Person, services: Services) -> Trace
 def _out(r: tracing.QueryResult) -> TraceQueryOut:
     return TraceQueryOut(outcome=r.outcome, message=r.message,
                          message_en=r.message_en, kind=r.kind, expiry=r.expiry)
+
+
+class StockIn(In):
+    med_list_codg: str = Field(min_length=1, max_length=30)
+    quantity: int = Field(ge=1, le=tracing.MAX_STOCK, description="Boxes")
+    bought_on: Day = Field(description="Bought before trace codes were required")
+
+
+class StockOut(BaseModel):
+    med_list_codg: str
+    registered: int
+    sold: str = Field(description="Boxes, exact (\"5/2\" after split sales)")
+    left: str
+    bought_on: date
+
+    @classmethod
+    def of(cls, v: tracing.StockView) -> StockOut:
+        return cls(**{f: getattr(v, f) for f in cls.model_fields})
+
+
+@router.post("/untraced-stock", status_code=status.HTTP_201_CREATED, response_model=StockOut,
+             tags=["trace codes"],
+             summary="Register stock bought before trace codes were required (无码库)")
+def register_stock(body: StockIn, who: Institution, services: Services, response: Response,
+                   key: IdempotencyKey = None) -> StockOut:
+    w = tracing.register_stock(services, who, key, tracing.StockIn(
+        body.med_list_codg, body.quantity, body.bought_on))
+    replay_header(response, w)
+    return StockOut.of(w.value)
+
+
+@router.get("/untraced-stock", response_model=list[StockOut], tags=["trace codes"],
+            summary="The institution's untraced stock: registered, sold, left")
+def list_stock(who: Institution, services: Services) -> list[StockOut]:
+    return [StockOut.of(v) for v in tracing.list_stock(services, who)]

@@ -83,7 +83,9 @@ class FeeLineIn(In):
                                                     "indication (限制使用)")
     trace_codes: list[Annotated[str, Field(max_length=128)]] = Field([], max_length=100,
                                    description="Drug trace codes, one per box sold")
-    trdn_flag: bool = Field(False, description="Split sale (拆零): cnt is a fraction of a box")
+    trdn_flag: bool = Field(False, description="Split sale (拆零) of one box: cnt counts units "
+                            "when the catalog gives the item's units per box (pack_cnt), "
+                            "else cnt is the part of the box")
 
     def cmd(self) -> svc.FeeIn:
         return svc.FeeIn(feedetl_sn=self.feedetl_sn, med_list_codg=self.med_list_codg,

@@ -59,7 +59,8 @@ class FeeIn:
     within_limits: bool = False
     trace_codes: tuple[str, ...] = ()
     trdn_flag: bool = False
-    """A split sale (拆零) of one box: cnt is the fraction of the box sold."""
+    """A split sale (拆零) of one box: cnt counts units when the catalog gives the item's
+    units per box (pack_cnt), else it is the part of the box sold."""
     chrg_bchno: str | None = None
     """The HIS's charge batch number (收费批次号), to cancel a batch at once."""
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any, cast
 
 from gongji.domain import credentials as codes
@@ -337,6 +338,8 @@ class Context:
     """Who may pay the personal burden, in order, with the ledger account of each."""
     sold: dict[str, list[tracecode.Sold]]
     """Earlier sales of the boxes these lines sell."""
+    stock_left: dict[str, Fraction]
+    """The institution's untraced stock (无码库) left of the drugs sold here without a code."""
 
 
 @dataclass(frozen=True)
@@ -345,6 +348,8 @@ class Decision:
 
     result: engine.Result
     boxes: list[tracecode.Box]
+    untraced: dict[str, Fraction]
+    """Boxes taken per drug from the institution's untraced stock."""
 
 
 @door
@@ -412,6 +417,11 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
     enrollment = next(e for e in _enrollments(uow, v.psn_no) if e.insutype == v.insutype)
     holder = _person(uow, v.psn_no)
     boxes_keys = {tracecode.parse(c).key for f in lines for c in f.trace_codes}
+    untraced = sorted({f.med_list_codg for f in lines if not f.trace_codes
+                       and f.med_list_codg in items and items[f.med_list_codg].is_drug})
+    if lock:  # the sales of these boxes, and of this untraced stock, queue until written
+        tracing.lock_boxes(uow, boxes_keys | {tracecode.stock_key(v.fixmedins_code, i)
+                                              for i in untraced})
     return Context(
         today=uow.today, visit=v, institution=inst, lines=lines, items=items, policy=policy,
         person=engine.PersonFacts(v.insutype, enrollment.psn_type,
@@ -425,7 +435,8 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
             stay={} if _is_new(uow, mdtrt_id) else store.stay_accumulators_of(uow.conn,
                                                                               mdtrt_id)),
         sources=_sources(uow, v.psn_no, v.insuplc_admdvs, inst),
-        sold=store.sold(uow.conn, boxes_keys))
+        sold=store.sold(uow.conn, boxes_keys),
+        stock_left=tracing.stock_left(uow, v.fixmedins_code, untraced))
 
 
 def decide(ctx: Context, ask: SettleAsk) -> Decision:
@@ -434,12 +445,21 @@ def decide(ctx: Context, ask: SettleAsk) -> Decision:
     required_from = ctx.policy.settlement.trace_codes_required_from
     required = required_from is not None and ctx.today >= required_from
     boxes: list[tracecode.Box] = []
+    uncoded: list[tuple[str, str, Fraction]] = []
     for f in ctx.lines:
         item = ctx.items.get(f.med_list_codg)
-        if item is not None and item.is_drug:
-            boxes += tracecode.boxes_of(f.feedetl_sn, f.med_list_codg, Decimal(f.cnt),
-                                        f.trace_codes, split=f.trdn_flag, required=required)
+        if item is None or not item.is_drug:
+            continue
+        cnt = Decimal(f.cnt)
+        if required and not f.trace_codes:  # sold from registered untraced stock, if any
+            uncoded.append((f.feedetl_sn, f.med_list_codg, tracecode.part_of_box(
+                f.feedetl_sn, cnt, pack_cnt=item.pack_cnt) if f.trdn_flag else Fraction(cnt)))
+            continue
+        boxes += tracecode.boxes_of(f.feedetl_sn, f.med_list_codg, cnt, f.trace_codes,
+                                    split=f.trdn_flag, required=required,
+                                    pack_cnt=item.pack_cnt)
     tracecode.check_sales(boxes, ctx.sold)
+    untraced = tracecode.untraced_draws(uncoded, ctx.stock_left)
     result = engine.settle(
         [f.line for f in ctx.lines], ctx.items,
         engine.Visit(v.care, ctx.institution.hosp_lv, ctx.today, v.out_of_area,
@@ -448,7 +468,7 @@ def decide(ctx: Context, ask: SettleAsk) -> Decision:
         ctx.person, ctx.policy.benefits, ctx.acc, [s for s, _ in ctx.sources],
         acct_used=ask.acct_used_flag)
     engine.check_expected(result, ask.expected)
-    return Decision(result, boxes)
+    return Decision(result, boxes, untraced)
 
 
 def write(uow: UnitOfWork, ctx: Context, d: Decision, ask: SettleAsk) -> SettlementRecord:
@@ -470,6 +490,9 @@ def write(uow: UnitOfWork, ctx: Context, d: Decision, ask: SettleAsk) -> Settlem
     store.accumulate_stay(uow.conn, v.mdtrt_id, r.stay_deltas)
     store.add_sales(uow.conn, d.boxes, ids=[new_code("T") for _ in d.boxes], psn_no=v.psn_no,
                     fixmedins_code=v.fixmedins_code, setl_id=setl_id, at=uow.now)
+    store.add_untraced(uow.conn, d.untraced, ids=[new_code("T") for _ in d.untraced],
+                       psn_no=v.psn_no, fixmedins_code=v.fixmedins_code, setl_id=setl_id,
+                       at=uow.now)
     store.settle_fees(uow.conn, v.mdtrt_id, [f.feedetl_sn for f in ctx.lines], setl_id)
     store.add_settlement(uow.conn, record)
     if ask.final:

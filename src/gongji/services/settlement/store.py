@@ -417,6 +417,19 @@ def add_sales(conn: Connection, boxes: Sequence[tracecode.Box], *, ids: Sequence
             "status": "sold", "sold_at": at} for i, b in zip(ids, boxes, strict=True)])
 
 
+def add_untraced(conn: Connection, taken: Mapping[str, Fraction], *, ids: Sequence[str],
+                 psn_no: str, fixmedins_code: str, setl_id: str, at: datetime) -> None:
+    """Sales from the institution's untraced stock (无码库): one row per drug, under the
+    stock's key, returned with the settlement's other sales when it is cancelled."""
+    if taken:
+        _ADD_SALES.run_many(conn, [{
+            "id": i, "code_key": tracecode.stock_key(fixmedins_code, item), "raw": "无码库",
+            "psn_no": psn_no, "fixmedins_code": fixmedins_code, "med_list_codg": item,
+            "setl_id": setl_id, "fraction": str(boxes), "trdn_flag": False,
+            "status": "sold", "sold_at": at} for i, (item, boxes) in zip(ids, sorted(
+                taken.items()), strict=True)])
+
+
 _ADD_SALES = fast.Prepared(fast.insert_of(trace_sales, [
     "id", "code_key", "raw", "psn_no", "fixmedins_code", "med_list_codg", "setl_id",
     "fraction", "trdn_flag", "status", "sold_at"]))

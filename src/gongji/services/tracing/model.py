@@ -1,5 +1,5 @@
 """What trace-code doors take and give: a pharmacy's sale or return of boxes (3505, 3506), what
-it did, and the answer of the public query."""
+it did, the answer of the public query, and an institution's untraced stock (无码库)."""
 
 from __future__ import annotations
 
@@ -36,3 +36,26 @@ class Sale:
 
     codes: tuple[str, ...]
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StockIn:
+    """An institution's stock of one drug bought before trace codes were required (无码库),
+    in boxes: settled without a code while it lasts."""
+
+    med_list_codg: str
+    quantity: int
+    bought_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class StockView:
+    """An institution's untraced stock of one drug: registered, sold (not returned), left."""
+
+    med_list_codg: str
+    registered: int
+    sold: str
+    """Boxes, exact ("3", "5/2" after split sales)."""
+    left: str
+    bought_on: date
+    """The earliest purchase registered."""
