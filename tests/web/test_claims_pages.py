@@ -211,3 +211,21 @@ def test_the_demo_claim_pages_keep_personal_data_masked_and_fields_labelled(site
                 continue
             found = re.search(r'id="([^"]+)"', attrs)
             assert found and found.group(1) in labelled, attrs
+
+
+def test_the_claim_pages_speak_english_too(site: Any) -> None:
+    c, app = site
+    mine = claims.list_for(app, OPERATOR, psn_of(app, "张建国").id)[0]
+    log_in(c, "张建国")
+    c.get("/claims?lang=en")
+    pages = [c.get("/claims").text, c.get(f"/claims/{mine.claim_id}").text]
+    console(c)
+    pages += [c.get("/console/claims").text, c.get(f"/console/claims/{mine.claim_id}").text]
+    html = text("\n".join(pages))
+    assert "paid to the bank account" in html and "Reimbursed to you" in html
+    assert "Claims review" in html and "Make a claim" in html
+    assert not re.search(r"\b(c_)?(cl|mt)_\w+", html), re.findall(r"\b(?:c_)?(?:cl|mt)_\w+", html)
+
+
+def text(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", html))
