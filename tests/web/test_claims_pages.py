@@ -18,9 +18,10 @@ from fastapi.testclient import TestClient
 from gongji.domain.money import parse_yuan
 from gongji.services.claims import service as claims
 from gongji.services.demo.service import FAMILY, certno_of
+from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
 from tests.conftest import OPERATOR, table_counts
-from tests.web.test_portal_pages import csrf, log_in, psn_of
+from tests.web.test_portal_pages import CERTNO, csrf, log_in, psn_of
 from tests.web.test_portal_pages import site as portal_site
 
 HOSPITAL = "H51010000001"
@@ -229,3 +230,28 @@ def test_the_claim_pages_speak_english_too(site: Any) -> None:
 
 def text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_proxy_claims_for_the_relative_they_hold(site: Any) -> None:
+    """张伟 holds his mother's 亲情账户: he may pick her on the form, claim for her, and see it
+    (made by a relative); before she consents he may not (she is not on his form, and a
+    claim for her is refused with nothing written)."""
+    c, app = site
+    son, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    p = proxies.request(app, son, "px", proxies.RequestProxy(
+        CERTNO["李秀英"], "李秀英", "parent")).value
+    log_in(c, "张伟")
+    assert f'value="{mother.id}"' not in c.get("/claims").text
+    before = table_counts(app.db)
+    r = c.post("/claims", data=claim_form(c, psn_no=mother.id))
+    assert r.status_code == 403 and table_counts(app.db) == before
+    proxies.decide(app, mother, "px-yes", p.id, True)
+    assert f'value="{mother.id}"' in c.get("/claims").text
+    r = c.post("/claims", data=claim_form(c, psn_no=mother.id, key="claim-proxy"),
+               follow_redirects=False)
+    assert r.status_code == 303, text(r.text)[:3000]
+    page = c.get(r.headers["location"]).text
+    assert "李**" in page and "亲属代为申请" in page and 'id="withdraw"' in page
+    claim_id = r.headers["location"].rsplit("/", 1)[1]
+    assert claims.get(app, OPERATOR, claim_id).submitted_by == "proxy"
+    assert claim_id in c.get("/claims").text
