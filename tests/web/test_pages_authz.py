@@ -115,3 +115,22 @@ def test_every_page_is_its_owners_and_refuses_the_others(clients: dict[str, Test
                              f"sent to {LOGIN[where]} or refused")
             assert r.status_code < 500, f"{method} {template} as {who}: {r.text[:300]}"
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_stranger_finds_no_claim_of_anothers(clients: dict[str, TestClient]) -> None:
+    """李秀英's claim waits for review: 张伟 (no proxy for her) gets not found, as for an id
+    that does not exist, on its page and for its withdrawal; an operator sees it."""
+    queue = clients["operator"].get("/api/v1/claims/queue",
+                                    headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    waiting = [c["claim_id"] for c in queue if c["status"] == "submitted"]
+    assert len(waiting) == 1
+    person = clients["person"]
+    for path in (f"/claims/{waiting[0]}", "/claims/C0000000000000000"):
+        assert person.get(path).status_code == 404, path
+    r = person.post(f"/claims/{waiting[0]}/withdraw",
+                    data={"csrf": person.cookies["gj_csrf"], "key": "k1"})
+    assert r.status_code == 404
+    assert waiting[0] not in person.get("/claims").text
+    assert clients["operator"].get(f"/console/claims/{waiting[0]}").status_code == 200
+    assert clients["operator"].get(f"/api/v1/claims/{waiting[0]}", headers={
+        "Authorization": f"Bearer {TOKEN}"}).json()["status"] == "submitted"

@@ -137,7 +137,7 @@ def test_personal_data_stays_off_pages_and_urls(site: Any) -> None:
     log_in(c, "张伟")
     seen = []
     for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
-                 "/trace"):
+                 "/trace", "/claims"):
         r = c.get(path)
         assert r.status_code == 200, path
         seen.append(r.text)
@@ -314,7 +314,7 @@ def test_every_portal_page_has_a_title_a_heading_and_labelled_fields(site: Any) 
     pages = {"/login": c.get("/login").text}
     log_in(c, "张伟")
     for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
-                 "/trace"):
+                 "/trace", "/claims"):
         pages[path] = c.get(path).text
     for path, html in pages.items():
         title = re.search(r"<title>([^<]+)</title>", html)

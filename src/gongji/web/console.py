@@ -35,6 +35,8 @@ from gongji.services.audit import service as audit
 from gongji.services.auth import service as auth
 from gongji.services.auth.model import CONSOLE_SESSION_HOURS
 from gongji.services.catalog import service as catalog
+from gongji.services.claims import service as claims
+from gongji.services.claims.model import LineDecision, Review
 from gongji.services.console import service as console
 from gongji.services.family import service as family
 from gongji.services.institutions import service as institutions
@@ -68,8 +70,8 @@ MAX_UPLOAD = 20 * 1024 * 1024
 """Largest file a form takes (a national catalog download is a few MB)."""
 NAV = (("", "c_dashboard"), ("/regions", "c_regions"), ("/policies", "c_policies"),
        ("/catalog", "c_catalog"), ("/institutions", "c_institutions"), ("/queue", "c_queue"),
-       ("/outbox", "c_outbox"), ("/reports", "c_reports"), ("/verify", "c_verify"),
-       ("/audit", "c_audit"), ("/clock", "c_clock"))
+       ("/claims", "c_claims"), ("/outbox", "c_outbox"), ("/reports", "c_reports"),
+       ("/verify", "c_verify"), ("/audit", "c_audit"), ("/clock", "c_clock"))
 
 
 def _t(request: Request, key: str, **params: Any) -> str:
@@ -560,6 +562,69 @@ async def queue_proxy(request: Request) -> Response:
         return await run_in_threadpool(
             _queue, request, who, status=e.spec.http_status, error=e)
     return await run_in_threadpool(noted, request, "/console/queue", _done(request))
+
+
+# -- hand claims (手工报销) ----------------------------------------------------------------------
+
+@router.get("/claims")
+def claims_page(request: Request) -> HTMLResponse:
+    who = operator(request)
+    return page(request, "claims.html", "c_claims", who,
+                claims=claims.queue(services(request), who))
+
+
+def _claim_url(claim_id: str) -> str:
+    return "/console/claims/" + quote(claim_id, safe="")
+
+
+def _claim(request: Request, who: Principal, claim_id: str, *, status: int = 200,
+           **context: Any) -> HTMLResponse:
+    return page(request, "claim.html", "c_claim", who, status=status,
+                c=claims.get(services(request), who, claim_id), **context)
+
+
+@router.get("/claims/{claim_id}")
+def claim_page(request: Request, claim_id: str) -> HTMLResponse:
+    return _claim(request, operator(request), claim_id)
+
+
+def _decisions(data: dict[str, str]) -> tuple[LineDecision, ...]:
+    """Each line's admitted quantity (cnt-<sn>) and reason (why-<sn>) as the form sent them."""
+    return tuple(LineDecision(k[4:], v.strip(), data.get("why-" + k[4:], ""))
+                 for k, v in data.items() if k.startswith("cnt-"))
+
+
+@router.post("/claims/{claim_id}/{action}")
+async def claim_action(request: Request, claim_id: str, action: str) -> Response:
+    """Review (approve with each line's admitted quantity, or refuse with a reason), pay, or
+    cancel an approved claim before payment."""
+    who = await _operator(request)
+    data = await form(request)
+    app, key = services(request), data.get("key")
+
+    def run() -> Any:
+        if action == "review":
+            approve = data.get("decision") == "approve"
+            return claims.review(app, who, key, claim_id, Review(
+                approve, _decisions(data) if approve else (), data.get("reason", "")))
+        if action == "pay":
+            return claims.pay(app, who, key, claim_id)
+        if action == "cancel":
+            return claims.cancel(app, who, key, claim_id, data.get("cancel_reason", ""))
+        raise GongjiError("NOT_FOUND", what=action)
+
+    try:
+        await run_in_threadpool(run)
+    except GongjiError as e:
+        sn = str(e.params.get("feedetl_sn", ""))
+        field = ("cancel_reason" if action == "cancel" else "reason") \
+            if e.code == "CLAIM_REFUSE_REASON" else \
+            f"cnt-{sn}" if e.code == "CLAIM_REVIEW_INVALID" and f"cnt-{sn}" in data else None
+        values = {k: v for k, v in data.items() if k not in ("key", "csrf")}
+        return await run_in_threadpool(
+            _claim, request, who, claim_id, status=e.spec.http_status, error=e,
+            error_field=field, values=values)
+    return await run_in_threadpool(noted, request, _claim_url(claim_id), _done(request))
 
 
 # -- outbox ------------------------------------------------------------------------------------

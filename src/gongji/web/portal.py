@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gongji.api.peer import client_address
 from gongji.domain.access import ANONYMOUS, Principal
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.filing import KIND_NAMES
 from gongji.domain.money import parse_yuan
 from gongji.domain.privacy import mask_name
@@ -26,6 +26,8 @@ from gongji.domain.regions import Region
 from gongji.domain.relations import NAMES, Relation, inverse
 from gongji.domain.tracecode import OUTCOME_TEXT
 from gongji.services.auth import service as auth
+from gongji.services.claims import service as claims
+from gongji.services.claims.model import ClaimLineIn, SubmitClaim
 from gongji.services.contributions import service as contributions
 from gongji.services.demo import service as demo
 from gongji.services.explanation import service as explanation
@@ -68,6 +70,11 @@ FIELD_OF = {
     "FILING_TARGET_INVALID": "target", "FILING_DATES_INVALID": "enddate",
     "REGION_NOT_FOUND": "target", "CONTRIBUTION_NOT_OFFERED": "year",
     "CONTRIBUTION_WINDOW_CLOSED": "year", "CONTRIBUTION_ALREADY_PAID": "year",
+    "CLAIM_DATES_INVALID": "enddate", "CLAIM_TOO_LATE": "enddate",
+    "CLAIM_BANK_ACCOUNT_INVALID": "bank_acct", "CLAIM_TOTAL_MISMATCH": "medfee_sumamt",
+    "CLAIM_INVOICE_CLAIMED": "invoice_no", "MED_TYPE_UNSUPPORTED": "med_type",
+    "INSTITUTION_NOT_FOUND": "fixmedins_code", "NOT_ENROLLED": "insutype",
+    "FEE_LINES_EMPTY": "code_1",
 }
 """Which form field a refusal is about, so the page can show it beside that field."""
 
@@ -496,6 +503,99 @@ async def more_action(request: Request, action: str) -> Response:
         request, run,
         lambda e, d: _more(request, who, error=e, values=d, status=e.spec.http_status),
         lambda w: _done(request, "/more"))
+
+
+# -- hand claims (手工报销) ----------------------------------------------------------------------
+
+CLAIM_ROWS = 4
+"""Fee-line rows on the claim form (a row left empty is not a line)."""
+CLAIM_MED_TYPES = ("11", "14", "21", "41")
+
+
+def _claims(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
+    m = portal.claims_page(services(request), who)
+    return page(request, "portal/claims.html", "claims", m.me, claims=m.claims,
+                subjects=m.subjects, today=m.today, rows=range(1, CLAIM_ROWS + 1),
+                med_types=CLAIM_MED_TYPES, **extra)
+
+
+@router.get("/claims")
+def claims_list(request: Request) -> Response:
+    return _claims(request, me(request))
+
+
+def _claim_day(text: str | None, field: str) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise GongjiError("CLAIM_DATES_INVALID", field=field, reason=Bi(
+            "日期须为 YYYY-MM-DD", "a date is YYYY-MM-DD")) from None
+
+
+def _claim_of(d: dict[str, str], who: Principal) -> SubmitClaim:
+    """The claim form as a submission: the rows with an item code are the fee lines."""
+    lines = tuple(
+        ClaimLineIn(str(i), d[f"code_{i}"].strip(), d.get(f"cnt_{i}", "").strip(),
+                    d.get(f"pric_{i}", "").strip(),
+                    parse_yuan(d.get(f"amt_{i}", "").strip(), field=f"amt_{i}",
+                               allow_zero=True))
+        for i in range(1, CLAIM_ROWS + 1) if d.get(f"code_{i}", "").strip())
+    return SubmitClaim(
+        psn_no=d.get("psn_no") or who.id, insutype=d.get("insutype", ""),
+        fixmedins_code=d.get("fixmedins_code", "").strip(), med_type=d.get("med_type", ""),
+        begndate=_claim_day(d.get("begndate"), "begndate"),
+        enddate=_claim_day(d.get("enddate"), "enddate"),
+        dise_codg=d.get("dise_codg", "").strip(), dise_name=d.get("dise_name", "").strip(),
+        invoice_no=d.get("invoice_no", "").strip(),
+        medfee_sumamt=parse_yuan(d.get("medfee_sumamt", "").strip(), field="medfee_sumamt",
+                                 allow_zero=True),
+        lines=lines, bank_name=d.get("bank_name", "").strip(),
+        bank_acct=d.get("bank_acct", "").strip(), acct_used=d.get("acct_used") != "0")
+
+
+def _claim_field(e: GongjiError, d: dict[str, str]) -> str | None:
+    """The fee-line field a line's refusal is about (the row of its item code or number)."""
+    sn, code = str(e.params.get("feedetl_sn", "")), e.params.get("code")
+    if e.code == "CATALOG_ITEM_NOT_FOUND":
+        return next((f"code_{i}" for i in range(1, CLAIM_ROWS + 1)
+                     if d.get(f"code_{i}", "").strip() == code), None)
+    if e.code == "FEE_LINE_INVALID" and sn.isdigit():
+        return f"cnt_{sn}"
+    return None
+
+
+@router.post("/claims")
+async def submit_claim(request: Request) -> Response:
+    who = me(request)
+
+    def on_error(e: GongjiError, d: dict[str, str]) -> Response:
+        field = _claim_field(e, d)
+        extra = {"error_field": field} if field else {}
+        return _claims(request, who, error=e, values=d, status=e.spec.http_status, **extra)
+
+    return await attempt(
+        request,
+        lambda d: claims.submit(services(request), who, d.get("key"), _claim_of(d, who)),
+        on_error, lambda w: _done(request, f"/claims/{w.value.claim_id}"))
+
+
+def _claim(request: Request, who: Principal, claim_id: str, **extra: Any) -> HTMLResponse:
+    m = portal.claim(services(request), who, claim_id)
+    return page(request, "portal/claim.html", "claim", m.me, c=m.claim, **extra)
+
+
+@router.get("/claims/{claim_id}")
+def claim_page(request: Request, claim_id: str) -> Response:
+    return _claim(request, me(request), claim_id)
+
+
+@router.post("/claims/{claim_id}/withdraw")
+async def withdraw_claim(request: Request, claim_id: str) -> Response:
+    who = me(request)
+    return await attempt(
+        request, lambda d: claims.withdraw(services(request), who, d.get("key"), claim_id),
+        lambda e, d: _claim(request, who, claim_id, error=e, status=e.spec.http_status),
+        lambda w: _done(request, f"/claims/{claim_id}"))
 
 
 # -- public: trace codes -------------------------------------------------------------------

@@ -399,6 +399,11 @@ def _claim(uow: UnitOfWork, who: Principal, claim_id: str, *, lock: bool = False
     return c
 
 
+def seen_in(uow: UnitOfWork, who: Principal, claim_id: str) -> ClaimView:
+    """A claim the caller may see, as they see it (the portal's claim page)."""
+    return view_of(uow, _claim(uow, who, claim_id))
+
+
 def found_in(uow: UnitOfWork, who: Principal, claim_id: str
              ) -> tuple[ClaimRecord, list[LineRecord], Outcome | None] | None:
     """A hand claim the caller may read, for the FHIR Claim and ClaimResponse (the person,

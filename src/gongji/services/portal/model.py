@@ -10,6 +10,7 @@ from typing import NamedTuple
 from gongji.domain.credentials import CodeToken
 from gongji.domain.regions import Region
 from gongji.domain.relations import Relation
+from gongji.services.claims.model import ClaimView
 from gongji.services.contributions.model import ContributionView
 from gongji.services.explanation.model import Explanation
 from gongji.services.family.model import BindingView
@@ -132,3 +133,20 @@ class More:
 class TraceCheck:
     me: PersonView | None
     result: QueryResult
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimsPage:
+    me: PersonView
+    claims: list[ClaimView]
+    """The person's hand claims and those of the relatives they hold a proxy for, newest
+    first."""
+    subjects: list[tuple[str, str]]
+    """Whom the person may claim for: (psn_no, masked name), themselves first."""
+    today: date
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPage:
+    me: PersonView
+    claim: ClaimView

@@ -13,6 +13,8 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.regions import Region
 from gongji.domain.relations import Relation
 from gongji.services.access import authorize
+from gongji.services.claims import service as claims
+from gongji.services.claims import store as claims_store
 from gongji.services.contributions import service as contributions
 from gongji.services.credentials import service as credentials
 from gongji.services.demo import model as demo
@@ -26,6 +28,8 @@ from gongji.services.people.model import PersonView
 from gongji.services.pins import service as pins
 from gongji.services.portal.model import (
     Binding,
+    ClaimPage,
+    ClaimsPage,
     CodePage,
     Explained,
     FamilyPage,
@@ -170,6 +174,32 @@ def more(app: Gongji, who: Principal) -> More:
                     proxies.views_of(uow, who.id), [(x, names(x)) for x in payees],
                     list(wallet.view(uow, who.id).quotas), _regions(uow),
                     demo.key_of(p.certno) if app.sandbox else None, uow.today)
+
+    return app.read(run, principal=who)
+
+
+@door
+def claims_page(app: Gongji, who: Principal) -> ClaimsPage:
+    """Hand claims (手工报销): the person's own and their proxied relatives', and whom they
+    may claim for."""
+    def run(uow: UnitOfWork) -> ClaimsPage:
+        p = _person_of(uow, who)
+        names = _names(uow)
+        subjects = [who.id] + [x.subject_psn_no for x in _held(uow, who)]
+        found = [claims.view_of(uow, c) for s in subjects
+                 for c in claims_store.of_person(uow.conn, s)]
+        found.sort(key=lambda c: c.submitted_at, reverse=True)
+        return ClaimsPage(p.masked, found, [(s, names(s)) for s in subjects], uow.today)
+
+    return app.read(run, principal=who)
+
+
+@door
+def claim(app: Gongji, who: Principal, claim_id: str) -> ClaimPage:
+    """One hand claim of the person's (or a proxied relative's); another's is not found."""
+    def run(uow: UnitOfWork) -> ClaimPage:
+        p = _person_of(uow, who)
+        return ClaimPage(p.masked, claims.seen_in(uow, who, claim_id))
 
     return app.read(run, principal=who)
 
