@@ -183,3 +183,34 @@ def test_a_bad_proposal_is_refused_by_path(tmp_path: Path, claims: Path) -> None
     assert r.exit_code == 1
     assert "POLICY_INVALID" in r.output and "benefits.caps.employee_pool" in r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_rules_for_care_in_another_province_as_online(tmp_path: Path) -> None:
+    """docs/examples/411300-nanyang.yaml: a Nanyang resident's stay across provinces, filed,
+    pays 20% of the stay as deductible (at most 10,000); the same stay elsewhere in Henan,
+    the national rule's 800. cross_province without out_of_area is refused."""
+    example = Path(__file__).parents[2] / "docs" / "examples" / "411300-nanyang.yaml"
+    header = [*HEADER, "cross_province"]
+    stay = ["E", "390", "1501", "411300", "2026-03-01", "21", "3", "60000.00", "0", "0", "0",
+            "1", "long_term_resident", "0", "0", "0"]
+    figures = {}
+    for cross in ("1", "0"):
+        path = tmp_path / f"claims-{cross}.csv"
+        with path.open("w", newline="") as fh:
+            csv.writer(fh).writerows([header, [*stay, cross]])
+        out = tmp_path / f"out-{cross}"
+        r = runner.invoke(cli, ["simulate", "--claims", str(path), "--policy", str(example),
+                                "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        with (out / "summary.csv").open() as fh:
+            figures[cross] = {row["policy"]: row["hifp_pay"] for row in csv.DictReader(fh)}
+    national = yuan(half_up((60000_00 - 800_00) * 60, 100))
+    assert figures["1"] == {"current": national, "411300-nanyang": "30000.00"}
+    assert figures["0"] == {"current": national, "411300-nanyang": national}
+
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="") as fh:
+        csv.writer(fh).writerows([header, [*stay[:11], "0", "", *stay[13:], "1"]])
+    r = runner.invoke(cli, ["simulate", "--claims", str(bad), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1
+    assert "CLAIMS_FILE_INVALID" in r.output and "cross_province" in r.output

@@ -34,6 +34,7 @@ OUT_OF_AREA_NOT_FILED): no fund pays, nothing accumulates, the person pays it al
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -60,6 +61,10 @@ of one chunk stay in cache and are reused by the next instead of fresh memory ea
 INSUTYPES = ("310", "390")
 FILINGS = (None, *FILING_KINDS)
 """filing index 0: no filing."""
+
+_FACTS = ("emergency", "stay")
+"""The `when` keys beyond the claim's place in the out-of-area rules: where a policy's rules
+name none, its rule table is the same along that axis (filled once)."""
 
 OUTPUTS = ("inscp_scp_amt", "act_pay_dedc", "hifp_pay", "hifmi_pay", "hifob_pay", "maf_pay",
            "fund_pay_sumamt", "psn_part_amt", "acct_pay", "acct_mulaid_pay", "psn_cash_pay")
@@ -100,6 +105,10 @@ class Claims:
     """Per person: family money (same-province sponsors' accounts and wallet quota) before the
     first claim."""
     psn_types: tuple[str, ...] = ("1101", "1201", "1401", "1501")
+    cross_province: Bool | None = None
+    """Out of area in another province (None: none is)."""
+    emergency: Bool | None = None
+    """An emergency visit, med_type 13 (None: none is)."""
 
     def __len__(self) -> int:
         return int(self.medfee_sumamt.shape[0])
@@ -146,8 +155,7 @@ def _scaled(ratio: Fraction) -> int:
 
 def minus_of(b: Benefits, out_of_area: bool, filing: str | None, *,
              cross_province: bool = False) -> Fraction | None:
-    """settlement._minus as a value; None where direct settlement is refused. The simulator's
-    out-of-area claims are within the province (its claims carry no province)."""
+    """settlement._minus as a value; None where direct settlement is refused."""
     if not out_of_area:
         return Fraction(0)
     rules = b.out_of_area
@@ -159,14 +167,16 @@ def minus_of(b: Benefits, out_of_area: bool, filing: str | None, *,
     return Fraction(rules.minus.get(filing, 0))
 
 
-def rule_of(b: Benefits, insutype: str, care: str, level: str, psn_type: str) -> int:
-    """settlement._rule as an index (-1: no rule)."""
+def rule_of(b: Benefits, insutype: str, care: str, level: str, psn_type: str, *,
+            out_of_area: bool = False, cross_province: bool = False,
+            filing: str | None = None, first_stay: bool = True,
+            emergency: bool = False) -> int:
+    """settlement._rule as an index (-1: no rule): the first rule whose `when` fits."""
     for i, r in enumerate(b.rules):
-        w = r.when
-        if (w.insutype is None or insutype in w.insutype) and \
-                (w.care is None or care in w.care) and \
-                (w.levels is None or level in w.levels) and \
-                (w.psn_types is None or psn_type in w.psn_types):
+        if r.when.fits(insutype=insutype, psn_type=psn_type, care=care, level=level,
+                       out_of_area=out_of_area, cross_province=cross_province,
+                       filing=filing if out_of_area else None, first_stay=first_stay,
+                       emergency=emergency):
             return i
     return -1
 
@@ -286,30 +296,39 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
     n_pol = len(benefits)
     n_where = 1 + len(FILINGS)
     """where a claim stands among the out-of-area rules: 0 in area, 1 + filing index."""
-    pool_t = np.full((n_pol, len(INSUTYPES), len(CARE_TYPES), len(LEVELS), n_psn, n_where),
-                     -1, np.int64)
+    pool_t = np.full((n_pol, len(INSUTYPES), len(CARE_TYPES), len(LEVELS), n_psn, n_where,
+                      2, 2, 2), -1, np.int64)
+    """... x where x cross-province x emergency x first stay."""
     supp_t = np.full((n_pol, len(INSUTYPES), len(CARE_TYPES), 2), -1, np.int64)
-    refuse_t = np.zeros((n_pol, n_where), np.bool_)
+    refuse_t = np.zeros((n_pol, n_where, 2), np.bool_)
     maf_t = np.full(n_pol, -1, np.int64)
     self_paid_t = np.zeros(n_pol, np.bool_)
     for bi in (np.unique(c.policy).tolist() if n else []):
         b = benefits[bi]
         self_paid_t[bi] = b.account_pays_self_paid
-        minus = [minus_of(b, w > 0, FILINGS[w - 1] if w > 0 else None) for w in range(n_where)]
-        refuse_t[bi] = [m is None for m in minus]
-        for it, ins in enumerate(INSUTYPES):
-            for ct, care in enumerate(CARE_TYPES):
-                for lv, level in enumerate(LEVELS):
-                    for pt, psn in enumerate(c.psn_types):
-                        ri = rule_of(b, ins, care, level, psn)
-                        if ri < 0:
-                            continue
-                        for w, m in enumerate(minus):
-                            if m is None:
-                                continue
-                            pool_t[bi, it, ct, lv, pt, w] = layers.add(
-                                ("pool", bi, ri, level, psn == "1201", m),
-                                partial(_pool_params, b, b.rules[ri], level, psn == "1201", m))
+        used = {k for r in b.rules for k in _FACTS if getattr(r.when, k) is not None}
+        emerg = (False, True) if "emergency" in used else (None,)
+        stays = (False, True) if "stay" in used else (None,)
+        for w in range(n_where):
+            filing = FILINGS[w - 1] if w > 0 else None
+            for x in (False, True) if w > 0 else (None,):
+                m = minus_of(b, w > 0, filing, cross_province=bool(x))
+                at_x: int | slice = slice(None) if x is None else int(x)
+                refuse_t[bi, w, at_x] = m is None
+                if m is None:
+                    continue
+                for (it, ins), (ct, care), (lv, level), (pt, psn), e, f in itertools.product(
+                        enumerate(INSUTYPES), enumerate(CARE_TYPES), enumerate(LEVELS),
+                        enumerate(c.psn_types), emerg, stays):
+                    ri = rule_of(b, ins, care, level, psn, out_of_area=w > 0,
+                                 cross_province=bool(x), filing=filing,
+                                 first_stay=f is not False, emergency=bool(e))
+                    if ri < 0:
+                        continue
+                    pool_t[bi, it, ct, lv, pt, w, at_x, slice(None) if e is None else int(e),
+                           slice(None) if f is None else int(f)] = layers.add(
+                        ("pool", bi, ri, level, psn == "1201", m),
+                        partial(_pool_params, b, b.rules[ri], level, psn == "1201", m))
         for it, ins in enumerate(INSUTYPES):
             supp = b.supplementary.get(ins)
             if supp is None:
@@ -349,6 +368,9 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
     fam = c.mulaid_balance.astype(np.int64, copy=True)
     results = {name: np.zeros(n, np.int64) for name in OUTPUTS}
     refused_all = np.zeros(n, np.bool_)
+    no = np.zeros(n, np.bool_)
+    cross_all = no if c.cross_province is None else c.cross_province
+    emergency_all = no if c.emergency is None else c.emergency
     half = SCALE // 2
 
     def chunk(rows: I64 | slice) -> int:
@@ -358,10 +380,12 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
 
         policy, out_of_area, filing = col(c.policy), col(c.out_of_area), col(c.filing)
         where = np.where(out_of_area, 1 + filing, 0)
-        refused = refuse_t.ravel()[policy * n_where + where]
+        cross = out_of_area & col(cross_all)
+        refused = refuse_t.ravel()[(policy * n_where + where) * 2 + cross]
         head = (policy * len(INSUTYPES) + col(c.insutype)) * len(CARE_TYPES) + col(c.care)
-        flat_pool = ((head * len(LEVELS) + col(c.level)) * n_psn + col(c.psn_type)) \
-            * n_where + where
+        flat_pool = (((((head * len(LEVELS) + col(c.level)) * n_psn + col(c.psn_type))
+                       * n_where + where) * 2 + cross) * 2 + col(emergency_all)) * 2 \
+            + col(c.first_stay)
         pool_key = np.where(refused, -1, pool_t.ravel()[flat_pool])
         supp_key = np.where(refused, -1, supp_t.ravel()[head * 2 + col(c.low_income)])
         assist_key = np.where(refused | ~col(c.assistance), -1, maf_t[policy])

@@ -6,6 +6,11 @@ banded by amount, plus points for retirees, minus points by out-of-area filing k
 filing; annual caps per fund; a supplementary segmented layer (critical illness / large
 expense) with its own deductible, bands and cap; a medical assistance layer.
 
+Which rule applies: the first, in document order, whose `when` fits the person (scheme, person
+type) and the visit (care, level, out of area, across provinces, filing kind, first or later
+stay, emergency). So a region can hold, say, its local inpatient rule beside a share-of-the-stay
+deductible for stays in another province, listing the specific rule first.
+
 Thresholds are cumulative over the year: a layer pays F(before + this) - F(before), where F is
 exact (a Fraction) and rounded half up to the fen only when paid. So splitting a year's claims
 into more settlements never changes the year's totals, except where a rule is per stay.
@@ -109,15 +114,51 @@ class Payment(_Rules):
         return self
 
 
+FilingKey = Literal["retiree_settled", "long_term_resident", "posted_staff", "referral",
+                    "emergency", "other_temporary", "none"]
+"""A filing kind in `when.filing`, or "none": no filing (in area, or out of area unfiled)."""
+
+
 class Match(_Rules):
+    """What a rule applies to. Every key given must fit (a list: any of its values); a key not
+    given fits everything. Rules are tried in document order and the first that fits applies,
+    so a region lists its specific rules (out of province, say) before its general ones."""
+
     insutype: frozenset[str] | None = None
     care: frozenset[Literal["outpatient", "inpatient", "pharmacy", "chronic"]] | None = None
     levels: frozenset[str] | None = None
     psn_types: frozenset[str] | None = None
+    out_of_area: bool | None = None
+    """Care outside the insured pooling region (异地就医)."""
+    cross_province: bool | None = None
+    """Care in another province (跨省; implies out of area)."""
+    filing: frozenset[FilingKey] | None = None
+    """The filing the visit settles under, a deemed emergency filing included."""
+    stay: Literal["first", "later"] | None = None
+    """Inpatient only: the year's first stay, or a later one (other care never fits)."""
+    emergency: bool | None = None
+    """An emergency visit (急诊抢救, med_type 13)."""
+
+    def fits(self, *, insutype: str, psn_type: str, care: str, level: str,
+             out_of_area: bool = False, cross_province: bool = False,
+             filing: str | None = None, first_stay: bool = True,
+             emergency: bool = False) -> bool:
+        stay = None if care != "inpatient" else "first" if first_stay else "later"
+        return (self.insutype is None or insutype in self.insutype) and \
+            (self.care is None or care in self.care) and \
+            (self.levels is None or level in self.levels) and \
+            (self.psn_types is None or psn_type in self.psn_types) and \
+            (self.out_of_area is None or out_of_area == self.out_of_area) and \
+            (self.cross_province is None or cross_province == self.cross_province) and \
+            (self.filing is None or (filing or "none") in self.filing) and \
+            (self.stay is None or stay == self.stay) and \
+            (self.emergency is None or emergency == self.emergency)
 
 
 class Rule(_Rules):
-    """A basic-insurance rule; the first rule whose `when` fits the visit applies."""
+    """A basic-insurance rule; the first rule whose `when` fits the visit applies (in the
+    order of the document that lists the rules: a region's list replaces the national one
+    whole)."""
 
     name: str = ""
     when: Match = Match()

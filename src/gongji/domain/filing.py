@@ -35,6 +35,14 @@ def deemed_filing(med_type: str) -> str | None:
     return DEEMED_FILED.get(med_type)
 
 
+EMERGENCY_MED_TYPES = frozenset({"13"})
+"""med_type of an emergency visit (急诊抢救): a benefits rule's `when: {emergency: true}`."""
+
+
+def is_emergency(med_type: str) -> bool:
+    return med_type in EMERGENCY_MED_TYPES
+
+
 CHRONIC_DISEASES = {
     "hypertension": Bi("高血压", "hypertension"),
     "diabetes": Bi("糖尿病", "diabetes"),

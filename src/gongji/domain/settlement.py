@@ -71,6 +71,8 @@ class Visit:
     """Inpatient: the first stay of the year (per-stay deductibles may be lower later)."""
     cross_province: bool = False
     """Out of area in another province (without a filing the stricter national rule)."""
+    emergency: bool = False
+    """An emergency visit (急诊抢救, med_type 13): a rule's `when` may name it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,12 +363,13 @@ def settle(lines: Sequence[FeeLine], catalog: Mapping[str, CatalogItem], visit: 
 
 
 def _rule(benefits: Benefits, visit: Visit, person: PersonFacts) -> Rule | None:
+    """The first rule, in document order, whose `when` fits the person and the visit."""
     for r in benefits.rules:
-        w = r.when
-        if (w.insutype is None or person.insutype in w.insutype) and \
-                (w.care is None or visit.care in w.care) and \
-                (w.levels is None or visit.level in w.levels) and \
-                (w.psn_types is None or person.psn_type in w.psn_types):
+        if r.when.fits(insutype=person.insutype, psn_type=person.psn_type, care=visit.care,
+                       level=visit.level, out_of_area=visit.out_of_area,
+                       cross_province=visit.cross_province,
+                       filing=visit.filing_kind if visit.out_of_area else None,
+                       first_stay=visit.first_stay, emergency=visit.emergency):
             return r
     return None
 

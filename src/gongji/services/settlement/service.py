@@ -464,7 +464,8 @@ def decide(ctx: Context, ask: SettleAsk) -> Decision:
         [f.line for f in ctx.lines], ctx.items,
         engine.Visit(v.care, ctx.institution.hosp_lv, ctx.today, v.out_of_area,
                      ctx.filing_kind, v.first_stay,
-                     cross_province=cross_province(v.insuplc_admdvs, v.mdtrtarea_admvs)),
+                     cross_province=cross_province(v.insuplc_admdvs, v.mdtrtarea_admvs),
+                     emergency=filing_rules.is_emergency(v.med_type)),
         ctx.person, ctx.policy.benefits, ctx.acc, [s for s, _ in ctx.sources],
         acct_used=ask.acct_used_flag)
     engine.check_expected(result, ask.expected)

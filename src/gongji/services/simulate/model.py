@@ -31,6 +31,8 @@ CLAIM_COLUMNS: dict[str, str] = {
 }
 OPTIONAL_COLUMNS: dict[str, str] = {
     "out_of_area": "1 when the care region is not the insured region (default 0)",
+    "cross_province": "1 when the care region is in another province (needs out_of_area 1; "
+                      "default 0)",
     "filing_kind": "the out-of-area filing: retiree_settled, long_term_resident, posted_staff, "
                    "referral, emergency, other_temporary, or empty (default empty)",
     "acct_used_flag": "0: the person pays cash only (default 1)",

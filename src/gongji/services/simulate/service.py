@@ -24,6 +24,7 @@ from gongji.charts import bar_chart
 from gongji.domain import batch
 from gongji.domain.benefits import CARE_TYPES, Benefits
 from gongji.domain.errors import GongjiError
+from gongji.domain.filing import EMERGENCY_MED_TYPES
 from gongji.domain.money import MAX_FEN, format_yuan
 from gongji.domain.policy import resolve
 from gongji.domain.regions import check_admdvs
@@ -50,7 +51,7 @@ __all__ = ["OPTIONAL_COLUMNS"]
 old names)."""
 
 _AMOUNTS = ("medfee_sumamt", "fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt")
-_FLAGS = ("out_of_area", "acct_used_flag", "assistance", "low_income")
+_FLAGS = ("out_of_area", "cross_province", "acct_used_flag", "assistance", "low_income")
 
 
 def synthetic(pop: Population) -> Replay:
@@ -144,9 +145,9 @@ def _load(path: Path, name: str) -> pl.DataFrame:
 
 def _with_defaults(f: pl.DataFrame, name: str) -> pl.DataFrame:
     """Optional columns filled in; amounts and balances parsed to fen."""
-    for c, default in (("out_of_area", "0"), ("acct_used_flag", "1"), ("assistance", "0"),
-                       ("low_income", "0"), ("acct_balc", "0.00"), ("mulaid_balc", "0.00"),
-                       ("filing_kind", "")):
+    for c, default in (("out_of_area", "0"), ("cross_province", "0"), ("acct_used_flag", "1"),
+                       ("assistance", "0"), ("low_income", "0"), ("acct_balc", "0.00"),
+                       ("mulaid_balc", "0.00"), ("filing_kind", "")):
         if c not in f.columns:
             f = f.with_columns(pl.lit(default).alias(c))
         f = f.with_columns(pl.col(c).fill_null(default))
@@ -166,6 +167,9 @@ def _checked(f: pl.DataFrame, name: str) -> pl.DataFrame:
         bad = f.filter(~pl.col(c).is_in(["0", "1"]))
         if bad.height:
             raise _refuse(name, f"{c} must be 0 or 1 (row {_first_bad(bad)})")
+    bad = f.filter((pl.col("cross_province") == "1") & (pl.col("out_of_area") == "0"))
+    if bad.height:
+        raise _refuse(name, f"cross_province 1 needs out_of_area 1 (row {_first_bad(bad)})")
     checks = {"insutype": list(batch.INSUTYPES), "psn_type": list(PSN_TYPES),
               "med_type": list(MED_TYPES), "hosp_lv": ["0", "1", "2", "3"],
               "filing_kind": [""] + [k for k in batch.FILINGS if k]}
@@ -238,7 +242,9 @@ def _as_replay(f: pl.DataFrame, name: str) -> Replay:
         preselfpay_amt=ints("preselfpay_amt"), acct_used=flags("acct_used_flag"),
         assistance=flags("assistance"), low_income=flags("low_income"),
         own_balance=ints("acct_balc", first_rows),
-        mulaid_balance=ints("mulaid_balc", first_rows), psn_types=PSN_TYPES)
+        mulaid_balance=ints("mulaid_balc", first_rows), psn_types=PSN_TYPES,
+        cross_province=flags("cross_province"),
+        emergency=f["med_type"].is_in(sorted(EMERGENCY_MED_TYPES)).to_numpy())
     return Replay(claims, index("insuplc_admdvs", regions), index("_day", days), regions, days,
                   source=name)
 
