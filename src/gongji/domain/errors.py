@@ -253,6 +253,8 @@ define("PIN_BUSY", 429, "支付密码正在验证中，请稍后再试", "Other 
 define("CONTRIBUTION_NOT_OFFERED", 409, "{admdvs} 没有 {year} 年度 {insutype} 的个人缴费标准", "{admdvs} has no {year} individual contribution for {insutype}")
 define("CONTRIBUTION_WINDOW_CLOSED", 409, "{year} 年度缴费期为 {start} 至 {end}", "The {year} collection window is {start} to {end}")
 define("CONTRIBUTION_ALREADY_PAID", 409, "{year} 年度已缴费", "The {year} contribution is already paid")
+define("CONTRIBUTION_TOO_LATE", 409, "现在缴纳 {year} 年度费用，待遇等待期 {months} 个月，自 {benefits_from} 起才享受待遇，已过该年度，不予收取；请缴纳下一年度", "Paid now, the {year} benefits would start only on {benefits_from} after a {months}-month waiting period, past the end of the year: not taken; pay for the next year")
+define("TREATMENT_WAITING", 409, "{year} 年度居民医保在集中缴费期外或断保后缴费，处于待遇等待期，自 {benefits_from} 起享受待遇", "The {year} resident contribution was paid outside the collection window or after a lapse: benefits start on {benefits_from} (waiting period)")
 define("CONTRIBUTION_SOURCE_INVALID", 422, "缴费来源不合法：{reason}", "Invalid payment source: {reason}")
 
 # -- persons' login and the sandbox --------------------------------------------------------

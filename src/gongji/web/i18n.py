@@ -103,6 +103,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "source": ("支付来源", "Paid from"),
     "src_personal": ("我的个人账户", "My personal account"),
     "src_quota": ("钱包共济额度", "Wallet quota"),
+    "benefits_from": ("待遇起始日", "Benefits from"),
     "kind": ("类型", "Kind"),
     "target": ("就医地", "Care region"),
     "begndate": ("开始日期", "From"),

@@ -70,6 +70,7 @@ FIELD_OF = {
     "FILING_TARGET_INVALID": "target", "FILING_DATES_INVALID": "enddate",
     "REGION_NOT_FOUND": "target", "CONTRIBUTION_NOT_OFFERED": "year",
     "CONTRIBUTION_WINDOW_CLOSED": "year", "CONTRIBUTION_ALREADY_PAID": "year",
+    "CONTRIBUTION_TOO_LATE": "year",
     "CLAIM_DATES_INVALID": "enddate", "CLAIM_TOO_LATE": "enddate",
     "CLAIM_BANK_ACCOUNT_INVALID": "bank_acct", "CLAIM_TOTAL_MISMATCH": "medfee_sumamt",
     "CLAIM_INVOICE_CLAIMED": "invoice_no", "MED_TYPE_UNSUPPORTED": "med_type",
