@@ -263,6 +263,7 @@ def test_more_switch_filing_contribution_and_proxy(site: Any) -> None:
     assert r.status_code == 303, r.text
     history = c.get("/history").text
     assert "2027" in history and "400.00" in history and "李**" in history
+    assert "待遇起始日" in history and "2027-01-01" in history, "paid in the window"
     r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
                   source="personal", pin=DEMO_PIN)
     assert r.status_code == 409 and 'id="year-error"' in r.text, "paid once a year"
