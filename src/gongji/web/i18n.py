@@ -213,7 +213,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "filing_help": ("长期在外地居住、工作或转诊就医，先备案，就医时按规定直接结算。", "Living, working or referred elsewhere: file first, then settle directly there."),
     "kind_filing": ("备案类型", "Filing kind"),
     "switch_help": ("开启后，可以在其他省份的定点药店刷医保卡购药。", "When on, your card can buy at designated pharmacies in other provinces."),
-    "contribution_help": ("用你的个人账户或钱包额度，为亲属缴纳城乡居民医保。", "Pay a relative's resident insurance from your personal account or wallet quota."),
+    "contribution_help": ("用你的个人账户或钱包额度，为亲属缴纳城乡居民医保。集中缴费期外或断保后缴费的，须过待遇等待期（3 个月，每断保 1 年加 1 个月）才享受待遇。", "Pay a relative's resident insurance from your personal account or wallet quota. Paid outside the collection window or after a lapse, benefits start after a waiting period (3 months, plus 1 per lapsed year)."),
     "for_whom": ("为谁缴", "For"),
     "proxy_help": ("亲情账户：经亲属同意（未成年人由经办机构审核）后，你可以为其出示医保码、代开通钱包。", "Family proxy: once the relative consents (a minor: an operator approves), you can show their code and open their wallet."),
     "needs": ("需要", "Needs"),
