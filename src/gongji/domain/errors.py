@@ -205,6 +205,9 @@ define("PROXY_NOT_FOUND", 404, "亲情账户不存在：{proxy}", "Proxy not fou
 define("PROXY_NOT_PENDING", 409, "亲情账户申请已处理（状态 {state}）", "The proxy request is already {state}")
 define("PROXY_NEEDS_OPERATOR", 409, "未成年人的亲情账户须由经办人员审核证明材料", "A proxy for a minor is approved by an operator who checks the documents")
 define("PROXY_NEEDS_CONSENT", 409, "成年亲属的亲情账户须由其本人同意", "A proxy for an adult is approved by that adult")
+define("PROXY_DOCUMENTS_MISSING", 422, "为未满 {age} 周岁的亲属开通亲情账户，须提供证件（{needed}：{documents}）及其编号，由经办人员审核", "A proxy for a relative under {age} names the documents ({needed}: {documents}) with their numbers, for an operator to check")
+define("PROXY_DOCUMENT_INVALID", 422, "证件不合法：{reason}", "Invalid document: {reason}")
+define("PROXY_OPEN_NEEDS_DOCUMENTS", 409, "代开通医保钱包须在亲情账户中提供亲属的证件（{documents}）", "Opening a relative's wallet for them (代开通) needs the relative's documents ({documents}) on the proxy")
 define("PROXY_NOT_ALLOWED", 403, "亲情账户不能代为办理此事项（{act}）", "A proxy may not do this for the relative ({act})")
 
 # -- family mutual aid ---------------------------------------------------------------------

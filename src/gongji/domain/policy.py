@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from gongji.domain.benefits import Benefits
+from gongji.domain.documents import DocumentKind
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan, parse_yuan
 from gongji.domain.regions import NATIONAL, layers
@@ -124,6 +125,17 @@ class CredentialRules(_Rules):
     the relative's own consent ([N] 医保电子凭证 亲情账户: 16 and over confirm themselves)."""
     proxy_members: Count = Field(5, ge=1)
     """At most this many relatives, pending or active, in one person's 亲情账户 ([N] 5)."""
+    minor_documents: frozenset[DocumentKind] = frozenset({"household_register",
+                                                          "birth_certificate"})
+    """A proxy for a relative under minor_age names documents that show who the relative is
+    and that they are the holder's, each with its number, for the operator ([N] 医保电子凭证
+    亲情账户: under 16 the relation is shown by 户口簿 or 出生医学证明)."""
+    minor_documents_needed: Literal["any", "all"] = "any"
+    """Any one of minor_documents will do ([N] "或"), or a region asks for all of them."""
+    proxy_open_documents: Literal["never", "minor", "always"] = "minor"
+    """代开通 (a proxy opens a relative's wallet) needs the relative's documents on the proxy:
+    for a relative under minor_age (national default, [U] our reading: an adult consented),
+    for every relative, or never."""
 
 
 class LoginRules(_Rules):
