@@ -190,10 +190,18 @@ def test_proxy_through_http(client: TestClient) -> None:
     me = c.get("/api/v1/me", headers=son).json()
     assert [x["subject_psn_no"] for x in me["proxies_held"]] == [mother_no]
     son_son = next(p for p in FAMILY if p.name == "张小宝")
-    minor = post(c, "/api/v1/proxies", son, {"relative_certno": certno_of(son_son),
-                                             "relative_name": "张小宝", "relation": "child"},
-                 expect=201)
+    ask = {"relative_certno": certno_of(son_son), "relative_name": "张小宝",
+           "relation": "child"}
+    missing = post(c, "/api/v1/proxies", son, ask, expect=422)
+    assert missing["code"] == "PROXY_DOCUMENTS_MISSING"
+    assert "出生医学证明" in missing["message"] and "birth medical certificate" in \
+        missing["message_en"]
+    minor = post(c, "/api/v1/proxies", son, ask | {"documents": [
+        {"kind": "birth_certificate", "reference": "Q510012345"}]}, expect=201)
     assert minor["needs"] == "operator"
+    assert minor["documents"] == [{"kind": "birth_certificate",
+                                   "reference_masked": "Q5******45"}]
+    assert "Q510012345" not in str(minor)
     queue = c.get("/api/v1/proxies/queue", headers=OP).json()
     assert [x["id"] for x in queue] == [minor["id"]]
 

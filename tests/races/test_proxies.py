@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
+from gongji.domain.documents import Document
 from gongji.domain.errors import GongjiError
 from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
@@ -80,7 +81,8 @@ def test_sixteen_confirm_themselves_younger_need_documents(app: Gongji) -> None:
 
     def needs(m: Member) -> str:
         return proxies.request(app, zw.who, key("px"), proxies.RequestProxy(
-            m.certno, m.name, "sibling")).value.needs
+            m.certno, m.name, "sibling", documents=(
+                Document("household_register", "510104-0001"),))).value.needs
 
     assert needs(sixteen) == "consent"
     assert needs(fifteen) == "operator"

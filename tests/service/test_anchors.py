@@ -199,6 +199,7 @@ def test_the_upgrade_to_0009_seals_what_exists(fam: Family, database: Database) 
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("DROP TABLE untraced_stock"))  # and 0012
         conn.execute(text("ALTER TABLE catalog_items DROP COLUMN pack_cnt"))
+        conn.execute(text("ALTER TABLE contributions DROP COLUMN benefits_from"))  # 0013
     assert migrate.upgrade(database) == ("0008", migrate.head())
     with database.read() as conn:
         assert verify(conn).ok

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from gongji.domain.clock import FixedClock, shanghai
@@ -41,13 +43,16 @@ def test_sponsor_pays_a_parents_resident_contribution(fam: Family, database: Dat
 
 def test_collection_window_at_the_day(fam: Family, database: Database,
                                       clock: FixedClock) -> None:
+    """Before the window opens: refused. After it closes a resident contribution is taken
+    with a waiting period (tests/service/test_late_enrollment.py has the boundaries)."""
     ma = fam["李秀英"]
     cmd = PayContribution(ma.psn_no, "390", 2027, "personal")
-    clock.set(shanghai(2027, 1, 1, 0, 0, 0))
+    clock.set(shanghai(2026, 8, 31, 23, 59, 59))
     err = refused(database, "CONTRIBUTION_WINDOW_CLOSED", lambda: pay(fam, "张伟", cmd))
     assert (err.params["start"], err.params["end"]) == ("2026-09-01", "2026-12-31")
-    clock.set(shanghai(2026, 12, 31, 23, 59, 59))
-    assert pay(fam, "张伟", cmd).year == 2027
+    clock.set(shanghai(2027, 1, 1, 0, 0, 0))
+    c = pay(fam, "张伟", cmd)
+    assert (c.year, c.benefits_from) == (2027, date(2027, 4, 1))
 
 
 def test_refusals(fam: Family, database: Database) -> None:

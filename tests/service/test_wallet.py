@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from gongji.domain.clock import FixedClock, shanghai
+from gongji.domain.documents import Document
 from gongji.domain.errors import GongjiError
 from gongji.ledger.kinds import AccountKind
 from gongji.services.family import service as family
@@ -125,7 +126,8 @@ def test_proxy_opens_a_wallet_within_its_limits(fam: Family, database: Database)
 def test_proxy_for_a_minor_needs_an_operator(fam: Family, database: Database) -> None:
     zw, son = fam["张伟"], fam["张小宝"]
     p = proxies.request(fam.app, zw.who, key(), proxies.RequestProxy(
-        son.certno, son.name, "child", "出生医学证明")).value
+        son.certno, son.name, "child", documents=(
+            Document("birth_certificate", "Q510012345"),))).value
     assert p.needs == "operator"
     refused(database, "PROXY_NEEDS_OPERATOR", lambda: proxies.decide(
         fam.app, zw.who, key(), p.id, True))

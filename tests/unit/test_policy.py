@@ -108,6 +108,12 @@ def _check_national_values(p: Policy) -> None:
     assert p.credentials.minor_age == 16 and p.credentials.proxy_members == 5
     assert (p.login.otp_length, p.login.otp_ttl_seconds, p.login.otp_max_attempts,
             p.login.otp_resend_seconds, p.login.session_hours) == (6, 300, 5, 60, 12)
+    assert p.credentials.minor_documents == {"household_register", "birth_certificate"}
+    assert (p.credentials.minor_documents_needed, p.credentials.proxy_open_documents) == (
+        "any", "minor")
+    wait = p.contributions.resident_waiting
+    assert (wait.from_year, wait.fixed_months, wait.months_per_lapsed_year,
+            wait.max_months) == (2025, 3, 1, None)
 
 
 def test_code_defaults_are_the_national_values() -> None:
@@ -120,6 +126,7 @@ def test_national_document_has_the_national_values(docs: list[PolicyDocument]) -
     defaults = Policy()
     for part in ("wallet", "mutual_aid", "pin", "credentials", "login"):
         assert getattr(national, part) == getattr(defaults, part), part
+    assert national.contributions.resident_waiting == defaults.contributions.resident_waiting
 
 
 def test_resident_contribution_2027(docs: list[PolicyDocument]) -> None:

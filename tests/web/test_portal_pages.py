@@ -263,6 +263,7 @@ def test_more_switch_filing_contribution_and_proxy(site: Any) -> None:
     assert r.status_code == 303, r.text
     history = c.get("/history").text
     assert "2027" in history and "400.00" in history and "李**" in history
+    assert "待遇起始日" in history and "2027-01-01" in history, "paid in the window"
     r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
                   source="personal", pin=DEMO_PIN)
     assert r.status_code == 409 and 'id="year-error"' in r.text, "paid once a year"
@@ -280,6 +281,29 @@ def test_more_switch_filing_contribution_and_proxy(site: Any) -> None:
     assert "我代办的亲属" in home and f"/code?psn={mother.id}" in home
     code_page = c.get(f"/code?psn={mother.id}").text
     assert "李** 的医保码" in code_page and "<svg" in code_page
+
+
+def test_a_proxy_for_a_minor_names_the_documents(site: Any) -> None:
+    """Under 16 the form's documents are required: refused beside the number with nothing
+    written; named, the request waits for an operator, who sees the number masked."""
+    c, app = site
+    log_in(c, "张伟")
+    assert "出生医学证明" in c.get("/more").text
+    before = table_counts(app.db)
+    r = post_form(c, "/more/proxy", relation="child", name="张小宝", certno=CERTNO["张小宝"],
+                  doc_kind="", doc_ref="")  # as the browser sends the empty fields
+    assert r.status_code == 422 and 'id="doc_ref-error"' in r.text
+    assert "户口簿、出生医学证明" in unescape(r.text)
+    assert table_counts(app.db) == before
+    r = post_form(c, "/more/proxy", relation="child", name="张小宝", certno=CERTNO["张小宝"],
+                  doc_kind="birth_certificate", doc_ref="Q510012345")
+    assert r.status_code == 303, r.text
+    with TestClient(c.app) as op:  # the operator's console
+        op.get("/console/login")
+        assert op.post("/console/login", data={"csrf": op.cookies.get("gj_csrf"),
+                                               "token": "op-token"}).status_code == 200
+        queue = op.get("/console/queue").text
+    assert "出生医学证明 <code>Q5******45</code>" in queue and "Q510012345" not in queue
 
 
 def test_the_trace_code_check_gives_the_official_outcomes(site: Any) -> None:

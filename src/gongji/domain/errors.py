@@ -205,6 +205,9 @@ define("PROXY_NOT_FOUND", 404, "亲情账户不存在：{proxy}", "Proxy not fou
 define("PROXY_NOT_PENDING", 409, "亲情账户申请已处理（状态 {state}）", "The proxy request is already {state}")
 define("PROXY_NEEDS_OPERATOR", 409, "未成年人的亲情账户须由经办人员审核证明材料", "A proxy for a minor is approved by an operator who checks the documents")
 define("PROXY_NEEDS_CONSENT", 409, "成年亲属的亲情账户须由其本人同意", "A proxy for an adult is approved by that adult")
+define("PROXY_DOCUMENTS_MISSING", 422, "为未满 {age} 周岁的亲属开通亲情账户，须提供证件（{needed}：{documents}）及其编号，由经办人员审核", "A proxy for a relative under {age} names the documents ({needed}: {documents}) with their numbers, for an operator to check")
+define("PROXY_DOCUMENT_INVALID", 422, "证件不合法：{reason}", "Invalid document: {reason}")
+define("PROXY_OPEN_NEEDS_DOCUMENTS", 409, "代开通医保钱包须在亲情账户中提供亲属的证件（{documents}）", "Opening a relative's wallet for them (代开通) needs the relative's documents ({documents}) on the proxy")
 define("PROXY_NOT_ALLOWED", 403, "亲情账户不能代为办理此事项（{act}）", "A proxy may not do this for the relative ({act})")
 
 # -- family mutual aid ---------------------------------------------------------------------
@@ -253,6 +256,8 @@ define("PIN_BUSY", 429, "支付密码正在验证中，请稍后再试", "Other 
 define("CONTRIBUTION_NOT_OFFERED", 409, "{admdvs} 没有 {year} 年度 {insutype} 的个人缴费标准", "{admdvs} has no {year} individual contribution for {insutype}")
 define("CONTRIBUTION_WINDOW_CLOSED", 409, "{year} 年度缴费期为 {start} 至 {end}", "The {year} collection window is {start} to {end}")
 define("CONTRIBUTION_ALREADY_PAID", 409, "{year} 年度已缴费", "The {year} contribution is already paid")
+define("CONTRIBUTION_TOO_LATE", 409, "现在缴纳 {year} 年度费用，待遇等待期 {months} 个月，自 {benefits_from} 起才享受待遇，已过该年度，不予收取；请缴纳下一年度", "Paid now, the {year} benefits would start only on {benefits_from} after a {months}-month waiting period, past the end of the year: not taken; pay for the next year")
+define("TREATMENT_WAITING", 409, "{year} 年度居民医保在集中缴费期外或断保后缴费，处于待遇等待期，自 {benefits_from} 起享受待遇", "The {year} resident contribution was paid outside the collection window or after a lapse: benefits start on {benefits_from} (waiting period)")
 define("CONTRIBUTION_SOURCE_INVALID", 422, "缴费来源不合法：{reason}", "Invalid payment source: {reason}")
 
 # -- persons' login and the sandbox --------------------------------------------------------

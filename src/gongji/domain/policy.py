@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from gongji.domain.benefits import Benefits
+from gongji.domain.documents import DocumentKind
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan, parse_yuan
 from gongji.domain.regions import NATIONAL, layers
@@ -124,6 +125,17 @@ class CredentialRules(_Rules):
     the relative's own consent ([N] 医保电子凭证 亲情账户: 16 and over confirm themselves)."""
     proxy_members: Count = Field(5, ge=1)
     """At most this many relatives, pending or active, in one person's 亲情账户 ([N] 5)."""
+    minor_documents: frozenset[DocumentKind] = frozenset({"household_register",
+                                                          "birth_certificate"})
+    """A proxy for a relative under minor_age names documents that show who the relative is
+    and that they are the holder's, each with its number, for the operator ([N] 医保电子凭证
+    亲情账户: under 16 the relation is shown by 户口簿 or 出生医学证明)."""
+    minor_documents_needed: Literal["any", "all"] = "any"
+    """Any one of minor_documents will do ([N] "或"), or a region asks for all of them."""
+    proxy_open_documents: Literal["never", "minor", "always"] = "minor"
+    """代开通 (a proxy opens a relative's wallet) needs the relative's documents on the proxy:
+    for a relative under minor_age (national default, [U] our reading: an adult consented),
+    for every relative, or never."""
 
 
 class LoginRules(_Rules):
@@ -149,9 +161,30 @@ class ContributionYear(_Rules):
         return self
 
 
+class WaitingRules(_Rules):
+    """居民医保 treatment waiting period (待遇等待期) for a resident who pays outside the
+    collection window or after a lapse: [N] 国务院办公厅《关于健全基本医疗保险参保长效机制的
+    指导意见》(国办发〔2024〕38号, 2024-07-26): from 2025, a fixed 3 months for one who did not
+    enroll in the collection period or did not enroll continuously, plus 1 month for each
+    lapsed year. The document sets no upper limit; its 6 months is a floor (a lapse of 4 years
+    or more, after repair by back payment, still waits at least 6 months), and repair is not
+    modelled here, so a region may set a maximum."""
+
+    from_year: Count = Field(2025, ge=2000, le=2100)
+    """The first coverage year with a waiting period (自2025年起)."""
+    fixed_months: Count = Field(3, ge=0, le=24)
+    """[N] 固定待遇等待期 3 months."""
+    months_per_lapsed_year: Count = Field(1, ge=0, le=12)
+    """[N] 变动待遇等待期: 1 month more for each year without resident contributions."""
+    max_months: Count | None = Field(None, ge=0, le=60)
+    """None nationally (the document names no maximum); a region may cap the total."""
+
+
 class ContributionRules(_Rules):
     resident: tuple[ContributionYear, ...] = ()
     """[N] 城乡居民 individual contribution per coverage year and its collection window."""
+    resident_waiting: WaitingRules = WaitingRules()
+    """[N] paid outside the window (or after a lapse): accepted, with a waiting period."""
     long_term_care: tuple[ContributionYear, ...] = ()
     """长期护理保险 individual contribution where a region collects one."""
 

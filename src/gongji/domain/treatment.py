@@ -5,8 +5,10 @@ chronic/special disease medication (慢特病用药记录, 5205).
 Treatment follows enrollment: a person enjoys a scheme's treatment on a day when an
 enrollment of theirs in that scheme covers the day, begun on or before it and not ended
 before it (an ended enrollment's enddate is its last covered day; a move ends one enrollment
-the day before the next begins). Nothing else is judged here: the catalog, a recognition or
-a filing are the visit's business when it is settled.
+the day before the next begins), and, for a resident who paid that year's contribution late or
+after a lapse, not before the day its benefits start (待遇等待期, domain.waiting). Nothing
+else is judged here: the catalog, a recognition or a filing are the visit's business when it
+is settled.
 """
 
 from __future__ import annotations
@@ -58,12 +60,18 @@ class Treatment:
     """Why the person does not enjoy it (None when they do)."""
 
 
-def check_treatment(insutype: str, day: date, periods: Sequence[Period]) -> Treatment:
-    """Whether an enrollment in the scheme covers the day, and if not, why not."""
+def check_treatment(insutype: str, day: date, periods: Sequence[Period], *,
+                    benefits_from: date | None = None) -> Treatment:
+    """Whether an enrollment in the scheme covers the day, and if not, why not. benefits_from:
+    the day the benefits of the year's contribution start after a waiting period."""
     mine = sorted((p for p in periods if p.insutype == insutype), key=lambda p: p.begndate)
     fund = POOLED_FUNDS.get(insutype)
     for p in mine:
         if p.covers(day):
+            if benefits_from is not None and day < benefits_from:
+                return Treatment(insutype, fund, False, p.begndate, p.enddate, Bi(
+                    f"待遇等待期内，自 {benefits_from} 起享受待遇",
+                    f"in the waiting period: benefits start on {benefits_from}"))
             return Treatment(insutype, fund, True, p.begndate, p.enddate, None)
     if not mine:
         return Treatment(insutype, fund, False, None, None, Bi(

@@ -350,6 +350,7 @@ contributions = Table(
     Column("sponsor_psn_no", String(PSN)),
     Column("entry_id", String(ID), ForeignKey("entries.id"), nullable=False),
     Column("paid_at", UTCDateTime, nullable=False),
+    Column("benefits_from", Date),
     UniqueConstraint("psn_no", "insutype", "year"),
     CheckConstraint("source IN ('personal', 'quota')", name="source"),
 )

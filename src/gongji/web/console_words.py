@@ -208,6 +208,9 @@ CONSOLE_WORDS: dict[str, tuple[str, str]] = {
     # queue
     "c_queue_intro": ("核实亲属关系时请查看户口簿、结婚证、出生医学证明等材料。页面只显示脱敏信息。", "Check the household register, marriage or birth certificate before verifying. Pages show masked data only."),
     "c_bindings_waiting": ("待核实的共济关系（{n}）", "Bindings to verify ({n})"),
+    "c_documents": ("证件", "Documents"),
+    "c_doc_household_register": ("户口簿", "Household register"),
+    "c_doc_birth_certificate": ("出生医学证明", "Birth medical certificate"),
     "c_minors_waiting": ("待审批的未成年人亲情账户（{n}）", "Proxies for minors to approve ({n})"),
     "c_requested": ("申请时间", "Requested"),
     "c_required": ("参保地要求核实后才能转账", "Region requires verification before money moves"),

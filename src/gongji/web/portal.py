@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gongji.api.peer import client_address
 from gongji.domain.access import ANONYMOUS, Principal
+from gongji.domain.documents import Document
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.filing import KIND_NAMES
 from gongji.domain.money import parse_yuan
@@ -70,6 +71,8 @@ FIELD_OF = {
     "FILING_TARGET_INVALID": "target", "FILING_DATES_INVALID": "enddate",
     "REGION_NOT_FOUND": "target", "CONTRIBUTION_NOT_OFFERED": "year",
     "CONTRIBUTION_WINDOW_CLOSED": "year", "CONTRIBUTION_ALREADY_PAID": "year",
+    "CONTRIBUTION_TOO_LATE": "year", "PROXY_DOCUMENTS_MISSING": "doc_ref",
+    "PROXY_DOCUMENT_INVALID": "doc_ref",
     "CLAIM_DATES_INVALID": "enddate", "CLAIM_TOO_LATE": "enddate",
     "CLAIM_BANK_ACCOUNT_INVALID": "bank_acct", "CLAIM_TOTAL_MISMATCH": "medfee_sumamt",
     "CLAIM_INVOICE_CLAIMED": "invoice_no", "MED_TYPE_UNSUPPORTED": "med_type",
@@ -493,8 +496,10 @@ async def more_action(request: Request, action: str) -> Response:
                 source="quota" if source == "quota" else "personal",
                 sponsor_psn_no=sponsor or None), d.get("pin", ""))
         if action == "proxy":
+            kind, ref = d.get("doc_kind", "").strip(), d.get("doc_ref", "").strip()
             return proxies.request(app, who, key, proxies.RequestProxy(
-                *_relative(request, d), d.get("relation", "")))
+                *_relative(request, d), d.get("relation", ""),
+                documents=(Document(kind, ref),) if kind and ref else ()))
         if action == "proxy-end":
             return proxies.end(app, who, key, d.get("proxy_id", ""))
         return proxies.decide(app, who, key, d.get("proxy_id", ""), action == "proxy-approve")

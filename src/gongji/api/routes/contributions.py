@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from fastapi import APIRouter, Response, status
@@ -38,6 +38,9 @@ class ContributionOut(BaseModel):
     sponsor_psn_no: str | None
     entry_id: str
     paid_at: datetime
+    benefits_from: date | None = Field(description=(
+        "Resident (390): the first day the fund pays in the coverage year, after any waiting "
+        "period (待遇等待期) for a payment outside the collection window or after a lapse"))
 
     @classmethod
     def of(cls, c: contributions.ContributionView) -> ContributionOut:
@@ -54,7 +57,8 @@ class OfferOut(BaseModel):
 
 @router.post("/contributions", status_code=status.HTTP_201_CREATED,
              response_model=ContributionOut, responses=PIN_REFUSALS,
-             summary="Pay a contribution inside the collection window (once a year)")
+             summary="Pay a contribution once a year: inside the collection window, or a "
+                     "resident one later with a waiting period")
 def pay(body: PayIn, who: Person, services: Services, response: Response,
         key: IdempotencyKey = None) -> ContributionOut:
     cmd = contributions.PayContribution(psn_no=body.psn_no, insutype=body.insutype,

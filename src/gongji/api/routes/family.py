@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, IdempotencyKey, Operator, Person, Services, replay_header
 from gongji.api.types import Certno, In, Psn, YuanOut
+from gongji.domain.documents import Document
 from gongji.domain.relations import NAMES, Relation
 from gongji.services.family import service as family
 from gongji.services.proxies import service as proxies
@@ -118,11 +119,25 @@ def relations() -> list[dict[str, str]]:
 
 # -- proxies -------------------------------------------------------------------------------
 
+class DocumentIn(In):
+    kind: Literal["household_register", "birth_certificate"] = Field(
+        description="户口簿 household_register, 出生医学证明 birth_certificate")
+    reference: str = Field(min_length=1, max_length=40, description="The document's number")
+
+
+class DocumentOut(BaseModel):
+    kind: str
+    reference_masked: str
+
+
 class ProxyIn(In):
     relative_certno: Certno
     relative_name: str = Field(min_length=1, max_length=50)
     relation: RelationName = Field(description="What the relative is to me")
-    evidence: str = Field("", max_length=200)
+    evidence: str = Field("", max_length=200, description="A note for the operator")
+    documents: list[DocumentIn] = Field(default_factory=list, max_length=4, description=(
+        "The relative's documents: required under credentials.minor_age (any one of the "
+        "region's credentials.minor_documents, or all where it says so); otherwise optional"))
 
 
 class ProxyOut(BaseModel):
@@ -136,10 +151,14 @@ class ProxyOut(BaseModel):
     needs: Literal["consent", "operator"]
     requested_at: datetime
     decided_at: datetime | None
+    documents: list[DocumentOut]
 
     @classmethod
     def of(cls, p: proxies.ProxyView) -> ProxyOut:
-        return cls(**{f: getattr(p, f) for f in cls.model_fields})
+        fields = {f: getattr(p, f) for f in cls.model_fields if f != "documents"}
+        return cls(**fields, documents=[DocumentOut(kind=d.kind,
+                                                    reference_masked=d.reference_masked)
+                                        for d in p.documents])
 
 
 @router.post("/proxies", status_code=status.HTTP_201_CREATED, response_model=ProxyOut,
@@ -147,7 +166,9 @@ class ProxyOut(BaseModel):
              summary="Ask to hold a relative's insurance code (亲情账户)")
 def request_proxy(body: ProxyIn, who: Person, services: Services, response: Response,
                   key: IdempotencyKey = None) -> ProxyOut:
-    w = proxies.request(services, who, key, proxies.RequestProxy(**body.model_dump()))
+    w = proxies.request(services, who, key, proxies.RequestProxy(
+        body.relative_certno, body.relative_name, body.relation, body.evidence,
+        tuple(Document(d.kind, d.reference) for d in body.documents)))
     replay_header(response, w)
     return ProxyOut.of(w.value)
 

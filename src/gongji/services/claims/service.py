@@ -41,6 +41,7 @@ from gongji.services.claims.model import (
 )
 from gongji.services.claims.store import ClaimRecord, LineRecord
 from gongji.services.codec import from_json, to_json
+from gongji.services.contributions import service as contributions
 from gongji.services.door import door
 from gongji.services.filing import service as filing
 from gongji.services.institutions import service as institutions
@@ -87,6 +88,7 @@ def _submit(uow: UnitOfWork, who: Principal, cmd: SubmitClaim) -> ClaimView:
                           allowed="41" if inst.fixmedins_type == "2" else "11-28")
     within = uow.policies.resolve(uow.conn, home, uow.today).claims.within_days
     rules.check_dates(cmd.begndate, cmd.enddate, uow.today, within_days=within)
+    contributions.check_benefits(uow, cmd.psn_no, cmd.insutype, cmd.begndate)
     if not cmd.lines or len(cmd.lines) > MAX_LINES:
         raise GongjiError("FEE_LINES_EMPTY") if not cmd.lines else GongjiError(
             "FEE_LINE_INVALID", feedetl_sn="*", reason=f"at most {MAX_LINES} lines")

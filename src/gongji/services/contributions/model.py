@@ -37,6 +37,10 @@ class ContributionView:
     sponsor_psn_no: str | None
     entry_id: str
     paid_at: datetime
+    benefits_from: date | None = None
+    """Resident (390): the first day the fund pays in the coverage year, after any waiting
+    period (待遇等待期; the 1st of January when paid in the window without a lapse). None for
+    long-term care and for contributions recorded before waiting periods were kept."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,18 @@
 """Paying a relative's resident (390) or long-term-care (410) contribution for a coverage year.
 
 From the payer's own personal account (the sponsor pays for a bound relative), or from the
-covered person's wallet quota from one sponsor (they spend money shared with them). Only
-inside the region's collection window for that year, once per person, scheme and year.
+covered person's wallet quota from one sponsor (they spend money shared with them). Once per
+person, scheme and year, from the opening of the region's collection window. A resident
+contribution after the window closes is still taken for its coverage year, with a waiting
+period (待遇等待期, domain.waiting) that the contribution records as the day its benefits
+start; settlement refuses care before it. Long-term care is taken only inside the window.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
+from gongji.domain import waiting
 from gongji.domain.access import Act, Principal
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_id
@@ -27,8 +33,8 @@ from gongji.services.unit_of_work import UnitOfWork
 @door
 def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
         pin: str) -> Written[ContributionView]:
-    """Pay a contribution inside the collection window (once a year), confirmed by the
-    payer's PIN."""
+    """Pay a contribution (once a year) inside the collection window, or a resident one after
+    it with a waiting period, confirmed by the payer's PIN."""
     if who.kind != "person":
         raise GongjiError("FORBIDDEN")
     request = to_json(cmd, PayContribution)
@@ -40,7 +46,7 @@ def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
 
     def run(uow: UnitOfWork) -> ContributionView:
         payer, covered = who.id, cmd.psn_no
-        region, offer = _open_offer(uow, covered, cmd)
+        region, offer, wait = _open_offer(uow, covered, cmd)
         source_account = _source(uow, payer, covered, cmd)
         fund = uow.ledger.open_account(FUND[cmd.insutype], owner=region, admdvs=region)
         entry = uow.ledger.transfer(source_account, fund.id, offer.amount,
@@ -52,19 +58,25 @@ def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
             id=cid, psn_no=covered, insutype=cmd.insutype, year=cmd.year, admdvs=region,
             amount=offer.amount, payer_psn_no=payer, source=cmd.source,
             sponsor_psn_no=cmd.sponsor_psn_no if cmd.source == "quota" else None,
-            entry_id=entry.id, paid_at=uow.now))
-        uow.record("contribution.pay", subject=cid, chain=region,
-                   detail={"covered": covered, "year": cmd.year, "insutype": cmd.insutype})
+            entry_id=entry.id, paid_at=uow.now,
+            benefits_from=wait.benefits_from if wait else None))
+        detail: dict[str, object] = {"covered": covered, "year": cmd.year,
+                                     "insutype": cmd.insutype}
+        if wait is not None:
+            detail |= {"benefits_from": wait.benefits_from.isoformat(),
+                       "waiting_months": wait.months, "lapsed_years": wait.lapsed_years}
+        uow.record("contribution.pay", subject=cid, chain=region, detail=detail)
         return store.contribution(uow.conn, cid)
 
     return app.write(who, key=key, operation="contribution.pay", request=request, fn=run,
                      result_type=ContributionView)
 
 
-def _open_offer(uow: UnitOfWork, covered: str,
-                cmd: PayContribution) -> tuple[str, ContributionYear]:
-    """The covered person's region and its offer for the year, refused unless enrolled as the
-    offer needs, inside the window and not yet paid."""
+def _open_offer(uow: UnitOfWork, covered: str, cmd: PayContribution
+                ) -> tuple[str, ContributionYear, waiting.Waiting | None]:
+    """The covered person's region, its offer for the year and (resident) the waiting period,
+    refused unless enrolled as the offer needs, the window has opened, it is still open or a
+    late resident payment still buys benefits in the year, and the year is not yet paid."""
     people.person(uow.conn, covered)
     region = people.insured_region(uow.conn, covered, Bi("被缴费人", "The covered person"))
     if cmd.insutype == "390":
@@ -72,17 +84,53 @@ def _open_offer(uow: UnitOfWork, covered: str,
         if e is None or e.insutype != "390":
             raise GongjiError("NOT_ENROLLED", who=Bi("被缴费人（城乡居民医保）",
                                                      "The covered person (resident)"))
-    offer = uow.policy(region).contributions.find(cmd.insutype, cmd.year)
+    rules = uow.policy(region).contributions
+    offer = rules.find(cmd.insutype, cmd.year)
     if offer is None:
         raise GongjiError("CONTRIBUTION_NOT_OFFERED", admdvs=region, year=cmd.year,
                           insutype=cmd.insutype)
-    if not offer.window_start <= uow.today <= offer.window_end:
+    late = uow.today > offer.window_end
+    if uow.today < offer.window_start or (late and (
+            cmd.insutype != "390" or cmd.year < rules.resident_waiting.from_year)):
         raise GongjiError("CONTRIBUTION_WINDOW_CLOSED", year=cmd.year,
                           start=offer.window_start.isoformat(),
                           end=offer.window_end.isoformat())
     if store.paid(uow.conn, covered, cmd.insutype, cmd.year):
         raise GongjiError("CONTRIBUTION_ALREADY_PAID", year=cmd.year)
-    return region, offer
+    if cmd.insutype != "390":
+        return region, offer, None
+    wait = waiting.waiting(rules.resident_waiting, offer, uow.today,
+                           covered_years(uow, covered))
+    if wait.late and wait.benefits_from > date(cmd.year, 12, 31):
+        raise GongjiError("CONTRIBUTION_TOO_LATE", year=cmd.year, months=wait.months,
+                          benefits_from=wait.benefits_from.isoformat())
+    return region, offer, wait
+
+
+def check_benefits(uow: UnitOfWork, psn_no: str, insutype: str, day: date) -> None:
+    """Refuse care on a day before the benefits of the person's resident contribution for that
+    year start (待遇等待期): TREATMENT_WAITING names the day they start."""
+    if insutype != "390":
+        return
+    start = store.benefits_from(uow.conn, psn_no, insutype, day.year)
+    if start is not None and day < start:
+        raise GongjiError("TREATMENT_WAITING", year=day.year,
+                          benefits_from=start.isoformat())
+
+
+def benefits_from(uow: UnitOfWork, psn_no: str, insutype: str, year: int) -> date | None:
+    """When the person's recorded contribution in the scheme for the year starts benefits."""
+    return store.benefits_from(uow.conn, psn_no, insutype, year)
+
+
+def covered_years(uow: UnitOfWork, psn_no: str) -> set[int]:
+    """Years the person is known to have been covered: a resident contribution on record, or
+    any day of an employee (310) enrollment."""
+    years = store.years_paid(uow.conn, psn_no, "390")
+    for e in people.enrollments_of(uow.conn, psn_no):
+        if e.insutype == "310":
+            years |= set(range(e.begndate.year, (e.enddate or uow.today).year + 1))
+    return years
 
 
 def _source(uow: UnitOfWork, payer: str, covered: str, cmd: PayContribution) -> str:

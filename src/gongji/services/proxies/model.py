@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gongji.domain.documents import Document
+
 
 @dataclass(frozen=True, slots=True)
 class RequestProxy:
@@ -14,7 +16,16 @@ class RequestProxy:
     relation: str
     """What the relative is to the holder."""
     evidence: str = ""
-    """For a minor: which documents the operator will check."""
+    """A free note for the operator."""
+    documents: tuple[Document, ...] = ()
+    """The relative's documents, each by kind and number: required for a relative under
+    credentials.minor_age (policy credentials.minor_documents), optional otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyDocument:
+    kind: str
+    reference_masked: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +41,5 @@ class ProxyView:
     """consent (an adult relative agrees) or operator (documents checked for a minor)."""
     requested_at: datetime
     decided_at: datetime | None
+    documents: tuple[ProxyDocument, ...] = ()
+    """The documents named, their numbers masked."""

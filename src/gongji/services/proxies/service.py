@@ -1,12 +1,15 @@
 """Family proxies (亲情账户): one person holds a relative's insurance code and helps them.
 
 The holder asks, naming the relative by ID number and name. An adult relative consents
-themselves; for a minor (under credentials.minor_age) an operator approves after checking the
-documents (birth certificate, household register). Either side may end it.
+themselves; for a minor (under credentials.minor_age) the holder names the documents (policy
+credentials.minor_documents: 户口簿, 出生医学证明, each with its number) and an operator
+approves after checking them. Either side may end it. opening_documents tells the wallet
+whether a proxy may open the relative's wallet (代开通) without more documents.
 """
 
 from __future__ import annotations
 
+from gongji.domain import documents
 from gongji.domain.access import Act
 from gongji.domain.certno import CertInfo
 from gongji.domain.errors import Bi, GongjiError
@@ -18,7 +21,7 @@ from gongji.services.codec import to_json
 from gongji.services.door import door
 from gongji.services.people import service as people
 from gongji.services.proxies import store
-from gongji.services.proxies.model import ProxyView, RequestProxy
+from gongji.services.proxies.model import ProxyDocument, ProxyView, RequestProxy
 from gongji.services.proxies.store import ProxyRecord
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.unit_of_work import Principal, UnitOfWork
@@ -47,10 +50,16 @@ def request(app: Gongji, who: Principal, key: Key,
         if store.open_count(uow.conn, who.id) >= rules.credentials.proxy_members:
             raise GongjiError("PROXY_MEMBERS_FULL", limit=rules.credentials.proxy_members)
         age = CertInfo(subject.certno, subject.brdy, subject.gend, "").age_on(uow.today)
-        needs = "operator" if age < rules.credentials.minor_age else "consent"
+        creds = rules.credentials
+        needs = "operator" if age < creds.minor_age else "consent"
+        docs = documents.required(cmd.documents, accepted=creds.minor_documents,
+                                  needed=creds.minor_documents_needed, age=creds.minor_age) \
+            if needs == "operator" else documents.valid(cmd.documents)
+        note = cmd.evidence.strip()
+        stored = "\n".join(x for x in (documents.encode(docs) if docs else "", note) if x)
         pid = new_id()
         store.add(uow.conn, pid, holder=who.id, subject=subject.psn_no,
-                  relation=relation.value, needs=needs, evidence=cmd.evidence[:200] or None,
+                  relation=relation.value, needs=needs, evidence=stored[:200] or None,
                   at=uow.now)
         uow.record("proxy.request", subject=pid, detail={"subject": subject.psn_no,
                                                          "needs": needs})
@@ -141,7 +150,26 @@ def view(uow: UnitOfWork, proxy_id: str) -> ProxyView:
                      holder_name_masked=mask_name(holder.name),
                      subject_name_masked=mask_name(subject.name), relation=p.relation,
                      status=p.status, needs=p.needs, requested_at=p.requested_at,
-                     decided_at=p.decided_at)
+                     decided_at=p.decided_at, documents=tuple(
+                         ProxyDocument(d.kind, d.reference_masked)
+                         for d in documents.decode(p.evidence)))
+
+
+def check_opening(uow: UnitOfWork, holder: str, subject: str, age: int, home: str) -> None:
+    """代开通: refuse a proxy opening the relative's wallet without the relative's documents
+    on the proxy where the relative's region asks for them (credentials.proxy_open_documents:
+    for a minor, always, or never)."""
+    creds = uow.policy(home).credentials
+    wanted = creds.proxy_open_documents == "always" or (
+        creds.proxy_open_documents == "minor" and age < creds.minor_age)
+    if not wanted:
+        return
+    p = store.active_between(uow.conn, holder, subject)
+    if p is None or not documents.satisfied(documents.decode(p.evidence),
+                                            accepted=creds.minor_documents,
+                                            needed=creds.minor_documents_needed):
+        raise GongjiError("PROXY_OPEN_NEEDS_DOCUMENTS",
+                          documents=documents.names(creds.minor_documents))
 
 
 def _lock(uow: UnitOfWork, proxy_id: str) -> ProxyRecord:

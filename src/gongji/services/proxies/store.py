@@ -24,6 +24,8 @@ class ProxyRecord:
     """consent or operator."""
     requested_at: datetime
     decided_at: datetime | None
+    evidence: str | None = None
+    """The documents named (domain.documents.encode) and any note."""
 
 
 def held_proxies(conn: Connection, holder: str) -> frozenset[str]:
@@ -40,7 +42,7 @@ def proxy(conn: Connection, proxy_id: str, *, lock: bool = False) -> ProxyRecord
     p = conn.execute(q.with_for_update() if lock else q).first()
     return None if p is None else ProxyRecord(p.id, p.holder_psn_no, p.subject_psn_no,
                                               p.relation, p.status, p.needs,
-                                              p.requested_at, p.decided_at)
+                                              p.requested_at, p.decided_at, p.evidence)
 
 
 def open_between(conn: Connection, holder: str, subject: str) -> bool:
@@ -48,6 +50,14 @@ def open_between(conn: Connection, holder: str, subject: str) -> bool:
     return conn.execute(select(proxies.c.id).where(
         proxies.c.holder_psn_no == holder, proxies.c.subject_psn_no == subject,
         proxies.c.status.in_(["pending", "active"]))).first() is not None
+
+
+def active_between(conn: Connection, holder: str, subject: str) -> ProxyRecord | None:
+    """The holder's active proxy for the subject."""
+    pid = conn.execute(select(proxies.c.id).where(
+        proxies.c.holder_psn_no == holder, proxies.c.subject_psn_no == subject,
+        proxies.c.status == "active")).scalar()
+    return None if pid is None else proxy(conn, pid)
 
 
 def open_count(conn: Connection, holder: str) -> int:

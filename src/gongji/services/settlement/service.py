@@ -41,6 +41,7 @@ from gongji.services.access import authorize, require_institution
 from gongji.services.catalog import service as catalog
 from gongji.services.claims import store as claimed
 from gongji.services.codec import from_json, to_json
+from gongji.services.contributions import service as contributions
 from gongji.services.credentials import service as credentials
 from gongji.services.door import door
 from gongji.services.family import store as bindings
@@ -396,6 +397,7 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
     psn_no, _ = _presented(uow, who, ask.credential, consume=lock, visit=mdtrt_id)
     if psn_no != v.psn_no:
         raise GongjiError("CREDENTIAL_MISMATCH")
+    contributions.check_benefits(uow, v.psn_no, v.insutype, business_date(v.begntime))
     lines = store.pending_fees(uow.conn, mdtrt_id)
     if not lines:
         raise GongjiError("FEE_LINES_EMPTY")
@@ -967,7 +969,9 @@ def treatment_check(app: Gongji, who: Principal, psn_no: str, insutype: str, day
         people.person(uow.conn, psn_no)
         periods = [treatments.Period(e.insutype, e.begndate, e.enddate)
                    for e in people.enrollments_of(uow.conn, psn_no)]
-        return treatments.check_treatment(insutype, day, periods)
+        return treatments.check_treatment(
+            insutype, day, periods,
+            benefits_from=contributions.benefits_from(uow, psn_no, insutype, day.year))
 
     return app.read(run, principal=who)
 

@@ -9,6 +9,7 @@ the wallet's place of use have the wallet enabled.
 from __future__ import annotations
 
 from gongji.domain.access import Act, Principal
+from gongji.domain.certno import CertInfo
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.privacy import mask_name
 from gongji.ledger.kinds import AccountKind, account_code
@@ -17,6 +18,7 @@ from gongji.services.access import authorize
 from gongji.services.door import door
 from gongji.services.family import store as bindings
 from gongji.services.people import service as people
+from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.transfers import store as transfers
 from gongji.services.unit_of_work import UnitOfWork
@@ -31,8 +33,11 @@ def open_wallet(app: Gongji, who: Principal, key: Key, psn_no: str,
     place of use where the region allows it."""
     def run(uow: UnitOfWork) -> WalletView:
         authorize(uow, who, Act.OPEN_WALLET, psn_no)
-        people.person(uow.conn, psn_no)
+        relative = people.person(uow.conn, psn_no)
         home = people.insured_region(uow.conn, psn_no)
+        if who.kind == "person" and who.id != psn_no:  # 代开通
+            age = CertInfo(relative.certno, relative.brdy, relative.gend, "").age_on(uow.today)
+            proxies.check_opening(uow, who.id, psn_no, age, home)
         place = place_of_use or home
         uow.region(place, field="place_of_use")
         if place != home and not uow.policy(home).wallet.place_of_use_change:
