@@ -1,7 +1,7 @@
 """Late enrollment (issue 17, point 9): a resident contribution records the day its benefits
 start (待遇等待期, 国办发〔2024〕38号); NULL for contributions recorded before, which had none.
 
-Revision ID: 0013_enroll
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-05 00:00:00
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-05 00:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_enroll"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
