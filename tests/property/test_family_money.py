@@ -338,6 +338,11 @@ def make_machine(new_db: Callable[[], tuple[Database, Callable[[], None]]]) -> t
         # -- transfers -----------------------------------------------------------------------
 
         def expect_send(self, sender: str, receiver: str, amount: int, right: bool) -> str | None:
+            # who may send to whom is said before the PIN is checked (no attempt is spent)
+            if not self.m.active(sender, receiver):
+                if any(b.beneficiary == sender and b.status == "active" for b in self.m.bindings):
+                    return "TRANSFER_QUOTA_NOT_TRANSFERABLE"
+                return "TRANSFER_NOT_BOUND"
             code = self.pin_outcome(sender, right)
             if code is not None:
                 return code
@@ -346,10 +351,6 @@ def make_machine(new_db: Callable[[], tuple[Database, Callable[[], None]]]) -> t
                 return "TRANSFER_WINDOW_CLOSED"
             if amount > MAX_TRANSFER:
                 return "TRANSFER_AMOUNT_OVER_LIMIT"
-            if not self.m.active(sender, receiver):
-                if any(b.beneficiary == sender and b.status == "active" for b in self.m.bindings):
-                    return "TRANSFER_QUOTA_NOT_TRANSFERABLE"
-                return "TRANSFER_NOT_BOUND"
             if sum(1 for t in self.m.transfers
                    if t.sender == sender and t.day == business_date(now)) >= DAILY_COUNT:
                 return "TRANSFER_DAILY_LIMIT"

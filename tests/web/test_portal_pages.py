@@ -116,10 +116,21 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(site: Any) 
     assert table_counts(app.db) == before
 
 
+def test_no_form_while_his_own_wallet_is_not_open(site: Any) -> None:
+    # who may send is said before an amount or a PIN is typed (issue 17, point 6)
+    c, _ = site
+    log_in(c, "张伟")
+    r = c.get("/transfer")
+    assert 'id="not-yet"' in r.text and "医保钱包未开通" in r.text and 'href="/wallet"' in r.text
+    assert 'id="send"' not in r.text
+
+
 def test_bad_money_is_refused_beside_the_amount_with_nothing_sent(site: Any) -> None:
     c, app = site
     log_in(c, "张伟")
     fang = psn_of(app, "王芳")  # the demo binds his wife and opens her wallet
+    wei = psn_of(app, "张伟")
+    wallet.open_wallet(app, Principal("person", wei.id), "open-his", wei.id)
     before = table_counts(app.db)
     for amount, code_text in (("12.345", "两位小数"), ("-5", "金额"), ("2000.01", "2000.00")):
         r = c.post("/transfer", data={"receiver": fang.id, "amount": amount, "pin": DEMO_PIN,

@@ -385,7 +385,7 @@ async def wallet_action(request: Request, action: str) -> Response:
 def _transfer(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     m = portal.transfer_page(services(request), who)
     return page(request, "portal/transfer.html", "transfer", m.me, limits=m.limits,
-                targets=m.targets, items=m.items, balance=m.balance,
+                blocked=m.blocked, targets=m.targets, items=m.items, balance=m.balance,
                 relation_name=_relation_name(lang_of(request)), **extra)
 
 

@@ -38,6 +38,7 @@ from gongji.services.portal.model import (
     More,
     Paid,
     Relative,
+    Target,
     TraceCheck,
     TransferPage,
     WalletPage,
@@ -120,10 +121,12 @@ def transfer_page(app: Gongji, who: Principal) -> TransferPage:
     def run(uow: UnitOfWork) -> TransferPage:
         _person(who)
         w = wallet.view(uow, who.id)
+        own = transfers.blocked(uow, who) if w.insuplc_admdvs else None
         return TransferPage(
             people.person(uow.conn, who.id).masked,
-            transfers.limits_in(uow, who.id) if w.insuplc_admdvs else None,
-            [b for b in family.views_of(uow, who.id)
+            transfers.limits_in(uow, who.id) if w.insuplc_admdvs else None, own,
+            [Target(b, None if own else transfers.blocked(uow, who, b.beneficiary_psn_no))
+             for b in family.views_of(uow, who.id)
              if b.sponsor_psn_no == who.id and b.status == "active"],
             transfers.views_of(uow, who.id, limit=20), w.personal_account)
 
