@@ -482,17 +482,22 @@ def make_machine(new_db: Callable[[], tuple[Database, Callable[[], None]]]) -> t
             else:
                 who, source = payer, self.m.personal[payer]
                 cmd = contributions.PayContribution(self.psn[covered], "390", 2027, "personal")
-            expected = self.pin_outcome(who, right)
-            if expected is not None:
-                pass
-            elif PEOPLE[covered].insutype != "390":
+            # what refuses it whatever the PIN is said before the PIN is checked
+            expected: str | None = None
+            if PEOPLE[covered].insutype != "390":
                 expected = "NOT_ENROLLED"
             elif covered in self.m.paid:
                 expected = "CONTRIBUTION_ALREADY_PAID"
             elif not from_quota and not self.m.active(payer, covered):
                 expected = "TRANSFER_NOT_BOUND"
-            elif source is None or source < CONTRIBUTION:
-                expected = "INSUFFICIENT_FUNDS"
+            elif not from_quota and PEOPLE[payer].admdvs[:2] != PEOPLE[covered].admdvs[:2]:
+                expected = "CONTRIBUTION_VIA_WALLET"  # across provinces: through the wallet
+            elif source is None:
+                expected = "INSUFFICIENT_FUNDS"  # no quota from this sponsor at all
+            else:
+                expected = self.pin_outcome(who, right)
+                if expected is None and source < CONTRIBUTION:
+                    expected = "INSUFFICIENT_FUNDS"
             w = self.refused(expected, lambda: contributions.pay(
                 self.app, self.who[who], self.key(), cmd, PIN if right else WRONG_PIN))
             if w is None:

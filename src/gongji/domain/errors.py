@@ -259,6 +259,7 @@ define("CONTRIBUTION_ALREADY_PAID", 409, "{year} 年度已缴费", "The {year} c
 define("CONTRIBUTION_TOO_LATE", 409, "现在缴纳 {year} 年度费用，待遇等待期 {months} 个月，自 {benefits_from} 起才享受待遇，已过该年度，不予收取；请缴纳下一年度", "Paid now, the {year} benefits would start only on {benefits_from} after a {months}-month waiting period, past the end of the year: not taken; pay for the next year")
 define("TREATMENT_WAITING", 409, "{year} 年度居民医保在集中缴费期外或断保后缴费，处于待遇等待期，自 {benefits_from} 起享受待遇", "The {year} resident contribution was paid outside the collection window or after a lapse: benefits start on {benefits_from} (waiting period)")
 define("CONTRIBUTION_SOURCE_INVALID", 422, "缴费来源不合法：{reason}", "Invalid payment source: {reason}")
+define("CONTRIBUTION_VIA_WALLET", 409, "为外省（{region}）的亲属缴费须通过医保钱包：先向其医保钱包转账，再由其用共济额度缴纳", "Paying for a relative in another province ({region}) goes through the wallet: send to their wallet, then they pay from that quota")
 
 # -- persons' login and the sandbox --------------------------------------------------------
 define("OTP_INVALID", 401, "验证码错误或已过期", "The one-time code is wrong or expired")

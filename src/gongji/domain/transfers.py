@@ -118,6 +118,11 @@ def check_sender(sender: WalletFacts) -> None:
     _usable(sender, "sender")
 
 
+def check_owner(owner: WalletFacts) -> None:
+    """Quota is spent (a contribution) only from a wallet that is open and live."""
+    _usable(owner, "owner")
+
+
 def _usable(w: WalletFacts, side: str) -> None:
     # the region first: a relative in a region not live yet cannot open a wallet, so "对方地区
     # 尚未开通" is the answer that helps, not "the receiver has not opened one"
@@ -128,7 +133,7 @@ def _usable(w: WalletFacts, side: str) -> None:
         raise GongjiError("WALLET_REGION_DISABLED", who=_SIDE[side], admdvs=code,
                           region=name or code)
     if not w.open:
-        code = "WALLET_NOT_OPEN" if side == "sender" else "TRANSFER_RECEIVER_NO_WALLET"
+        code = "TRANSFER_RECEIVER_NO_WALLET" if side == "receiver" else "WALLET_NOT_OPEN"
         raise GongjiError(code, who=_SIDE[side])
 
 
@@ -137,7 +142,8 @@ def accept_deadline(now: datetime, policy: Policy) -> datetime:
     return next_at(now, policy.wallet.accept_deadline)
 
 
-_SIDE = {"sender": Bi("转出方", "sender"), "receiver": Bi("接收方", "receiver")}
+_SIDE = {"sender": Bi("转出方", "sender"), "receiver": Bi("接收方", "receiver"),
+         "owner": Bi("本人", "owner")}
 
 
 STATUS_NAMES = {

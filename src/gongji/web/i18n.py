@@ -215,6 +215,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "switch_help": ("开启后，可以在其他省份的定点药店刷医保卡购药。", "When on, your card can buy at designated pharmacies in other provinces."),
     "contribution_help": ("用你的个人账户或钱包额度，为亲属缴纳城乡居民医保。集中缴费期外或断保后缴费的，须过待遇等待期（3 个月，每断保 1 年加 1 个月）才享受待遇。", "Pay a relative's resident insurance from your personal account or wallet quota. Paid outside the collection window or after a lapse, benefits start after a waiting period (3 months, plus 1 per lapsed year)."),
     "for_whom": ("为谁缴", "For"),
+    "via_wallet": ("外省：先向其医保钱包转账，由其用共济额度缴", "another province: send to their wallet, they pay from it"),
     "proxy_docs_help": ("亲属未满 16 周岁的，须提供其户口簿或出生医学证明及编号，由经办人员审核。", "For a relative under 16, name their household register or birth medical certificate and its number; an operator checks it."),
     "doc_kind": ("证件类型", "Document"),
     "doc_ref": ("证件编号", "Document number"),

@@ -71,8 +71,8 @@ FIELD_OF = {
     "FILING_TARGET_INVALID": "target", "FILING_DATES_INVALID": "enddate",
     "REGION_NOT_FOUND": "target", "CONTRIBUTION_NOT_OFFERED": "year",
     "CONTRIBUTION_WINDOW_CLOSED": "year", "CONTRIBUTION_ALREADY_PAID": "year",
-    "CONTRIBUTION_TOO_LATE": "year", "PROXY_DOCUMENTS_MISSING": "doc_ref",
-    "PROXY_DOCUMENT_INVALID": "doc_ref",
+    "CONTRIBUTION_TOO_LATE": "year", "CONTRIBUTION_VIA_WALLET": "psn_no",
+    "PROXY_DOCUMENTS_MISSING": "doc_ref", "PROXY_DOCUMENT_INVALID": "doc_ref",
     "CLAIM_DATES_INVALID": "enddate", "CLAIM_TOO_LATE": "enddate",
     "CLAIM_BANK_ACCOUNT_INVALID": "bank_acct", "CLAIM_TOTAL_MISMATCH": "medfee_sumamt",
     "CLAIM_INVOICE_CLAIMED": "invoice_no", "MED_TYPE_UNSUPPORTED": "med_type",
@@ -441,7 +441,8 @@ def explain(request: Request, setl_id: str) -> Response:
 def _more(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     m = portal.more(services(request), who)
     lang = lang_of(request)
-    payees = [(psn, f"{name}（{word('myself', lang)}）" if psn == who.id else name)
+    payees = [(psn, f"{name}（{word('myself', lang)}）" if psn == who.id else
+               f"{name}（{word('via_wallet', lang)}）" if psn in m.across else name)
               for psn, name in m.payees]
     return page(request, "portal/more.html", "more", m.me, filings=m.filings,
                 switch=m.switch, proxies=m.proxies, payees=payees, quotas=m.quotas,

@@ -135,6 +135,8 @@ class More:
     proxies: list[ProxyView]
     payees: list[tuple[str, str]]
     """Whose contribution the person may pay: (psn_no, masked name), themselves first."""
+    across: frozenset[str]
+    """Payees insured in another province: their contribution goes through the wallet."""
     quotas: list[QuotaView]
     regions: list[Region]
     demo_key: str | None

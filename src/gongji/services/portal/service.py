@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from gongji.domain.access import Act, Principal
 from gongji.domain.errors import GongjiError
-from gongji.domain.regions import Region
+from gongji.domain.regions import Region, cross_province
 from gongji.domain.relations import Relation
 from gongji.services.access import authorize
 from gongji.services.claims import service as claims
@@ -172,9 +172,13 @@ def more(app: Gongji, who: Principal) -> More:
                 [x.subject_psn_no for x in _held(uow, who)]:
             if other not in payees:
                 payees.append(other)
+        home = people.basic_enrollment(uow.conn, who.id)
+        across = frozenset(x for x in payees if home is not None and (
+            e := people.basic_enrollment(uow.conn, x)) is not None
+            and cross_province(home.insuplc_admdvs, e.insuplc_admdvs))
         return More(p.masked, filing.views_of(uow, who.id),
                     filing.switch_on(uow, who.id, "pharmacy_cross_province"),
-                    proxies.views_of(uow, who.id), [(x, names(x)) for x in payees],
+                    proxies.views_of(uow, who.id), [(x, names(x)) for x in payees], across,
                     list(wallet.view(uow, who.id).quotas), _regions(uow),
                     demo.key_of(p.certno) if app.sandbox else None, uow.today)
 

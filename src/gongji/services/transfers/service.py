@@ -247,6 +247,11 @@ def blocked(uow: UnitOfWork, who: Principal, receiver: str | None = None
     return None
 
 
+def wallet_facts(uow: UnitOfWork, psn_no: str) -> WalletFacts:
+    """A person's wallet, their regions and those regions' policies on the day."""
+    return _facts(uow, psn_no, wallets.wallet(uow.conn, psn_no), Bi("本人", "owner"))
+
+
 def _facts(uow: UnitOfWork, psn_no: str, wallet: WalletRecord | None, who: Bi) -> WalletFacts:
     home = people.insured_region(uow.conn, psn_no, who)
     is_open = wallet is not None and wallet.open

@@ -17,9 +17,9 @@ from gongji.ledger.model import Account
 from gongji.services.access import authorize
 from gongji.services.door import door
 from gongji.services.family import store as bindings
-from gongji.services.regions import service as regions
 from gongji.services.people import service as people
 from gongji.services.proxies import service as proxies
+from gongji.services.regions import service as regions
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.transfers import store as transfers
 from gongji.services.unit_of_work import UnitOfWork
