@@ -335,6 +335,8 @@ def test_the_trace_code_check_gives_the_official_outcomes(site: Any) -> None:
     """Anyone: no record (check again in two days, then report) or a record exists (check it
     was you); only a signed-in person hears whether the buyer was them."""
     c, app = site
+    form = c.get("/trace").text  # a scanned GS1 code is longer than 20 and has letters
+    assert 'maxlength="128"' in form and 'inputmode="numeric"' not in form
     r = c.post("/trace", data={"code": "123", "csrf": csrf(c)})
     assert r.status_code == 422 and 'id="code-error"' in r.text
     r = c.post("/trace", data={"code": "81000000000000000001", "csrf": csrf(c)})

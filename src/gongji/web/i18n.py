@@ -208,12 +208,13 @@ WORDS: dict[str, tuple[str, str]] = {
     # trace
     "trace_help": ("输入药品包装上的 20 位追溯码，查看这盒药的医保销售记录，防止“回流药”。登录后还可查看记录中的购买人是否为您本人。", "Enter the 20-digit trace code on the box to see its insurance sale records (resold drugs). Signed in, you also see whether the buyer was you."),
     "trace_code": ("追溯码", "Trace code"),
+    "trace_code_hint": ("药盒上的 20 位追溯码，或扫码得到的 GS1 码（含 (01)(17)(10)(21)）", "The 20-digit code on the box, or a scanned GS1 code ((01)(17)(10)(21))"),
     "outcome": ("结果", "Result"),
     # more
     "filing_help": ("长期在外地居住、工作或转诊就医，先备案，就医时按规定直接结算。", "Living, working or referred elsewhere: file first, then settle directly there."),
     "kind_filing": ("备案类型", "Filing kind"),
     "switch_help": ("开启后，可以在其他省份的定点药店刷医保卡购药。", "When on, your card can buy at designated pharmacies in other provinces."),
-    "contribution_help": ("用你的个人账户或钱包额度，为亲属缴纳城乡居民医保。集中缴费期外或断保后缴费的，须过待遇等待期（3 个月，每断保 1 年加 1 个月）才享受待遇。", "Pay a relative's resident insurance from your personal account or wallet quota. Paid outside the collection window or after a lapse, benefits start after a waiting period (3 months, plus 1 per lapsed year)."),
+    "contribution_help": ("用你的个人账户或钱包额度，为亲属缴纳城乡居民医保。集中缴费期外或断保后缴费的，须过待遇等待期（{fixed} 个月，每断保 1 年加 {per} 个月）才享受待遇。", "Pay a relative's resident insurance from your personal account or wallet quota. Paid outside the collection window or after a lapse, benefits start after a waiting period ({fixed} months, plus {per} per lapsed year)."),
     "for_whom": ("为谁缴", "For"),
     "via_wallet": ("外省：先向其医保钱包转账，由其用共济额度缴", "another province: send to their wallet, they pay from it"),
     "proxy_docs_help": ("亲属未满 16 周岁的，须提供其户口簿或出生医学证明及编号，由经办人员审核。", "For a relative under 16, name their household register or birth medical certificate and its number; an operator checks it."),

@@ -25,6 +25,7 @@ from gongji.domain.money import parse_yuan
 from gongji.domain.privacy import mask_name
 from gongji.domain.regions import Region
 from gongji.domain.relations import NAMES, Relation, inverse
+from gongji.domain.tracecode import MAX_LENGTH as TRACE_CODE_MAX
 from gongji.domain.tracecode import OUTCOME_TEXT
 from gongji.services.auth import service as auth
 from gongji.services.claims import service as claims
@@ -446,6 +447,7 @@ def _more(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
               for psn, name in m.payees]
     return page(request, "portal/more.html", "more", m.me, filings=m.filings,
                 switch=m.switch, proxies=m.proxies, payees=payees, quotas=m.quotas,
+                waiting=m.waiting,
                 relations=[(r.value, NAMES[r]) for r in Relation],
                 filing_kinds=KIND_NAMES, regions=m.regions,
                 demo_people=_demo_people(request, m.demo_key),
@@ -613,7 +615,8 @@ def _me(request: Request, who: Principal | None) -> PersonView | None:
 @router.get("/trace")
 def trace_page(request: Request) -> Response:
     who = _maybe(request)
-    return page(request, "portal/trace.html", "trace", _me(request, who), result=None)
+    return page(request, "portal/trace.html", "trace", _me(request, who), result=None,
+                code_max=TRACE_CODE_MAX)
 
 
 @router.post("/trace")
@@ -626,9 +629,11 @@ async def trace_check(request: Request) -> Response:
             m = portal.trace(services(request), who or ANONYMOUS, data.get("code", "").strip())
         except GongjiError as e:
             return page(request, "portal/trace.html", "trace", _me(request, who),
-                        result=None, error=e, values=data, status=e.spec.http_status)
+                        result=None, error=e, values=data, status=e.spec.http_status,
+                        code_max=TRACE_CODE_MAX)
         return page(request, "portal/trace.html", "trace", m.me, result=m.result,
-                    values=data, outcome_mark=OUTCOME_MARK.get(m.result.outcome, ""))
+                    values=data, outcome_mark=OUTCOME_MARK.get(m.result.outcome, ""),
+                    code_max=TRACE_CODE_MAX)
 
     return await run_in_threadpool(check)
 

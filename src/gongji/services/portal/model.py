@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from gongji.domain.credentials import CodeToken
 from gongji.domain.errors import GongjiError
+from gongji.domain.policy import WaitingRules
 from gongji.domain.regions import Region
 from gongji.domain.relations import Relation
 from gongji.services.claims.model import ClaimView
@@ -137,6 +138,8 @@ class More:
     """Whose contribution the person may pay: (psn_no, masked name), themselves first."""
     across: frozenset[str]
     """Payees insured in another province: their contribution goes through the wallet."""
+    waiting: WaitingRules
+    """The waiting period after a late resident contribution, as the person's region sets it."""
     quotas: list[QuotaView]
     regions: list[Region]
     demo_key: str | None

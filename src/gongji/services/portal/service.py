@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from gongji.domain.access import Act, Principal
 from gongji.domain.errors import GongjiError
-from gongji.domain.regions import Region, cross_province
+from gongji.domain.regions import NATIONAL, Region, cross_province
 from gongji.domain.relations import Relation
 from gongji.services.access import authorize
 from gongji.services.claims import service as claims
@@ -179,6 +179,8 @@ def more(app: Gongji, who: Principal) -> More:
         return More(p.masked, filing.views_of(uow, who.id),
                     filing.switch_on(uow, who.id, "pharmacy_cross_province"),
                     proxies.views_of(uow, who.id), [(x, names(x)) for x in payees], across,
+                    uow.policy(home.insuplc_admdvs if home else NATIONAL
+                               ).contributions.resident_waiting,
                     list(wallet.view(uow, who.id).quotas), _regions(uow),
                     demo.key_of(p.certno) if app.sandbox else None, uow.today)
 
