@@ -92,11 +92,11 @@ def test_regional_parameters() -> None:
 
 def test_policy_data_is_checked() -> None:
     with pytest.raises(ValidationError):
-        Incentives(per_continuous_year=1000)  # type: ignore[arg-type]  # yuan strings only
+        Incentives(per_continuous_year=1000)  # yuan strings only
     with pytest.raises(ValidationError):
         Incentives(after_years=-1)
     with pytest.raises(ValidationError):
-        Incentives(after_years="4")  # type: ignore[arg-type]
+        Incentives(after_years="4")
     s = Supplementary.model_validate({
         "fund": "hifmi", "deductible": "15000.00", "cap": "400000.00",
         "bands": [{"ratio": "0.60"}], "incentives": {"per_claim_free_year": "1200.00",
