@@ -278,6 +278,11 @@ def test_supplementary_cap_raised_by_incentives() -> None:
     acc = Accumulators(year={"supp:base": 12999_99, "supp:paid": 12999_99})
     assert run(fees, visit=v, person=replace(RESIDENT, supp_plus=3000_00), b=b,
                acc=acc).hifmi_pay == 1
+    # a raise taken back mid-year (a late claim for last year): nothing more, nothing below 0
+    acc = Accumulators(year={"supp:base": 12000_00, "supp:paid": 12000_00})
+    lowered = run(fees, visit=v, person=replace(RESIDENT, supp_plus=1000_00), b=b, acc=acc)
+    assert (lowered.hifmi_pay, lowered.supp_cap) == (0, 11000_00)
+    assert [d.crt_payb_lmt_amt for d in lowered.detail if d.fund_pay_type == "390200"] == [0]
     uncapped = benefits(rules=[], supplementary={"390": {
         "fund": "hifmi", "deductible": "0.00", "bands": [{"ratio": "0.50"}]}})
     r = run(fees, visit=v, person=replace(RESIDENT, supp_plus=3000_00), b=uncapped)

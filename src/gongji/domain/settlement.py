@@ -314,8 +314,8 @@ def settle(lines: Sequence[FeeLine], catalog: Mapping[str, CatalogItem], visit: 
                       supp_cap, acc.get("supp:paid"))
         year["supp:base"] = base
         year["supp:paid"] = paid
-        if supp_cap is not None:
-            supp_left = supp_cap - acc.get("supp:paid") - paid
+        if supp_cap is not None:  # never below 0, should a raise be taken back mid-year
+            supp_left = max(supp_cap - acc.get("supp:paid") - paid, 0)
         if supp.fund == "hifmi":
             hifmi = paid
         else:

@@ -6,6 +6,7 @@ person, scheme and year, from the opening of the region's collection window. A r
 contribution after the window closes is still taken for its coverage year, with a waiting
 period (待遇等待期, domain.waiting) that the contribution records as the day its benefits
 start; settlement refuses care before it. Long-term care is taken only inside the window.
+The covered years also decide the 大病保险 cap incentives (cap_raise, domain.incentives).
 """
 
 from __future__ import annotations
