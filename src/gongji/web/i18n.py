@@ -189,6 +189,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "exp_cash": ("现金（自付）", "Cash (paid yourself)"),
     "exp_deductible": ("本次有 {amount} 元计入起付线：起付线以下统筹基金不支付。", "{amount} yuan went toward the deductible: below it the fund pays nothing."),
     "exp_ratio": ("起付线以上的政策范围内费用，统筹基金支付 {ratio}。", "Above the deductible the pooled fund pays {ratio} of in-scope fees."),
+    "exp_supp_cap": ("大病保险今年最高支付限额 {amount} 元：{base} 元 + 连续参保和零报销激励 {plus} 元。", "Critical illness insurance pays at most {amount} yuan this year: {base} yuan + {plus} yuan for continuous enrollment and claim-free years."),
     "exp_fund_left": ("{name}今年还可支付 {amount} 元。", "The {name} can still pay {amount} yuan this year."),
     "exp_balance": ("结算后你的个人账户余额 {amount} 元。", "Your personal account after this: {amount} yuan."),
     "class_a": ("甲类", "class A"),

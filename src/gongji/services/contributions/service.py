@@ -8,14 +8,16 @@ Once per person, scheme and year, from the opening of the region's collection wi
 contribution after the window closes is still taken for its coverage year, with a waiting
 period (待遇等待期, domain.waiting) that the contribution records as the day its benefits
 start; settlement refuses care before it. Long-term care is taken only inside the window.
+The covered years also decide the 大病保险 cap incentives (cap_raise, domain.incentives).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from gongji.domain import waiting
+from gongji.domain import incentives, waiting
 from gongji.domain.access import Act, Principal
+from gongji.domain.benefits import Supplementary
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_id
 from gongji.domain.policy import ContributionYear
@@ -32,6 +34,7 @@ from gongji.services.people import service as people
 from gongji.services.pins import service as pins
 from gongji.services.regions import service as regions
 from gongji.services.runtime import Gongji, Key, Written
+from gongji.services.settlement import store as settlements
 from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import UnitOfWork
 
@@ -125,6 +128,22 @@ def check_benefits(uow: UnitOfWork, psn_no: str, insutype: str, day: date) -> No
     if start is not None and day < start:
         raise GongjiError("TREATMENT_WAITING", year=day.year,
                           benefits_from=start.isoformat())
+
+
+def cap_raise(uow: UnitOfWork, psn_no: str, insutype: str, year: int,
+              supp: Supplementary | None) -> incentives.CapRaise:
+    """The raise of the person's supplementary (大病保险) cap in `year` (domain/incentives.py):
+    from the years they were covered (as for the waiting period) and the years of the run with
+    a contribution in the scheme in which its fund paid them nothing (零报销). None where the
+    layer has no incentives or no cap."""
+    rules = supp.incentives if supp is not None and supp.cap is not None else None
+    if rules is None or year < rules.from_year:
+        return incentives.NONE
+    covered = covered_years(uow, psn_no)
+    start = incentives.run_start(year, covered)
+    paid_in = {y for y in store.years_paid(uow.conn, psn_no, insutype) if start <= y < year}
+    claim_free = paid_in - settlements.years_fund_paid(uow.conn, psn_no, insutype, paid_in)
+    return incentives.cap_raise(rules, year, covered, claim_free)
 
 
 def benefits_from(uow: UnitOfWork, psn_no: str, insutype: str, year: int) -> date | None:

@@ -50,4 +50,5 @@ class Explanation:
     yours: tuple[Step, ...]
     """How your part was paid; sums to psn_part_amt."""
     notes: tuple[Step, ...]
-    """Deductible paid, the fund's ratio, what a fund may still pay this year, balance left."""
+    """Deductible paid, the fund's ratio, the 大病保险 cap raised by incentives (base and plus
+    in fen), what a fund may still pay this year, balance left."""
