@@ -18,6 +18,7 @@ from gongji.services.explanation import service as explanation
 from gongji.services.explanation.model import Step
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
+from gongji.services.transfers import service as transfers
 from gongji.web.i18n import word
 from tests.clinic import HENAN_HOSPITAL, HOSPITAL, S_A, Clinic, open_clinic
 from tests.conftest import OPERATOR
@@ -31,10 +32,16 @@ HUGE = "2000000"
 
 
 def pay(clinic: Clinic, name: str, year: int) -> None:
-    """张伟 pays his relative's resident contribution for `year` in its window."""
+    """张伟 pays his son's resident contribution for `year` in its window; his mother, in
+    another province, pays hers from the quota he shared with her through the wallet."""
     clinic.app.clock.set(shanghai(year - 1, 10, 8, 10, 0, 0))  # type: ignore[attr-defined]
-    contributions.pay(clinic.app, clinic.fam["张伟"].who, key("pay"), PayContribution(
-        clinic.fam[name].psn_no, "390", year, "personal"), PIN)
+    fam = clinic.fam
+    if name == "李秀英":
+        contributions.pay(clinic.app, fam[name].who, key("pay"), PayContribution(
+            fam[name].psn_no, "390", year, "quota", fam["张伟"].psn_no), PIN)
+        return
+    contributions.pay(clinic.app, fam["张伟"].who, key("pay"), PayContribution(
+        fam[name].psn_no, "390", year, "personal"), PIN)
 
 
 def stay(clinic: Clinic, name: str, at: str, amount: str) -> svc.VisitView:
@@ -68,6 +75,11 @@ def clinic(app: Gongji, clock: FixedClock) -> Clinic:
     fam = make_family(app)
     fam.bind("张伟", "李秀英", "parent")
     fam.bind("张伟", "张小宝", "child")
+    fam.open_wallet("张伟")
+    fam.open_wallet("李秀英")
+    t = transfers.send(app, fam["张伟"].who, key("t"), transfers.SendTransfer(
+        fam["李秀英"].psn_no, 2000_00), PIN).value
+    transfers.respond(app, fam["李秀英"].who, key("a"), t.id, "accept")
     c = open_clinic(fam)
     for year in range(2023, 2028):
         pay(c, "张小宝", year)
