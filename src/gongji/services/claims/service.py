@@ -165,6 +165,12 @@ def queue(app: Gongji, who: Principal) -> list[ClaimView]:
         uow.conn, (rules.SUBMITTED, rules.APPROVED))], principal=who)
 
 
+def waiting_in(uow: UnitOfWork) -> tuple[int, int]:
+    """Claims waiting for review, and approved ones waiting for payment."""
+    counts = store.count_by_status(uow.conn)
+    return counts.get(rules.SUBMITTED, 0), counts.get(rules.APPROVED, 0)
+
+
 @door
 def review(app: Gongji, who: Principal, key: Key, claim_id: str,
            decision: Review) -> Written[ClaimView]:
