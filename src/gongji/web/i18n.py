@@ -157,6 +157,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "pin_is_set": ("支付密码已设置。", "Your PIN is set."),
     "no_relatives_proxy": ("你还不是任何亲属的亲情账户代办人。", "You do not act for any relative yet."),
     # transfer
+    "open_wallet_first": ("你还没有开通医保钱包：先开通，再向亲属转账。", "Your wallet is not open yet: open it, then send to a relative."),
     "no_targets": ("你还没有可以转账的亲属：先在“家庭共济”中绑定，并请对方开通医保钱包。", "No relative to send to yet: bind one under Family and ask them to open their wallet."),
     "amount_hint": ("以元为单位，最多两位小数，如 2000.00", "In yuan, at most two decimals, e.g. 2000.00"),
     "send": ("转入共济额度", "Send quota"),
