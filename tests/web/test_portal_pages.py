@@ -121,7 +121,8 @@ def test_no_form_while_his_own_wallet_is_not_open(site: Any) -> None:
     c, _ = site
     log_in(c, "张伟")
     r = c.get("/transfer")
-    assert 'id="not-yet"' in r.text and "还没有开通医保钱包" in r.text and 'href="/wallet"' in r.text
+    assert 'id="not-yet"' in r.text and "还没有开通医保钱包" in r.text
+    assert 'href="/wallet"' in r.text
     assert 'id="send"' not in r.text
 
 

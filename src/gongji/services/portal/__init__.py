@@ -2,14 +2,15 @@
 one unit of work.
 
 Doors (persons): me (every page's header), home, code (a fresh insurance code, the one
-write: it is issued), family_page, wallet_page, transfer_page, history, explained (a
-settlement, every yuan), more; trace (the public check of a drug trace code; anyone).
+write: it is issued), family_page, wallet_page, transfer_page, history, statement_page
+(收支明细), explained (a settlement, every yuan), more; trace (the public check of a drug
+trace code; anyone).
 
 - model.py: the pages (Home, CodePage, FamilyPage, WalletPage, TransferPage, History,
-  Explained, More, TraceCheck) and their parts (Relative, Binding, Paid).
+  StatementPage, Explained, More, TraceCheck) and their parts (Relative, Binding, Paid).
 - service.py: the doors, composing the people, wallet, transfers, family, proxies, filing,
-  contributions, settlement, explanation, credentials, pins and tracing capabilities. No
-  store.py: the portal has no table and no SQL of its own.
+  contributions, settlement, statement, explanation, credentials, pins and tracing
+  capabilities. No store.py: the portal has no table and no SQL of its own.
 
 Promises: persons only (anyone else is FORBIDDEN, but for trace); a page's numbers come from
 one snapshot, so a balance and the transfers beside it agree; everything shown is the

@@ -20,6 +20,7 @@ from gongji.services.filing.model import FilingView
 from gongji.services.people.model import PersonView
 from gongji.services.proxies.model import ProxyView
 from gongji.services.settlement.model import SettlementView
+from gongji.services.statement.model import GivenQuota, Statement
 from gongji.services.tracing.model import QueryResult
 from gongji.services.transfers.model import Limits, TransferView
 from gongji.services.wallet.model import QuotaView, WalletView
@@ -40,6 +41,14 @@ class Home:
     waiting: list[TransferView]
     """Transfers sent to the person, waiting to be accepted."""
     relatives: list[Relative]
+    given: list[GivenQuota]
+    """Quota the person gave relatives, not yet spent nor returned (still theirs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    me: PersonView
+    statement: Statement
 
 
 @dataclass(frozen=True, slots=True)

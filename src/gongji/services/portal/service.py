@@ -38,6 +38,7 @@ from gongji.services.portal.model import (
     More,
     Paid,
     Relative,
+    StatementPage,
     Target,
     TraceCheck,
     TransferPage,
@@ -47,6 +48,7 @@ from gongji.services.proxies import service as proxies
 from gongji.services.proxies.model import ProxyView
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
+from gongji.services.statement import service as statement
 from gongji.services.tracing import service as tracing
 from gongji.services.transfers import service as transfers
 from gongji.services.transfers.model import TransferView
@@ -67,7 +69,8 @@ def home(app: Gongji, who: Principal) -> Home:
         return Home(people.person(uow.conn, who.id).masked, wallet.view(uow, who.id),
                     _waiting(uow, who.id),
                     [Relative(p, wallet.view(uow, p.subject_psn_no),
-                              _waiting(uow, p.subject_psn_no)) for p in _held(uow, who)])
+                              _waiting(uow, p.subject_psn_no)) for p in _held(uow, who)],
+                    statement.given_in(uow, who.id))
 
     return app.read(run, principal=who)
 
@@ -142,6 +145,18 @@ def history(app: Gongji, who: Principal) -> History:
             people.person(uow.conn, who.id).masked, svc.views_of_person(uow, who.id),
             [Paid(c, names(c.psn_no)) for c in contributions.views_of(uow, who.id)],
             transfers.views_of(uow, who.id, limit=100))
+
+    return app.read(run, principal=who)
+
+
+@door
+def statement_page(app: Gongji, who: Principal, month: str | None = None) -> StatementPage:
+    """收支明细: every movement of the person's personal account, the quota they hold and
+    the quota they gave, one month (by default the latest with a movement)."""
+    def run(uow: UnitOfWork) -> StatementPage:
+        _person(who)
+        return StatementPage(people.person(uow.conn, who.id).masked,
+                             statement.statement_in(uow, who.id, month))
 
     return app.read(run, principal=who)
 
