@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from gongji.api.app import create_app
 from gongji.config import Settings
 from gongji.domain.clock import FixedClock, shanghai
-from gongji.domain.money import parse_yuan
+from gongji.domain.money import format_yuan, parse_yuan
 from gongji.services.demo.service import DEMO_PIN, FAMILY, certno_of, seed
 from gongji.services.family import service as family
 from gongji.services.runtime import Gongji
@@ -85,7 +85,8 @@ def amounts(html: str, table_id: str) -> tuple[list[int], int]:
 
 def test_pages_need_a_login_and_keep_their_language(site: Any) -> None:
     c, _ = site
-    for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code"):
+    for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
+                 "/statement", "/statement.csv"):
         r = c.get(path, follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (303, "/login"), path
     assert "登录" in c.get("/login").text
@@ -149,7 +150,7 @@ def test_personal_data_stays_off_pages_and_urls(site: Any) -> None:
     log_in(c, "张伟")
     seen = []
     for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
-                 "/trace", "/claims"):
+                 "/trace", "/claims", "/statement", "/statement.csv"):
         r = c.get(path)
         assert r.status_code == 200, path
         seen.append(r.text)
@@ -366,7 +367,7 @@ def test_every_portal_page_has_a_title_a_heading_and_labelled_fields(site: Any) 
     pages = {"/login": c.get("/login").text}
     log_in(c, "张伟")
     for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
-                 "/trace", "/claims"):
+                 "/trace", "/claims", "/statement"):
         pages[path] = c.get(path).text
     for path, html in pages.items():
         title = re.search(r"<title>([^<]+)</title>", html)
@@ -431,3 +432,78 @@ def test_a_transfer_not_accepted_by_06_00_shows_as_returned(site: Any) -> None:
     history = c.get("/history").text
     assert "✗ 已退回" in history and "… 待接收" not in history
     assert "12000.00" in c.get("/").text, "the money is back in his account"
+
+
+def test_the_statement_accounts_for_his_balance_and_downloads(site: Any) -> None:
+    """张伟 sends his mother 150.00 of quota, she spends part of it at a Nanyang pharmacy, the
+    binding ends and the rest comes home: 收支明细 names every cause and reproduces his
+    balance; the CSV is the same month for a spreadsheet (issue 18, point 1)."""
+    c, app = site
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    wallet.open_wallet(app, wei, "w1", wei.id)
+    wallet.open_wallet(app, mother, "w2", mother.id)
+    b = family.request(app, wei, "b1", family.RequestBinding(CERTNO["李秀英"], "李秀英",
+                                                             "sponsor", "parent")).value
+    family.respond(app, mother, "b2", b.id, True)
+    sent = transfers.send(app, wei, "t1", transfers.SendTransfer(mother.id, 150_00),
+                          DEMO_PIN).value
+    transfers.respond(app, mother, "t2", sent.id, "accept")
+    shop = Principal("institution", NANYANG_PHARMACY)
+    cred = svc.Credential("02", CERTNO["李秀英"])
+    s = svc.purchase(app, shop, "p1", svc.OpenVisit(cred, "390", "41"), (
+        svc.FeeIn("1", "XJ01CAA040B001010215467", "1", "8.00", 8_00,
+                  trace_codes=("81000000000000000003",)),), svc.SettleAsk(cred)).value
+    spent = s.acct_mulaid_pay
+    assert spent > 0
+
+    log_in(c, "张伟")
+    home = c.get("/").text
+    assert 'href="/statement"' in home and 'href="/statement"' in c.get("/history").text
+    outstanding = re.search(r'id="given-total">([\d.]+)', home)
+    assert outstanding and parse_yuan(outstanding.group(1)) == 150_00 - spent
+    assert "给 李**" in home
+
+    family.end(app, wei, "b3", b.id)
+    assert 'id="given-total"' not in c.get("/").text, "nothing outstanding once returned"
+    page = unescape(c.get("/statement").text)
+    assert '<strong id="month">2026-11</strong>' in page
+    back = 150_00 - spent
+    for cause in ("转账给 李**", "李** 接收了你的转账，计入其共济额度",
+                  "亲属 李** 在 南阳仲景大药房（演示） 结算", "未用完的共济额度退回",
+                  "个人账户划入",
+                  "给 李** 的额度退回你的个人账户（共济关系解除或钱包关闭）"):
+        assert cause in page, cause
+    amounts_shown = [parse_yuan(x, allow_negative=True) for x in re.findall(
+        r'class="amount (?:in|out)">\+?(-?[\d.]+)<', page)]
+    assert sorted(amounts_shown) == sorted([12000_00, -150_00, 150_00, -spent, back, -back])
+    personal = page.split('data-kind="personal"', 1)[1]
+    now = parse_yuan(re.findall(r'class="num">([\d.]+)<', personal)[0])
+    wallet_now = wallet.get(app, wei, wei.id).personal_account
+    assert now == wallet_now == 12000_00 - spent
+    assert "李秀英" not in page and CERTNO["李秀英"] not in page
+
+    r = c.get("/statement.csv?month=2026-11")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert 'filename="statement-2026-11.csv"' in r.headers["content-disposition"]
+    assert r.content.startswith("\ufeff".encode())
+    rows = [line.split(",") for line in r.content.decode("utf-8-sig").splitlines()]
+    assert rows[0] == ["时间", "账户", "摘要", "金额（元）", "余额（元）"]
+    assert len(rows) == 1 + 6
+    assert rows[1][0].startswith("2026-11-24") and rows[1][1] == "个人账户"
+    assert rows[1][3] == format_yuan(back) and rows[1][4] == format_yuan(12000_00 - spent)
+    assert [r[3] for r in rows[-3:]] == ["150.00", "-150.00", "12000.00"]
+    assert rows[-1][4] == "12000.00" and rows[-1][2] == "个人账户划入"
+    for p in FAMILY:
+        assert certno_of(p) not in r.text and p.name not in r.text
+
+    english = unescape(c.get("/statement?lang=en").text)
+    assert "李**'s settlement at 南阳仲景大药房" in english and "Quota given to 李**" in english
+    assert "Download this month (CSV)" in english
+    assert "Description" in c.get("/statement.csv?lang=en").content.decode("utf-8-sig")
+    empty = c.get("/statement?month=2026-10&lang=zh").text
+    assert "本月没有收支。" in empty
+    assert 'href="/statement?month=2026-11"' in empty
+    assert c.get("/statement?month=11-2026").status_code == 422
+    c.cookies.clear()
+    log_in(c, "张丽")
+    assert "南阳" not in c.get("/statement.csv?month=2026-11").text, "only his own"

@@ -7,6 +7,8 @@ the field it concerns. Nothing here decides a rule.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -21,7 +23,7 @@ from gongji.domain.access import ANONYMOUS, Principal
 from gongji.domain.documents import Document
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.filing import KIND_NAMES
-from gongji.domain.money import parse_yuan
+from gongji.domain.money import format_yuan, parse_yuan
 from gongji.domain.privacy import mask_name
 from gongji.domain.regions import Region
 from gongji.domain.relations import NAMES, Relation, inverse
@@ -39,6 +41,7 @@ from gongji.services.people.service import PersonView
 from gongji.services.pins import service as pins
 from gongji.services.portal import service as portal
 from gongji.services.proxies import service as proxies
+from gongji.services.statement.model import PERSONAL, QUOTA_HELD, Book
 from gongji.services.transfers import service as transfers
 from gongji.services.wallet import service as wallet
 from gongji.web.common import (
@@ -51,6 +54,7 @@ from gongji.web.common import (
     render,
     services,
     set_cookie,
+    when,
 )
 from gongji.web.i18n import word
 
@@ -246,7 +250,8 @@ async def logout(request: Request) -> Response:
 def _home(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     m = portal.home(services(request), who)
     return page(request, "portal/home.html", "home", m.me, wallet=m.wallet,
-                waiting=m.waiting, relatives=m.relatives, **extra)
+                waiting=m.waiting, relatives=m.relatives, given=m.given,
+                given_total=sum(g.balance for g in m.given), **extra)
 
 
 @router.get("/")
@@ -424,6 +429,50 @@ def history(request: Request) -> Response:
             for c in m.contributions]
     return page(request, "portal/history.html", "history", m.me, settlements=settled,
                 items=m.transfers, paid=paid)
+
+
+def _book_name(lang: str) -> Callable[[Book], str]:
+    def name(b: Book) -> str:
+        if b.kind == PERSONAL:
+            return word("book_personal", lang)
+        key = "book_quota_held" if b.kind == QUOTA_HELD else "book_quota_given"
+        return word(key, lang, name=b.other_name_masked or "")
+
+    return name
+
+
+def _signed(fen: int) -> str:
+    return ("+" if fen > 0 else "") + format_yuan(fen)
+
+
+@router.get("/statement")
+def statement(request: Request, month: str | None = None) -> Response:
+    """收支明细: a month of movements with their causes and running balances (the month,
+    YYYY-MM, is the only thing in the address)."""
+    m = portal.statement_page(services(request), me(request), month or None)
+    return page(request, "portal/statement.html", "statement", m.me, s=m.statement,
+                book_name=_book_name(lang_of(request)), signed=_signed)
+
+
+@router.get("/statement.csv")
+def statement_csv(request: Request, month: str | None = None) -> Response:
+    """The month's statement as CSV for a spreadsheet: UTF-8 with a BOM (so Excel reads the
+    Chinese), yuan with two decimals, names masked, no ID or person numbers."""
+    m = portal.statement_page(services(request), me(request), month or None)
+    lang = lang_of(request)
+    name = _book_name(lang)
+    out = io.StringIO()
+    out.write("\ufeff")
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow([word(k, lang) for k in ("st_time", "st_account", "st_cause", "amount",
+                                        "st_balance")])
+    for x in m.statement.lines:
+        w.writerow([when(x.at), name(x.book), x.cause.pick(lang), format_yuan(x.amount),
+                    format_yuan(x.balance)])
+    filename = f"statement-{m.statement.month}.csv"
+    return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
 
 
 @router.get("/settlements/{setl_id}")
