@@ -146,3 +146,23 @@ def test_only_the_person_or_their_proxy(clinic: Clinic) -> None:
     with pytest.raises(GongjiError) as e:
         statement.statement(clinic.app, fam["张伟"].who, "2026-13")
     assert e.value.code == "VALIDATION_ERROR"
+
+
+def test_a_proxy_holder_reads_the_relatives_statement(clinic: Clinic,
+                                                       clock: FixedClock) -> None:
+    """亲情账户: the son holds a proxy for his mother and reads her statement; a stranger
+    cannot."""
+    from gongji.services.proxies import service as proxies
+
+    story(clinic, clock)
+    fam, app = clinic.fam, clinic.app
+    son, ma = fam["张伟"], fam["李秀英"]
+    p = proxies.request(app, son.who, key(), proxies.RequestProxy(
+        ma.certno, ma.name, "parent")).value
+    proxies.decide(app, ma.who, key(), p.id, True)
+    s = statement.statement(app, son.who, psn_no=ma.psn_no)
+    assert s.psn_no == ma.psn_no and s.name_masked == "李**"
+    assert [b.kind for b in s.books] == [QUOTA_HELD]
+    assert s.lines[1].cause.zh == "在 南阳大药房 结算"
+    with pytest.raises(GongjiError):
+        statement.statement(app, fam["张丽"].who, psn_no=ma.psn_no)

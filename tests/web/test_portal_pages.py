@@ -507,3 +507,23 @@ def test_the_statement_accounts_for_his_balance_and_downloads(site: Any) -> None
     c.cookies.clear()
     log_in(c, "张丽")
     assert "南阳" not in c.get("/statement.csv?month=2026-11").text, "only his own"
+
+
+def test_a_proxy_holder_reads_a_relatives_statement(site: Any) -> None:
+    from gongji.services.proxies import service as proxies
+
+    c, app = site
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    p = proxies.request(app, wei, "x1", proxies.RequestProxy(
+        CERTNO["李秀英"], "李秀英", "parent")).value
+    proxies.decide(app, mother, "x2", p.id, True)
+    log_in(c, "张伟")
+    assert f'href="/statement?psn={mother.id}"' in c.get("/").text
+    page = unescape(c.get(f"/statement?psn={mother.id}").text)
+    assert "<h1>李** 的收支明细</h1>" in page
+    assert f'href="/statement.csv?month=2026-11&psn={mother.id}"' in page
+    assert c.get(f"/statement.csv?psn={mother.id}").status_code == 200
+    c.cookies.clear()
+    log_in(c, "张丽")
+    assert c.get(f"/statement?psn={mother.id}").status_code in (403, 404)
+    assert c.get(f"/statement.csv?psn={mother.id}").status_code in (403, 404)

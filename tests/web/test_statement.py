@@ -5,6 +5,7 @@ offers the month as a CSV download (issue 18, point 1)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,7 +56,7 @@ def test_the_statement_on_a_phone(server: DemoServer, browser: Any) -> None:
 
         with son.expect_download() as got:
             son.locator("#download").click()
-        text = open(got.value.path(), encoding="utf-8").read()  # noqa: PTH123, SIM115
+        text = Path(got.value.path()).read_text(encoding="utf-8")
         assert text.startswith("\ufeff时间,账户,摘要,金额（元）,余额（元）")
         assert "10000.00" in text and "张伟" not in text
 

@@ -170,6 +170,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "place": ("机构", "Place"),
     # statement (收支明细)
     "statement": ("收支明细", "Statement"),
+    "st_of": ("{name} 的收支明细", "{name}'s statement"),
     "st_intro": ("个人账户、你持有的共济额度和你给亲属的共济额度的每一笔收支，按月查看。", "Every movement of your personal account, the quota you hold and the quota you gave relatives, a month at a time."),
     "st_months": ("月份", "Months"),
     "st_books": ("账户", "Accounts"),

@@ -446,19 +446,23 @@ def _signed(fen: int) -> str:
 
 
 @router.get("/statement")
-def statement(request: Request, month: str | None = None) -> Response:
-    """收支明细: a month of movements with their causes and running balances (the month,
-    YYYY-MM, is the only thing in the address)."""
-    m = portal.statement_page(services(request), me(request), month or None)
+def statement(request: Request, month: str | None = None, psn: str | None = None) -> Response:
+    """收支明细: a month of movements with their causes and running balances (in the address
+    only the month, YYYY-MM, and for a proxied relative their opaque person number)."""
+    who = me(request)
+    m = portal.statement_page(services(request), who, month or None, psn or None)
+    relative = m.statement.psn_no if m.statement.psn_no != who.id else None
     return page(request, "portal/statement.html", "statement", m.me, s=m.statement,
-                book_name=_book_name(lang_of(request)), signed=_signed)
+                book_name=_book_name(lang_of(request)), signed=_signed, psn=relative,
+                suffix=f"&psn={relative}" if relative else "")
 
 
 @router.get("/statement.csv")
-def statement_csv(request: Request, month: str | None = None) -> Response:
+def statement_csv(request: Request, month: str | None = None,
+                  psn: str | None = None) -> Response:
     """The month's statement as CSV for a spreadsheet: UTF-8 with a BOM (so Excel reads the
     Chinese), yuan with two decimals, names masked, no ID or person numbers."""
-    m = portal.statement_page(services(request), me(request), month or None)
+    m = portal.statement_page(services(request), me(request), month or None, psn or None)
     lang = lang_of(request)
     name = _book_name(lang)
     out = io.StringIO()

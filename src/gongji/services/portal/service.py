@@ -150,13 +150,17 @@ def history(app: Gongji, who: Principal) -> History:
 
 
 @door
-def statement_page(app: Gongji, who: Principal, month: str | None = None) -> StatementPage:
+def statement_page(app: Gongji, who: Principal, month: str | None = None,
+                   psn_no: str | None = None) -> StatementPage:
     """收支明细: every movement of the person's personal account, the quota they hold and
-    the quota they gave, one month (by default the latest with a movement)."""
+    the quota they gave, one month (by default the latest with a movement); a proxy holder
+    may read a relative's."""
     def run(uow: UnitOfWork) -> StatementPage:
         _person(who)
+        subject = psn_no or who.id
+        authorize(uow, who, Act.READ, subject)
         return StatementPage(people.person(uow.conn, who.id).masked,
-                             statement.statement_in(uow, who.id, month))
+                             statement.statement_in(uow, subject, month))
 
     return app.read(run, principal=who)
 
