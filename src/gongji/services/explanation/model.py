@@ -50,4 +50,5 @@ class Explanation:
     yours: tuple[Step, ...]
     """How your part was paid; sums to psn_part_amt."""
     notes: tuple[Step, ...]
-    """Deductible paid, the fund's ratio, what a fund may still pay this year, balance left."""
+    """Wallet quota not used (the institution does not take the wallet), deductible paid,
+    the fund's ratio, what a fund may still pay this year, balance left."""

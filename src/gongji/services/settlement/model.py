@@ -185,6 +185,9 @@ class SettlementView(Setlinfo):
     brdy: date | None = None
     age: int | None = None
     """Whole years on the settlement's business day."""
+    quota_not_accepted: int = 0
+    """Wallet quota (医保钱包共济额度) the person held that paid nothing because the
+    institution does not take the wallet: what it would have paid (0: none was left unused)."""
 
 
 @dataclass(frozen=True, slots=True)

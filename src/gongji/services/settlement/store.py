@@ -230,6 +230,9 @@ class Outcome(Setlinfo):
     filing_kind: str | None
     mdtrt_cert_type: str | None = None
     """The credential it was settled with (absent from rows written before it was kept)."""
+    quota_not_accepted: int = 0
+    """Wallet quota left unused because the institution does not take the wallet: what it
+    would have paid (absent, 0, from rows written before it was kept)."""
 
 
 @dataclass(frozen=True, slots=True)
