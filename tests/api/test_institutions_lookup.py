@@ -75,10 +75,10 @@ def test_pages(client: TestClient) -> None:
 
 @pytest.mark.parametrize(("params", "code"), [
     ({"admdvs": "5"}, "AREA_INVALID"), ({"admdvs": "510"}, "AREA_INVALID"),
-    ({"admdvs": "abcdef"}, "AREA_INVALID"), ({"admdvs": "5" * 80}, "AREA_INVALID"),
+    ({"admdvs": "abcdef"}, "AREA_INVALID"), ({"admdvs": "5" * 80}, "VALIDATION_ERROR"),
     ({"q": "x" * 51}, "VALIDATION_ERROR"), ({"page": "0"}, "VALIDATION_ERROR"),
     ({"page": "x"}, "VALIDATION_ERROR"), ({"per_page": "101"}, "VALIDATION_ERROR"),
-    ({"wallet": "maybe"}, "VALIDATION_ERROR"),
+    ({"wallet": "maybe"}, "VALIDATION_ERROR"), ({"q": "a\x00"}, "VALIDATION_ERROR"),
 ])
 def test_bad_input_is_refused_with_a_stable_code(client: TestClient, params: dict[str, str],
                                                  code: str) -> None:

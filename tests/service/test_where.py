@@ -57,6 +57,7 @@ def test_the_lookup_lists_who_takes_the_wallet_by_area_and_name(clinic: Clinic) 
     assert names(app, q="药房") == ["南阳大药房", "成都大药房"]
     assert names(app, q=" 成都 ", area="51") == ["成都共济医院", "成都大药房"]
     assert names(app, q="%") == [] and names(app, q="_") == []
+    assert names(app, q="成都　") == names(app, q="成都"), "an ideographic space is trimmed"
     assert names(app, q="锦江") == [] and names(app, q="锦江", wallet=False) == ["锦江诊所"]
 
 
@@ -73,7 +74,9 @@ def test_the_lookup_pages_and_counts(clinic: Clinic) -> None:
 @pytest.mark.parametrize(("kw", "code", "field"), [
     ({"area": "5"}, "AREA_INVALID", None), ({"area": "510"}, "AREA_INVALID", None),
     ({"area": "0510"}, "AREA_INVALID", None), ({"area": "5101001"}, "AREA_INVALID", None),
-    ({"area": "51a1"}, "AREA_INVALID", None), ({"q": "x" * 51}, "VALIDATION_ERROR", "q"),
+    ({"area": "51a1"}, "AREA_INVALID", None), ({"area": "51\x00"}, "AREA_INVALID", None),
+    ({"q": "x" * 51}, "VALIDATION_ERROR", "q"), ({"q": "成都\x00"}, "VALIDATION_ERROR", "q"),
+    ({"q": "a\u200bb"}, "VALIDATION_ERROR", "q"),
     ({"page": 0}, "VALIDATION_ERROR", "page"), ({"per_page": 101}, "VALIDATION_ERROR",
                                                 "per_page"),
 ])

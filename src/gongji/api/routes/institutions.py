@@ -78,8 +78,9 @@ def lookup_institutions(
             description="true: those that take the wallet (医保钱包); false: those that do "
             "not; absent: all")] = None,
         admdvs: Annotated[str | None, Query(
-            description="A province (2 digits, or its code ending 0000), a city (4 digits, "
-            "or its code ending 00) or one admdvs (6 digits); else AREA_INVALID",
+            max_length=6, description="A province (2 digits, or its code ending 0000), a "
+            "city (4 digits, or its code ending 00) or one admdvs (6 digits); else "
+            "AREA_INVALID",
             examples=["51"])] = None,
         q: Annotated[str | None, Query(max_length=50,
                                        description="A fragment of the name")] = None,

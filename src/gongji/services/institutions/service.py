@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets as pysecrets
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from gongji.domain.errors import GongjiError
@@ -132,10 +133,11 @@ def lookup_in(uow: UnitOfWork, q: Lookup) -> InstitutionPage:
 
 
 def where_of(q: Lookup) -> store.Where:
-    """The lookup's filter, its input checked: AREA_INVALID, VALIDATION_ERROR naming q, page
-    or per_page."""
+    """The lookup's filter, its input checked: AREA_INVALID, VALIDATION_ERROR naming q (too
+    long, or with a control character), page or per_page."""
     name = q.q.strip() if isinstance(q.q, str) else ""
-    if len(name) > NAME_QUERY_MAX:
+    if len(name) > NAME_QUERY_MAX or any(unicodedata.category(c).startswith("C")
+                                         for c in name):  # control, format, unassigned
         raise GongjiError("VALIDATION_ERROR", fields="q")
     if not 1 <= q.page <= MAX_PAGE:
         raise GongjiError("VALIDATION_ERROR", fields="page")
