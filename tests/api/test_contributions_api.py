@@ -35,8 +35,8 @@ def client(fam: Family) -> Iterator[TestClient]:
 
 def test_late_contribution_answers_when_benefits_start(client: TestClient, fam: Family,
                                                        clock: FixedClock) -> None:
-    ma = fam["李秀英"]
-    body = {"psn_no": ma.psn_no, "insutype": "390", "year": 2027, "source": "personal",
+    son = fam["张小宝"]
+    body = {"psn_no": son.psn_no, "insutype": "390", "year": 2027, "source": "personal",
             "pin": PIN}
     clock.set(shanghai(2027, 1, 1, 0, 0, 0))
     me = person_token(client, fam["张伟"].certno)
@@ -74,4 +74,16 @@ def test_too_late_in_the_year_is_refused_in_both_languages(
         "source": "personal", "pin": PIN})
     assert r.status_code == 409 and r.json()["code"] == "CONTRIBUTION_TOO_LATE"
     assert "2028-01-01" in r.json()["message"] and "2028-01-01" in r.json()["message_en"]
+    assert table_counts(fam.app.db) == before
+
+
+def test_across_provinces_the_account_goes_through_the_wallet(
+        client: TestClient, fam: Family) -> None:
+    me = person_token(client, fam["张伟"].certno)
+    before = table_counts(fam.app.db)
+    r = client.post("/api/v1/contributions", headers=me | {"Idempotency-Key": "c4"}, json={
+        "psn_no": fam["李秀英"].psn_no, "insutype": "390", "year": 2027,
+        "source": "personal", "pin": PIN})
+    assert r.status_code == 409 and r.json()["code"] == "CONTRIBUTION_VIA_WALLET"
+    assert "医保钱包" in r.json()["message"] and "wallet" in r.json()["message_en"]
     assert table_counts(fam.app.db) == before

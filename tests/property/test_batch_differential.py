@@ -120,7 +120,9 @@ def _claims(seed: int, persons: int, shapes: int) -> tuple[list[Claim], dict[int
                      "own": rnd.choice([0, rnd.randint(0, 300_00), rnd.randint(0, 5000_00)])
                      if insutype == "310" else 0,
                      "family": rnd.choice([0, 0, rnd.randint(0, 2000_00)]),
-                     "assistance": rnd.random() < 0.2, "low_income": rnd.random() < 0.2}
+                     "assistance": rnd.random() < 0.2, "low_income": rnd.random() < 0.2,
+                     # 大病保险 incentives: the supplementary cap raised (both engines)
+                     "supp_plus": rnd.choice([0, 0, 1000_00, 3000_00, rnd.randint(1, 5000_00)])}
         for _ in range(rnd.randint(1, 14)):
             care = rnd.choices(CARE_TYPES, weights=[5, 2, 4, 1])[0]
             big = care in ("inpatient", "chronic")
@@ -159,7 +161,8 @@ def _online(claims: list[dict[str, object]], people: dict[int, dict[str, object]
         first.append(is_first)
         person = PersonFacts(who["insutype"], who["psn_type"],  # type: ignore[arg-type]
                              assistance_eligible=who["assistance"],  # type: ignore[arg-type]
-                             low_income=who["low_income"])  # type: ignore[arg-type]
+                             low_income=who["low_income"],  # type: ignore[arg-type]
+                             supp_plus=who["supp_plus"])  # type: ignore[arg-type]
         visit = Visit(c["care"], c["level"], date(2026, 6, 1), c["out_of_area"],  # type: ignore[arg-type]
                       c["filing"], is_first, cross_province=c["cross"],  # type: ignore[arg-type]
                       emergency=c["emergency"])  # type: ignore[arg-type]
@@ -221,7 +224,8 @@ def _batch_claims(claims: list[dict[str, object]], people: dict[int, dict[str, o
         own_balance=col([people[p]["own"] for p in sorted(people)]),
         mulaid_balance=col([people[p]["family"] for p in sorted(people)]),
         psn_types=psn_types, cross_province=col([c["cross"] for c in claims], np.bool_),
-        emergency=col([c["emergency"] for c in claims], np.bool_))
+        emergency=col([c["emergency"] for c in claims], np.bool_),
+        supp_plus=col([who(c, "supp_plus") for c in claims]))
 
 
 @pytest.mark.parametrize(("seed", "persons", "shapes", "chunk"),

@@ -338,6 +338,11 @@ def make_machine(new_db: Callable[[], tuple[Database, Callable[[], None]]]) -> t
         # -- transfers -----------------------------------------------------------------------
 
         def expect_send(self, sender: str, receiver: str, amount: int, right: bool) -> str | None:
+            # who may send to whom is said before the PIN is checked (no attempt is spent)
+            if not self.m.active(sender, receiver):
+                if any(b.beneficiary == sender and b.status == "active" for b in self.m.bindings):
+                    return "TRANSFER_QUOTA_NOT_TRANSFERABLE"
+                return "TRANSFER_NOT_BOUND"
             code = self.pin_outcome(sender, right)
             if code is not None:
                 return code
@@ -346,10 +351,6 @@ def make_machine(new_db: Callable[[], tuple[Database, Callable[[], None]]]) -> t
                 return "TRANSFER_WINDOW_CLOSED"
             if amount > MAX_TRANSFER:
                 return "TRANSFER_AMOUNT_OVER_LIMIT"
-            if not self.m.active(sender, receiver):
-                if any(b.beneficiary == sender and b.status == "active" for b in self.m.bindings):
-                    return "TRANSFER_QUOTA_NOT_TRANSFERABLE"
-                return "TRANSFER_NOT_BOUND"
             if sum(1 for t in self.m.transfers
                    if t.sender == sender and t.day == business_date(now)) >= DAILY_COUNT:
                 return "TRANSFER_DAILY_LIMIT"
@@ -481,17 +482,22 @@ def make_machine(new_db: Callable[[], tuple[Database, Callable[[], None]]]) -> t
             else:
                 who, source = payer, self.m.personal[payer]
                 cmd = contributions.PayContribution(self.psn[covered], "390", 2027, "personal")
-            expected = self.pin_outcome(who, right)
-            if expected is not None:
-                pass
-            elif PEOPLE[covered].insutype != "390":
+            # what refuses it whatever the PIN is said before the PIN is checked
+            expected: str | None = None
+            if PEOPLE[covered].insutype != "390":
                 expected = "NOT_ENROLLED"
             elif covered in self.m.paid:
                 expected = "CONTRIBUTION_ALREADY_PAID"
             elif not from_quota and not self.m.active(payer, covered):
                 expected = "TRANSFER_NOT_BOUND"
-            elif source is None or source < CONTRIBUTION:
-                expected = "INSUFFICIENT_FUNDS"
+            elif not from_quota and PEOPLE[payer].admdvs[:2] != PEOPLE[covered].admdvs[:2]:
+                expected = "CONTRIBUTION_VIA_WALLET"  # across provinces: through the wallet
+            elif source is None:
+                expected = "INSUFFICIENT_FUNDS"  # no quota from this sponsor at all
+            else:
+                expected = self.pin_outcome(who, right)
+                if expected is None and source < CONTRIBUTION:
+                    expected = "INSUFFICIENT_FUNDS"
             w = self.refused(expected, lambda: contributions.pay(
                 self.app, self.who[who], self.key(), cmd, PIN if right else WRONG_PIN))
             if w is None:

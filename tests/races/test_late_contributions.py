@@ -23,10 +23,10 @@ AT_ONCE = 20
 
 def test_twenty_late_payments_of_one_year_at_once(app: Gongji, clock: FixedClock) -> None:
     fam = make_family(app)
-    fam.bind("张伟", "李秀英", "parent")
+    fam.bind("张伟", "张小宝", "child")  # his son, in Chengdu too: from his account
     before = wallet.get(app, OPERATOR, fam["张伟"].psn_no).personal_account
     clock.set(shanghai(2027, 2, 10, 9, 0, 0))
-    cmd = PayContribution(fam["李秀英"].psn_no, "390", 2027, "personal")
+    cmd = PayContribution(fam["张小宝"].psn_no, "390", 2027, "personal")
 
     def pay() -> Any:
         return contributions.pay(app, fam["张伟"].who, key("late"), cmd, PIN).value
@@ -37,6 +37,6 @@ def test_twenty_late_payments_of_one_year_at_once(app: Gongji, clock: FixedClock
                    for r in results), results
     assert out["paid"] == 1, out
     assert set(out) <= {"paid", "CONTRIBUTION_ALREADY_PAID", "PIN_BUSY"}, out
-    paid = contributions.list_for(app, OPERATOR, fam["李秀英"].psn_no)
+    paid = contributions.list_for(app, OPERATOR, fam["张小宝"].psn_no)
     assert [c.benefits_from for c in paid] == [date(2027, 5, 10)]
     assert wallet.get(app, OPERATOR, fam["张伟"].psn_no).personal_account == before - 400_00

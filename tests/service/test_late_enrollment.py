@@ -15,6 +15,7 @@ from gongji.services.contributions import service as contributions
 from gongji.services.contributions.service import PayContribution
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
+from gongji.services.transfers import service as transfers
 from gongji.store.db import Database
 from tests.clinic import CLINIC, HENAN_HOSPITAL, S_A, Clinic, open_clinic
 from tests.conftest import OPERATOR, refused
@@ -27,13 +28,29 @@ def fam(app: Gongji) -> Family:
     f = make_family(app)
     f.bind("张伟", "李秀英", "parent")
     f.bind("张伟", "张小宝", "child")
+    share(f)
     return f
+
+
+def share(fam: Family) -> None:
+    """李秀英 is in Henan: her son's account reaches her only through the wallet, so he sends
+    her 2,000.00 of quota, which her contributions are paid from."""
+    fam.open_wallet("张伟")
+    fam.open_wallet("李秀英")
+    t = transfers.send(fam.app, fam["张伟"].who, key(), transfers.SendTransfer(
+        fam["李秀英"].psn_no, 2000_00), PIN).value
+    transfers.respond(fam.app, fam["李秀英"].who, key(), t.id, "accept")
 
 
 def pay(fam: Family, name: str, year: int, *, k: str | None = None
         ) -> contributions.ContributionView:
+    """张伟 pays for his son in Chengdu; his mother pays from the quota he shared with her."""
+    m = fam[name]
+    if name == "李秀英":
+        return contributions.pay(fam.app, m.who, k or key(), PayContribution(
+            m.psn_no, "390", year, "quota", fam["张伟"].psn_no), PIN).value
     return contributions.pay(fam.app, fam["张伟"].who, k or key(), PayContribution(
-        fam[name].psn_no, "390", year, "personal"), PIN).value
+        m.psn_no, "390", year, "personal"), PIN).value
 
 
 def test_window_end_at_the_second(fam: Family, clock: FixedClock) -> None:
@@ -75,13 +92,13 @@ def test_replay_answers_the_first_benefits_day_and_the_year_is_paid_once(
         fam: Family, database: Database, clock: FixedClock) -> None:
     clock.set(shanghai(2027, 1, 15, 9, 0, 0))
     first = contributions.pay(fam.app, fam["张伟"].who, "late-1", PayContribution(
-        fam["李秀英"].psn_no, "390", 2027, "personal"), PIN)
+        fam["张小宝"].psn_no, "390", 2027, "personal"), PIN)
     clock.set(shanghai(2027, 2, 20, 9, 0, 0))
     again = contributions.pay(fam.app, fam["张伟"].who, "late-1", PayContribution(
-        fam["李秀英"].psn_no, "390", 2027, "personal"), PIN)
+        fam["张小宝"].psn_no, "390", 2027, "personal"), PIN)
     assert (first.replayed, again.replayed) == (False, True)
     assert again.value == first.value and again.value.benefits_from == date(2027, 4, 15)
-    refused(database, "CONTRIBUTION_ALREADY_PAID", lambda: pay(fam, "李秀英", 2027))
+    refused(database, "CONTRIBUTION_ALREADY_PAID", lambda: pay(fam, "张小宝", 2027))
 
 
 def test_long_term_care_is_not_taken_after_its_window(fam: Family, database: Database,
@@ -100,6 +117,7 @@ def test_a_lapsed_year_adds_a_month(app: Gongji, clock: FixedClock) -> None:
     f = make_family(app)
     f.bind("张伟", "李秀英", "parent")
     f.bind("张伟", "张小宝", "child")
+    share(f)
     assert pay(f, "李秀英", 2025).benefits_from == date(2025, 1, 1)
     assert pay(f, "张小宝", 2025).benefits_from == date(2025, 1, 1)
     clock.set(shanghai(2026, 12, 1, 10, 0, 0))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from gongji.domain.benefits import Incentives
 from gongji.domain.errors import GongjiError
 from gongji.domain.policy import (
     Policy,
@@ -127,6 +128,16 @@ def test_national_document_has_the_national_values(docs: list[PolicyDocument]) -
     for part in ("wallet", "mutual_aid", "pin", "credentials", "login"):
         assert getattr(national, part) == getattr(defaults, part), part
     assert national.contributions.resident_waiting == defaults.contributions.resident_waiting
+
+
+def test_critical_illness_incentives_are_the_code_defaults(docs: list[PolicyDocument]) -> None:
+    """The national 大病保险 incentives (国办发〔2024〕38号) are Incentives() in code, and a
+    region's own 390 layer (聊城) keeps them."""
+    for region in ("000000", "371500"):
+        supp = resolve(docs, region, NATIONAL_DAY).benefits.supplementary["390"]
+        assert supp.incentives == Incentives(), region
+    assert resolve(docs, "000000", NATIONAL_DAY).benefits.supplementary["310"].incentives \
+        is None
 
 
 def test_resident_contribution_2027(docs: list[PolicyDocument]) -> None:

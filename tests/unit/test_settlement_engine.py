@@ -260,6 +260,35 @@ def test_low_income_plus_on_supplementary() -> None:
                b=b).hifmi_pay == 6500_00
 
 
+def test_supplementary_cap_raised_by_incentives() -> None:
+    """大病保险 incentives: the year's cap is the policy's plus the person's raise, to the fen,
+    cumulative over the year; a layer without a cap has nothing to raise."""
+    b = benefits(rules=[], supplementary={"390": {
+        "fund": "hifmi", "deductible": "0.00", "bands": [{"ratio": "1.00"}],
+        "cap": "10000.00"}})
+    v = Visit("inpatient", "3", DAY, False, None)
+    fees = [line(A_SERVICE.med_list_codg, "1", "20000")]
+    plain = run(fees, visit=v, person=RESIDENT, b=b)
+    assert (plain.hifmi_pay, plain.supp_cap, plain.supp_plus) == (10000_00, 10000_00, 0)
+    raised = run(fees, visit=v, person=replace(RESIDENT, supp_plus=3000_00), b=b)
+    assert (raised.hifmi_pay, raised.supp_cap, raised.supp_plus) == (13000_00, 13000_00, 3000_00)
+    assert [d.crt_payb_lmt_amt for d in raised.detail if d.fund_pay_type == "390200"] == [0]
+    identities(raised)
+    # cumulative: 12,999.99 paid before leaves one fen of the raised cap
+    acc = Accumulators(year={"supp:base": 12999_99, "supp:paid": 12999_99})
+    assert run(fees, visit=v, person=replace(RESIDENT, supp_plus=3000_00), b=b,
+               acc=acc).hifmi_pay == 1
+    # a raise taken back mid-year (a late claim for last year): nothing more, nothing below 0
+    acc = Accumulators(year={"supp:base": 12000_00, "supp:paid": 12000_00})
+    lowered = run(fees, visit=v, person=replace(RESIDENT, supp_plus=1000_00), b=b, acc=acc)
+    assert (lowered.hifmi_pay, lowered.supp_cap) == (0, 11000_00)
+    assert [d.crt_payb_lmt_amt for d in lowered.detail if d.fund_pay_type == "390200"] == [0]
+    uncapped = benefits(rules=[], supplementary={"390": {
+        "fund": "hifmi", "deductible": "0.00", "bands": [{"ratio": "0.50"}]}})
+    r = run(fees, visit=v, person=replace(RESIDENT, supp_plus=3000_00), b=uncapped)
+    assert (r.hifmi_pay, r.supp_cap, r.supp_plus) == (10000_00, None, 0)
+
+
 def test_assistance_layer() -> None:
     b = benefits(assistance={"ratio": "0.70", "deductible": "1000.00", "cap": "3000.00"})
     v = Visit("inpatient", "1", DAY, False, None)

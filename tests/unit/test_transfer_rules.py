@@ -127,9 +127,13 @@ def test_closed_hours_are_read_in_shanghai_time() -> None:
     check_transfer(_ask(now=datetime(2026, 3, 10, 13, 59, 59, tzinfo=UTC)))
 
 
-def test_closed_hours_come_first() -> None:
-    err = _refused(_ask(now=shanghai(2026, 3, 10, 22, 0, 0), amount=999999, bound=False,
-                        sent_today=99))
+def test_the_parties_come_first_then_the_closed_hours() -> None:
+    # who may send to whom does not depend on the hour: said first (issue 17, point 6) ...
+    night = shanghai(2026, 3, 10, 22, 0, 0)
+    err = _refused(_ask(now=night, amount=999999, bound=False, sent_today=99))
+    assert err.code == "TRANSFER_NOT_BOUND"
+    # ... and among this transfer's limits the closed hours come first
+    err = _refused(_ask(now=night, amount=999999, sent_today=99))
     assert err.code == "TRANSFER_WINDOW_CLOSED"
 
 

@@ -370,3 +370,51 @@ def test_another_institution_cannot_see_the_receipt(client: TestClient,
     other = Cashier(client, HOSPITAL)
     page = other.get(f"/cashier/receipts/{setl_id}")
     assert page.status_code == 404 and "结算记录不存在" in page.text
+
+
+# -- untraced stock (无码库) --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("data", "field", "text"), [
+    ({"med_list_codg": D_B, "quantity": "5", "bought_on": "2025-13-01"}, "bought_on",
+     "bought_on"),
+    ({"med_list_codg": D_B, "quantity": "5", "bought_on": "2025-07-01"}, "bought_on",
+     "之前购进"),
+    ({"med_list_codg": D_B, "quantity": "five", "bought_on": "2025-06-30"}, "quantity",
+     "quantity"),
+    ({"med_list_codg": "XA99ZZZ999Z999999999999", "quantity": "5",
+      "bought_on": "2025-06-30"}, "med_list_codg", "XA99ZZZ999Z999999999999"),
+])
+def test_bad_stock_is_refused_beside_its_field(client: TestClient, database: Database,
+                                               data: dict[str, str], field: str,
+                                               text: str) -> None:
+    cashier = Cashier(client, PHARMACY)
+    counts = table_counts(database)
+    r = cashier.post("/cashier/stock", {"key": f"stock-{field}", **data})
+    assert 400 <= r.status_code < 500, r.text
+    assert f'id="{field}-error"' in r.text and text in unescape(r.text)
+    assert f'value="{data[field]}"' in r.text  # what was typed is kept
+    assert table_counts(database) == counts
+
+
+def test_stock_registered_at_the_counter_is_sold_without_a_code(client: TestClient,
+                                                                clinic: Clinic) -> None:
+    """Five boxes bought the day before the mandate: listed, then a sale of one box without
+    a code is pre-settled; past the stock it is refused as before."""
+    cashier = Cashier(client, PHARMACY)
+    page = cashier.get("/cashier/stock")
+    assert page.status_code == 200 and 'href="/cashier/stock"' in page.text
+    assert "2025-07-01" in page.text and 'id="stock"' not in page.text
+    r = cashier.post("/cashier/stock", {"key": "stock-ok", "med_list_codg": D_B,
+                                        "quantity": "5", "bought_on": "2025-06-30"})
+    assert r.status_code == 200 and r.url.path == "/cashier/stock", r.text
+    row = re.search(rf"<tr><td>[^<]*<code>{D_B}</code>.*?</tr>", r.text, re.S)
+    assert row, r.text
+    assert [unescape(x) for x in re.findall(r'<td class="num">(?:<strong>)?([^<]*)',
+                                            row.group(0))] == ["5", "0", "5"]
+    again = cashier.post("/cashier/stock", {"key": "stock-ok", "med_list_codg": D_B,
+                                            "quantity": "5", "bought_on": "2025-06-30"})
+    assert ">5<" in again.text and ">10<" not in again.text  # the same key: once
+    assert cashier.presettle(clinic.fam["张伟"].certno,
+                             [(D_B, "1", "28.00", [])]).status_code == 200
+    assert cashier.presettle(clinic.fam["张伟"].certno,
+                             [(D_B, "6", "28.00", [])]).status_code == 409

@@ -74,6 +74,20 @@ def submitted(c: TestClient) -> str:
     return str(r.headers["location"].rsplit("/", 1)[1])
 
 
+def dashboard(c: TestClient) -> tuple[int, int]:
+    """The console dashboard's claims tile: (to review, approved and waiting for payment)."""
+    tile = re.search(r'id="claims-tile".*?big-time">(\d+)<.*?另有 (\d+) 件',
+                     c.get("/console").text, re.S)
+    assert tile, "the dashboard has a claims tile"
+    return int(tile.group(1)), int(tile.group(2))
+
+
+def waiting(app: Any) -> tuple[int, int]:
+    """The same counts from the review queue."""
+    q = claims.queue(app, OPERATOR)
+    return (sum(c.status == "submitted" for c in q), sum(c.status == "approved" for c in q))
+
+
 def test_a_claim_from_the_portal_is_reduced_approved_and_paid_to_the_fen(site: Any) -> None:
     c, app = site
     log_in(c, "李秀英")
@@ -87,6 +101,8 @@ def test_a_claim_from_the_portal_is_reduced_approved_and_paid_to_the_fen(site: A
     # the operator reduces line 2 (3 rounds -> 2) and approves
     console(c)
     assert claim_id in c.get("/console/claims").text
+    assert dashboard(c) == waiting(app)
+    assert dashboard(c)[0] >= 1  # this one at least
     page = c.get(f"/console/claims/{claim_id}").text
     assert 'name="cnt-2" inputmode="decimal" size="6" value="3"' in page  # prefilled
     r = post(c, f"/console/claims/{claim_id}/review", decision="approve",
@@ -100,8 +116,11 @@ def test_a_claim_from_the_portal_is_reduced_approved_and_paid_to_the_fen(site: A
     assert r_.reimbursed > 0
     page = c.get(f"/console/claims/{claim_id}").text
     assert cell(page, "reimbursed") == r_.reimbursed and 'id="pay"' in page
+    assert dashboard(c) == waiting(app)
+    review_before, pay_before = dashboard(c)
     r = post(c, f"/console/claims/{claim_id}/pay")
     assert r.status_code == 303, unescape(r.text)[:3000]
+    assert dashboard(c) == (review_before, pay_before - 1)
 
     # the person sees it paid, the reduced line with its reason, every amount to the fen
     page = c.get(f"/claims/{claim_id}").text

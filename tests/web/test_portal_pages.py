@@ -117,10 +117,22 @@ def test_a_form_without_its_csrf_token_is_refused_and_writes_nothing(site: Any) 
     assert table_counts(app.db) == before
 
 
+def test_no_form_while_his_own_wallet_is_not_open(site: Any) -> None:
+    # who may send is said before an amount or a PIN is typed (issue 17, point 6)
+    c, _ = site
+    log_in(c, "张伟")
+    r = c.get("/transfer")
+    assert 'id="not-yet"' in r.text and "还没有开通医保钱包" in r.text
+    assert 'href="/wallet"' in r.text
+    assert 'id="send"' not in r.text
+
+
 def test_bad_money_is_refused_beside_the_amount_with_nothing_sent(site: Any) -> None:
     c, app = site
     log_in(c, "张伟")
     fang = psn_of(app, "王芳")  # the demo binds his wife and opens her wallet
+    wei = psn_of(app, "张伟")
+    wallet.open_wallet(app, Principal("person", wei.id), "open-his", wei.id)
     before = table_counts(app.db)
     for amount, code_text in (("12.345", "两位小数"), ("-5", "金额"), ("2000.01", "2000.00")):
         r = c.post("/transfer", data={"receiver": fang.id, "amount": amount, "pin": DEMO_PIN,
@@ -252,28 +264,42 @@ def test_more_switch_filing_contribution_and_proxy(site: Any) -> None:
     assert post_form(c, "/more/revoke", filing_id=filing_id).status_code == 303
     assert "✗ 已撤销" in c.get("/more").text
 
-    # his mother's 2027 resident contribution from his account: a wrong PIN first
+    # his mother is in Henan: his account reaches her contribution only through the wallet,
+    # said beside "for whom" before any PIN is checked, and nothing written (pins neither)
+    assert "外省：先向其医保钱包转账" in c.get("/more").text
     before = table_counts(app.db)
     r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
                   source="personal", pin="000000")
-    assert r.status_code == 403 and 'id="pin-error"' in r.text
-    assert {k: v for k, v in table_counts(app.db).items() if k != "pins"} == \
-        {k: v for k, v in before.items() if k != "pins"}, "only the failed-PIN count moved"
-    r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
-                  source="personal", pin=DEMO_PIN)
-    assert r.status_code == 303, r.text
-    history = c.get("/history").text
-    assert "2027" in history and "400.00" in history and "李**" in history
-    assert "待遇起始日" in history and "2027-01-01" in history, "paid in the window"
-    r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
-                  source="personal", pin=DEMO_PIN)
-    assert r.status_code == 409 and 'id="year-error"' in r.text, "paid once a year"
-
-    # a proxy (亲情账户) for his mother: she approves it on her own page
-    assert post_form(c, "/more/proxy", relation="parent", name="李秀英",
-                     certno=CERTNO["李秀英"]).status_code == 303
+    assert r.status_code == 409 and 'id="psn_no-error"' in r.text, r.text[-3000:]
+    assert "须通过医保钱包" in r.text
+    assert table_counts(app.db) == before
+    # he sends her 400.00 through the wallet; she pays her own from it, a wrong PIN first
+    for person in (wei, mother):
+        wallet.open_wallet(app, person, f"open-{person.id}", person.id)
+    t = transfers.send(app, wei, "t1", transfers.SendTransfer(mother.id, 400_00),
+                       DEMO_PIN).value
+    transfers.respond(app, mother, "t1-ok", t.id, "accept")
     with TestClient(c.app) as her:  # her own phone
         log_in(her, "李秀英")
+        before = table_counts(app.db)
+        r = post_form(her, "/more/contribution", psn_no=mother.id, insutype="390",
+                      year="2027", source=f"quota:{wei.id}", pin="000000")
+        assert r.status_code == 403 and 'id="pin-error"' in r.text
+        assert {k: v for k, v in table_counts(app.db).items() if k != "pins"} == \
+            {k: v for k, v in before.items() if k != "pins"}, "only the failed-PIN count moved"
+        r = post_form(her, "/more/contribution", psn_no=mother.id, insutype="390",
+                      year="2027", source=f"quota:{wei.id}", pin=DEMO_PIN)
+        assert r.status_code == 303, r.text
+        history = her.get("/history").text
+        assert "2027" in history and "400.00" in history and "钱包共济额度" in history
+        assert "待遇起始日" in history and "2027-01-01" in history, "paid in the window"
+        r = post_form(c, "/more/contribution", psn_no=mother.id, insutype="390", year="2027",
+                      source="personal", pin=DEMO_PIN)
+        assert r.status_code == 409 and 'id="year-error"' in r.text, "paid once a year"
+
+        # a proxy (亲情账户) for his mother: she approves it on her own page
+        assert post_form(c, "/more/proxy", relation="parent", name="李秀英",
+                         certno=CERTNO["李秀英"]).status_code == 303
         page = her.get("/more").text
         proxy_id = re.search(r'action="/more/proxy-approve">.*?name="proxy_id" value="([^"]+)"',
                              page, re.S).group(1)  # type: ignore[union-attr]
@@ -311,6 +337,8 @@ def test_the_trace_code_check_gives_the_official_outcomes(site: Any) -> None:
     """Anyone: no record (check again in two days, then report) or a record exists (check it
     was you); only a signed-in person hears whether the buyer was them."""
     c, app = site
+    form = c.get("/trace").text  # a scanned GS1 code is longer than 20 and has letters
+    assert 'maxlength="128"' in form and 'inputmode="numeric"' not in form
     r = c.post("/trace", data={"code": "123", "csrf": csrf(c)})
     assert r.status_code == 422 and 'id="code-error"' in r.text
     r = c.post("/trace", data={"code": "81000000000000000001", "csrf": csrf(c)})

@@ -15,8 +15,9 @@ region's catalog, i.e. the setlinfo's medfee_sumamt, fulamt_ownpay_amt, overlmt_
 preselfpay_amt (the catalog is the care region's and not part of a benefits policy, so a
 what-if on benefits starts from classified amounts). Then, for the insured region's Benefits:
 the pooled fund (deductible per year or per stay, flat, by-level or banded ratios with plus and
-minus points, annual caps per cap group), the supplementary layer, medical assistance, and the
-personal burden paid from the person's own account, then family (mutual-aid) money, then cash.
+minus points, annual caps per cap group), the supplementary layer (its cap raised by the
+person's incentives, Claims.supp_plus), medical assistance, and the personal burden paid from
+the person's own account, then family (mutual-aid) money, then cash.
 
 Every layer is a piecewise linear F over the year's cumulative amount, held as segments
 (lo, hi, ratio x 10^4): a flat ratio is one segment from 0, bands are consecutive segments
@@ -109,6 +110,9 @@ class Claims:
     """Out of area in another province (None: none is)."""
     emergency: Bool | None = None
     """An emergency visit, med_type 13 (None: none is)."""
+    supp_plus: I64 | None = None
+    """The raise of the supplementary layer's annual cap for the claim's person and year, fen
+    (settlement.PersonFacts.supp_plus: 大病保险 incentives; None: none has one)."""
 
     def __len__(self) -> int:
         return int(self.medfee_sumamt.shape[0])
@@ -371,6 +375,7 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
     no = np.zeros(n, np.bool_)
     cross_all = no if c.cross_province is None else c.cross_province
     emergency_all = no if c.emergency is None else c.emergency
+    supp_plus_all = None if c.supp_plus is None else c.supp_plus.astype(np.int64, copy=False)
     half = SCALE // 2
 
     def chunk(rows: I64 | slice) -> int:
@@ -431,6 +436,7 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
         else:
             key_s = pk[perm]
         supp_s, maf_s = supp_key[perm], assist_key[perm]
+        supp_plus_s = None if supp_plus_all is None else col(supp_plus_all)[perm]
         self_paid_s = self_paid_t[policy][perm] if any_self_paid else None
         used_s = (col(c.acct_used) & ~refused)[perm]
         res = {name: np.zeros(m, np.int64) for name in OUTPUTS}
@@ -468,8 +474,11 @@ def settle_batch(claims: Claims, benefits: Sequence[Benefits], *,
                 kk = supp_s[s][at]
                 g = g_s[s][at]
                 base = ins_k[at] - hifp[at]
+                cap = ts["cap"][kk]
+                if supp_plus_s is not None:  # the raise of a capped layer (no cap: none)
+                    cap = np.where(cap < INF, cap + supp_plus_s[s][at], cap)
                 pay = _layer(supp_base[g], base, ts["lo"][kk], ts["hi"][kk], ts["r"][kk],
-                             ts["cap"][kk], supp_paid[g])
+                             cap, supp_paid[g])
                 supp_base[g] += base
                 supp_paid[g] += pay
                 ob = ts["fund"][kk] == 1

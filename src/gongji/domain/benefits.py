@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from gongji.domain.money import parse_yuan
 
@@ -186,6 +186,22 @@ class OutOfArea(_Rules):
     unfiled_minus: Ratio = Decimal("0.20")
 
 
+class Incentives(_Rules):
+    """[N] 国办发〔2024〕38号: from 2025 the 大病保险 annual cap rises for a resident enrolled
+    continuously for more than `after_years` years (each further year) and after each year in
+    which the fund paid them nothing (零报销), both together; a lapse (断保) loses both. The
+    defaults are the national floor (at least 1,000 yuan a raise); domain/incentives.py counts."""
+
+    from_year: Annotated[int, Field(strict=True)] = Field(2025, ge=2000, le=2100)
+    """The first coverage year whose cap can be raised (自2025年起)."""
+    after_years: Annotated[int, Field(strict=True)] = Field(4, ge=0, le=50)
+    """Continuous years that earn nothing yet; each further continuous year raises the cap."""
+    per_continuous_year: Fen = 1000_00
+    per_claim_free_year: Fen = 1000_00
+    max_plus: Fen | None = None
+    """[U regional] a limit on the whole raise (None: no limit)."""
+
+
 class Supplementary(_Rules):
     """大病保险 (residents, 390200) or 大额补助 (employees, 330100): segments of the year's
     in-scope personal burden above its own deductible."""
@@ -200,6 +216,8 @@ class Supplementary(_Rules):
     care: frozenset[Literal["outpatient", "inpatient", "pharmacy", "chronic"]] = frozenset(
         {"inpatient", "chronic"})
     """Which visits count towards it (by default inpatient and chronic/special outpatient)."""
+    incentives: Incentives | None = None
+    """Raises of the cap for continuous enrollment and claim-free years (residents, 390)."""
 
 
 class Assistance(_Rules):

@@ -229,13 +229,13 @@ define("BINDING_NOT_VERIFIED", 409, "本地区要求经办人员核实亲属关�
 # -- wallet and transfers ------------------------------------------------------------------
 define("WALLET_NOT_OPEN", 409, "{who}的医保钱包未开通", "The {who}'s wallet is not open")
 define("WALLET_ALREADY_OPEN", 409, "医保钱包已开通", "The wallet is already open")
-define("WALLET_REGION_DISABLED", 409, "{who}所在地区 {admdvs} 尚未开通医保钱包", "The wallet is not live yet in the {who}'s region {admdvs}")
+define("WALLET_REGION_DISABLED", 409, "{who}所在地区（{region}）尚未开通医保钱包", "The wallet is not live yet in the {who}'s region ({region})")
 define("PLACE_OF_USE_CHANGE_DISABLED", 409, "本地区暂不支持变更使用地", "This region does not allow changing the place of use")
 define("WALLET_HAS_PENDING", 409, "还有待接收的转账，处理后再关闭", "Transfers are still waiting; settle them before closing")
 define("TRANSFER_WINDOW_CLOSED", 409, "每天 {start} 至次日 {end} 不能转账，请于 {reopens} 后再试", "No transfers from {start} to {end}; try again from {reopens}")
 define("TRANSFER_AMOUNT_OVER_LIMIT", 422, "单笔转账不能超过 {limit} 元，本次 {amount} 元", "A transfer may be at most {limit} yuan; this one is {amount} yuan")
 define("TRANSFER_RECEIVER_NO_WALLET", 409, "接收方尚未开通医保钱包，转账不能完成", "The receiver has not opened a wallet; the transfer cannot be made")
-define("MUTUAL_AID_CROSS_PROVINCE_DISABLED", 409, "{who}所在地区 {admdvs} 尚未开通跨省共济", "The {who}'s region {admdvs} does not take part in cross-province mutual aid yet")
+define("MUTUAL_AID_CROSS_PROVINCE_DISABLED", 409, "{who}所在地区（{region}）尚未开通跨省共济", "The {who}'s region ({region}) does not take part in cross-province mutual aid yet")
 define("TRANSFER_NOT_BOUND", 409, "双方没有有效的家庭共济关系，请先绑定", "There is no active mutual-aid binding between you; bind first")
 define("TRANSFER_QUOTA_NOT_TRANSFERABLE", 409, "家人共济给您的额度只能用于您本人就医购药，不能再转给他人；只有职工个人账户可以转给已绑定的家人", "Quota a relative shared with you pays for your own care only and cannot be sent on; only an employee's personal account can be sent, to a relative bound to it")
 define("TRANSFER_DAILY_LIMIT", 409, "每个医保钱包每天最多转账 {limit} 笔，今天已转 {sent} 笔", "A wallet may send at most {limit} transfers a day; {sent} sent today")
@@ -260,6 +260,7 @@ define("CONTRIBUTION_ALREADY_PAID", 409, "{year} 年度已缴费", "The {year} c
 define("CONTRIBUTION_TOO_LATE", 409, "现在缴纳 {year} 年度费用，待遇等待期 {months} 个月，自 {benefits_from} 起才享受待遇，已过该年度，不予收取；请缴纳下一年度", "Paid now, the {year} benefits would start only on {benefits_from} after a {months}-month waiting period, past the end of the year: not taken; pay for the next year")
 define("TREATMENT_WAITING", 409, "{year} 年度居民医保在集中缴费期外或断保后缴费，处于待遇等待期，自 {benefits_from} 起享受待遇", "The {year} resident contribution was paid outside the collection window or after a lapse: benefits start on {benefits_from} (waiting period)")
 define("CONTRIBUTION_SOURCE_INVALID", 422, "缴费来源不合法：{reason}", "Invalid payment source: {reason}")
+define("CONTRIBUTION_VIA_WALLET", 409, "为外省（{region}）的亲属缴费须通过医保钱包：先向其医保钱包转账，再由其用共济额度缴纳", "Paying for a relative in another province ({region}) goes through the wallet: send to their wallet, then they pay from that quota")
 
 # -- persons' login and the sandbox --------------------------------------------------------
 define("OTP_INVALID", 401, "验证码错误或已过期", "The one-time code is wrong or expired")

@@ -81,6 +81,9 @@ class PersonFacts:
     psn_type: str
     assistance_eligible: bool = False
     low_income: bool = False
+    supp_plus: int = 0
+    """The raise of the supplementary layer's annual cap this year, fen (大病保险 incentives
+    for continuous enrollment and claim-free years, domain/incentives.py; 0: none)."""
 
     @property
     def retired(self) -> bool:
@@ -198,6 +201,11 @@ class Result(Setlinfo):
     """Accumulator increments for this stay (mdtrt)."""
     rule: str
     minus: Fraction
+    supp_cap: int | None = None
+    """The supplementary layer's annual cap this year, its raise included (None: no cap, or
+    the layer does not apply to this visit)."""
+    supp_plus: int = 0
+    """The raise in supp_cap (大病保险 incentives)."""
     quota_not_accepted: int = 0
     """What wallet quota would have paid of the personal burden, had the institution taken
     the wallet (医保钱包): the quota the person held that was left unused because it does not
@@ -303,18 +311,19 @@ def settle(lines: Sequence[FeeLine], catalog: Mapping[str, CatalogItem], visit: 
 
     hifmi = hifob = 0
     supp = benefits.supplementary.get(person.insutype)
-    supp_left = None
+    supp_left = supp_cap = None
     if supp is not None and visit.care in supp.care:
         base = inscp - hifp
         before = acc.get("supp:base")
         plus = Fraction(supp.low_income_plus) if person.low_income else Fraction(0)
         bands = tuple((b.upto, clamp(Fraction(b.ratio) + plus)) for b in supp.bands)
+        supp_cap = None if supp.cap is None else supp.cap + person.supp_plus
         paid = _layer(before, base, lambda x: banded(x, supp.deductible, bands),
-                      supp.cap, acc.get("supp:paid"))
+                      supp_cap, acc.get("supp:paid"))
         year["supp:base"] = base
         year["supp:paid"] = paid
-        if supp.cap is not None:
-            supp_left = supp.cap - acc.get("supp:paid") - paid
+        if supp_cap is not None:  # never below 0, should a raise be taken back mid-year
+            supp_left = max(supp_cap - acc.get("supp:paid") - paid, 0)
         if supp.fund == "hifmi":
             hifmi = paid
         else:
@@ -368,7 +377,9 @@ def settle(lines: Sequence[FeeLine], catalog: Mapping[str, CatalogItem], visit: 
         hosp_part_amt=0, detail=tuple(detail), payments=tuple(payments),
         year_deltas={k: v for k, v in year.items() if v}, stay_deltas={
             k: v for k, v in stay.items() if v},
-        rule=rule.name if rule else "", minus=minus, quota_not_accepted=max(refused, 0))
+        rule=rule.name if rule else "", minus=minus, supp_cap=supp_cap,
+        supp_plus=person.supp_plus if supp_cap is not None else 0,
+        quota_not_accepted=max(refused, 0))
 
 
 def _rule(benefits: Benefits, visit: Visit, person: PersonFacts) -> Rule | None:

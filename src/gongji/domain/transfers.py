@@ -3,6 +3,10 @@
 The service gathers the facts inside its transaction (wallets, binding, today's count, the
 sponsor's balance) and asks check_transfer(); the first rule broken is refused with its code,
 the rule's limit and what was asked, in Chinese and English.
+
+The parties come first (check_parties): whether both wallets are open, bound, and live in both
+regions is known before anyone types an amount or a PIN, so the portal and the service say
+"对方地区尚未开通" up front, naming the region; the limits of this transfer follow.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ class WalletFacts:
     """The policy of the owner's insured region on the day."""
     place_policy: Policy | None
     """The policy of the wallet's place of use on the day (None: no wallet)."""
+    region_name: Bi | None = None
+    """The insured region's name, for refusals (None: its code is said instead)."""
+    place_name: Bi | None = None
 
     @property
     def enabled(self) -> bool:
@@ -54,6 +61,8 @@ class TransferAsk:
 
 
 def check_transfer(ask: TransferAsk) -> None:
+    check_parties(ask.sender, ask.receiver, bound=ask.bound, verified=ask.verified,
+                  sender_is_beneficiary=ask.sender_is_beneficiary)
     rules = ask.sender.policy.wallet
     if in_window(ask.now, rules.closed_hours.start, rules.closed_hours.end):
         hours = rules.closed_hours
@@ -63,20 +72,6 @@ def check_transfer(ask: TransferAsk) -> None:
     if ask.amount > rules.max_transfer:
         raise GongjiError("TRANSFER_AMOUNT_OVER_LIMIT", limit=format_yuan(rules.max_transfer),
                           amount=format_yuan(ask.amount))
-    _usable(ask.sender, "sender")
-    if not ask.bound:
-        # quota received from a relative pays for the holder's own care only (2026 notice on
-        # 个人账户跨省共济): say so, rather than "bind first", which could not help
-        raise GongjiError("TRANSFER_QUOTA_NOT_TRANSFERABLE" if ask.sender_is_beneficiary
-                          else "TRANSFER_NOT_BOUND")
-    _usable(ask.receiver, "receiver")
-    if cross_province(ask.sender.insuplc_admdvs, ask.receiver.insuplc_admdvs):
-        for side, w in (("sender", ask.sender), ("receiver", ask.receiver)):
-            if not w.policy.wallet.cross_province_mutual_aid:
-                raise GongjiError("MUTUAL_AID_CROSS_PROVINCE_DISABLED", who=_SIDE[side],
-                                  admdvs=w.insuplc_admdvs)
-    if ask.sender.policy.mutual_aid.require_verified_relation and not ask.verified:
-        raise GongjiError("BINDING_NOT_VERIFIED")
     if ask.sent_today >= rules.daily_transfer_count:
         raise GongjiError("TRANSFER_DAILY_LIMIT", limit=rules.daily_transfer_count,
                           sent=ask.sent_today)
@@ -96,13 +91,50 @@ def check_transfer(ask: TransferAsk) -> None:
                           available=format_yuan(max(ask.sponsor_balance - keep, 0)))
 
 
+def check_parties(sender: WalletFacts, receiver: WalletFacts, *, bound: bool,
+                  verified: bool, sender_is_beneficiary: bool = False) -> None:
+    """Who may send to whom, whatever the amount: both wallets open and live in their regions
+    (rollout by pooling region), an active binding, and, across provinces, both regions in
+    cross-province mutual aid (2026 国家医保局·财政部 notice on 个人账户跨省共济)."""
+    _usable(sender, "sender")
+    if not bound:
+        # quota received from a relative pays for the holder's own care only (2026 notice on
+        # 个人账户跨省共济): say so, rather than "bind first", which could not help
+        raise GongjiError("TRANSFER_QUOTA_NOT_TRANSFERABLE" if sender_is_beneficiary
+                          else "TRANSFER_NOT_BOUND")
+    _usable(receiver, "receiver")
+    if cross_province(sender.insuplc_admdvs, receiver.insuplc_admdvs):
+        for side, w in (("sender", sender), ("receiver", receiver)):
+            if not w.policy.wallet.cross_province_mutual_aid:
+                raise GongjiError("MUTUAL_AID_CROSS_PROVINCE_DISABLED", who=_SIDE[side],
+                                  admdvs=w.insuplc_admdvs,
+                                  region=w.region_name or w.insuplc_admdvs)
+    if sender.policy.mutual_aid.require_verified_relation and not verified:
+        raise GongjiError("BINDING_NOT_VERIFIED")
+
+
+def check_sender(sender: WalletFacts) -> None:
+    """The sender's own wallet is open and live, whoever they send to."""
+    _usable(sender, "sender")
+
+
+def check_owner(owner: WalletFacts) -> None:
+    """Quota is spent (a contribution) only from a wallet that is open and live."""
+    _usable(owner, "owner")
+
+
 def _usable(w: WalletFacts, side: str) -> None:
-    if not w.open:
-        code = "WALLET_NOT_OPEN" if side == "sender" else "TRANSFER_RECEIVER_NO_WALLET"
-        raise GongjiError(code, who=_SIDE[side])
+    # the region first: a relative in a region not live yet cannot open a wallet, so "对方地区
+    # 尚未开通" is the answer that helps, not "the receiver has not opened one"
     if not w.enabled:
-        region = w.insuplc_admdvs if not w.policy.wallet.enabled else w.place_of_use
-        raise GongjiError("WALLET_REGION_DISABLED", who=_SIDE[side], admdvs=region or "")
+        home = not w.policy.wallet.enabled
+        code = (w.insuplc_admdvs if home else w.place_of_use) or ""
+        name = w.region_name if home else w.place_name
+        raise GongjiError("WALLET_REGION_DISABLED", who=_SIDE[side], admdvs=code,
+                          region=name or code)
+    if not w.open:
+        code = "TRANSFER_RECEIVER_NO_WALLET" if side == "receiver" else "WALLET_NOT_OPEN"
+        raise GongjiError(code, who=_SIDE[side])
 
 
 def accept_deadline(now: datetime, policy: Policy) -> datetime:
@@ -110,7 +142,8 @@ def accept_deadline(now: datetime, policy: Policy) -> datetime:
     return next_at(now, policy.wallet.accept_deadline)
 
 
-_SIDE = {"sender": Bi("转出方", "sender"), "receiver": Bi("接收方", "receiver")}
+_SIDE = {"sender": Bi("转出方", "sender"), "receiver": Bi("接收方", "receiver"),
+         "owner": Bi("本人", "owner")}
 
 
 STATUS_NAMES = {

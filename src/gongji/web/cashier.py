@@ -10,6 +10,7 @@ institution in a cookie. Pages only translate: the services check and compute ev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,7 @@ from gongji.domain.money import parse_yuan
 from gongji.domain.settlement import SETLINFO_FIELDS
 from gongji.services.cashier import service as cashier
 from gongji.services.cashier.service import MAX_ROWS, ROWS, Draft, Row
+from gongji.services.tracing.model import StockIn
 from gongji.web.cashier_words import CASHIER_WORDS
 from gongji.web.common import (
     form,
@@ -295,3 +297,59 @@ def _do_cancel(request: Request, setl_id: str, data: dict[str, str]) -> Response
         return _receipt(request, setl_id, "cashier/receipt.html", "k_receipt", error=e,
                         status=e.spec.http_status)
     return noted(request, f"/cashier/receipts/{setl_id}", _title(request, "k_cancelled_note"))
+
+
+# -- untraced stock (无码库) --------------------------------------------------------------------
+
+STOCK_FIELDS = {"CATALOG_ITEM_NOT_FOUND": "med_list_codg", "UNTRACED_STOCK_DATE": "bought_on"}
+
+
+@router.get("/stock")
+def stock_page(request: Request) -> Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    if not _code(request):
+        return noted(request, "/cashier", _title(request, "k_choose_first"))
+    return _stock(request)
+
+
+def _stock(request: Request, **context: Any) -> HTMLResponse:
+    p = cashier.stock(services(request), operator(request), _code(request))
+    return _page(request, "cashier/stock.html", "k_stock", inst=p.inst, stock=p.stock,
+                 required_from=p.required_from, **context)
+
+
+@router.post("/stock")
+async def register_stock(request: Request) -> Response:
+    data = await form(request)
+    return await run_in_threadpool(_do_register_stock, request, data)
+
+
+def _stock_in(data: dict[str, str]) -> StockIn:
+    """The form as a registration; a field that cannot be read is refused beside itself."""
+    try:
+        quantity = int(data.get("quantity", "").strip())
+    except ValueError:
+        raise GongjiError("VALIDATION_ERROR", fields="quantity") from None
+    try:
+        bought_on = date.fromisoformat(data.get("bought_on", "").strip())
+    except ValueError:
+        raise GongjiError("VALIDATION_ERROR", fields="bought_on (YYYY-MM-DD)") from None
+    return StockIn(data.get("med_list_codg", "").strip(), quantity, bought_on)
+
+
+def _do_register_stock(request: Request, data: dict[str, str]) -> Response:
+    if (refused := _refusal(request)) is not None:
+        return refused
+    if not _code(request):
+        return noted(request, "/cashier", _title(request, "k_choose_first"))
+    try:
+        cashier.register_stock(services(request), operator(request), _code(request),
+                               data.get("key"), _stock_in(data))
+    except GongjiError as e:
+        fields = str(e.params.get("fields", ""))
+        field = STOCK_FIELDS.get(e.code) or next(
+            (f for f in ("quantity", "bought_on") if fields.startswith(f)), "med_list_codg")
+        return _stock(request, error=e, error_field=field, values=data,
+                      status=e.spec.http_status)
+    return noted(request, "/cashier/stock", _title(request, "k_stock_registered"))

@@ -160,7 +160,8 @@ def dashboard(request: Request) -> HTMLResponse:
     who = operator(request)
     d = console.dashboard(services(request), who)
     return page(request, "dashboard.html", "c_dashboard", who, waiting=d.waiting,
-                institution_count=d.institution_count)
+                institution_count=d.institution_count, claims_to_review=d.claims_to_review,
+                claims_to_pay=d.claims_to_pay)
 
 
 # -- regions and rollout ---------------------------------------------------------------------

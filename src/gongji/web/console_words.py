@@ -329,6 +329,8 @@ CONSOLE_WORDS: dict[str, tuple[str, str]] = {
     "c_clock_moved": ("业务时间已拨到 {now}；退回到期转账 {n} 笔", "Business time is now {now}; {n} due transfer(s) returned"),
     # hand claims
     "c_claims": ("报销审核", "Claims review"),
+    "c_claims_to_review": ("件待审核", "to review"),
+    "c_claims_to_pay": ("另有 {n} 件审核通过待支付", "{n} approved and waiting for payment"),
     "c_claims_desc": ("手工报销：逐行审核、支付、支付前撤销", "Hand claims: review line by line, pay, cancel before payment"),
     "c_claims_intro": ("手工报销（零星报销）：先审核待审核的申请（可逐行核减并说明理由，或不予报销并说明理由），再支付审核通过的申请。页面只显示脱敏信息。", "Hand claims: review those waiting (reduce a line with a reason, or refuse with a reason), then pay the approved ones. Pages show masked data only."),
     "c_claims_empty": ("没有待审核或待支付的报销申请。", "No claim waits for review or payment."),

@@ -157,6 +157,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "pin_is_set": ("支付密码已设置。", "Your PIN is set."),
     "no_relatives_proxy": ("你还不是任何亲属的亲情账户代办人。", "You do not act for any relative yet."),
     # transfer
+    "open_wallet_first": ("你还没有开通医保钱包：先开通，再向亲属转账。", "Your wallet is not open yet: open it, then send to a relative."),
     "no_targets": ("你还没有可以转账的亲属：先在“家庭共济”中绑定，并请对方开通医保钱包。", "No relative to send to yet: bind one under Family and ask them to open their wallet."),
     "amount_hint": ("以元为单位，最多两位小数，如 2000.00", "In yuan, at most two decimals, e.g. 2000.00"),
     "send": ("转入共济额度", "Send quota"),
@@ -190,6 +191,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "exp_wallet_not_accepted": ("本机构未开通医保钱包支付，未使用钱包共济额度（本可支付 {amount} 元）。", "This institution does not take the wallet; wallet quota was not used (it could have paid {amount} yuan)."),
     "exp_deductible": ("本次有 {amount} 元计入起付线：起付线以下统筹基金不支付。", "{amount} yuan went toward the deductible: below it the fund pays nothing."),
     "exp_ratio": ("起付线以上的政策范围内费用，统筹基金支付 {ratio}。", "Above the deductible the pooled fund pays {ratio} of in-scope fees."),
+    "exp_supp_cap": ("大病保险今年最高支付限额 {amount} 元：{base} 元 + 连续参保和零报销激励 {plus} 元。", "Critical illness insurance pays at most {amount} yuan this year: {base} yuan + {plus} yuan for continuous enrollment and claim-free years."),
     "exp_fund_left": ("{name}今年还可支付 {amount} 元。", "The {name} can still pay {amount} yuan this year."),
     "exp_balance": ("结算后你的个人账户余额 {amount} 元。", "Your personal account after this: {amount} yuan."),
     "class_a": ("甲类", "class A"),
@@ -209,6 +211,7 @@ WORDS: dict[str, tuple[str, str]] = {
     # trace
     "trace_help": ("输入药品包装上的 20 位追溯码，查看这盒药的医保销售记录，防止“回流药”。登录后还可查看记录中的购买人是否为您本人。", "Enter the 20-digit trace code on the box to see its insurance sale records (resold drugs). Signed in, you also see whether the buyer was you."),
     "trace_code": ("追溯码", "Trace code"),
+    "trace_code_hint": ("药盒上的 20 位追溯码，或扫码得到的 GS1 码（含 (01)(17)(10)(21)）", "The 20-digit code on the box, or a scanned GS1 code ((01)(17)(10)(21))"),
     "outcome": ("结果", "Result"),
     # where the wallet is accepted
     "where": ("哪里能用医保钱包", "Where the wallet is accepted"),
@@ -232,8 +235,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "filing_help": ("长期在外地居住、工作或转诊就医，先备案，就医时按规定直接结算。", "Living, working or referred elsewhere: file first, then settle directly there."),
     "kind_filing": ("备案类型", "Filing kind"),
     "switch_help": ("开启后，可以在其他省份的定点药店刷医保卡购药。", "When on, your card can buy at designated pharmacies in other provinces."),
-    "contribution_help": ("用你的个人账户或钱包额度，为亲属缴纳城乡居民医保。集中缴费期外或断保后缴费的，须过待遇等待期（3 个月，每断保 1 年加 1 个月）才享受待遇。", "Pay a relative's resident insurance from your personal account or wallet quota. Paid outside the collection window or after a lapse, benefits start after a waiting period (3 months, plus 1 per lapsed year)."),
+    "contribution_help": ("用你的个人账户或钱包额度，为亲属缴纳城乡居民医保。集中缴费期外或断保后缴费的，须过待遇等待期（{fixed} 个月，每断保 1 年加 {per} 个月）才享受待遇。", "Pay a relative's resident insurance from your personal account or wallet quota. Paid outside the collection window or after a lapse, benefits start after a waiting period ({fixed} months, plus {per} per lapsed year)."),
     "for_whom": ("为谁缴", "For"),
+    "via_wallet": ("外省：先向其医保钱包转账，由其用共济额度缴", "another province: send to their wallet, they pay from it"),
     "proxy_docs_help": ("亲属未满 16 周岁的，须提供其户口簿或出生医学证明及编号，由经办人员审核。", "For a relative under 16, name their household register or birth medical certificate and its number; an operator checks it."),
     "doc_kind": ("证件类型", "Document"),
     "doc_ref": ("证件编号", "Document number"),

@@ -26,6 +26,7 @@ from gongji.domain.money import parse_yuan
 from gongji.domain.privacy import mask_name
 from gongji.domain.regions import Region
 from gongji.domain.relations import NAMES, Relation, inverse
+from gongji.domain.tracecode import MAX_LENGTH as TRACE_CODE_MAX
 from gongji.domain.tracecode import OUTCOME_TEXT
 from gongji.services.auth import service as auth
 from gongji.services.claims import service as claims
@@ -72,8 +73,8 @@ FIELD_OF = {
     "FILING_TARGET_INVALID": "target", "FILING_DATES_INVALID": "enddate",
     "REGION_NOT_FOUND": "target", "CONTRIBUTION_NOT_OFFERED": "year",
     "CONTRIBUTION_WINDOW_CLOSED": "year", "CONTRIBUTION_ALREADY_PAID": "year",
-    "CONTRIBUTION_TOO_LATE": "year", "PROXY_DOCUMENTS_MISSING": "doc_ref",
-    "PROXY_DOCUMENT_INVALID": "doc_ref",
+    "CONTRIBUTION_TOO_LATE": "year", "CONTRIBUTION_VIA_WALLET": "psn_no",
+    "PROXY_DOCUMENTS_MISSING": "doc_ref", "PROXY_DOCUMENT_INVALID": "doc_ref",
     "CLAIM_DATES_INVALID": "enddate", "CLAIM_TOO_LATE": "enddate",
     "CLAIM_BANK_ACCOUNT_INVALID": "bank_acct", "CLAIM_TOTAL_MISMATCH": "medfee_sumamt",
     "CLAIM_INVOICE_CLAIMED": "invoice_no", "MED_TYPE_UNSUPPORTED": "med_type",
@@ -386,7 +387,7 @@ async def wallet_action(request: Request, action: str) -> Response:
 def _transfer(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     m = portal.transfer_page(services(request), who)
     return page(request, "portal/transfer.html", "transfer", m.me, limits=m.limits,
-                targets=m.targets, items=m.items, balance=m.balance,
+                blocked=m.blocked, targets=m.targets, items=m.items, balance=m.balance,
                 relation_name=_relation_name(lang_of(request)), **extra)
 
 
@@ -442,10 +443,12 @@ def explain(request: Request, setl_id: str) -> Response:
 def _more(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     m = portal.more(services(request), who)
     lang = lang_of(request)
-    payees = [(psn, f"{name}（{word('myself', lang)}）" if psn == who.id else name)
+    payees = [(psn, f"{name}（{word('myself', lang)}）" if psn == who.id else
+               f"{name}（{word('via_wallet', lang)}）" if psn in m.across else name)
               for psn, name in m.payees]
     return page(request, "portal/more.html", "more", m.me, filings=m.filings,
                 switch=m.switch, proxies=m.proxies, payees=payees, quotas=m.quotas,
+                waiting=m.waiting,
                 relations=[(r.value, NAMES[r]) for r in Relation],
                 filing_kinds=KIND_NAMES, regions=m.regions,
                 demo_people=_demo_people(request, m.demo_key),
@@ -613,7 +616,8 @@ def _me(request: Request, who: Principal | None) -> PersonView | None:
 @router.get("/trace")
 def trace_page(request: Request) -> Response:
     who = _maybe(request)
-    return page(request, "portal/trace.html", "trace", _me(request, who), result=None)
+    return page(request, "portal/trace.html", "trace", _me(request, who), result=None,
+                code_max=TRACE_CODE_MAX)
 
 
 @router.post("/trace")
@@ -626,9 +630,11 @@ async def trace_check(request: Request) -> Response:
             m = portal.trace(services(request), who or ANONYMOUS, data.get("code", "").strip())
         except GongjiError as e:
             return page(request, "portal/trace.html", "trace", _me(request, who),
-                        result=None, error=e, values=data, status=e.spec.http_status)
+                        result=None, error=e, values=data, status=e.spec.http_status,
+                        code_max=TRACE_CODE_MAX)
         return page(request, "portal/trace.html", "trace", m.me, result=m.result,
-                    values=data, outcome_mark=OUTCOME_MARK.get(m.result.outcome, ""))
+                    values=data, outcome_mark=OUTCOME_MARK.get(m.result.outcome, ""),
+                    code_max=TRACE_CODE_MAX)
 
     return await run_in_threadpool(check)
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 from gongji.domain.catalog import CatalogItem
 from gongji.domain.errors import Bi
 from gongji.services.institutions.model import Institution
 from gongji.services.settlement.model import LineView, SettlementView
+from gongji.services.tracing.model import StockView
 
 Kind = Literal["hospital", "pharmacy"]
 
@@ -121,3 +123,13 @@ class Receipt:
     institution: Institution
     lines: tuple[ReceiptLine, ...]
     payers: tuple[Payer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StockPage:
+    """The institution's untraced stock (无码库): each drug registered, sold, left, with its
+    catalog name, and the day from which codes are required there."""
+
+    inst: Institution
+    stock: list[tuple[StockView, CatalogItem | None]]
+    required_from: date | None

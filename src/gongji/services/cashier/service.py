@@ -36,6 +36,7 @@ from gongji.services.cashier.model import (
     ReceiptLine,
     Row,
     SalePage,
+    StockPage,
 )
 from gongji.services.catalog import service as catalog
 from gongji.services.door import door
@@ -43,6 +44,8 @@ from gongji.services.institutions.service import Institution, all_in, get_in
 from gongji.services.people import service as people
 from gongji.services.runtime import Gongji, Key
 from gongji.services.settlement import service as svc
+from gongji.services.tracing import service as tracing
+from gongji.services.tracing.model import StockIn, StockView
 from gongji.services.unit_of_work import UnitOfWork
 
 __all__ = ["ROWS"]
@@ -206,6 +209,31 @@ def cancel(app: Gongji, who: Principal, code: str, key: Key, setl_id: str
            ) -> svc.SettlementView:
     """Cancel a settlement of the institution's (2103)."""
     return svc.cancel(app, _sandbox_operator(app, who, code), key, setl_id).value
+
+
+# -- untraced stock (无码库) --------------------------------------------------------------------
+
+@door
+def stock(app: Gongji, who: Principal, code: str) -> StockPage:
+    """The institution's untraced stock, as its REST lookup answers it, with catalog names."""
+    inst_who = _sandbox_operator(app, who, code)
+
+    def run(uow: UnitOfWork) -> StockPage:
+        inst = get_in(uow, inst_who.id)
+        views = tracing.stock_in(uow, inst.fixmedins_code)
+        items = catalog.lookup(uow, inst.admdvs, [v.med_list_codg for v in views], uow.today)
+        return StockPage(inst, [(v, items.get(v.med_list_codg)) for v in views],
+                         uow.policy(inst.admdvs).settlement.trace_codes_required_from)
+
+    return app.read(run, principal=inst_who)
+
+
+@door
+def register_stock(app: Gongji, who: Principal, code: str, key: Key, stock: StockIn
+                   ) -> StockView:
+    """Register stock bought before the mandate in the institution's name (as its POST
+    /api/v1/untraced-stock does)."""
+    return tracing.register_stock(app, _sandbox_operator(app, who, code), key, stock).value
 
 
 # -- the parts ---------------------------------------------------------------------------------

@@ -165,6 +165,12 @@ def queue(app: Gongji, who: Principal) -> list[ClaimView]:
         uow.conn, (rules.SUBMITTED, rules.APPROVED))], principal=who)
 
 
+def waiting_in(uow: UnitOfWork) -> tuple[int, int]:
+    """Claims waiting for review, and approved ones waiting for payment."""
+    counts = store.count_by_status(uow.conn)
+    return counts.get(rules.SUBMITTED, 0), counts.get(rules.APPROVED, 0)
+
+
 @door
 def review(app: Gongji, who: Principal, key: Key, claim_id: str,
            decision: Review) -> Written[ClaimView]:
@@ -286,7 +292,8 @@ def _compute(uow: UnitOfWork, c: ClaimRecord, lines: list[LineRecord],
              admitted: Mapping[str, Decimal]) -> tuple[Outcome, list[tuple[engine.Source, str]]]:
     """The engine, as for a direct settlement of this care on the day it ended: the insured
     region's benefits (and its rule for unfiled care claimed by hand), the care region's
-    catalog, the person's filing, flags and accumulators; the person's own account only."""
+    catalog, the person's filing, flags, 大病保险 cap raise and accumulators; the person's own
+    account only."""
     day = c.enddate
     policy = uow.policies.resolve(uow.conn, c.insuplc_admdvs, day)
     fee_lines = [engine.FeeLine(x.feedetl_sn, x.med_list_codg, admitted[x.feedetl_sn], x.pric,
@@ -320,7 +327,10 @@ def _compute(uow: UnitOfWork, c: ClaimRecord, lines: list[LineRecord],
                      emergency=filing_rules.is_emergency(c.med_type)),
         engine.PersonFacts(c.insutype, enrollment.psn_type,
                            assistance_eligible="assistance" in flags,
-                           low_income="low_income" in flags),
+                           low_income="low_income" in flags,
+                           supp_plus=contributions.cap_raise(
+                               uow, c.psn_no, c.insutype, day.year,
+                               policy.benefits.supplementary.get(c.insutype)).plus),
         rules.benefits_for_claim(policy.benefits, policy.claims.unfiled),
         engine.Accumulators(year=settlements.year_accumulators(
             uow.conn, c.psn_no, c.insutype, day.year)),
@@ -334,7 +344,7 @@ def _compute(uow: UnitOfWork, c: ClaimRecord, lines: list[LineRecord],
         payments=r.payments, year_deltas=dict(r.year_deltas), stay_deltas={}, rule=r.rule,
         psn_type=enrollment.psn_type, psn_name_masked=holder.masked.name_masked,
         med_type=c.med_type, balc=None if own is None else own.balance - r.acct_pay,
-        filing_kind=filing_kind)
+        filing_kind=filing_kind, supp_cap=r.supp_cap, supp_plus=r.supp_plus)
     return outcome, sources
 
 

@@ -136,6 +136,12 @@ def by_status(conn: Connection, statuses: tuple[str, ...], *, limit: int = 100
         .order_by(claims.c.submitted_at, claims.c.claim_id).limit(limit))]
 
 
+def count_by_status(conn: Connection) -> dict[str, int]:
+    """How many claims are in each status (the console's dashboard)."""
+    return {str(status): int(n) for status, n in conn.execute(
+        select(claims.c.status, func.count()).group_by(claims.c.status))}
+
+
 def approved_stays(conn: Connection, psn_no: str, insutype: str, year: int) -> int:
     """Inpatient stays already reimbursed by hand this year (a later stay's deductible)."""
     return int(conn.execute(select(func.count()).select_from(claims).where(

@@ -20,6 +20,9 @@ class Dashboard:
     waiting: int
     """Relations and proxies for minors waiting for an operator."""
     institution_count: int
+    claims_to_review: int = 0
+    claims_to_pay: int = 0
+    """Hand claims submitted and waiting for review; approved and waiting for payment."""
 
 
 @dataclass(frozen=True, slots=True)

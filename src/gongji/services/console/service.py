@@ -12,6 +12,7 @@ from gongji.domain.clock import next_at
 from gongji.domain.errors import GongjiError
 from gongji.domain.regions import NATIONAL, Region
 from gongji.services.access import require_operator
+from gongji.services.claims import service as claims
 from gongji.services.console.model import (
     CatalogPage,
     Clock,
@@ -41,7 +42,7 @@ def dashboard(app: Gongji, who: Principal) -> Dashboard:
 
     def run(uow: UnitOfWork) -> Dashboard:
         return Dashboard(len(family.awaiting_in(uow)) + len(proxies.pending_in(uow)),
-                         len(institutions.all_in(uow)))
+                         len(institutions.all_in(uow)), *claims.waiting_in(uow))
 
     return app.read(run, principal=who)
 

@@ -1,22 +1,28 @@
 """Paying a relative's resident (390) or long-term-care (410) contribution for a coverage year.
 
-From the payer's own personal account (the sponsor pays for a bound relative), or from the
-covered person's wallet quota from one sponsor (they spend money shared with them). Once per
-person, scheme and year, from the opening of the region's collection window. A resident
+From the payer's own personal account (the sponsor pays for a bound relative in the same
+province), or from the covered person's wallet quota from one sponsor (they spend money shared
+with them, from an open wallet in a live region). Across provinces a personal account is shared
+only through the wallet: the sponsor sends to the relative's wallet, the relative pays from it.
+Once per person, scheme and year, from the opening of the region's collection window. A resident
 contribution after the window closes is still taken for its coverage year, with a waiting
 period (待遇等待期, domain.waiting) that the contribution records as the day its benefits
 start; settlement refuses care before it. Long-term care is taken only inside the window.
+The covered years also decide the 大病保险 cap incentives (cap_raise, domain.incentives).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from gongji.domain import waiting
+from gongji.domain import incentives, waiting
 from gongji.domain.access import Act, Principal
+from gongji.domain.benefits import Supplementary
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_id
 from gongji.domain.policy import ContributionYear
+from gongji.domain.regions import cross_province
+from gongji.domain.transfers import check_owner
 from gongji.ledger.kinds import AccountKind, account_code
 from gongji.services.access import authorize
 from gongji.services.codec import to_json
@@ -26,7 +32,10 @@ from gongji.services.door import door
 from gongji.services.family import store as bindings
 from gongji.services.people import service as people
 from gongji.services.pins import service as pins
+from gongji.services.regions import service as regions
 from gongji.services.runtime import Gongji, Key, Written
+from gongji.services.settlement import store as settlements
+from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import UnitOfWork
 
 
@@ -42,6 +51,9 @@ def pay(app: Gongji, who: Principal, key: Key, cmd: PayContribution,
                        result_type=ContributionView)
     if prior is not None:
         return prior
+    # what would refuse it whatever the PIN is said first, and no attempt is spent on it
+    app.read(lambda uow: (_open_offer(uow, cmd.psn_no, cmd),
+                          _source(uow, who.id, cmd.psn_no, cmd)), principal=who)
     pins.verify(app, who.id, pin)
 
     def run(uow: UnitOfWork) -> ContributionView:
@@ -118,6 +130,22 @@ def check_benefits(uow: UnitOfWork, psn_no: str, insutype: str, day: date) -> No
                           benefits_from=start.isoformat())
 
 
+def cap_raise(uow: UnitOfWork, psn_no: str, insutype: str, year: int,
+              supp: Supplementary | None) -> incentives.CapRaise:
+    """The raise of the person's supplementary (大病保险) cap in `year` (domain/incentives.py):
+    from the years they were covered (as for the waiting period) and the years of the run with
+    a contribution in the scheme in which its fund paid them nothing (零报销). None where the
+    layer has no incentives or no cap."""
+    rules = supp.incentives if supp is not None and supp.cap is not None else None
+    if rules is None or year < rules.from_year:
+        return incentives.NONE
+    covered = covered_years(uow, psn_no)
+    start = incentives.run_start(year, covered)
+    paid_in = {y for y in store.years_paid(uow.conn, psn_no, insutype) if start <= y < year}
+    claim_free = paid_in - settlements.years_fund_paid(uow.conn, psn_no, insutype, paid_in)
+    return incentives.cap_raise(rules, year, covered, claim_free)
+
+
 def benefits_from(uow: UnitOfWork, psn_no: str, insutype: str, year: int) -> date | None:
     """When the person's recorded contribution in the scheme for the year starts benefits."""
     return store.benefits_from(uow.conn, psn_no, insutype, year)
@@ -141,6 +169,12 @@ def _source(uow: UnitOfWork, payer: str, covered: str, cmd: PayContribution) -> 
                 "a personal account pays for a close relative; pay your own from wallet quota"))
         if bindings.active(uow.conn, payer, covered) is None:
             raise GongjiError("TRANSFER_NOT_BOUND")
+        home = people.insured_region(uow.conn, covered)
+        if cross_province(people.insured_region(uow.conn, payer), home):
+            # across provinces a personal account is shared only through the wallet (2026
+            # notice on 个人账户跨省共济): its rules, limits and both regions' rollout apply
+            # to the transfer; the relative then pays from that sponsor's quota
+            raise GongjiError("CONTRIBUTION_VIA_WALLET", region=regions.name_of(uow, home))
         account = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=payer))
         if account is None:
             raise GongjiError("NO_PERSONAL_ACCOUNT")
@@ -151,6 +185,7 @@ def _source(uow: UnitOfWork, payer: str, covered: str, cmd: PayContribution) -> 
     if not cmd.sponsor_psn_no:
         raise GongjiError("CONTRIBUTION_SOURCE_INVALID", reason=Bi(
             "请选择使用哪位共济人的额度", "name the sponsor whose quota pays"))
+    check_owner(transfers.wallet_facts(uow, covered))
     quota = uow.ledger.account_by_code(account_code(AccountKind.WALLET_QUOTA, owner=covered,
                                                     sponsor=cmd.sponsor_psn_no))
     if quota is None:

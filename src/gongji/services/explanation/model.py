@@ -51,4 +51,5 @@ class Explanation:
     """How your part was paid; sums to psn_part_amt."""
     notes: tuple[Step, ...]
     """Wallet quota not used (the institution does not take the wallet), deductible paid,
-    the fund's ratio, what a fund may still pay this year, balance left."""
+    the fund's ratio, the 大病保险 cap raised by incentives (base and plus in fen), what a
+    fund may still pay this year, balance left."""

@@ -76,6 +76,9 @@ def explain(uow: UnitOfWork, s: SettlementView) -> Explanation:
         notes.append(Step("exp_deductible", s.act_pay_dedc))
     if s.hifp_pay or s.inscp_scp_amt > s.act_pay_dedc:
         notes.append(Step("exp_ratio", s.hifp_pay, {"ratio": percent(s.pool_prop_selfpay)}))
+    if s.supp_plus and s.supp_cap is not None:
+        notes.append(Step("exp_supp_cap", s.supp_cap, {
+            "base": str(s.supp_cap - s.supp_plus), "plus": str(s.supp_plus)}))
     for d in s.setldetail:
         if d.crt_payb_lmt_amt is not None:
             notes.append(Step("exp_fund_left", d.crt_payb_lmt_amt,

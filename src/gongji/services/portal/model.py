@@ -8,6 +8,8 @@ from datetime import date
 from typing import NamedTuple
 
 from gongji.domain.credentials import CodeToken
+from gongji.domain.errors import GongjiError
+from gongji.domain.policy import WaitingRules
 from gongji.domain.regions import Region
 from gongji.domain.relations import Relation
 from gongji.services.claims.model import ClaimView
@@ -81,11 +83,22 @@ class WalletPage:
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """A relative the person may send to, or why not whatever the amount (their region not
+    live yet, no wallet), said before an amount or a PIN is typed."""
+
+    binding: BindingView
+    blocked: GongjiError | None
+
+
+@dataclass(frozen=True, slots=True)
 class TransferPage:
     me: PersonView
     limits: Limits | None
     """None: not an employee with an account (the page says who can send)."""
-    targets: list[BindingView]
+    blocked: GongjiError | None
+    """Why the person cannot send at all now (their wallet not open, their region not live)."""
+    targets: list[Target]
     """The active bindings the person shares their account in."""
     items: list[TransferView]
     balance: int | None
@@ -124,6 +137,10 @@ class More:
     proxies: list[ProxyView]
     payees: list[tuple[str, str]]
     """Whose contribution the person may pay: (psn_no, masked name), themselves first."""
+    across: frozenset[str]
+    """Payees insured in another province: their contribution goes through the wallet."""
+    waiting: WaitingRules
+    """The waiting period after a late resident contribution, as the person's region sets it."""
     quotas: list[QuotaView]
     regions: list[Region]
     demo_key: str | None

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from gongji.domain.access import Act, Principal
 from gongji.domain.errors import GongjiError
-from gongji.domain.regions import Region
+from gongji.domain.regions import NATIONAL, Region, cross_province
 from gongji.domain.relations import Relation
 from gongji.services.access import authorize
 from gongji.services.claims import service as claims
@@ -39,6 +39,7 @@ from gongji.services.portal.model import (
     More,
     Paid,
     Relative,
+    Target,
     TraceCheck,
     TransferPage,
     WalletPage,
@@ -122,10 +123,12 @@ def transfer_page(app: Gongji, who: Principal) -> TransferPage:
     def run(uow: UnitOfWork) -> TransferPage:
         _person(who)
         w = wallet.view(uow, who.id)
+        own = transfers.blocked(uow, who) if w.insuplc_admdvs else None
         return TransferPage(
             people.person(uow.conn, who.id).masked,
-            transfers.limits_in(uow, who.id) if w.insuplc_admdvs else None,
-            [b for b in family.views_of(uow, who.id)
+            transfers.limits_in(uow, who.id) if w.insuplc_admdvs else None, own,
+            [Target(b, None if own else transfers.blocked(uow, who, b.beneficiary_psn_no))
+             for b in family.views_of(uow, who.id)
              if b.sponsor_psn_no == who.id and b.status == "active"],
             transfers.views_of(uow, who.id, limit=20), w.personal_account)
 
@@ -171,9 +174,15 @@ def more(app: Gongji, who: Principal) -> More:
                 [x.subject_psn_no for x in _held(uow, who)]:
             if other not in payees:
                 payees.append(other)
+        home = people.basic_enrollment(uow.conn, who.id)
+        across = frozenset(x for x in payees if home is not None and (
+            e := people.basic_enrollment(uow.conn, x)) is not None
+            and cross_province(home.insuplc_admdvs, e.insuplc_admdvs))
         return More(p.masked, filing.views_of(uow, who.id),
                     filing.switch_on(uow, who.id, "pharmacy_cross_province"),
-                    proxies.views_of(uow, who.id), [(x, names(x)) for x in payees],
+                    proxies.views_of(uow, who.id), [(x, names(x)) for x in payees], across,
+                    uow.policy(home.insuplc_admdvs if home else NATIONAL
+                               ).contributions.resident_waiting,
                     list(wallet.view(uow, who.id).quotas), _regions(uow),
                     demo.key_of(p.certno) if app.sandbox else None, uow.today)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from gongji.domain.access import Principal
+from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.regions import Region
 from gongji.services.door import door
 from gongji.services.regions.model import Rollout
@@ -41,3 +42,12 @@ def region(app: Gongji, who: Principal, admdvs: str) -> Rollout:
 def all_regions(app: Gongji, who: Principal) -> list[Region]:
     return app.read(lambda uow: sorted(uow.regions.all(uow.conn).values(),
                                        key=lambda r: r.admdvs), principal=who)
+
+
+def name_of(uow: UnitOfWork, admdvs: str) -> Bi:
+    """A region as people call it (广东省 / Guangdong), for refusals; its code if unknown."""
+    try:
+        r = uow.region(admdvs)
+    except GongjiError:
+        return Bi(admdvs, admdvs)
+    return Bi(r.name, r.name_en)

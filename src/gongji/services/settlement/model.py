@@ -185,6 +185,11 @@ class SettlementView(Setlinfo):
     brdy: date | None = None
     age: int | None = None
     """Whole years on the settlement's business day."""
+    supp_cap: int | None = None
+    """The supplementary layer's (大病保险 / 大额补助) annual cap this year, its raise
+    included; None where it has none or does not apply to the visit."""
+    supp_plus: int = 0
+    """The raise in supp_cap for continuous enrollment and claim-free years (大病保险 激励)."""
     quota_not_accepted: int = 0
     """Wallet quota (医保钱包共济额度) the person held that paid nothing because the
     institution does not take the wallet: what it would have paid (0: none was left unused)."""

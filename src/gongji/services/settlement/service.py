@@ -432,7 +432,10 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
         today=uow.today, visit=v, institution=inst, lines=lines, items=items, policy=policy,
         person=engine.PersonFacts(v.insutype, enrollment.psn_type,
                                   assistance_eligible="assistance" in flags,
-                                  low_income="low_income" in flags),
+                                  low_income="low_income" in flags,
+                                  supp_plus=contributions.cap_raise(
+                                      uow, v.psn_no, v.insutype, uow.today.year,
+                                      policy.benefits.supplementary.get(v.insutype)).plus),
         holder=holder, psn_name_masked=holder.masked.name_masked,
         filing_kind=filed.kind if filed else (
             filing_rules.deemed_filing(v.med_type) if v.out_of_area else None),
@@ -730,8 +733,8 @@ def view_of(s: SettlementRecord, *, status: str | None = None,
         status=status or s.status, balc=o.balc, clr_type=CLR_TYPES.get(s.care, "11"),
         clr_optins=s.mdtrtarea_admvs, out_of_area=s.mdtrtarea_admvs != s.insuplc_admdvs,
         filing_kind=o.filing_kind, rule=o.rule, setldetail=o.setldetail, lines=o.lines,
-        payments=o.payments, mdtrt_cert_type=o.mdtrt_cert_type,
-        quota_not_accepted=o.quota_not_accepted)
+        payments=o.payments, mdtrt_cert_type=o.mdtrt_cert_type, supp_cap=o.supp_cap,
+        supp_plus=o.supp_plus, quota_not_accepted=o.quota_not_accepted)
     if holder is None:
         return view
     return dataclasses.replace(view, certno=holder.certno, gend=holder.gend, brdy=holder.brdy,
@@ -764,7 +767,7 @@ def _record(ctx: Context, d: Decision, ask: SettleAsk, *, setl_id: str | None,
         psn_type=ctx.person.psn_type, psn_name_masked=ctx.psn_name_masked,
         med_type=v.med_type, balc=None if own is None else own - r.acct_pay,
         filing_kind=ctx.filing_kind, mdtrt_cert_type=ask.credential.mdtrt_cert_type,
-        quota_not_accepted=r.quota_not_accepted)
+        supp_cap=r.supp_cap, supp_plus=r.supp_plus, quota_not_accepted=r.quota_not_accepted)
     return SettlementRecord(
         setl_id=setl_id or "", mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, insutype=v.insutype,
         fixmedins_code=v.fixmedins_code, insuplc_admdvs=v.insuplc_admdvs,

@@ -230,6 +230,11 @@ class Outcome(Setlinfo):
     filing_kind: str | None
     mdtrt_cert_type: str | None = None
     """The credential it was settled with (absent from rows written before it was kept)."""
+    supp_cap: int | None = None
+    """The supplementary layer's annual cap that year, its raise included (None: no cap, not
+    applied, or written before it was kept)."""
+    supp_plus: int = 0
+    """The raise in supp_cap: 大病保险 incentives (continuous enrollment, claim-free years)."""
     quota_not_accepted: int = 0
     """Wallet quota left unused because the institution does not take the wallet: what it
     would have paid (absent, 0, from rows written before it was kept)."""
@@ -352,6 +357,20 @@ def year_accumulators(conn: Connection, psn_no: str, insutype: str, year: int
 
 def stay_accumulators_of(conn: Connection, mdtrt_id: str) -> dict[str, int]:
     return {r.name: int(r.value) for r in _STAY.run(conn, {"mdtrt_id": mdtrt_id})}
+
+
+def years_fund_paid(conn: Connection, psn_no: str, insutype: str, years: Iterable[int]
+                    ) -> set[int]:
+    """Those of `years` in which a fund of the scheme paid the person something: the pooled
+    fund (paid:*) or the supplementary layer (supp:paid); medical assistance is not the
+    insurance fund. A cancelled settlement has taken its payments back."""
+    wanted = sorted(set(years))
+    if not wanted:
+        return set()
+    a = accumulators.c
+    return set(conn.execute(select(a.year).distinct().where(
+        a.psn_no == psn_no, a.insutype == insutype, a.year.in_(wanted), a.value > 0,
+        (a.name.like("paid:%")) | (a.name == "supp:paid"))).scalars())
 
 
 def all_accumulators(conn: Connection, psn_no: str, year: int

@@ -144,7 +144,11 @@ def register_stock_in(uow: UnitOfWork, fixmedins_code: str, stock: StockIn) -> S
 def list_stock(app: Gongji, who: Principal) -> list[StockView]:
     """The institution's untraced stock, per drug: registered, sold, left."""
     require_institution(who)
-    return app.read(lambda uow: _stock_views(uow, who.id, None), principal=who)
+    return app.read(lambda uow: stock_in(uow, who.id), principal=who)
+
+
+def stock_in(uow: UnitOfWork, fixmedins_code: str) -> list[StockView]:
+    return _stock_views(uow, fixmedins_code, None)
 
 
 def lock_boxes(uow: UnitOfWork, keys: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ the sweeper returns it to the sponsor exactly once. A transfer's state is its ho
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -22,6 +23,8 @@ from gongji.domain.transfers import (
     TransferAsk,
     WalletFacts,
     accept_deadline,
+    check_parties,
+    check_sender,
     check_transfer,
     status_of,
 )
@@ -31,8 +34,10 @@ from gongji.services.access import authorize, may_see
 from gongji.services.codec import to_json
 from gongji.services.door import door
 from gongji.services.family import store as bindings
+from gongji.services.family.store import BindingRecord
 from gongji.services.people import service as people
 from gongji.services.pins import service as pins
+from gongji.services.regions import service as regions
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.transfers import store
 from gongji.services.transfers.model import TRANSFER, Limits, SendTransfer, TransferView
@@ -53,19 +58,16 @@ def send(app: Gongji, who: Principal, key: Key, cmd: SendTransfer,
                        result_type=TransferView)
     if prior is not None:
         return prior  # a retry of a transfer that went through: no second PIN check
+    # who may send to whom is known before the PIN: "对方地区尚未开通" costs no attempt
+    app.read(lambda uow: _parties(uow, who, cmd.receiver_psn_no), principal=who)
     pins.verify(app, who.id, pin)
 
     def run(uow: UnitOfWork) -> TransferView:
         sender, receiver = who.id, cmd.receiver_psn_no
-        authorize(uow, who, Act.SEND_TRANSFER, sender)
-        people.person(uow.conn, receiver)
         # the sender's wallet row serialises this sender's transfers: the daily count and the
-        # one-pending rule are read and written under it
-        s_wallet = wallets.wallet(uow.conn, sender, lock=True)
-        r_wallet = wallets.wallet(uow.conn, receiver)
-        binding = bindings.active(uow.conn, sender, receiver, lock=True)
-        s_facts = _facts(uow, sender, s_wallet, Bi("转出方", "sender"))
-        r_facts = _facts(uow, receiver, r_wallet, Bi("接收方", "receiver"))
+        # one-pending rule are read and written under it (the parties are checked again here)
+        p = _parties(uow, who, receiver, lock=True)
+        s_facts, r_facts, binding = p.sender, p.receiver, p.binding
         personal = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=sender))
         check_transfer(TransferAsk(
             now=uow.now, amount=cmd.amount, sender=s_facts, receiver=r_facts,
@@ -74,7 +76,7 @@ def send(app: Gongji, who: Principal, key: Key, cmd: SendTransfer,
             sent_this_year=store.sent_since(uow.conn, sender, date(uow.today.year, 1, 1)),
             pending_to_receiver=store.waiting_between(uow.conn, sender, receiver, uow.now),
             sponsor_balance=personal.balance if personal else 0,
-            sender_is_beneficiary=binding is None and bool(bindings.sponsors(uow.conn, sender))))
+            sender_is_beneficiary=p.sender_is_beneficiary))
         assert personal is not None and binding is not None
         quota = uow.ledger.open_account(AccountKind.WALLET_QUOTA, owner=receiver,
                                         sponsor=sender, admdvs=r_facts.insuplc_admdvs)
@@ -204,10 +206,59 @@ def _transfer(uow: UnitOfWork, transfer_id: str, who: Principal | None = None
     return t
 
 
+@dataclass(frozen=True, slots=True)
+class Parties:
+    sender: WalletFacts
+    receiver: WalletFacts
+    binding: BindingRecord | None
+    sender_is_beneficiary: bool
+
+
+def _parties(uow: UnitOfWork, who: Principal, receiver: str, *, lock: bool = False) -> Parties:
+    """The sender's and receiver's wallets and binding, checked (check_parties)."""
+    sender = who.id
+    authorize(uow, who, Act.SEND_TRANSFER, sender)
+    people.person(uow.conn, receiver)
+    s_wallet = wallets.wallet(uow.conn, sender, lock=lock)
+    r_wallet = wallets.wallet(uow.conn, receiver)
+    binding = bindings.active(uow.conn, sender, receiver, lock=lock)
+    found = Parties(_facts(uow, sender, s_wallet, Bi("转出方", "sender")),
+                    _facts(uow, receiver, r_wallet, Bi("接收方", "receiver")), binding,
+                    binding is None and bool(bindings.sponsors(uow.conn, sender)))
+    check_parties(found.sender, found.receiver, bound=binding is not None,
+                  verified=bool(binding is not None and binding.verified),
+                  sender_is_beneficiary=found.sender_is_beneficiary)
+    return found
+
+
+def blocked(uow: UnitOfWork, who: Principal, receiver: str | None = None
+            ) -> GongjiError | None:
+    """Why who cannot send to receiver now whatever the amount, or (receiver None) cannot send
+    at all: their own wallet not open or their region not live. None: they can."""
+    try:
+        if receiver is None:
+            authorize(uow, who, Act.SEND_TRANSFER, who.id)
+            check_sender(_facts(uow, who.id, wallets.wallet(uow.conn, who.id),
+                                Bi("转出方", "sender")))
+        else:
+            _parties(uow, who, receiver)
+    except GongjiError as refusal:
+        return refusal
+    return None
+
+
+def wallet_facts(uow: UnitOfWork, psn_no: str) -> WalletFacts:
+    """A person's wallet, their regions and those regions' policies on the day."""
+    return _facts(uow, psn_no, wallets.wallet(uow.conn, psn_no), Bi("本人", "owner"))
+
+
 def _facts(uow: UnitOfWork, psn_no: str, wallet: WalletRecord | None, who: Bi) -> WalletFacts:
     home = people.insured_region(uow.conn, psn_no, who)
     is_open = wallet is not None and wallet.open
     place = wallet.place_of_use if wallet is not None and is_open else None
     return WalletFacts(psn_no=psn_no, open=is_open, place_of_use=place, insuplc_admdvs=home,
                        policy=uow.policy(home),
-                       place_policy=uow.policy(place) if place else None)
+                       place_policy=uow.policy(place) if place else None,
+                       region_name=regions.name_of(uow, home),
+                       place_name=regions.name_of(uow, place) if place else None)
+

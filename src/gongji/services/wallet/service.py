@@ -19,6 +19,7 @@ from gongji.services.door import door
 from gongji.services.family import store as bindings
 from gongji.services.people import service as people
 from gongji.services.proxies import service as proxies
+from gongji.services.regions import service as regions
 from gongji.services.runtime import Gongji, Key, Written
 from gongji.services.transfers import store as transfers
 from gongji.services.unit_of_work import UnitOfWork
@@ -172,4 +173,5 @@ def _quotas(uow: UnitOfWork, psn_no: str) -> list[Account]:
 def _check_enabled(uow: UnitOfWork, home: str, place: str) -> None:
     for region in dict.fromkeys([home, place]):
         if not uow.policy(region).wallet.enabled:
-            raise GongjiError("WALLET_REGION_DISABLED", who=Bi("本人", "owner"), admdvs=region)
+            raise GongjiError("WALLET_REGION_DISABLED", who=Bi("本人", "owner"), admdvs=region,
+                              region=regions.name_of(uow, region))
