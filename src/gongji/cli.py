@@ -5,6 +5,7 @@ Commands only translate arguments into service calls and results into text; rule
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -591,11 +592,11 @@ def demo(db: Annotated[str, typer.Option(
     """Run gongji on embedded SQLite with demo data and the sandbox clock on."""
     url = db if "://" in db else "sqlite:///" + str(Path(db).absolute())
     if reset and url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".token"):
             Path(url[len("sqlite:///"):] + suffix).unlink(missing_ok=True)
     settings = _settings(url, port=port, sandbox=True)
     if not settings.admin_token:
-        settings.admin_token = "demo-" + secrets.token_urlsafe(12)
+        settings.admin_token = _demo_token(url)
     evening = SystemClock().now().replace(hour=20, minute=0, second=0, microsecond=0)
     try:
         built = build(settings, schema="upgrade", sandbox_start=evening)
@@ -642,6 +643,25 @@ def demo(db: Annotated[str, typer.Option(
         built.app.dispose()
         return
     _run(settings, built)
+
+
+def _demo_token(url: str) -> str:
+    """The demo's operator token: kept beside its SQLite file (owner-only), so a restarted
+    demo keeps the console session and the token already pasted; new with --reset."""
+    token = "demo-" + secrets.token_urlsafe(12)
+    if not url.startswith("sqlite:///"):
+        return token
+    kept = Path(url[len("sqlite:///"):] + ".token")
+    try:
+        found = kept.read_text(encoding="utf-8").strip()
+    except OSError:
+        found = ""
+    if found.startswith("demo-") and len(found) < 100:
+        return found
+    with contextlib.suppress(OSError):
+        kept.touch(mode=0o600)
+        kept.write_text(token + "\n", encoding="utf-8")
+    return token
 
 
 def _numbers(text: str, option: str) -> list[int]:

@@ -78,6 +78,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/regions/{admdvs}/policy"): ALL,
     ("GET", "/api/v1/regions/{admdvs}/contributions"): ALL,
     ("GET", "/api/v1/catalog/{admdvs}/items"): ALL,
+    ("GET", "/api/v1/institutions"): ALL,  # the lookup: where the wallet is accepted
     ("POST", "/api/v1/trace-codes/query"): ALL,
     ("GET", "/fhir/R4/metadata"): ALL,
     # the national interface authenticates inside its envelope (9001 sign-in): HTTP is open
@@ -110,7 +111,6 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/persons/{psn_no}/flags"): OPERATOR_ONLY,
     ("GET", "/api/v1/clearing/statement"): OPERATOR_ONLY,
     ("POST", "/api/v1/institutions"): OPERATOR_ONLY,
-    ("GET", "/api/v1/institutions"): OPERATOR_ONLY,
     ("POST", "/api/v1/institutions/{code}/keys"): OPERATOR_ONLY,
     ("PUT", "/api/v1/institutions/{code}/recording"): OPERATOR_ONLY,
     ("GET", "/api/v1/institutions/{code}/conformance"): OPERATOR_ONLY,

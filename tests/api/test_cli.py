@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -74,6 +75,24 @@ def test_demo_seeding_is_idempotent(tmp_path: Path) -> None:
     assert second.exit_code == 0
     assert "(current)" in second.output and "50000000.00" in second.output
     assert runner.invoke(cli, ["verify", "--db", f"sqlite:///{db}"]).exit_code == 0
+
+
+def test_a_restarted_demo_keeps_its_operator_token(tmp_path: Path) -> None:
+    """The token is kept beside the demo database (owner-only): a restart prints the same one,
+    so the console session and a pasted token keep working; --reset makes a new one."""
+    db = str(tmp_path / "demo.db")
+
+    def token(*extra: str) -> str:
+        r = runner.invoke(cli, ["demo", "--db", db, "--seed-only", *extra])
+        assert r.exit_code == 0, r.output
+        found = re.search(r"Bearer (demo-[A-Za-z0-9_-]+)", r.output)
+        assert found, r.output
+        return found.group(1)
+
+    first = token()
+    assert token() == first
+    assert (tmp_path / "demo.db.token").stat().st_mode & 0o077 == 0
+    assert token("--reset") != first
 
 
 def test_help_texts() -> None:

@@ -92,8 +92,9 @@ def _populate(app: Gongji, w: World, folder: Path) -> None:
         zw.psn_no, 300_00), PIN).value.id
     transfers.respond(app, zw.who, key("a2"), to_him, "accept")
     family.end(app, OPERATOR, key("end"), spouse)          # his unused quota goes home
+    fam.bind("张伟", "张小宝", "child")  # his son in Chengdu: paid from his own account
     paid = contributions.pay(app, zw.who, key("ct"), contributions.PayContribution(
-        ma.psn_no, "390", 2027, "personal"), PIN).value
+        fam["张小宝"].psn_no, "390", 2027, "personal"), PIN).value
 
     v1 = clinic.visit("张伟")
     clinic.fees(v1, (S_A, "1", "20000"), (S_B, "1", "6000"))

@@ -80,6 +80,21 @@ def field_error(html: str, field: str) -> str:
     return unescape(found.group(1))
 
 
+def test_the_demos_whole_operator_line_can_be_pasted(site: Any) -> None:
+    """gongji demo prints "Authorization: Bearer demo-…"; pasting "Bearer demo-…" works, and
+    the login page says where the token is."""
+    c, _ = site
+    page = c.get("/console/login").text
+    assert "gongji demo" in page and "Bearer" in page
+    r = c.post("/console/login", data={"csrf": csrf(c), "token": f"  Bearer {TOKEN} "},
+               follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, "/console")
+    c.cookies.clear()
+    r = c.post("/console/login", data={"csrf": csrf(c), "token": "Bearer wrong"},
+               follow_redirects=False)
+    assert r.status_code in (401, 403) and 'id="token-error"' in r.text
+
+
 def test_every_page_needs_an_operator(site: Any) -> None:
     c, _ = site
     token = csrf(c)

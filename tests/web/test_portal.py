@@ -226,3 +226,30 @@ def test_a_desktop_window_is_fine_too(server: DemoServer, browser: Any) -> None:
             shot(page, f"portal-desktop-{name}")
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_where_the_wallet_is_accepted_on_a_phone_without_javascript(
+        server: DemoServer, browser: Any, lang: str) -> None:
+    """Nobody logged in, scripts off, a 390px phone: pick an area, type part of a name,
+    search; the list fits the width."""
+    server.api("POST", "/api/v1/institutions", headers={"Idempotency-Key": "where-long"},
+               json={"fixmedins_code": "P51010000077", "fixmedins_name": "成都" + "很长" * 40
+                     + "大药房", "hosp_lv": "0", "admdvs": "510100"})
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  java_script_enabled=False,
+                                  locale="zh-CN" if lang == "zh" else "en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{server.base}/where?lang={lang}")
+        shot(page, f"portal-where-{lang}")
+        page.select_option("#area", "510100")
+        page.fill("#q", "药房")
+        with page.expect_navigation():
+            page.locator("form[action='/where'] button[type=submit]").click()
+        assert "area=510100" in page.url
+        names = page.locator("ul.places li strong").all_inner_texts()
+        assert names == ["成都康济大药房（演示）", "成都" + "很长" * 40 + "大药房"], names
+        shot(page, f"portal-where-found-{lang}")
+    finally:
+        context.close()

@@ -22,13 +22,14 @@ from gongji.domain.clock import FixedClock, shanghai
 from gongji.domain.money import format_yuan, parse_yuan
 from gongji.services.demo.service import DEMO_PIN, FAMILY, certno_of, seed
 from gongji.services.family import service as family
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
 from gongji.services.transfers import service as transfers
 from gongji.services.unit_of_work import Principal
 from gongji.services.wallet import service as wallet
 from gongji.store.db import Database
-from tests.conftest import table_counts
+from tests.conftest import OPERATOR, table_counts
 
 OP = {"Authorization": "Bearer op-token"}
 _keys = count()
@@ -150,7 +151,7 @@ def test_personal_data_stays_off_pages_and_urls(site: Any) -> None:
     log_in(c, "张伟")
     seen = []
     for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
-                 "/trace", "/claims", "/statement", "/statement.csv"):
+                 "/trace", "/claims", "/where", "/statement", "/statement.csv"):
         r = c.get(path)
         assert r.status_code == 200, path
         seen.append(r.text)
@@ -367,7 +368,7 @@ def test_every_portal_page_has_a_title_a_heading_and_labelled_fields(site: Any) 
     pages = {"/login": c.get("/login").text}
     log_in(c, "张伟")
     for path in ("/", "/family", "/wallet", "/transfer", "/history", "/more", "/code",
-                 "/trace", "/claims", "/statement"):
+                 "/trace", "/claims", "/where", "/statement"):
         pages[path] = c.get(path).text
     for path, html in pages.items():
         title = re.search(r"<title>([^<]+)</title>", html)
@@ -432,6 +433,101 @@ def test_a_transfer_not_accepted_by_06_00_shows_as_returned(site: Any) -> None:
     history = c.get("/history").text
     assert "✗ 已退回" in history and "… 待接收" not in history
     assert "12000.00" in c.get("/").text, "the money is back in his account"
+
+
+# -- where the wallet is accepted (issue 17, point 7) ------------------------------------------
+
+def listed(html: str) -> list[str]:
+    return [unescape(x) for x in re.findall(r'<li class="card"><strong>([^<]+)</strong>', html)]
+
+
+def test_where_the_wallet_is_accepted_is_open_to_all_by_area_and_name(site: Any) -> None:
+    c, app = site
+    institutions.register(app, OPERATOR, "no-wallet", institutions.RegisterInstitution(
+        "P51010000009", "不收钱包的药房", "0", "510100", wallet_supported=False))
+    r = c.get("/where")
+    assert r.status_code == 200 and "哪里能用医保钱包" in r.text
+    assert listed(r.text) == sorted(listed(r.text)) and len(listed(r.text)) == 4
+    assert "不收钱包的药房" not in r.text, "only institutions that take the wallet"
+    assert '<form method="get" action="/where"' in r.text, "a plain form: works without JS"
+    assert '<option value="510100">　成都市</option>' in r.text
+    sichuan = c.get("/where", params={"area": "510100"}).text
+    assert '<option value="510100" selected>' in sichuan
+    assert listed(sichuan) == ["成都共济医院（三级，演示）", "成都康济大药房（演示）",
+                               "玉林社区卫生服务中心（一级，演示）"]
+    assert "成都市 · 医疗机构 · 三级" in sichuan
+    assert listed(c.get("/where", params={"area": "410000", "q": "药房"}).text) == \
+        ["南阳仲景大药房（演示）"]
+    none = c.get("/where", params={"q": "不存在"}).text
+    assert listed(none) == [] and "没有找到符合条件的机构" in none and 'value="不存在"' in none
+    c.cookies.set("gj_lang", "en")
+    english = c.get("/where").text
+    assert "Where the wallet is accepted" in english and "哪里能用" not in english
+    assert "Chengdu · Hospital or clinic · Level 3" in english
+
+
+def test_where_pages_through_many(site: Any) -> None:
+    c, app = site
+    for n in range(20):
+        institutions.register(app, OPERATOR, f"many-{n}", institutions.RegisterInstitution(
+            f"P510100001{n:02d}", f"锦城药房{n:02d}", "0", "510100"))
+    first = c.get("/where", params={"area": "51"}).text
+    assert "共 23 家" in first and "第 1 / 2 页" in first and len(listed(first)) == 20
+    link = re.search(r'href="(/where\?[^"]+)" rel="next"', first)
+    assert link and 'rel="prev"' not in first
+    second = c.get(unescape(link.group(1))).text
+    assert "第 2 / 2 页" in second and len(listed(second)) == 3 and 'rel="next"' not in second
+    assert not set(listed(first)) & set(listed(second))
+
+
+def test_where_refuses_a_bad_area_beside_the_field(site: Any) -> None:
+    c, _ = site
+    r = c.get("/where", params={"area": "5"})
+    assert r.status_code == 422
+    assert re.search(r'id="area-error"[^>]*>[^<]*省（2 位）', r.text), r.text
+    assert 'aria-invalid="true"' in r.text and listed(r.text) == []
+    r = c.get("/where", params={"q": "x" * 51})
+    assert r.status_code == 422 and 'id="q-error"' in r.text
+    r = c.get("/where", params={"page": "999999999"})
+    assert r.status_code == 422 and 'class="alert"' in r.text
+    c.cookies.set("gj_lang", "en")
+    r = c.get("/where", params={"area": "5"})
+    assert r.status_code == 422 and "a province (2 digits)" in r.text
+
+
+def test_more_leads_to_where_and_the_explanation_names_the_unused_quota(site: Any) -> None:
+    """李秀英 holds her son's quota and buys at a Nanyang pharmacy that does not take the
+    wallet: she pays cash, and the explanation says why the quota was not used."""
+    c, app = site
+    shop_code = "P41130000009"
+    institutions.register(app, OPERATOR, "no-wallet", institutions.RegisterInstitution(
+        shop_code, "宛城小药房", "0", "411300", wallet_supported=False))
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    wallet.open_wallet(app, wei, "w1", wei.id)
+    wallet.open_wallet(app, mother, "w2", mother.id)
+    b = family.request(app, wei, "b1", family.RequestBinding(CERTNO["李秀英"], "李秀英",
+                                                             "sponsor", "parent")).value
+    family.respond(app, mother, "b2", b.id, True)
+    sent = transfers.send(app, wei, "t1", transfers.SendTransfer(mother.id, 150_00),
+                          DEMO_PIN).value
+    transfers.respond(app, mother, "t2", sent.id, "accept")
+    cred = svc.Credential("02", CERTNO["李秀英"])
+    line = svc.FeeIn("1", "XJ01CRA040A001010333926", "2", "30.00", 60_00,
+                     trace_codes=("81000000000000000011", "81000000000000000012"))
+    s = svc.purchase(app, Principal("institution", shop_code), "p1",
+                     svc.OpenVisit(cred, "390", "41"), (line,), svc.SettleAsk(cred)).value
+    assert s.acct_mulaid_pay == 0 and s.quota_not_accepted > 0
+
+    log_in(c, "李秀英")
+    assert 'href="/where"' in c.get("/more").text
+    page = c.get(f"/settlements/{s.setl_id}").text
+    assert "本机构未开通医保钱包支付，未使用钱包共济额度" in page
+    assert f"本可支付 {Decimal(s.quota_not_accepted) / 100:.2f} 元" in page
+    yours, mine = amounts(page, "yours")
+    assert sum(yours) == mine == s.psn_part_amt == s.psn_cash_pay
+    c.cookies.set("gj_lang", "en")
+    assert "This institution does not take the wallet; wallet quota was not used" in \
+        c.get(f"/settlements/{s.setl_id}").text
 
 
 def test_the_statement_accounts_for_his_balance_and_downloads(site: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from gongji.metrics import HOLDS_EXPIRED
 from gongji.services.ledger.service import checkpoint, sweep_expired
 from gongji.services.root import build
 from gongji.services.runtime import Gongji
+from gongji.services.sandbox import service as sandbox_clock
 
 log = logging.getLogger("gongji.api")
 
@@ -70,6 +72,9 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if sweeper and services.sandbox:  # the demo resumes here next time
+                with contextlib.suppress(Exception):
+                    await run_in_threadpool(sandbox_clock.keep, services)
 
     app = FastAPI(title="gongji 共济", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
@@ -89,15 +94,24 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     return app
 
 
+KEEP_CLOCK_SECONDS = 30.0
+"""How often a serving sandbox remembers its clock's position (a restart resumes there)."""
+
+
 async def _sweep_forever(services: Gongji, settings: Settings) -> None:
     """Return holds at their deadline without waiting for `gongji sweep` (exactly once: the
     ledger's state guard makes a second sweeper, or a crash mid-sweep, harmless)."""
+    kept = time.monotonic()
     while True:
         try:
             done = await run_in_threadpool(sweep_expired, services)
             if done:
                 HOLDS_EXPIRED.inc(len(done))
                 log.info("sweeper returned %d expired holds", len(done))
+            if services.sandbox and time.monotonic() - kept >= KEEP_CLOCK_SECONDS:
+                # where the ticking demo clock is, should the demo be killed
+                await run_in_threadpool(sandbox_clock.keep, services)
+                kept = time.monotonic()
         except Exception:  # keep sweeping; the next round retries what failed
             log.exception("sweep failed")
         await asyncio.sleep(settings.sweep_interval_seconds)

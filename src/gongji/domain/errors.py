@@ -173,6 +173,7 @@ define("HOLD_DEADLINE_PAST", 422, "冻结的截止时间 {deadline} 早于当前
 
 # -- regions and policy --------------------------------------------------------------------
 define("ADMDVS_INVALID", 422, "{field} 不是合法的医保区划代码：{value}（6 位数字）", "{field} is not a valid admdvs code: {value} (6 digits)")
+define("AREA_INVALID", 422, "地区应为省（2 位）、市（4 位）或 6 位医保区划代码：{value}", "The area must be a province (2 digits), a city (4 digits) or a 6-digit admdvs code: {value}")
 define("REGION_NOT_FOUND", 404, "未知的医保区划：{admdvs}", "Unknown region: {admdvs}")
 define("POLICY_INVALID", 422, "政策文件 {source} 不合法：{problems}", "Policy document {source} is invalid: {problems}")
 

@@ -9,6 +9,7 @@ from gongji.domain.errors import GongjiError
 
 NATIONAL = "000000"
 _ADMDVS = re.compile(r"[1-9][0-9]{5}")
+_AREA = re.compile(r"[1-9][0-9](?:[0-9]{2}){0,2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +46,18 @@ def layers(admdvs: str) -> list[str]:
     if admdvs != out[-1]:
         out.append(admdvs)
     return out
+
+
+def area_prefix(code: str) -> str:
+    """What an area filter matches an admdvs by: a province (2 digits, or its 6-digit code
+    ending 0000), a city (4 digits, or its code ending 00), or one code exactly (6 digits).
+    "51" and "510000" -> "51"; "5101" and "510100" -> "5101"; "510104" -> "510104". Anything
+    else is AREA_INVALID."""
+    code = code.strip() if isinstance(code, str) else ""
+    if not _AREA.fullmatch(code):
+        raise GongjiError("AREA_INVALID", value=code[:20])
+    if len(code) == 6 and code.endswith("0000"):
+        return code[:2]
+    if len(code) == 6 and code.endswith("00"):
+        return code[:4]
+    return code

@@ -206,6 +206,10 @@ class Result(Setlinfo):
     the layer does not apply to this visit)."""
     supp_plus: int = 0
     """The raise in supp_cap (大病保险 incentives)."""
+    quota_not_accepted: int = 0
+    """What wallet quota would have paid of the personal burden, had the institution taken
+    the wallet (医保钱包): the quota the person held that was left unused because it does not
+    (0 when it does, when there was none, or when the earlier sources covered the burden)."""
 
 
 def check_expected(ours: Setlinfo, expected: Mapping[str, int]) -> None:
@@ -282,7 +286,11 @@ def _line(line: FeeLine, item: CatalogItem | None, *, full: int, over: int, pre:
 
 def settle(lines: Sequence[FeeLine], catalog: Mapping[str, CatalogItem], visit: Visit,
            person: PersonFacts, benefits: Benefits, acc: Accumulators,
-           sources: Sequence[Source], *, acct_used: bool = True) -> Result:
+           sources: Sequence[Source], *, acct_used: bool = True,
+           not_accepted: Sequence[Source] = ()) -> Result:
+    """Every amount of a settlement. `sources` pay the personal burden in order; quota in
+    `not_accepted` (held, but at an institution that does not take the wallet) pays nothing:
+    what it would have paid after the sources is Result.quota_not_accepted."""
     if not lines:
         raise GongjiError("FEE_LINES_EMPTY")
     classified = tuple(classify(ln, catalog.get(ln.med_list_codg)) for ln in lines)
@@ -346,6 +354,7 @@ def settle(lines: Sequence[FeeLine], catalog: Mapping[str, CatalogItem], visit: 
             if take > 0:
                 payments.append(Paid(src.kind, src.sponsor, take))
                 payable -= take
+    refused = min(payable, sum(s.balance for s in not_accepted)) if acct_used else 0
     acct = sum(p.amount for p in payments if p.kind == "own")
     mulaid = sum(p.amount for p in payments if p.kind != "own")
     cash = psn_part - acct - mulaid
@@ -369,7 +378,8 @@ def settle(lines: Sequence[FeeLine], catalog: Mapping[str, CatalogItem], visit: 
         year_deltas={k: v for k, v in year.items() if v}, stay_deltas={
             k: v for k, v in stay.items() if v},
         rule=rule.name if rule else "", minus=minus, supp_cap=supp_cap,
-        supp_plus=person.supp_plus if supp_cap is not None else 0)
+        supp_plus=person.supp_plus if supp_cap is not None else 0,
+        quota_not_accepted=max(refused, 0))
 
 
 def _rule(benefits: Benefits, visit: Visit, person: PersonFacts) -> Rule | None:

@@ -130,6 +130,8 @@ async def login(request: Request) -> Response:
     never the token, so logging out (or revoking the token) ends it."""
     data = await form(request)
     token = data.get("token", "").strip()
+    if token[:7].lower() == "bearer ":  # pasted from the demo's "Authorization: Bearer …"
+        token = token[7:].strip()
     try:
         opened = await run_in_threadpool(lambda: auth.open_console(
             services(request), token, bootstrap=request.app.state.settings.admin_token))

@@ -7,7 +7,7 @@ from gongji.web.i18n import extend
 CONSOLE_WORDS: dict[str, tuple[str, str]] = {
     # frame and login
     "c_login": ("运营管理台登录", "Operator console login"),
-    "c_token_help": ("运营令牌由 GONGJI_ADMIN_TOKEN 设定或由 gongji token create 生成。", "An operator token: GONGJI_ADMIN_TOKEN, or one made by gongji token create."),
+    "c_token_help": ("运营令牌：gongji demo 启动时在终端打印（operator 一行，Bearer 之后的部分；整行粘贴也可以），或由 GONGJI_ADMIN_TOKEN 设定、由 gongji token create 生成。", "An operator token: the one gongji demo prints when it starts (the operator line, after Bearer; pasting the whole line works too), GONGJI_ADMIN_TOKEN, or one made by gongji token create."),
     "c_to_portal": ("返回个人服务", "To the family portal"),
     "c_operator_is": ("运营人员 {id}（{role}）", "Operator {id} ({role})"),
     "c_back_dashboard": ("返回运营管理台", "Back to the console"),

@@ -12,9 +12,10 @@ import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -689,6 +690,40 @@ async def trace_check(request: Request) -> Response:
                     code_max=TRACE_CODE_MAX)
 
     return await run_in_threadpool(check)
+
+
+# -- public: where the wallet is accepted ------------------------------------------------------
+
+PAGE_DIGITS = 5
+"""A page number longer than this is refused as it is (the service bounds it further)."""
+
+
+@router.get("/where")
+def where_page(request: Request, area: str = "", q: str = "", page_no: str = Query(
+        "1", alias="page")) -> Response:
+    """The institutions that take the wallet, by area and name (a GET form: the address names
+    an area and a name fragment, never a person)."""
+    who = _maybe(request)
+    page_text = page_no.strip()
+    number = int(page_text) if page_text.isdigit() and len(page_text) <= PAGE_DIGITS else 0
+    values = {"area": area.strip()[:6], "q": q.strip()[:50]}
+    try:
+        m = portal.where(services(request), who or ANONYMOUS, area, q, number)
+    except GongjiError as e:
+        m = portal.where(services(request), who or ANONYMOUS)
+        field = "area" if e.code == "AREA_INVALID" else \
+            "q" if e.params.get("fields") == "q" else "page"
+        return page(request, "portal/where.html", "where", m.me, status=e.spec.http_status,
+                    m=m, error=e, error_field=field, values=values, pager=[])
+    pager = [(label, _where_link(area, q, n))
+             for label, n in (("prev_page", m.found.page - 1), ("next_page", m.found.page + 1))
+             if 1 <= n <= m.found.pages]
+    return page(request, "portal/where.html", "where", m.me, m=m, values=values, pager=pager,
+                region_name=_region_name(m.areas, lang_of(request)))
+
+
+def _where_link(area: str, q: str, page_no: int) -> str:
+    return "/where?" + urlencode({"area": area.strip(), "q": q.strip(), "page": page_no})
 
 
 assert set(OUTCOME_MARK) == set(OUTCOME_TEXT), "a trace outcome without its mark"

@@ -1,4 +1,5 @@
-"""Institutions and their keys, catalog import and search (operators), trace-code query."""
+"""Institutions and their keys (operators), the public lookup of institutions (where the
+wallet is accepted), catalog import and search, trace-code query."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from gongji.domain.access import ANONYMOUS
 from gongji.domain.catalog import ratio_text
 from gongji.services.catalog import service as catalog
 from gongji.services.institutions import service as institutions
+from gongji.services.institutions.model import MAX_PAGE, MAX_PER_PAGE, PER_PAGE, Lookup
 from gongji.services.tracing import service as tracing
 
 router = APIRouter(prefix="/api/v1", tags=["institutions and catalog"])
@@ -60,10 +62,37 @@ def register(body: InstitutionIn, who: Operator, services: Services, response: R
     return InstitutionOut(**{f: getattr(w.value, f) for f in InstitutionOut.model_fields})
 
 
-@router.get("/institutions", response_model=list[InstitutionOut], summary="All institutions")
-def list_institutions(who: Operator, services: Services) -> list[InstitutionOut]:
-    return [InstitutionOut(**{f: getattr(i, f) for f in InstitutionOut.model_fields})
-            for i in institutions.list_all(services, who)]
+class InstitutionPageOut(BaseModel):
+    items: list[InstitutionOut]
+    page: int
+    per_page: int
+    total: int = Field(description="Institutions matching, on every page")
+
+
+@router.get("/institutions", response_model=InstitutionPageOut,
+            summary="Look up designated institutions (public): where the wallet is accepted, "
+            "by area and name, sorted by name, a page at a time")
+def lookup_institutions(
+        services: Services,
+        wallet: Annotated[bool | None, Query(
+            description="true: those that take the wallet (医保钱包); false: those that do "
+            "not; absent: all")] = None,
+        admdvs: Annotated[str | None, Query(
+            max_length=6, description="A province (2 digits, or its code ending 0000), a "
+            "city (4 digits, or its code ending 00) or one admdvs (6 digits); else "
+            "AREA_INVALID",
+            examples=["51"])] = None,
+        q: Annotated[str | None, Query(max_length=50,
+                                       description="A fragment of the name")] = None,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+        per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = PER_PAGE,
+) -> InstitutionPageOut:
+    found = institutions.lookup(services, ANONYMOUS, Lookup(
+        wallet=wallet, area=admdvs or "", q=q or "", page=page, per_page=per_page))
+    return InstitutionPageOut(
+        items=[InstitutionOut(**{f: getattr(i, f) for f in InstitutionOut.model_fields})
+               for i in found.institutions],
+        page=found.page, per_page=found.per_page, total=found.total)
 
 
 @router.post("/institutions/{code}/keys", status_code=status.HTTP_201_CREATED,

@@ -185,6 +185,9 @@ class SetlinfoOut(SetlinfoAmounts):
     setldetail: list[DetailOut]
     lines: list[LineOut]
     payments: list[PaymentOut]
+    quota_not_accepted: YuanOut = Field(
+        description="Wallet quota the person held that paid nothing because this institution "
+        "does not take the wallet (医保钱包): what it would have paid; \"0.00\" when none")
 
     @classmethod
     def of(cls, v: svc.SettlementView) -> SetlinfoOut:
@@ -203,7 +206,8 @@ class SetlinfoOut(SetlinfoAmounts):
                                          fund_payamt=d.fund_payamt) for d in v.setldetail],
                    lines=[LineOut.of(x) for x in v.lines],
                    payments=[PaymentOut(kind=p.kind, sponsor=p.sponsor, amount=p.amount)
-                             for p in v.payments])
+                             for p in v.payments],
+                   quota_not_accepted=v.quota_not_accepted)
 
 
 @router.post("/visits", status_code=status.HTTP_201_CREATED, response_model=VisitOut,

@@ -85,10 +85,10 @@ def seed(app: Gongji) -> Summary:
         "Portal: open / on a phone or a narrow window and log in with an ID number below; the "
         "one-time code shows in this console (sandbox) and in the console's outbox.",
         "Story: 张伟 opens his wallet and asks his mother 李秀英 (Henan) to bind; she opens hers "
-        "and consents; he sends 2000.00 and she accepts, three times; the fourth that day is "
-        "refused (3 a day), as is a second one while the first still waits; one not accepted "
-        "comes back at 06:00 (move the clock in the console); ending the binding returns her "
-        "unused quota. 张丽 in Guangdong shows the not-live refusal.",
+        "and consents; he sends 2000.00 twice and she accepts, then a third she leaves "
+        "waiting; a fourth is refused (3 a day, one waiting at a time); moving the clock to "
+        "06:00 next morning in the console returns the one she left; ending the binding "
+        "returns her unused quota. 张丽 in Guangdong shows the not-live refusal.",
         "Settle: the cashier at /cashier (log in to the console first) sells at a demo "
         "pharmacy; the person then sees every yuan explained under History. Programs sign "
         "requests with the institution key above (docs/ARCHITECTURE.md, 'Institutions') or "

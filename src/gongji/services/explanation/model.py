@@ -50,5 +50,6 @@ class Explanation:
     yours: tuple[Step, ...]
     """How your part was paid; sums to psn_part_amt."""
     notes: tuple[Step, ...]
-    """Deductible paid, the fund's ratio, the 大病保险 cap raised by incentives (base and plus
-    in fen), what a fund may still pay this year, balance left."""
+    """Wallet quota not used (the institution does not take the wallet), deductible paid,
+    the fund's ratio, the 大病保险 cap raised by incentives (base and plus in fen), what a
+    fund may still pay this year, balance left."""

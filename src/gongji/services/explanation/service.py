@@ -5,7 +5,8 @@ that each add up to the visit's total (the identities of domain/settlement.py): 
 split by catalog class, who paid (the funds, the hospital, you), and how your part was paid
 (your personal account, family members' accounts or wallet quota by sponsor, cash). Each step is
 a word key with its amount and parameters, so a page can say it in Chinese or English; nothing
-here decides anything, it only reads what settlement decided.
+here decides anything, it only reads what settlement decided (among it, wallet quota left
+unused because the institution does not take the wallet: a note first).
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ def explain(uow: UnitOfWork, s: SettlementView) -> Explanation:
         yours.append(Step("exp_cash", s.psn_cash_pay))
 
     notes: list[Step] = []
+    if s.quota_not_accepted:
+        notes.append(Step("exp_wallet_not_accepted", s.quota_not_accepted))
     if s.act_pay_dedc:
         notes.append(Step("exp_deductible", s.act_pay_dedc))
     if s.hifp_pay or s.inscp_scp_amt > s.act_pay_dedc:

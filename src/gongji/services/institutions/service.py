@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import secrets as pysecrets
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from gongji.domain.errors import GongjiError
 from gongji.domain.institutions import check_code, check_signature, kind_of
+from gongji.domain.regions import area_prefix
 from gongji.ledger.kinds import AccountKind
 from gongji.services.access import require_operator
 from gongji.services.codec import to_json
 from gongji.services.door import door
 from gongji.services.institutions import store
 from gongji.services.institutions.model import (
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    NAME_QUERY_MAX,
     WINDOW_SECONDS,
     Institution,
+    InstitutionPage,
     IssuedKey,
+    Lookup,
     NewKey,
     RegisterInstitution,
 )
@@ -108,6 +115,36 @@ def list_all(app: Gongji, who: Principal) -> list[Institution]:
 
 def all_in(uow: UnitOfWork) -> list[Institution]:
     return [get_in(uow, c) for c in store.codes(uow.conn)]
+
+
+@door
+def lookup(app: Gongji, who: Principal, q: Lookup) -> InstitutionPage:
+    """Designated institutions by wallet, area and name, a page at a time, sorted by name
+    (public: anyone; "where the wallet is accepted" asks wallet=True)."""
+    return app.read(lambda uow: lookup_in(uow, q), principal=who)
+
+
+def lookup_in(uow: UnitOfWork, q: Lookup) -> InstitutionPage:
+    where = where_of(q)
+    total = store.count_matching(uow.conn, where)
+    return InstitutionPage(store.matching(uow.conn, where, limit=q.per_page,
+                                          offset=(q.page - 1) * q.per_page),
+                           q.page, q.per_page, total)
+
+
+def where_of(q: Lookup) -> store.Where:
+    """The lookup's filter, its input checked: AREA_INVALID, VALIDATION_ERROR naming q (too
+    long, or with a control character), page or per_page."""
+    name = q.q.strip() if isinstance(q.q, str) else ""
+    if len(name) > NAME_QUERY_MAX or any(unicodedata.category(c).startswith("C")
+                                         for c in name):  # control, format, unassigned
+        raise GongjiError("VALIDATION_ERROR", fields="q")
+    if not 1 <= q.page <= MAX_PAGE:
+        raise GongjiError("VALIDATION_ERROR", fields="page")
+    if not 1 <= q.per_page <= MAX_PER_PAGE:
+        raise GongjiError("VALIDATION_ERROR", fields="per_page")
+    area = q.area.strip() if isinstance(q.area, str) else ""
+    return store.Where(q.wallet, area_prefix(area) if area else "", name.lower())
 
 
 @door(auth=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -43,6 +43,45 @@ def codes(conn: Connection) -> list[str]:
     """Every institution's code, in order."""
     return list(conn.execute(select(institutions.c.fixmedins_code)
                              .order_by(institutions.c.fixmedins_code)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A lookup's filter: wallet taken (None: either way), admdvs prefix, name fragment
+    (lower case; "" any)."""
+
+    wallet: bool | None
+    prefix: str
+    name: str
+
+
+def _where(w: Where) -> list[ColumnElement[bool]]:
+    c = institutions.c
+    out: list[ColumnElement[bool]] = []
+    if w.wallet is not None:
+        out.append(c.wallet_supported.is_(w.wallet))
+    if w.prefix:
+        out.append(c.admdvs.startswith(w.prefix, autoescape=True))
+    if w.name:
+        out.append(func.lower(c.fixmedins_name).contains(w.name, autoescape=True))
+    return out
+
+
+def count_matching(conn: Connection, w: Where) -> int:
+    return int(conn.execute(select(func.count()).select_from(institutions)
+                            .where(*_where(w))).scalar_one())
+
+
+def matching(conn: Connection, w: Where, *, limit: int, offset: int) -> list[Institution]:
+    """By name in code-point order on both databases (PostgreSQL's default collation would
+    sort by its locale), then code."""
+    c = institutions.c
+    name = c.fixmedins_name.collate("C") if conn.dialect.name == "postgresql" \
+        else c.fixmedins_name
+    return [Institution(r.fixmedins_code, r.fixmedins_name, r.fixmedins_type, r.hosp_lv,
+                        r.admdvs, bool(r.wallet_supported))
+            for r in conn.execute(select(institutions).where(*_where(w))
+                                  .order_by(name, c.fixmedins_code).limit(limit).offset(offset))]
 
 
 # -- keys and nonces --------------------------------------------------------------------------

@@ -4,16 +4,17 @@ one unit of work.
 Doors (persons): me (every page's header), home, code (a fresh insurance code, the one
 write: it is issued), family_page, wallet_page, transfer_page, history, statement_page
 (收支明细), explained (a settlement, every yuan), more; trace (the public check of a drug
-trace code; anyone).
+trace code; anyone), where (where the wallet is accepted; anyone).
 
 - model.py: the pages (Home, CodePage, FamilyPage, WalletPage, TransferPage, History,
-  StatementPage, Explained, More, TraceCheck) and their parts (Relative, Binding, Paid).
+  StatementPage, Explained, More, TraceCheck, WherePage) and their parts (Relative, Binding,
+  Paid).
 - service.py: the doors, composing the people, wallet, transfers, family, proxies, filing,
   contributions, settlement, statement, explanation, credentials, pins and tracing
   capabilities. No store.py: the portal has no table and no SQL of its own.
 
-Promises: persons only (anyone else is FORBIDDEN, but for trace); a page's numbers come from
-one snapshot, so a balance and the transfers beside it agree; everything shown is the
-caller's own or a relative's they hold an active proxy for (亲情账户); personal data leaves
-masked; forms post to the capabilities' own doors, not here.
+Promises: persons only (anyone else is FORBIDDEN, but for trace and where); a page's numbers
+come from one snapshot, so a balance and the transfers beside it agree; everything shown is the
+caller's own or a relative's they hold an active proxy for (亲情账户); personal data leaves masked;
+forms post to the capabilities' own doors, not here.
 """

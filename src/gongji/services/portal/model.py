@@ -17,6 +17,7 @@ from gongji.services.contributions.model import ContributionView
 from gongji.services.explanation.model import Explanation
 from gongji.services.family.model import BindingView
 from gongji.services.filing.model import FilingView
+from gongji.services.institutions.model import InstitutionPage
 from gongji.services.people.model import PersonView
 from gongji.services.proxies.model import ProxyView
 from gongji.services.settlement.model import SettlementView
@@ -159,6 +160,18 @@ class More:
 class TraceCheck:
     me: PersonView | None
     result: QueryResult
+
+
+@dataclass(frozen=True, slots=True)
+class WherePage:
+    """Where the wallet is accepted: a page of the institutions that take it, and the areas
+    to choose from."""
+
+    me: PersonView | None
+    """The person logged in (masked), if anyone is."""
+    areas: list[Region]
+    """Provinces and pooling regions, by code."""
+    found: InstitutionPage
 
 
 @dataclass(frozen=True, slots=True)

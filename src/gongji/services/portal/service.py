@@ -23,6 +23,7 @@ from gongji.services.explanation import service as explanation
 from gongji.services.family import service as family
 from gongji.services.filing import service as filing
 from gongji.services.institutions import service as institutions
+from gongji.services.institutions.model import Lookup
 from gongji.services.people import service as people
 from gongji.services.people.model import PersonView
 from gongji.services.pins import service as pins
@@ -43,6 +44,7 @@ from gongji.services.portal.model import (
     TraceCheck,
     TransferPage,
     WalletPage,
+    WherePage,
 )
 from gongji.services.proxies import service as proxies
 from gongji.services.proxies.model import ProxyView
@@ -277,3 +279,18 @@ def trace(app: Gongji, who: Principal, raw: str) -> TraceCheck:
     whether it was sold to them)."""
     result = tracing.query(app, who, raw)
     return TraceCheck(me(app, who) if who.kind == "person" else None, result)
+
+
+@door
+def where(app: Gongji, who: Principal, area: str = "", q: str = "", page: int = 1
+          ) -> WherePage:
+    """Where the wallet is accepted (public: anyone): the institutions that take it, by area
+    and name, a page at a time; with the person's header when someone is logged in."""
+    lookup = Lookup(wallet=True, area=area, q=q, page=page)
+
+    def run(uow: UnitOfWork) -> WherePage:
+        found = institutions.lookup_in(uow, lookup)
+        shown = people.person(uow.conn, who.id).masked if who.kind == "person" else None
+        return WherePage(shown, _regions(uow), found)
+
+    return app.read(run, principal=who)

@@ -132,6 +132,13 @@ def resume(app: Gongji, default: datetime) -> datetime:
     return clock.now()
 
 
+def keep(app: Gongji) -> None:
+    """Remember where the ticking clock is now (at shutdown, and now and then while serving),
+    so a restart resumes where it stopped rather than where it was last set."""
+    if app.sandbox and isinstance(app.clock, FixedClock | OffsetClock | SharedClock):
+        _remember(app, app.clock.now(), app.clock)
+
+
 def _remember(app: Gongji, at: datetime, clock: FixedClock | OffsetClock | SharedClock
               ) -> None:
     """Keep the clock's position, so a restarted demo resumes there, and its offset from real

@@ -13,5 +13,7 @@ fee_lines (5204), chronic_medication (5205), open_stays (5303).
 
 Promises: one ledger entry per settlement, its mirror on cancel; accumulators move with it;
 a box's trace code is sold once; one person's settlements queue (deductibles used once);
-a message id settles once, and its 冲正 undoes exactly what it did.
+a message id settles once, and its 冲正 undoes exactly what it did; wallet quota pays only
+where the institution takes the wallet, and where it does not the settlement names what the
+quota would have paid (quota_not_accepted).
 """

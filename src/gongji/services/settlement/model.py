@@ -190,6 +190,9 @@ class SettlementView(Setlinfo):
     included; None where it has none or does not apply to the visit."""
     supp_plus: int = 0
     """The raise in supp_cap for continuous enrollment and claim-free years (大病保险 激励)."""
+    quota_not_accepted: int = 0
+    """Wallet quota (医保钱包共济额度) the person held that paid nothing because the
+    institution does not take the wallet: what it would have paid (0: none was left unused)."""
 
 
 @dataclass(frozen=True, slots=True)

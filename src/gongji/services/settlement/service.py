@@ -337,6 +337,9 @@ class Context:
     acc: engine.Accumulators
     sources: list[tuple[engine.Source, str]]
     """Who may pay the personal burden, in order, with the ledger account of each."""
+    not_accepted: list[engine.Source]
+    """Wallet quota the person holds that this institution does not take (it does not take
+    the wallet): it pays nothing, and the settlement says what it would have paid."""
     sold: dict[str, list[tracecode.Sold]]
     """Earlier sales of the boxes these lines sell."""
     stock_left: dict[str, Fraction]
@@ -424,6 +427,7 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
     if lock:  # the sales of these boxes, and of this untraced stock, queue until written
         tracing.lock_boxes(uow, boxes_keys | {tracecode.stock_key(v.fixmedins_code, i)
                                               for i in untraced})
+    sources, not_accepted = _sources(uow, v.psn_no, v.insuplc_admdvs, inst)
     return Context(
         today=uow.today, visit=v, institution=inst, lines=lines, items=items, policy=policy,
         person=engine.PersonFacts(v.insutype, enrollment.psn_type,
@@ -439,7 +443,7 @@ def load(uow: UnitOfWork, who: Principal, mdtrt_id: str, ask: SettleAsk, *,
             year=store.year_accumulators(uow.conn, v.psn_no, v.insutype, uow.today.year),
             stay={} if _is_new(uow, mdtrt_id) else store.stay_accumulators_of(uow.conn,
                                                                               mdtrt_id)),
-        sources=_sources(uow, v.psn_no, v.insuplc_admdvs, inst),
+        sources=sources, not_accepted=not_accepted,
         sold=store.sold(uow.conn, boxes_keys),
         stock_left=tracing.stock_left(uow, v.fixmedins_code, untraced))
 
@@ -472,7 +476,7 @@ def decide(ctx: Context, ask: SettleAsk) -> Decision:
                      cross_province=cross_province(v.insuplc_admdvs, v.mdtrtarea_admvs),
                      emergency=filing_rules.is_emergency(v.med_type)),
         ctx.person, ctx.policy.benefits, ctx.acc, [s for s, _ in ctx.sources],
-        acct_used=ask.acct_used_flag)
+        acct_used=ask.acct_used_flag, not_accepted=ctx.not_accepted)
     engine.check_expected(result, ask.expected)
     return Decision(result, boxes, untraced)
 
@@ -730,7 +734,7 @@ def view_of(s: SettlementRecord, *, status: str | None = None,
         clr_optins=s.mdtrtarea_admvs, out_of_area=s.mdtrtarea_admvs != s.insuplc_admdvs,
         filing_kind=o.filing_kind, rule=o.rule, setldetail=o.setldetail, lines=o.lines,
         payments=o.payments, mdtrt_cert_type=o.mdtrt_cert_type, supp_cap=o.supp_cap,
-        supp_plus=o.supp_plus)
+        supp_plus=o.supp_plus, quota_not_accepted=o.quota_not_accepted)
     if holder is None:
         return view
     return dataclasses.replace(view, certno=holder.certno, gend=holder.gend, brdy=holder.brdy,
@@ -763,7 +767,7 @@ def _record(ctx: Context, d: Decision, ask: SettleAsk, *, setl_id: str | None,
         psn_type=ctx.person.psn_type, psn_name_masked=ctx.psn_name_masked,
         med_type=v.med_type, balc=None if own is None else own - r.acct_pay,
         filing_kind=ctx.filing_kind, mdtrt_cert_type=ask.credential.mdtrt_cert_type,
-        supp_cap=r.supp_cap, supp_plus=r.supp_plus)
+        supp_cap=r.supp_cap, supp_plus=r.supp_plus, quota_not_accepted=r.quota_not_accepted)
     return SettlementRecord(
         setl_id=setl_id or "", mdtrt_id=v.mdtrt_id, psn_no=v.psn_no, insutype=v.insutype,
         fixmedins_code=v.fixmedins_code, insuplc_admdvs=v.insuplc_admdvs,
@@ -807,10 +811,11 @@ def _postings(uow: UnitOfWork, r: engine.Result, v: VisitRecord,
 
 
 def _sources(uow: UnitOfWork, psn_no: str, home: str, inst: Institution
-             ) -> list[tuple[engine.Source, str]]:
+             ) -> tuple[list[tuple[engine.Source, str]], list[engine.Source]]:
     """Who may pay the burden, in order: the person's own account; sponsors in the same
     province (authorisation); wallet quota by sponsor, where the institution takes the
-    wallet and the wallet is open."""
+    wallet and the wallet is open. Second, the open wallet's quota an institution that does
+    not take the wallet leaves unused (医保钱包 is paid only where it is accepted)."""
     out: list[tuple[engine.Source, str]] = []
     own = uow.ledger.account_by_code(account_code(AccountKind.PERSONAL, owner=psn_no))
     if own is not None and own.status == "open":
@@ -822,13 +827,16 @@ def _sources(uow: UnitOfWork, psn_no: str, home: str, inst: Institution
         if e is not None and acct is not None and province_of(e.insuplc_admdvs) == \
                 province_of(home):
             out.append((engine.Source("family", sponsor, acct.balance), acct.id))
-    if inst.wallet_supported and wallet.is_open(uow, psn_no):
+    quota: list[tuple[engine.Source, str]] = []
+    if wallet.is_open(uow, psn_no):
         for sponsor in active:
             q = uow.ledger.account_by_code(account_code(AccountKind.WALLET_QUOTA, owner=psn_no,
                                                         sponsor=sponsor))
             if q is not None and q.balance > 0:
-                out.append((engine.Source("quota", sponsor, q.balance), q.id))
-    return out
+                quota.append((engine.Source("quota", sponsor, q.balance), q.id))
+    if inst.wallet_supported:
+        return out + quota, []
+    return out, [s for s, _ in quota]
 
 
 def _check_pharmacy_switch(uow: UnitOfWork, v: VisitRecord, policy: Policy) -> None:

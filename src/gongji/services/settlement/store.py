@@ -235,6 +235,9 @@ class Outcome(Setlinfo):
     applied, or written before it was kept)."""
     supp_plus: int = 0
     """The raise in supp_cap: 大病保险 incentives (continuous enrollment, claim-free years)."""
+    quota_not_accepted: int = 0
+    """Wallet quota left unused because the institution does not take the wallet: what it
+    would have paid (absent, 0, from rows written before it was kept)."""
 
 
 @dataclass(frozen=True, slots=True)
