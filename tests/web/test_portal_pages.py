@@ -121,7 +121,8 @@ def test_no_form_while_his_own_wallet_is_not_open(site: Any) -> None:
     c, _ = site
     log_in(c, "张伟")
     r = c.get("/transfer")
-    assert 'id="not-yet"' in r.text and "还没有开通医保钱包" in r.text and 'href="/wallet"' in r.text
+    assert 'id="not-yet"' in r.text and "还没有开通医保钱包" in r.text
+    assert 'href="/wallet"' in r.text
     assert 'id="send"' not in r.text
 
 
@@ -430,3 +431,116 @@ def test_a_transfer_not_accepted_by_06_00_shows_as_returned(site: Any) -> None:
     history = c.get("/history").text
     assert "✗ 已退回" in history and "… 待接收" not in history
     assert "12000.00" in c.get("/").text, "the money is back in his account"
+
+
+# -- issue 18: what waits for the person, and notes that say what happened ---------------------
+
+def nav_count(html: str, href: str) -> str | None:
+    """The badge on a tab: its visible count (the screen-reader text checked beside it)."""
+    tab = re.search(rf'<a href="{href}"[^>]*>(.*?)</a>', html, re.S)
+    assert tab, href
+    found = re.search(r'<span class="count" aria-hidden="true">(\d+)</span>'
+                      r'<span class="sr-only">([^<]+)</span>', tab.group(1))
+    if found is None:
+        return None
+    assert found.group(1) in found.group(2), "the count is said in words too"
+    return found.group(1)
+
+
+def note_of(c: TestClient, r: Any) -> str:
+    """The one-time note the page a form redirected to shows."""
+    assert r.status_code == 303, r.text[-2000:]
+    page = c.get(r.headers["location"]).text
+    found = re.search(r'<p class="note" role="status">([^<]*)</p>', page)
+    assert found, page[:3000]
+    return unescape(found.group(1))
+
+
+def test_her_home_lists_every_action_waiting_for_her_with_badges(site: Any) -> None:
+    c, app = site
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    log_in(c, "张伟")
+    assert post_form(c, "/family/bind", role="sponsor", relation="parent", name="李秀英",
+                     certno=CERTNO["李秀英"]).status_code == 303
+    with TestClient(c.app) as her:
+        log_in(her, "李秀英")
+        home = her.get("/").text
+        card = re.search(r'<div class="card pending-binding" data-binding="([^"]+)">(.*?)</div>',
+                         home, re.S)
+        assert card, "the binding to consent to is on her home page"
+        assert "张*（你的子女）请求与你建立家庭共济" in card.group(2), "his relation, from her side"
+        assert f'action="/family/{card.group(1)}/consent"' in card.group(2)
+        assert f'action="/family/{card.group(1)}/decline"' in card.group(2)
+        assert nav_count(home, "/family") == "1" and "（1 项待处理）" in home
+        assert nav_count(home, "/transfer") is None and nav_count(home, "/more") is None
+        assert nav_count(her.get("/history").text, "/family") == "1", "on every page"
+
+        r = post_form(her, f"/family/{card.group(1)}/consent", back="/")
+        assert r.headers["location"] == "/", "back where she answered"
+        assert note_of(her, r) == "已同意，与 张* 的家庭共济关系已生效。"
+        home = her.get("/").text
+        assert "pending-binding" not in home and nav_count(home, "/family") is None
+
+        # a transfer to accept (amount and deadline) and a proxy request to approve
+        for person in (wei, mother):
+            wallet.open_wallet(app, person, f"open-{person.id}", person.id)
+        transfers.send(app, wei, "t1", transfers.SendTransfer(mother.id, 2000_00), DEMO_PIN)
+        assert post_form(c, "/more/proxy", relation="parent", name="李秀英",
+                         certno=CERTNO["李秀英"]).status_code == 303
+        home = her.get("/").text
+        assert "张* 向你转入 2000.00 元" in home and "请在 2026-11-25 06:00 前接收" in home
+        assert re.search(r'class="card pending-proxy".*?张\*（你的子女）申请成为你的亲情账户代办人'
+                         r'.*?action="/more/proxy-approve"', home, re.S)
+        assert nav_count(home, "/transfer") == "1" and nav_count(home, "/more") == "1"
+        her.get("/?lang=en")
+        english = her.get("/").text
+        assert "Waiting for you" in english and "(1 thing waiting for you)" in english
+        assert "张* (your child) asks to act for you" in english
+        her.get("/?lang=zh")
+        proxy_id = re.search(r'name="proxy_id" value="([^"]+)"', home).group(1)  # type: ignore[union-attr]
+        r = post_form(her, "/more/proxy-approve", proxy_id=proxy_id, back="/")
+        assert r.headers["location"] == "/"
+        assert note_of(her, r) == "已同意 张* 成为你的亲情账户代办人。"
+
+
+def test_notes_say_what_happened(site: Any) -> None:
+    c, app = site
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    log_in(c, "张伟")
+    note = note_of(c, post_form(c, "/family/bind", role="sponsor", relation="parent",
+                                name="李秀英", certno=CERTNO["李秀英"]))
+    assert note == "已向 李** 发出家庭共济绑定申请，等待对方同意。"
+    binding = re.search(r'<tr data-binding="([^"]+)">\s*<td><strong>李\*\*',
+                        c.get("/family").text).group(1)  # type: ignore[union-attr]
+    family.respond(app, mother, "b2", binding, True)
+    note = note_of(c, post_form(c, "/wallet/open"))
+    assert note == "医保钱包已开通。"
+    wallet.open_wallet(app, mother, "w2", mother.id)
+    note = note_of(c, post_form(c, "/transfer", receiver=mother.id, amount="1500.00",
+                                pin=DEMO_PIN))
+    assert note == ("已向 李** 转入 1500.00 元，对方需在 2026-11-25 06:00 前接收，否则退回。"
+                    "今日还可转 2 笔。")
+    with TestClient(c.app) as her:
+        log_in(her, "李秀英")
+        t = re.search(r'data-transfer="([^"]+)"', her.get("/").text).group(1)  # type: ignore[union-attr]
+        note = note_of(her, post_form(her, f"/transfers/{t}/accept"))
+        assert note == "已接收 张* 转入的 1500.00 元，已计入钱包共济额度。"
+        note = note_of(her, post_form(her, "/more/contribution", psn_no=mother.id,
+                                      insutype="390", year="2027", source=f"quota:{wei.id}",
+                                      pin=DEMO_PIN))
+        assert re.fullmatch(r"已缴纳 2027 年度城乡居民基本医疗保险 \d+\.\d\d 元，"
+                            r"待遇起始日 2027-01-01。", note), note
+    note = note_of(c, post_form(c, "/more/filing", kind="long_term_resident", target="440100",
+                                begndate="2026-11-24", enddate=""))
+    assert note == "已备案：异地长期居住人员，2026-11-24 起生效。"
+    c.get("/login?lang=en")
+    note = note_of(c, post_form(c, "/more/switch", enabled="1"))
+    assert note == "Cross-province pharmacy purchases are on."
+    c.get("/login?lang=zh")
+    # the binding ends after its minimum period: her unused quota comes back to him
+    app.clock.set(shanghai(2027, 12, 1, 10, 0, 0))
+    c.cookies.clear()
+    log_in(c, "张伟")
+    note = note_of(c, post_form(c, f"/family/{binding}/end"))
+    assert note == "已解除与 李** 的共济关系；未用完的额度 1100.00 元已退回你的个人账户。", \
+        "1500.00 less her 400.00 contribution"

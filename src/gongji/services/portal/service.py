@@ -7,6 +7,7 @@ own, or a relative's they hold a proxy for (亲情账户); personal data leaves 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 from gongji.domain.access import Act, Principal
 from gongji.domain.errors import GongjiError
@@ -21,10 +22,10 @@ from gongji.services.demo import model as demo
 from gongji.services.door import door
 from gongji.services.explanation import service as explanation
 from gongji.services.family import service as family
+from gongji.services.family.model import BindingView
 from gongji.services.filing import service as filing
 from gongji.services.institutions import service as institutions
 from gongji.services.people import service as people
-from gongji.services.people.model import PersonView
 from gongji.services.pins import service as pins
 from gongji.services.portal.model import (
     Binding,
@@ -35,12 +36,14 @@ from gongji.services.portal.model import (
     FamilyPage,
     History,
     Home,
+    Me,
     More,
     Paid,
     Relative,
     Target,
     TraceCheck,
     TransferPage,
+    Waiting,
     WalletPage,
 )
 from gongji.services.proxies import service as proxies
@@ -55,19 +58,20 @@ from gongji.services.wallet import service as wallet
 
 
 @door
-def me(app: Gongji, who: Principal) -> PersonView:
+def me(app: Gongji, who: Principal) -> Me:
     """The person logged in, masked (every page's header)."""
-    return app.read(lambda uow: people.person(uow.conn, who.id).masked, principal=who)
+    return app.read(lambda uow: _me(uow, who), principal=who)
 
 
 @door
 def home(app: Gongji, who: Principal) -> Home:
     def run(uow: UnitOfWork) -> Home:
         _person(who)
-        return Home(people.person(uow.conn, who.id).masked, wallet.view(uow, who.id),
+        return Home(_me(uow, who), wallet.view(uow, who.id),
                     _waiting(uow, who.id),
                     [Relative(p, wallet.view(uow, p.subject_psn_no),
-                              _waiting(uow, p.subject_psn_no)) for p in _held(uow, who)])
+                              _waiting(uow, p.subject_psn_no)) for p in _held(uow, who)],
+                    _to_consent(uow, who.id), _proxy_requests(uow, who.id))
 
     return app.read(run, principal=who)
 
@@ -81,7 +85,7 @@ def code(app: Gongji, who: Principal, psn_no: str | None = None) -> CodePage:
         token = credentials.issue_in(uow, who, subject)
         name = people.person(uow.conn, subject).masked.name_masked \
             if subject != who.id else None
-        return CodePage(people.person(uow.conn, who.id).masked, token,
+        return CodePage(_me(uow, who), token,
                         int((token.expires_at - uow.now).total_seconds()), name)
 
     return app.transact(who, run)
@@ -94,7 +98,7 @@ def family_page(app: Gongji, who: Principal) -> FamilyPage:
         region = people.basic_enrollment(uow.conn, who.id)
         rules = uow.policy(region.insuplc_admdvs if region else "000000").mutual_aid
         return FamilyPage(
-            p.masked, sorted(rules.relations, key=list(Relation).index),
+            _me(uow, who, p), sorted(rules.relations, key=list(Relation).index),
             rules.require_verified_relation,
             [Binding(b, b.sponsor_psn_no == who.id,
                      b.status == "pending" and b.requested_by != who.id)
@@ -109,7 +113,7 @@ def wallet_page(app: Gongji, who: Principal) -> WalletPage:
     def run(uow: UnitOfWork) -> WalletPage:
         _person(who)
         return WalletPage(
-            people.person(uow.conn, who.id).masked, wallet.view(uow, who.id),
+            _me(uow, who), wallet.view(uow, who.id),
             [(p, wallet.view(uow, p.subject_psn_no)) for p in _held(uow, who)],
             pins.has_pin_in(uow, who.id), _regions(uow))
 
@@ -123,7 +127,7 @@ def transfer_page(app: Gongji, who: Principal) -> TransferPage:
         w = wallet.view(uow, who.id)
         own = transfers.blocked(uow, who) if w.insuplc_admdvs else None
         return TransferPage(
-            people.person(uow.conn, who.id).masked,
+            _me(uow, who),
             transfers.limits_in(uow, who.id) if w.insuplc_admdvs else None, own,
             [Target(b, None if own else transfers.blocked(uow, who, b.beneficiary_psn_no))
              for b in family.views_of(uow, who.id)
@@ -139,7 +143,7 @@ def history(app: Gongji, who: Principal) -> History:
         _person(who)
         names = _names(uow)
         return History(
-            people.person(uow.conn, who.id).masked, svc.views_of_person(uow, who.id),
+            _me(uow, who), svc.views_of_person(uow, who.id),
             [Paid(c, names(c.psn_no)) for c in contributions.views_of(uow, who.id)],
             transfers.views_of(uow, who.id, limit=100))
 
@@ -154,7 +158,7 @@ def explained(app: Gongji, who: Principal, setl_id: str) -> Explained:
         s = svc.view_in(uow, setl_id)
         authorize(uow, who, Act.READ, s.psn_no)
         place = institutions.get_in(uow, svc.visit_in(uow, s.mdtrt_id).fixmedins_code)
-        return Explained(people.person(uow.conn, who.id).masked, s,
+        return Explained(_me(uow, who), s,
                          explanation.explain(uow, s), place.fixmedins_name)
 
     return app.read(run, principal=who)
@@ -176,7 +180,7 @@ def more(app: Gongji, who: Principal) -> More:
         across = frozenset(x for x in payees if home is not None and (
             e := people.basic_enrollment(uow.conn, x)) is not None
             and cross_province(home.insuplc_admdvs, e.insuplc_admdvs))
-        return More(p.masked, filing.views_of(uow, who.id),
+        return More(_me(uow, who, p), filing.views_of(uow, who.id),
                     filing.switch_on(uow, who.id, "pharmacy_cross_province"),
                     proxies.views_of(uow, who.id), [(x, names(x)) for x in payees], across,
                     uow.policy(home.insuplc_admdvs if home else NATIONAL
@@ -198,7 +202,7 @@ def claims_page(app: Gongji, who: Principal) -> ClaimsPage:
         found = [claims.view_of(uow, c) for s in subjects
                  for c in claims_store.of_person(uow.conn, s)]
         found.sort(key=lambda c: c.submitted_at, reverse=True)
-        return ClaimsPage(p.masked, found, [(s, names(s)) for s in subjects], uow.today)
+        return ClaimsPage(_me(uow, who, p), found, [(s, names(s)) for s in subjects], uow.today)
 
     return app.read(run, principal=who)
 
@@ -208,7 +212,7 @@ def claim(app: Gongji, who: Principal, claim_id: str) -> ClaimPage:
     """One hand claim of the person's (or a proxied relative's); another's is not found."""
     def run(uow: UnitOfWork) -> ClaimPage:
         p = _person_of(uow, who)
-        return ClaimPage(p.masked, claims.seen_in(uow, who, claim_id))
+        return ClaimPage(_me(uow, who, p), claims.seen_in(uow, who, claim_id))
 
     return app.read(run, principal=who)
 
@@ -224,6 +228,28 @@ def _person(who: Principal) -> None:
 def _person_of(uow: UnitOfWork, who: Principal) -> people.Person:
     _person(who)
     return people.person(uow.conn, who.id)
+
+
+def _me(uow: UnitOfWork, who: Principal, p: people.Person | None = None) -> Me:
+    """The person (masked) and how many actions wait for them, by tab."""
+    masked = (p or people.person(uow.conn, who.id)).masked
+    return Me(**{f.name: getattr(masked, f.name) for f in fields(masked)},
+              waiting=Waiting(family=len(_to_consent(uow, who.id)),
+                              transfer=len(_waiting(uow, who.id)),
+                              more=len(_proxy_requests(uow, who.id))))
+
+
+def _to_consent(uow: UnitOfWork, psn_no: str) -> list[BindingView]:
+    """Bindings another asked for, waiting for this person's consent."""
+    return [b for b in family.views_of(uow, psn_no)
+            if b.status == "pending" and b.requested_by != psn_no]
+
+
+def _proxy_requests(uow: UnitOfWork, psn_no: str) -> list[ProxyView]:
+    """Proxy requests naming this person, waiting for their approval (a minor's wait for an
+    operator instead)."""
+    return [x for x in proxies.views_of(uow, psn_no)
+            if x.status == "pending" and x.subject_psn_no == psn_no and x.needs == "consent"]
 
 
 def _held(uow: UnitOfWork, who: Principal) -> list[ProxyView]:
