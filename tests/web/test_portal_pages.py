@@ -200,6 +200,7 @@ def test_the_explanation_accounts_for_every_fen(site: Any) -> None:
     log_in(c, "李秀英")
     history = c.get("/history").text
     assert f'href="/settlements/{s.setl_id}"' in history
+    assert "南阳仲景大药房" in history, "the purchase names the pharmacy"
     page = c.get(f"/settlements/{s.setl_id}").text
 
     split, total = amounts(page, "split")
@@ -429,7 +430,8 @@ def test_a_transfer_not_accepted_by_06_00_shows_as_returned(site: Any) -> None:
     app.clock.set(shanghai(2026, 11, 25, 6, 0, 0))
     assert len(sweep_expired(app)) == 1
     history = c.get("/history").text
-    assert "✗ 已退回" in history and "… 待接收" not in history
+    assert "↩ 已退回" in history and "… 待接收" not in history
+    assert "−500.00" not in history, "money that came back is no longer shown as gone"
     assert "12000.00" in c.get("/").text, "the money is back in his account"
 
 
@@ -544,3 +546,65 @@ def test_notes_say_what_happened(site: Any) -> None:
     note = note_of(c, post_form(c, f"/family/{binding}/end"))
     assert note == "已解除与 李** 的共济关系；未用完的额度 1100.00 元已退回你的个人账户。", \
         "1500.00 less her 400.00 contribution"
+
+
+def test_small_things(site: Any) -> None:
+    """Issue 18, point 10: a returned transfer reads as returned; a plain fact has no red ✗;
+    plurals; an icon; an expired session says so; purchases name the place; demo pickers
+    speak from no one's side; no wallet to open where it is not live."""
+    from gongji.services.ledger.service import sweep_expired
+
+    c, app = site
+    assert c.get("/favicon.ico").status_code == 200
+    assert c.get("/favicon.ico").headers["content-type"] == "image/x-icon"
+    assert c.get("/favicon.ico").content[:4] == b"\x00\x00\x01\x00"
+
+    wei, fang = psn_of(app, "张伟"), psn_of(app, "王芳")
+    wallet.open_wallet(app, wei, "w1", wei.id)
+    transfers.send(app, wei, "t1", transfers.SendTransfer(fang.id, 500_00), DEMO_PIN)
+    app.clock.set(shanghai(2026, 11, 25, 6, 0, 0))
+    assert len(sweep_expired(app)) == 1
+    log_in(c, "王芳")
+    row = re.search(r'<tr data-transfer="[^"]+">(.*?)</tr>', c.get("/history").text, re.S)
+    assert row, "her history lists it"
+    assert "+500.00" not in row.group(1) and ">500.00<" in row.group(1), row.group(1)
+    assert "↩ 已退回" in row.group(1)
+    assert "✗" not in row.group(1) and "badge bad" not in row.group(1)
+
+    # the demo pickers on her pages do not call anyone "妻子" or "母亲" (张伟's words)
+    family_page = c.get("/family").text
+    picker = family_page.split('id="demo_relative"', 1)[1].split("</select>", 1)[0]
+    assert "妻子" not in picker and "母亲" not in picker
+    assert "1964 年生 · 河南省南阳市 · 居民医保" in picker
+    assert "成都在职职工（共济人）" in c.get("/login").text, "the login's picker keeps the story"
+
+    # a wrong PIN in English: no "1 attempts"
+    c.get("/login?lang=en")
+    r = post_form(c, "/wallet/pin", old_pin="000000", pin="258036")
+    assert "attempts left: 4" in unescape(r.text), r.text[-2000:]
+    c.get("/login?lang=zh")
+
+    # the session runs out: the login page says so
+    app.clock.set(shanghai(2026, 11, 27, 6, 0, 0))
+    r = c.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?expired=1"
+    assert "登录已过期，请重新登录。" in c.get(r.headers["location"]).text
+    assert "登录已过期" not in c.get("/login").text
+
+    # 张丽 in Guangdong: no wallet to open, and why
+    c.cookies.clear()
+    log_in(c, "张丽")
+    page = c.get("/wallet").text
+    assert 'id="not-live"' in page and "广州" in page, page[:4000]
+    assert 'action="/wallet/open">' not in page.split('aria-labelledby="pin"')[0]
+    assert 'href="/wallet">开通医保钱包' not in c.get("/").text
+
+
+def test_the_console_shows_cross_province_as_a_plain_fact(site: Any) -> None:
+    from gongji.web.common import env
+
+    with_words: Any = env.get_template("console/macros.html").make_module(
+        {"t": lambda key: {"c_yes": "是", "c_no": "否"}[key]})
+    assert str(with_words.fact(False)) == '<span class="badge">否</span>'
+    queue = (Path(env.loader.searchpath[0]) / "console" / "queue.html").read_text()  # type: ignore[union-attr]
+    assert "m.fact(b.cross_province)" in queue

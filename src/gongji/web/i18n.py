@@ -297,6 +297,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "cl_by_proxy": ("亲属代为申请", "made by a relative"),
     "waiting_my_answer": ("等待你确认", "Waiting for your answer"),
     "operator_review": ("等待经办机构审核材料", "Waiting for an operator to review documents"),
+    "session_expired": ("登录已过期，请重新登录。", "Your session has expired; please log in again."),
+    "wallet_not_live_here": ("{region}的医保钱包尚未开通，暂时不能开通你的钱包；开通后即可在这里开通。", "The wallet is not live in {region} yet, so yours cannot be opened; once it is, open it here."),
     # what waits for the person (home, the tabs' badges)
     "to_do": ("待你处理", "Waiting for you"),
     "tab_waiting": ("（{n} 项待处理）", " ({n} things waiting for you)"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import segno
@@ -102,8 +103,8 @@ def me(request: Request) -> Principal:
     token = request.cookies.get(PERSON_COOKIE)
     found = auth.visit(services(request), token, take_note=request.method == "GET") \
         if token else None
-    if found is None:
-        raise LoginNeeded("/login")
+    if found is None:  # a session the cookie still names, but over: say so on the login page
+        raise LoginNeeded("/login?expired=1" if token and request.method == "GET" else "/login")
     request.state.person = found.who
     if found.note:
         request.state.note = found.note
@@ -207,11 +208,13 @@ def _relation_name(lang: str) -> Callable[[str], str]:
 def _demo_people(request: Request, leave_out: str | None = None
                  ) -> list[tuple[str, str, str]]:
     """In the sandbox, the demo family to pick from: (key, masked name, who they are),
-    without the person logged in."""
+    without the person logged in. The login's picker says who they are to 张伟 (the story's
+    sponsor); a logged-in person's pickers say who they are from no one's side."""
     if not services(request).sandbox:
         return []
     lang = lang_of(request)
-    return [(p.key, mask_name(p.name), demo.role_of(p, lang)) for p in demo.FAMILY
+    said = demo.role_of if request.url.path.startswith("/login") else demo.about_of
+    return [(p.key, mask_name(p.name), said(p, lang)) for p in demo.FAMILY
             if p.key != leave_out]
 
 
@@ -236,8 +239,14 @@ def _login(request: Request, step: str, **context: Any) -> HTMLResponse:
 
 
 @router.get("/login")
-def login_page(request: Request) -> HTMLResponse:
-    return _login(request, "certno")
+def login_page(request: Request, expired: str | None = None) -> HTMLResponse:
+    """The login page; after a session ran out (?expired=1, a fixed flag: no text comes from
+    the address) it says so, and forgets the dead session's cookie."""
+    if expired != "1":
+        return _login(request, "certno")
+    response = _login(request, "certno", expired=True)
+    clear_cookie(request, response, PERSON_COOKIE)
+    return response
 
 
 @router.post("/login/code")
@@ -461,8 +470,8 @@ async def wallet_action(request: Request, action: str) -> Response:
 def _transfer(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     m = portal.transfer_page(services(request), who)
     return page(request, "portal/transfer.html", "transfer", m.me, limits=m.limits,
-                blocked=m.blocked, targets=m.targets, items=m.items, balance=m.balance,
-                relation_name=_relation_name(lang_of(request)), **extra)
+                blocked=m.blocked, targets=m.targets, items=_transfer_rows(who, m.items),
+                balance=m.balance, relation_name=_relation_name(lang_of(request)), **extra)
 
 
 @router.get("/transfer")
@@ -488,17 +497,31 @@ async def send_transfer(request: Request) -> Response:
 
 # -- history and explanations ----------------------------------------------------------------
 
+def _transfer_rows(who: Principal, items: list[TransferView]) -> list[dict[str, Any]]:
+    """Transfers as the list shows them: a sign only on money that moved or is held for the
+    person (sent and not come back: −; received and accepted: +); one that came back reads
+    as neither."""
+    rows = []
+    for t in items:
+        sent = t.sender_psn_no == who.id
+        moved = t.status == "accepted" or (sent and t.status == "pending")
+        rows.append({"view": t, "sent": sent,
+                     "sign": ("−" if sent else "+") if moved else ""})
+    return rows
+
+
 @router.get("/history")
 def history(request: Request) -> Response:
-    m = portal.history(services(request), me(request))
+    who = me(request)
+    m = portal.history(services(request), who)
     lang = lang_of(request)
-    settled = [{"view": s, "setl_id": s.setl_id,
+    settled = [{"view": s, "setl_id": s.setl_id, "place": m.places.get(s.setl_id or "", ""),
                 "rule_name": explanation.bilingual(s.rule)["name_" + lang]}
                for s in m.settlements]
     paid = [{"view": c.view, "year": c.view.year, "name": c.name_masked}
             for c in m.contributions]
     return page(request, "portal/history.html", "history", m.me, settlements=settled,
-                items=m.transfers, paid=paid)
+                items=_transfer_rows(who, m.transfers), paid=paid)
 
 
 @router.get("/settlements/{setl_id}")
@@ -707,6 +730,18 @@ async def withdraw_claim(request: Request, claim_id: str) -> Response:
         request, lambda d: claims.withdraw(services(request), who, d.get("key"), claim_id),
         lambda e, d: _claim(request, who, claim_id, error=e, status=e.spec.http_status),
         lambda w: _told(request, f"/claims/{claim_id}", "did_withdraw_claim"))
+
+
+# -- public: the site's icon --------------------------------------------------------------------
+
+FAVICON = Path(__file__).parent / "static" / "favicon.ico"
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it on every site: a small icon, not a 404 in the logs."""
+    return Response(FAVICON.read_bytes(), media_type="image/x-icon",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 # -- public: trace codes -------------------------------------------------------------------

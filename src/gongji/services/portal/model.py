@@ -143,6 +143,8 @@ class History:
     settlements: list[SettlementView]
     contributions: list[Paid]
     transfers: list[TransferView]
+    places: dict[str, str]
+    """Where each settlement was made (the institution's name), by setl_id."""
 
 
 @dataclass(frozen=True, slots=True)

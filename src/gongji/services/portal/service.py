@@ -142,10 +142,12 @@ def history(app: Gongji, who: Principal) -> History:
     def run(uow: UnitOfWork) -> History:
         _person(who)
         names = _names(uow)
+        settled = svc.views_of_person(uow, who.id)
         return History(
-            _me(uow, who), svc.views_of_person(uow, who.id),
+            _me(uow, who), settled,
             [Paid(c, names(c.psn_no)) for c in contributions.views_of(uow, who.id)],
-            transfers.views_of(uow, who.id, limit=100))
+            transfers.views_of(uow, who.id, limit=100),
+            {s.setl_id or "": _place(uow, s.mdtrt_id) for s in settled})
 
     return app.read(run, principal=who)
 
@@ -157,9 +159,8 @@ def explained(app: Gongji, who: Principal, setl_id: str) -> Explained:
         _person(who)
         s = svc.view_in(uow, setl_id)
         authorize(uow, who, Act.READ, s.psn_no)
-        place = institutions.get_in(uow, svc.visit_in(uow, s.mdtrt_id).fixmedins_code)
-        return Explained(_me(uow, who), s,
-                         explanation.explain(uow, s), place.fixmedins_name)
+        return Explained(_me(uow, who), s, explanation.explain(uow, s),
+                         _place(uow, s.mdtrt_id))
 
     return app.read(run, principal=who)
 
@@ -261,6 +262,11 @@ def _held(uow: UnitOfWork, who: Principal) -> list[ProxyView]:
 def _waiting(uow: UnitOfWork, psn_no: str) -> list[TransferView]:
     return [t for t in transfers.views_of(uow, psn_no)
             if t.status == "pending" and t.receiver_psn_no == psn_no]
+
+
+def _place(uow: UnitOfWork, mdtrt_id: str) -> str:
+    """The name of the institution a visit was at."""
+    return institutions.get_in(uow, svc.visit_in(uow, mdtrt_id).fixmedins_code).fixmedins_name
 
 
 def _regions(uow: UnitOfWork) -> list[Region]:
