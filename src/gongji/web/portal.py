@@ -90,6 +90,9 @@ FIELD_OF = {
 }
 """Which form field a refusal is about, so the page can show it beside that field."""
 
+CAME_BACK = frozenset({"returned", "rejected", "cancelled", "unbound"})
+"""Transfer states in which the money went back to the sender: shown neutral (↩)."""
+
 OUTCOME_MARK = {"unsold": "?", "sold_once": "?", "sold_split": "✓", "sold_to_you": "✓",
                 "sold_to_other": "⚠", "sold_more_than_once": "✗"}
 
@@ -103,8 +106,8 @@ def me(request: Request) -> Principal:
     token = request.cookies.get(PERSON_COOKIE)
     found = auth.visit(services(request), token, take_note=request.method == "GET") \
         if token else None
-    if found is None:  # a session the cookie still names, but over: say so on the login page
-        raise LoginNeeded("/login?expired=1" if token and request.method == "GET" else "/login")
+    if found is None:  # the cookie is kept: the login page sees the session is over, says so
+        raise LoginNeeded("/login")
     request.state.person = found.who
     if found.note:
         request.state.note = found.note
@@ -239,10 +242,10 @@ def _login(request: Request, step: str, **context: Any) -> HTMLResponse:
 
 
 @router.get("/login")
-def login_page(request: Request, expired: str | None = None) -> HTMLResponse:
-    """The login page; after a session ran out (?expired=1, a fixed flag: no text comes from
-    the address) it says so, and forgets the dead session's cookie."""
-    if expired != "1":
+def login_page(request: Request) -> HTMLResponse:
+    """The login page; when the browser still holds a session that has run out, it says so
+    ("登录已过期") and forgets that cookie. (Logging out clears the cookie: no such note.)"""
+    if not request.cookies.get(PERSON_COOKIE) or _maybe(request) is not None:
         return _login(request, "certno")
     response = _login(request, "certno", expired=True)
     clear_cookie(request, response, PERSON_COOKIE)
@@ -286,7 +289,11 @@ async def login(request: Request) -> Response:
             request, "code", error=err, error_field="code", status=err.spec.http_status,
             values=keep))
     response = RedirectResponse("/", status_code=303)
-    set_cookie(request, response, PERSON_COOKIE, s.token, samesite="lax", max_age=12 * 3600)
+    # the cookie outlives the session by a day, so that a session that ran out is told apart
+    # from no session at all (the login page says "登录已过期"); the token is dead by then
+    lasts = (s.expires_at - services(request).clock.now()).total_seconds()
+    set_cookie(request, response, PERSON_COOKIE, s.token, samesite="lax",
+               max_age=max(0, int(lasts)) + 24 * 3600)
     return response
 
 
@@ -500,13 +507,14 @@ async def send_transfer(request: Request) -> Response:
 def _transfer_rows(who: Principal, items: list[TransferView]) -> list[dict[str, Any]]:
     """Transfers as the list shows them: a sign only on money that moved or is held for the
     person (sent and not come back: −; received and accepted: +); one that came back reads
-    as neither."""
+    as neither, its status neutral (↩), not as a failure."""
     rows = []
     for t in items:
         sent = t.sender_psn_no == who.id
         moved = t.status == "accepted" or (sent and t.status == "pending")
         rows.append({"view": t, "sent": sent,
-                     "sign": ("−" if sent else "+") if moved else ""})
+                     "sign": ("−" if sent else "+") if moved else "",
+                     "tone": "back" if t.status in CAME_BACK else None})
     return rows
 
 
