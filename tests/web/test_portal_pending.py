@@ -126,6 +126,10 @@ def test_the_sister_in_guangdong_is_not_offered_a_wallet(server: DemoServer,
         assert "广州" in page.locator("#not-live").inner_text()
         tabs_in_one_row(page)
         shot(page, "portal-wallet-not-live-zh")
+        page.goto(f"{server.base}/wallet?lang=en")
+        assert "Guangzhou" in page.locator("#not-live").inner_text()
+        tabs_in_one_row(page)
+        shot(page, "portal-wallet-not-live-en")
         assert page.request.get(f"{server.base}/favicon.ico").status == 200
     finally:
         page.context.close()

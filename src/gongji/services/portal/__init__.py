@@ -6,7 +6,10 @@ write: it is issued), family_page, wallet_page, transfer_page, history, explaine
 settlement, every yuan), more; trace (the public check of a drug trace code; anyone).
 
 - model.py: the pages (Home, CodePage, FamilyPage, WalletPage, TransferPage, History,
-  Explained, More, TraceCheck) and their parts (Relative, Binding, Paid).
+  Explained, More, TraceCheck) and their parts (Relative, Binding, Paid); every page's `me`
+  is a Me: the person masked, with what waits for them by tab (Waiting: bindings to consent
+  to, transfers to accept, proxy requests to approve), for the tabs' badges. Home lists those
+  actions themselves.
 - service.py: the doors, composing the people, wallet, transfers, family, proxies, filing,
   contributions, settlement, explanation, credentials, pins and tracing capabilities. No
   store.py: the portal has no table and no SQL of its own.
