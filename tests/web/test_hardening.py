@@ -203,7 +203,7 @@ def test_a_notice_is_kept_on_the_server_and_shown_once(c: TestClient, fam: Famil
                follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (303, "/more"), r.text
     first, again = c.get("/more").text, c.get("/more").text
-    assert '<p class="note" role="status">已完成</p>' in first
+    assert '<p class="note" role="status">跨省刷卡购药已开启。</p>' in first
     assert 'class="note" role="status"' not in again
 
     console_login(c)
@@ -223,5 +223,5 @@ def test_a_notice_belongs_to_its_own_session(fam: Family, clock: FixedClock) -> 
         r = one.post("/more/switch", data={"csrf": csrf(one), "key": "sw-2", "enabled": "1"},
                      follow_redirects=False)
         assert r.status_code == 303
-        assert "已完成" not in other.get("/more").text
-        assert "已完成" in one.get("/more").text
+        assert "跨省刷卡购药已开启" not in other.get("/more").text
+        assert "跨省刷卡购药已开启" in one.get("/more").text

@@ -202,6 +202,7 @@ def test_the_explanation_accounts_for_every_fen(site: Any) -> None:
     log_in(c, "李秀英")
     history = c.get("/history").text
     assert f'href="/settlements/{s.setl_id}"' in history
+    assert "南阳仲景大药房" in history, "the purchase names the pharmacy"
     page = c.get(f"/settlements/{s.setl_id}").text
 
     split, total = amounts(page, "split")
@@ -431,7 +432,8 @@ def test_a_transfer_not_accepted_by_06_00_shows_as_returned(site: Any) -> None:
     app.clock.set(shanghai(2026, 11, 25, 6, 0, 0))
     assert len(sweep_expired(app)) == 1
     history = c.get("/history").text
-    assert "✗ 已退回" in history and "… 待接收" not in history
+    assert "↩ 已退回" in history and "… 待接收" not in history
+    assert "−500.00" not in history, "money that came back is no longer shown as gone"
     assert "12000.00" in c.get("/").text, "the money is back in his account"
 
 
@@ -623,3 +625,178 @@ def test_a_proxy_holder_reads_a_relatives_statement(site: Any) -> None:
     log_in(c, "张丽")
     assert c.get(f"/statement?psn={mother.id}").status_code in (403, 404)
     assert c.get(f"/statement.csv?psn={mother.id}").status_code in (403, 404)
+
+
+# -- issue 18: what waits for the person, and notes that say what happened ---------------------
+
+def nav_count(html: str, href: str) -> str | None:
+    """The badge on a tab: its visible count (the screen-reader text checked beside it)."""
+    tab = re.search(rf'<a href="{href}"[^>]*>(.*?)</a>', html, re.S)
+    assert tab, href
+    found = re.search(r'<span class="count" aria-hidden="true">(\d+)</span>'
+                      r'<span class="sr-only">([^<]+)</span>', tab.group(1))
+    if found is None:
+        return None
+    assert found.group(1) in found.group(2), "the count is said in words too"
+    return found.group(1)
+
+
+def note_of(c: TestClient, r: Any) -> str:
+    """The one-time note the page a form redirected to shows."""
+    assert r.status_code == 303, r.text[-2000:]
+    page = c.get(r.headers["location"]).text
+    found = re.search(r'<p class="note" role="status">([^<]*)</p>', page)
+    assert found, page[:3000]
+    return unescape(found.group(1))
+
+
+def test_her_home_lists_every_action_waiting_for_her_with_badges(site: Any) -> None:
+    c, app = site
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    log_in(c, "张伟")
+    assert post_form(c, "/family/bind", role="sponsor", relation="parent", name="李秀英",
+                     certno=CERTNO["李秀英"]).status_code == 303
+    with TestClient(c.app) as her:
+        log_in(her, "李秀英")
+        home = her.get("/").text
+        card = re.search(r'<div class="card pending-binding" data-binding="([^"]+)">(.*?)</div>',
+                         home, re.S)
+        assert card, "the binding to consent to is on her home page"
+        assert "张*（你的子女）请求与你建立家庭共济" in card.group(2), "his relation, from her side"
+        assert f'action="/family/{card.group(1)}/consent"' in card.group(2)
+        assert f'action="/family/{card.group(1)}/decline"' in card.group(2)
+        assert nav_count(home, "/family") == "1" and "（1 项待处理）" in home
+        assert nav_count(home, "/transfer") is None and nav_count(home, "/more") is None
+        assert nav_count(her.get("/history").text, "/family") == "1", "on every page"
+
+        r = post_form(her, f"/family/{card.group(1)}/consent", back="/")
+        assert r.headers["location"] == "/", "back where she answered"
+        assert note_of(her, r) == "已同意，与 张* 的家庭共济关系已生效。"
+        home = her.get("/").text
+        assert "pending-binding" not in home and nav_count(home, "/family") is None
+
+        # a transfer to accept (amount and deadline) and a proxy request to approve
+        for person in (wei, mother):
+            wallet.open_wallet(app, person, f"open-{person.id}", person.id)
+        transfers.send(app, wei, "t1", transfers.SendTransfer(mother.id, 2000_00), DEMO_PIN)
+        assert post_form(c, "/more/proxy", relation="parent", name="李秀英",
+                         certno=CERTNO["李秀英"]).status_code == 303
+        home = her.get("/").text
+        assert "张* 向你转入 2000.00 元" in home and "请在 2026-11-25 06:00 前接收" in home
+        assert re.search(r'class="card pending-proxy".*?张\*（你的子女）申请成为你的亲情账户代办人'
+                         r'.*?action="/more/proxy-approve"', home, re.S)
+        assert nav_count(home, "/transfer") == "1" and nav_count(home, "/more") == "1"
+        her.get("/?lang=en")
+        english = her.get("/").text
+        assert "Waiting for you" in english and "(1 thing waiting for you)" in english
+        assert "张* (your child) asks to act for you" in english
+        her.get("/?lang=zh")
+        proxy_id = re.search(r'name="proxy_id" value="([^"]+)"', home).group(1)  # type: ignore[union-attr]
+        r = post_form(her, "/more/proxy-approve", proxy_id=proxy_id, back="/")
+        assert r.headers["location"] == "/"
+        assert note_of(her, r) == "已同意 张* 成为你的亲情账户代办人。"
+
+
+def test_notes_say_what_happened(site: Any) -> None:
+    c, app = site
+    wei, mother = psn_of(app, "张伟"), psn_of(app, "李秀英")
+    log_in(c, "张伟")
+    note = note_of(c, post_form(c, "/family/bind", role="sponsor", relation="parent",
+                                name="李秀英", certno=CERTNO["李秀英"]))
+    assert note == "已向 李** 发出家庭共济绑定申请，等待对方同意。"
+    binding = re.search(r'<tr data-binding="([^"]+)">\s*<td><strong>李\*\*',
+                        c.get("/family").text).group(1)  # type: ignore[union-attr]
+    family.respond(app, mother, "b2", binding, True)
+    note = note_of(c, post_form(c, "/wallet/open"))
+    assert note == "医保钱包已开通。"
+    wallet.open_wallet(app, mother, "w2", mother.id)
+    note = note_of(c, post_form(c, "/transfer", receiver=mother.id, amount="1500.00",
+                                pin=DEMO_PIN))
+    assert note == ("已向 李** 转入 1500.00 元，对方需在 2026-11-25 06:00 前接收，否则退回。"
+                    "今日还可转 2 笔。")
+    with TestClient(c.app) as her:
+        log_in(her, "李秀英")
+        t = re.search(r'data-transfer="([^"]+)"', her.get("/").text).group(1)  # type: ignore[union-attr]
+        note = note_of(her, post_form(her, f"/transfers/{t}/accept"))
+        assert note == "已接收 张* 转入的 1500.00 元，已计入钱包共济额度。"
+        note = note_of(her, post_form(her, "/more/contribution", psn_no=mother.id,
+                                      insutype="390", year="2027", source=f"quota:{wei.id}",
+                                      pin=DEMO_PIN))
+        assert re.fullmatch(r"已缴纳 2027 年度城乡居民基本医疗保险 \d+\.\d\d 元，"
+                            r"待遇起始日 2027-01-01。", note), note
+    note = note_of(c, post_form(c, "/more/filing", kind="long_term_resident", target="440100",
+                                begndate="2026-11-24", enddate=""))
+    assert note == "已备案：异地长期居住人员，2026-11-24 起生效。"
+    c.get("/login?lang=en")
+    note = note_of(c, post_form(c, "/more/switch", enabled="1"))
+    assert note == "Cross-province pharmacy purchases are on."
+    c.get("/login?lang=zh")
+    # the binding ends after its minimum period: her unused quota comes back to him
+    app.clock.set(shanghai(2027, 12, 1, 10, 0, 0))
+    c.cookies.clear()
+    log_in(c, "张伟")
+    note = note_of(c, post_form(c, f"/family/{binding}/end"))
+    assert note == "已解除与 李** 的共济关系；未用完的额度 1100.00 元已退回你的个人账户。", \
+        "1500.00 less her 400.00 contribution"
+
+
+def test_small_things(site: Any) -> None:
+    """Issue 18, point 10: a returned transfer reads as returned; a plain fact has no red ✗;
+    plurals; an icon; an expired session says so; purchases name the place; demo pickers
+    speak from no one's side; no wallet to open where it is not live."""
+    from gongji.services.ledger.service import sweep_expired
+
+    c, app = site
+    assert c.get("/favicon.ico").status_code == 200
+    assert c.get("/favicon.ico").headers["content-type"] == "image/x-icon"
+    assert c.get("/favicon.ico").content[:4] == b"\x00\x00\x01\x00"
+
+    wei, fang = psn_of(app, "张伟"), psn_of(app, "王芳")
+    wallet.open_wallet(app, wei, "w1", wei.id)
+    transfers.send(app, wei, "t1", transfers.SendTransfer(fang.id, 500_00), DEMO_PIN)
+    app.clock.set(shanghai(2026, 11, 25, 6, 0, 0))
+    assert len(sweep_expired(app)) == 1
+    log_in(c, "王芳")
+    row = re.search(r'<tr data-transfer="[^"]+">(.*?)</tr>', c.get("/history").text, re.S)
+    assert row, "her history lists it"
+    assert "+500.00" not in row.group(1) and ">500.00<" in row.group(1), row.group(1)
+    assert "↩ 已退回" in row.group(1)
+    assert "✗" not in row.group(1) and "badge bad" not in row.group(1)
+
+    # the demo pickers on her pages do not call anyone "妻子" or "母亲" (张伟's words)
+    family_page = c.get("/family").text
+    picker = family_page.split('id="demo_relative"', 1)[1].split("</select>", 1)[0]
+    assert "妻子" not in picker and "母亲" not in picker
+    assert "1964 年生 · 河南省南阳市 · 居民医保" in picker
+    assert "成都在职职工（共济人）" in c.get("/login").text, "the login's picker keeps the story"
+
+    # a wrong PIN in English: no "1 attempts"
+    c.get("/login?lang=en")
+    r = post_form(c, "/wallet/pin", old_pin="000000", pin="258036")
+    assert "attempts left: 4" in unescape(r.text), r.text[-2000:]
+    c.get("/login?lang=zh")
+
+    # the session runs out: the login page says so
+    app.clock.set(shanghai(2026, 11, 27, 6, 0, 0))
+    r = c.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert "登录已过期，请重新登录。" in c.get("/login").text
+    assert "登录已过期" not in c.get("/login").text, "said once: the dead cookie is gone"
+
+    # 张丽 in Guangdong: no wallet to open, and why
+    c.cookies.clear()
+    log_in(c, "张丽")
+    page = c.get("/wallet").text
+    assert 'id="not-live"' in page and "广州" in page, page[:4000]
+    assert 'action="/wallet/open">' not in page.split('aria-labelledby="pin"')[0]
+    assert 'href="/wallet">开通医保钱包' not in c.get("/").text
+
+
+def test_the_console_shows_cross_province_as_a_plain_fact(site: Any) -> None:
+    from gongji.web.common import env
+
+    with_words: Any = env.get_template("console/macros.html").make_module(
+        {"t": lambda key: {"c_yes": "是", "c_no": "否"}[key]})
+    assert str(with_words.fact(False)) == '<span class="badge">否</span>'
+    queue = (Path(env.loader.searchpath[0]) / "console" / "queue.html").read_text()  # type: ignore[union-attr]
+    assert "m.fact(b.cross_province)" in queue

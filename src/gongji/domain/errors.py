@@ -248,7 +248,7 @@ define("TRANSFER_EXPIRED", 409, "转账未在 {deadline} 前接收，已退回�
 define("PIN_NOT_SET", 409, "请先设置支付密码", "Set a payment PIN first")
 define("PIN_FORMAT", 422, "支付密码应为 {length} 位数字", "The payment PIN is {length} digits")
 define("PIN_WEAK", 422, "支付密码过于简单（如 111111、123456），请换一个", "The PIN is too simple (like 111111 or 123456); choose another")
-define("PIN_WRONG", 403, "支付密码错误，还可尝试 {left} 次", "Wrong payment PIN; {left} attempts left")
+define("PIN_WRONG", 403, "支付密码错误，还可尝试 {left} 次", "Wrong payment PIN; attempts left: {left}")
 define("PIN_LOCKED", 423, "支付密码错误次数过多，已锁定至 {until}", "Too many wrong PINs; locked until {until}")
 define("PIN_BUSY", 429, "支付密码正在验证中，请稍后再试", "Other PIN attempts are being checked; try again in a moment",
        retryable=True)

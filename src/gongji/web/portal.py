@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,16 +35,21 @@ from gongji.services.auth import service as auth
 from gongji.services.claims import service as claims
 from gongji.services.claims.model import ClaimLineIn, SubmitClaim
 from gongji.services.contributions import service as contributions
+from gongji.services.contributions.model import ContributionView
 from gongji.services.demo import service as demo
 from gongji.services.explanation import service as explanation
 from gongji.services.family import service as family
+from gongji.services.family.model import BindingView
 from gongji.services.filing import service as filing
+from gongji.services.filing.model import FilingView
 from gongji.services.people.service import PersonView
 from gongji.services.pins import service as pins
 from gongji.services.portal import service as portal
 from gongji.services.proxies import service as proxies
+from gongji.services.proxies.model import ProxyView
 from gongji.services.statement.model import PERSONAL, QUOTA_HELD, Book
 from gongji.services.transfers import service as transfers
+from gongji.services.transfers.model import TransferView
 from gongji.services.wallet import service as wallet
 from gongji.web.common import (
     PERSON_COOKIE,
@@ -56,6 +62,7 @@ from gongji.web.common import (
     services,
     set_cookie,
     when,
+    yuan,
 )
 from gongji.web.i18n import word
 
@@ -87,6 +94,9 @@ FIELD_OF = {
 }
 """Which form field a refusal is about, so the page can show it beside that field."""
 
+CAME_BACK = frozenset({"returned", "rejected", "cancelled", "unbound"})
+"""Transfer states in which the money went back to the sender: shown neutral (↩)."""
+
 OUTCOME_MARK = {"unsold": "?", "sold_once": "?", "sold_split": "✓", "sold_to_you": "✓",
                 "sold_to_other": "⚠", "sold_more_than_once": "✗"}
 
@@ -100,7 +110,7 @@ def me(request: Request) -> Principal:
     token = request.cookies.get(PERSON_COOKIE)
     found = auth.visit(services(request), token, take_note=request.method == "GET") \
         if token else None
-    if found is None:
+    if found is None:  # the cookie is kept: the login page sees the session is over, says so
         raise LoginNeeded("/login")
     request.state.person = found.who
     if found.note:
@@ -143,8 +153,52 @@ async def attempt(request: Request, action: Callable[[dict[str, str]], Any],
     return response
 
 
-def _done(request: Request, to: str) -> Response:
-    return noted(request, to, word("done", lang_of(request)))
+def _told(request: Request, to: str, key: str, **params: Any) -> Response:
+    """Redirect with a note that says what the form did (its words, filled from the service's
+    result)."""
+    return noted(request, to, word(key, lang_of(request), **params))
+
+
+def _back(data: Any, allowed: tuple[str, ...]) -> str:
+    """Where a form asked to come back to, if it is one of the pages allowed; else the first."""
+    back = str(data.get("back") or "")
+    return back if back in allowed else allowed[0]
+
+
+def _count_key(key: str, n: int) -> str:
+    """The word for a count: its own for none and for one (English plurals)."""
+    return f"{key}_none" if n == 0 else f"{key}_one" if n == 1 else key
+
+
+def _transfer_note(request: Request, who: Principal, to: str, t: TransferView,
+                   action: str) -> Response:
+    lang = lang_of(request)
+    amount = yuan(t.amount)
+    if action == "send":
+        text = word("did_send", lang, name=t.receiver_name_masked, amount=amount,
+                    at=when(t.deadline))
+        if t.left_today is not None:
+            text += word(_count_key("did_send_left", t.left_today), lang, n=t.left_today)
+        return noted(request, to, text)
+    name = t.receiver_name_masked if action == "cancel" else t.sender_name_masked
+    return _told(request, to, f"did_{action}", name=name, amount=amount)
+
+
+def _binding_note(request: Request, who: Principal, to: str, b: BindingView,
+                  action: str) -> Response:
+    other = b.beneficiary_name_masked if b.sponsor_psn_no == who.id else \
+        b.sponsor_name_masked
+    if action == "end" and b.end_reason == "withdrawn":
+        return _told(request, to, "did_withdraw_binding", name=other)
+    if action == "end":
+        if not b.quota_returned:
+            return _told(request, to, "did_unbind_nothing", name=other)
+        if b.sponsor_psn_no == who.id:
+            return _told(request, to, "did_unbind_mine", name=other,
+                         amount=yuan(b.quota_returned))
+        return _told(request, to, "did_unbind", name=other, amount=yuan(b.quota_returned),
+                     sponsor=b.sponsor_name_masked)
+    return _told(request, to, f"did_{action}", name=other)
 
 
 def _region_name(regions: list[Region], lang: str) -> Callable[[str | None], str]:
@@ -161,11 +215,13 @@ def _relation_name(lang: str) -> Callable[[str], str]:
 def _demo_people(request: Request, leave_out: str | None = None
                  ) -> list[tuple[str, str, str]]:
     """In the sandbox, the demo family to pick from: (key, masked name, who they are),
-    without the person logged in."""
+    without the person logged in. The login's picker says who they are to 张伟 (the story's
+    sponsor); a logged-in person's pickers say who they are from no one's side."""
     if not services(request).sandbox:
         return []
     lang = lang_of(request)
-    return [(p.key, mask_name(p.name), demo.role_of(p, lang)) for p in demo.FAMILY
+    said = demo.role_of if request.url.path.startswith("/login") else demo.about_of
+    return [(p.key, mask_name(p.name), said(p, lang)) for p in demo.FAMILY
             if p.key != leave_out]
 
 
@@ -191,7 +247,13 @@ def _login(request: Request, step: str, **context: Any) -> HTMLResponse:
 
 @router.get("/login")
 def login_page(request: Request) -> HTMLResponse:
-    return _login(request, "certno")
+    """The login page; when the browser still holds a session that has run out, it says so
+    ("登录已过期") and forgets that cookie. (Logging out clears the cookie: no such note.)"""
+    if not request.cookies.get(PERSON_COOKIE) or _maybe(request) is not None:
+        return _login(request, "certno")
+    response = _login(request, "certno", expired=True)
+    clear_cookie(request, response, PERSON_COOKIE)
+    return response
 
 
 @router.post("/login/code")
@@ -231,7 +293,11 @@ async def login(request: Request) -> Response:
             request, "code", error=err, error_field="code", status=err.spec.http_status,
             values=keep))
     response = RedirectResponse("/", status_code=303)
-    set_cookie(request, response, PERSON_COOKIE, s.token, samesite="lax", max_age=12 * 3600)
+    # the cookie outlives the session by a day, so that a session that ran out is told apart
+    # from no session at all (the login page says "登录已过期"); the token is dead by then
+    lasts = (s.expires_at - services(request).clock.now()).total_seconds()
+    set_cookie(request, response, PERSON_COOKIE, s.token, samesite="lax",
+               max_age=max(0, int(lasts)) + 24 * 3600)
     return response
 
 
@@ -248,11 +314,30 @@ async def logout(request: Request) -> Response:
 
 # -- home and the insurance code -------------------------------------------------------------
 
+def _their_relation(lang: str, relation: str, mine: bool) -> str:
+    """What the other side is to the viewer: `relation` is what the second party is to the
+    first; `mine` when the viewer is the first party (else the inverse is theirs)."""
+    if relation not in set(Relation):
+        return relation
+    rel = Relation(relation)
+    return NAMES[rel if mine else inverse(rel)].pick(lang)
+
+
 def _home(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     m = portal.home(services(request), who)
+    lang = lang_of(request)
+    bindings = [{  # plain dicts: the template reads them, nothing else
+        "id": b.id, "i_sponsor": b.sponsor_psn_no == who.id,
+        "name": b.beneficiary_name_masked if b.sponsor_psn_no == who.id
+        else b.sponsor_name_masked,
+        "relation": _their_relation(lang, b.relation, b.sponsor_psn_no == who.id),
+        "cross_province": b.cross_province} for b in m.to_consent]
+    asked = [{"id": p.id, "name": p.holder_name_masked,
+              "relation": _their_relation(lang, p.relation, False)} for p in m.proxy_requests]
     return page(request, "portal/home.html", "home", m.me, wallet=m.wallet,
                 waiting=m.waiting, relatives=m.relatives, given=m.given,
-                given_total=sum(g.balance for g in m.given), **extra)
+                given_total=sum(g.balance for g in m.given), to_consent=bindings,
+                proxy_requests=asked, **extra)
 
 
 @router.get("/")
@@ -276,14 +361,13 @@ async def respond_transfer(request: Request, transfer_id: str, action: str) -> R
     who = me(request)
     if action not in ("accept", "reject", "cancel"):
         raise GongjiError("NOT_FOUND", what=action)
-    back = str((await request.form()).get("back") or "/")
-    back = back if back in ("/", "/transfer", "/history") else "/"
+    back = _back(await request.form(), ("/", "/transfer", "/history"))
     return await attempt(
         request,
         lambda d: transfers.respond(services(request), who, d.get("key"), transfer_id,
                                     action),  # type: ignore[arg-type]
         lambda e, d: _home(request, who, error=e, status=e.spec.http_status),
-        lambda w: _done(request, back))
+        lambda w: _transfer_note(request, who, back, w.value, action))
 
 
 # -- family ----------------------------------------------------------------------------------
@@ -324,7 +408,7 @@ async def bind(request: Request) -> Response:
             my_role="beneficiary" if d.get("role") == "beneficiary" else "sponsor",
             relation=d.get("relation", ""))),
         lambda e, d: _family(request, who, error=e, values=d, status=e.spec.http_status),
-        lambda w: _done(request, "/family"))
+        lambda w: _binding_note(request, who, "/family", w.value, "bind"))
 
 
 @router.post("/family/{binding_id}/{action}")
@@ -332,6 +416,7 @@ async def binding_action(request: Request, binding_id: str, action: str) -> Resp
     who = me(request)
     if action not in ("end", "consent", "decline"):
         raise GongjiError("NOT_FOUND", what=action)
+    back = _back(await request.form(), ("/family", "/"))
 
     def run(d: dict[str, str]) -> Any:
         app = services(request)
@@ -342,7 +427,7 @@ async def binding_action(request: Request, binding_id: str, action: str) -> Resp
     return await attempt(request, run,
                          lambda e, d: _family(request, who, error=e,
                                               status=e.spec.http_status),
-                         lambda w: _done(request, "/family"))
+                         lambda w: _binding_note(request, who, back, w.value, action))
 
 
 # -- wallet ------------------------------------------------------------------------------------
@@ -384,7 +469,12 @@ async def wallet_action(request: Request, action: str) -> Response:
             if action == "pin" else "place_of_use" if action == "place" else None
         return _wallet(request, who, error=e, error_field=field, status=e.spec.http_status)
 
-    return await attempt(request, run, on_error, lambda w: _done(request, "/wallet"))
+    def done(w: Any) -> Response:
+        key = {"open": "did_open_wallet", "place": "did_change_place",
+               "close": "did_close_wallet", "pin": "did_set_pin"}[action]
+        return _told(request, "/wallet", key)
+
+    return await attempt(request, run, on_error, done)
 
 
 # -- transfers ---------------------------------------------------------------------------------
@@ -392,8 +482,8 @@ async def wallet_action(request: Request, action: str) -> Response:
 def _transfer(request: Request, who: Principal, **extra: Any) -> HTMLResponse:
     m = portal.transfer_page(services(request), who)
     return page(request, "portal/transfer.html", "transfer", m.me, limits=m.limits,
-                blocked=m.blocked, targets=m.targets, items=m.items, balance=m.balance,
-                relation_name=_relation_name(lang_of(request)), **extra)
+                blocked=m.blocked, targets=m.targets, items=_transfer_rows(who, m.items),
+                balance=m.balance, relation_name=_relation_name(lang_of(request)), **extra)
 
 
 @router.get("/transfer")
@@ -414,22 +504,37 @@ async def send_transfer(request: Request) -> Response:
         request, run,
         lambda e, d: _transfer(request, who, error=e, values={**d, "pin": ""},
                                status=e.spec.http_status),
-        lambda w: _done(request, "/transfer"))
+        lambda w: _transfer_note(request, who, "/transfer", w.value, "send"))
 
 
 # -- history and explanations ----------------------------------------------------------------
 
+def _transfer_rows(who: Principal, items: list[TransferView]) -> list[dict[str, Any]]:
+    """Transfers as the list shows them: a sign only on money that moved or is held for the
+    person (sent and not come back: −; received and accepted: +); one that came back reads
+    as neither, its status neutral (↩), not as a failure."""
+    rows = []
+    for t in items:
+        sent = t.sender_psn_no == who.id
+        moved = t.status == "accepted" or (sent and t.status == "pending")
+        rows.append({"view": t, "sent": sent,
+                     "sign": ("−" if sent else "+") if moved else "",
+                     "tone": "back" if t.status in CAME_BACK else None})
+    return rows
+
+
 @router.get("/history")
 def history(request: Request) -> Response:
-    m = portal.history(services(request), me(request))
+    who = me(request)
+    m = portal.history(services(request), who)
     lang = lang_of(request)
-    settled = [{"view": s, "setl_id": s.setl_id,
+    settled = [{"view": s, "setl_id": s.setl_id, "place": m.places.get(s.setl_id or "", ""),
                 "rule_name": explanation.bilingual(s.rule)["name_" + lang]}
                for s in m.settlements]
     paid = [{"view": c.view, "year": c.view.year, "name": c.name_masked}
             for c in m.contributions]
     return page(request, "portal/history.html", "history", m.me, settlements=settled,
-                items=m.transfers, paid=paid)
+                items=_transfer_rows(who, m.transfers), paid=paid)
 
 
 def _book_name(lang: str) -> Callable[[Book], str]:
@@ -530,6 +635,7 @@ async def more_action(request: Request, action: str) -> Response:
                "proxy-decline", "proxy-end")
     if action not in actions:
         raise GongjiError("NOT_FOUND", what=action)
+    back = _back(await request.form(), ("/more", "/"))
 
     def run(d: dict[str, str]) -> Any:
         app = services(request)
@@ -564,7 +670,33 @@ async def more_action(request: Request, action: str) -> Response:
     return await attempt(
         request, run,
         lambda e, d: _more(request, who, error=e, values=d, status=e.spec.http_status),
-        lambda w: _done(request, "/more"))
+        lambda w: _more_note(request, who, back, action, w.value))
+
+
+def _more_note(request: Request, who: Principal, to: str, action: str, value: Any) -> Response:
+    """What a form of 更多 did, in words, from what its service gave back."""
+    lang = lang_of(request)
+    if action == "switch":
+        return _told(request, to, "did_switch_on" if value else "did_switch_off")
+    if action in ("filing", "revoke"):
+        f: FilingView = value
+        kind = KIND_NAMES[f.kind].pick(lang) if f.kind in KIND_NAMES else f.kind
+        if action == "revoke":
+            return _told(request, to, "did_revoke", kind=kind)
+        return _told(request, to, "did_file", kind=kind, begin=when(f.begndate))
+    if action == "contribution":
+        c: ContributionView = value
+        return _told(request, to, "did_contribute", year=c.year, amount=yuan(c.amount),
+                     insutype=word(f"ins_{c.insutype}", lang), begin=when(c.benefits_from))
+    p: ProxyView = value
+    if action == "proxy":
+        return _told(request, to, "did_ask_proxy_operator" if p.needs == "operator"
+                     else "did_ask_proxy", name=p.subject_name_masked)
+    if action == "proxy-end":
+        return _told(request, to, "did_end_proxy", holder=p.holder_name_masked,
+                     subject=p.subject_name_masked)
+    return _told(request, to, "did_approve_proxy" if action == "proxy-approve"
+                 else "did_decline_proxy", name=p.holder_name_masked)
 
 
 # -- hand claims (手工报销) ----------------------------------------------------------------------
@@ -638,7 +770,8 @@ async def submit_claim(request: Request) -> Response:
     return await attempt(
         request,
         lambda d: claims.submit(services(request), who, d.get("key"), _claim_of(d, who)),
-        on_error, lambda w: _done(request, f"/claims/{w.value.claim_id}"))
+        on_error, lambda w: _told(request, f"/claims/{w.value.claim_id}", "did_claim",
+                                  amount=yuan(w.value.medfee_sumamt)))
 
 
 def _claim(request: Request, who: Principal, claim_id: str, **extra: Any) -> HTMLResponse:
@@ -657,7 +790,19 @@ async def withdraw_claim(request: Request, claim_id: str) -> Response:
     return await attempt(
         request, lambda d: claims.withdraw(services(request), who, d.get("key"), claim_id),
         lambda e, d: _claim(request, who, claim_id, error=e, status=e.spec.http_status),
-        lambda w: _done(request, f"/claims/{claim_id}"))
+        lambda w: _told(request, f"/claims/{claim_id}", "did_withdraw_claim"))
+
+
+# -- public: the site's icon --------------------------------------------------------------------
+
+FAVICON = Path(__file__).parent / "static" / "favicon.ico"
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it on every site: a small icon, not a 404 in the logs."""
+    return Response(FAVICON.read_bytes(), media_type="image/x-icon",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 # -- public: trace codes -------------------------------------------------------------------

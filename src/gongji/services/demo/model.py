@@ -61,6 +61,20 @@ def role_of(p: DemoPerson, lang: str) -> str:
     return p.role[cut:].strip() if lang == "zh" else p.role[:cut].strip()
 
 
+def about_of(p: DemoPerson, lang: str) -> str:
+    """A demo person described from no one's side (born, where insured, which insurance), for
+    pickers other than the login's: "his wife" is 张伟's word, not his mother's."""
+    region = DEMO_REGIONS.get(p.insuplc, p.insuplc)
+    cut = next((i for i, ch in enumerate(region) if ch.isascii() and ch.isalpha()), len(region))
+    place = region[:cut].strip() if lang == "zh" else region[cut:].strip()
+    retired, employee = p.psn_type.startswith("12"), p.insutype == "310"
+    if lang == "zh":
+        kind = "退休职工" if retired else "在职职工" if employee else "居民医保"
+        return f"{p.brdy.year} 年生 · {place} · {kind}"
+    kind = "retired employee" if retired else "employee" if employee else "resident"
+    return f"born {p.brdy.year} · {place} · {kind}"
+
+
 def key_of(certno: str) -> str | None:
     """Which demo person has this ID number (the pickers leave them out of their own list)."""
     return next((p.key for p in FAMILY if certno_of(p) == certno), None)

@@ -31,6 +31,7 @@ from gongji.services.demo.model import (
     OPENING_POOL_FEN,
     DemoPerson,
     Summary,
+    about_of,
     certno_of,
     demo_person,
     key_of,
@@ -48,7 +49,7 @@ from gongji.services.runtime import Gongji
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 from gongji.services.wallet import service as wallet
 
-__all__ = ["demo_person", "key_of", "role_of"]
+__all__ = ["about_of", "demo_person", "key_of", "role_of"]
 """What callers still reach here though this module does not use it (the model's lookups,
 under their old names)."""
 

@@ -36,6 +36,8 @@ class BindingView:
     cross_province: bool
     quota: int
     """Unused quota the beneficiary holds from this sponsor (fen)."""
+    quota_returned: int = 0
+    """Ending it: the unused quota that went back to the sponsor's account (fen)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ returns to the sponsor's personal account, in the same transaction.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gongji.domain.access import Act, Principal
@@ -131,8 +132,8 @@ def end(app: Gongji, who: Principal, key: Key, binding_id: str) -> Written[Bindi
         if b.status == "active" and who.kind == "person" and sponsor_enrollment is not None:
             # operators may end a binding at any time (a death, a court order)
             check_unbind(b.activated_at, uow.now, uow.policy(sponsor_enrollment.insuplc_admdvs))
-        _finish(uow, b, reason="unbound" if b.status == "active" else "withdrawn")
-        return view(uow, b.id)
+        returned = _finish(uow, b, reason="unbound" if b.status == "active" else "withdrawn")
+        return replace(view(uow, b.id), quota_returned=returned)
 
     return app.write(who, key=key, operation="binding.end", request={"binding_id": binding_id},
                      fn=run, result_type=BindingView)
@@ -236,11 +237,14 @@ def _visible(uow: UnitOfWork, binding_id: str, who: Principal | None, *,
     return b
 
 
-def _finish(uow: UnitOfWork, b: BindingRecord, *, reason: str) -> None:
-    """End one binding: pending transfers back to the sponsor, quota home, row closed."""
+def _finish(uow: UnitOfWork, b: BindingRecord, *, reason: str) -> int:
+    """End one binding: pending transfers back to the sponsor, quota home, row closed; how
+    much quota went home."""
+    returned = 0
     if b.status == "active":
         transfers.return_pending(uow, b.sponsor_psn_no, b.beneficiary_psn_no, reason="unbound")
-        wallet.return_quota(uow, b.sponsor_psn_no, b.beneficiary_psn_no)
+        returned = wallet.return_quota(uow, b.sponsor_psn_no, b.beneficiary_psn_no)
     store.change(uow.conn, b.id, status="ended", ended_at=uow.now, ended_by=uow.principal.scope,
                  end_reason=reason)
     uow.record("binding.end", subject=b.id, detail={"reason": reason})
+    return returned

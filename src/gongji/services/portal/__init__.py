@@ -8,7 +8,9 @@ trace code; anyone), where (where the wallet is accepted; anyone).
 
 - model.py: the pages (Home, CodePage, FamilyPage, WalletPage, TransferPage, History,
   StatementPage, Explained, More, TraceCheck, WherePage) and their parts (Relative, Binding,
-  Paid).
+  Paid); every page's `me` is a Me: the person masked, with what waits for them by tab
+  (Waiting: bindings to consent to, transfers to accept, proxy requests to approve), for the
+  tabs' badges. Home lists those actions themselves.
 - service.py: the doors, composing the people, wallet, transfers, family, proxies, filing,
   contributions, settlement, statement, explanation, credentials, pins and tracing
   capabilities. No store.py: the portal has no table and no SQL of its own.

@@ -27,6 +27,29 @@ from gongji.services.transfers.model import Limits, TransferView
 from gongji.services.wallet.model import QuotaView, WalletView
 
 
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """How many actions wait for the person, by the tab that holds them (the tabs' badges)."""
+
+    family: int = 0
+    """Bindings another asked for, for the person to consent to or decline."""
+    transfer: int = 0
+    """Transfers sent to the person, to accept or refuse."""
+    more: int = 0
+    """Proxy (亲情账户) requests naming the person, to approve or decline."""
+
+    @property
+    def total(self) -> int:
+        return self.family + self.transfer + self.more
+
+
+@dataclass(frozen=True, slots=True)
+class Me(PersonView):
+    """The person logged in (masked), with what waits for them: every page's header."""
+
+    waiting: Waiting = Waiting()
+
+
 class Relative(NamedTuple):
     """A relative the person holds a proxy for: their wallet, and what waits for them."""
 
@@ -37,24 +60,28 @@ class Relative(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Home:
-    me: PersonView
+    me: Me
     wallet: WalletView
     waiting: list[TransferView]
     """Transfers sent to the person, waiting to be accepted."""
     relatives: list[Relative]
     given: list[GivenQuota]
     """Quota the person gave relatives, not yet spent nor returned (still theirs)."""
+    to_consent: list[BindingView]
+    """Bindings another asked for: the person consents or declines."""
+    proxy_requests: list[ProxyView]
+    """Proxy requests naming the person, waiting for their approval."""
 
 
 @dataclass(frozen=True, slots=True)
 class StatementPage:
-    me: PersonView
+    me: Me
     statement: Statement
 
 
 @dataclass(frozen=True, slots=True)
 class CodePage:
-    me: PersonView
+    me: Me
     code: CodeToken
     seconds: int
     """How long the code is good for."""
@@ -73,7 +100,7 @@ class Binding:
 
 @dataclass(frozen=True, slots=True)
 class FamilyPage:
-    me: PersonView
+    me: Me
     relations: list[Relation]
     """The relations the person's region lets them bind."""
     require_verified_relation: bool
@@ -84,7 +111,7 @@ class FamilyPage:
 
 @dataclass(frozen=True, slots=True)
 class WalletPage:
-    me: PersonView
+    me: Me
     wallet: WalletView
     relatives: list[tuple[ProxyView, WalletView]]
     has_pin: bool
@@ -102,7 +129,7 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class TransferPage:
-    me: PersonView
+    me: Me
     limits: Limits | None
     """None: not an employee with an account (the page says who can send)."""
     blocked: GongjiError | None
@@ -122,15 +149,17 @@ class Paid:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    me: PersonView
+    me: Me
     settlements: list[SettlementView]
     contributions: list[Paid]
     transfers: list[TransferView]
+    places: dict[str, str]
+    """Where each settlement was made (the institution's name), by setl_id."""
 
 
 @dataclass(frozen=True, slots=True)
 class Explained:
-    me: PersonView
+    me: Me
     settlement: SettlementView
     explanation: Explanation
     place: str
@@ -139,7 +168,7 @@ class Explained:
 
 @dataclass(frozen=True, slots=True)
 class More:
-    me: PersonView
+    me: Me
     filings: list[FilingView]
     switch: bool
     """刷卡购药设置·跨省: buying drugs in another province is on."""
@@ -158,7 +187,7 @@ class More:
 
 @dataclass(frozen=True, slots=True)
 class TraceCheck:
-    me: PersonView | None
+    me: Me | None
     result: QueryResult
 
 
@@ -176,7 +205,7 @@ class WherePage:
 
 @dataclass(frozen=True, slots=True)
 class ClaimsPage:
-    me: PersonView
+    me: Me
     claims: list[ClaimView]
     """The person's hand claims and those of the relatives they hold a proxy for, newest
     first."""
@@ -187,5 +216,5 @@ class ClaimsPage:
 
 @dataclass(frozen=True, slots=True)
 class ClaimPage:
-    me: PersonView
+    me: Me
     claim: ClaimView

@@ -7,6 +7,7 @@ own, or a relative's they hold a proxy for (亲情账户); personal data leaves 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 
 from gongji.domain.access import Act, Principal
 from gongji.domain.errors import GongjiError
@@ -21,11 +22,11 @@ from gongji.services.demo import model as demo
 from gongji.services.door import door
 from gongji.services.explanation import service as explanation
 from gongji.services.family import service as family
+from gongji.services.family.model import BindingView
 from gongji.services.filing import service as filing
 from gongji.services.institutions import service as institutions
 from gongji.services.institutions.model import Lookup
 from gongji.services.people import service as people
-from gongji.services.people.model import PersonView
 from gongji.services.pins import service as pins
 from gongji.services.portal.model import (
     Binding,
@@ -36,6 +37,7 @@ from gongji.services.portal.model import (
     FamilyPage,
     History,
     Home,
+    Me,
     More,
     Paid,
     Relative,
@@ -43,6 +45,7 @@ from gongji.services.portal.model import (
     Target,
     TraceCheck,
     TransferPage,
+    Waiting,
     WalletPage,
     WherePage,
 )
@@ -59,20 +62,21 @@ from gongji.services.wallet import service as wallet
 
 
 @door
-def me(app: Gongji, who: Principal) -> PersonView:
+def me(app: Gongji, who: Principal) -> Me:
     """The person logged in, masked (every page's header)."""
-    return app.read(lambda uow: people.person(uow.conn, who.id).masked, principal=who)
+    return app.read(lambda uow: _me(uow, who), principal=who)
 
 
 @door
 def home(app: Gongji, who: Principal) -> Home:
     def run(uow: UnitOfWork) -> Home:
         _person(who)
-        return Home(people.person(uow.conn, who.id).masked, wallet.view(uow, who.id),
+        return Home(_me(uow, who), wallet.view(uow, who.id),
                     _waiting(uow, who.id),
                     [Relative(p, wallet.view(uow, p.subject_psn_no),
                               _waiting(uow, p.subject_psn_no)) for p in _held(uow, who)],
-                    statement.given_in(uow, who.id))
+                    statement.given_in(uow, who.id),
+                    _to_consent(uow, who.id), _proxy_requests(uow, who.id))
 
     return app.read(run, principal=who)
 
@@ -86,7 +90,7 @@ def code(app: Gongji, who: Principal, psn_no: str | None = None) -> CodePage:
         token = credentials.issue_in(uow, who, subject)
         name = people.person(uow.conn, subject).masked.name_masked \
             if subject != who.id else None
-        return CodePage(people.person(uow.conn, who.id).masked, token,
+        return CodePage(_me(uow, who), token,
                         int((token.expires_at - uow.now).total_seconds()), name)
 
     return app.transact(who, run)
@@ -99,7 +103,7 @@ def family_page(app: Gongji, who: Principal) -> FamilyPage:
         region = people.basic_enrollment(uow.conn, who.id)
         rules = uow.policy(region.insuplc_admdvs if region else "000000").mutual_aid
         return FamilyPage(
-            p.masked, sorted(rules.relations, key=list(Relation).index),
+            _me(uow, who, p), sorted(rules.relations, key=list(Relation).index),
             rules.require_verified_relation,
             [Binding(b, b.sponsor_psn_no == who.id,
                      b.status == "pending" and b.requested_by != who.id)
@@ -114,7 +118,7 @@ def wallet_page(app: Gongji, who: Principal) -> WalletPage:
     def run(uow: UnitOfWork) -> WalletPage:
         _person(who)
         return WalletPage(
-            people.person(uow.conn, who.id).masked, wallet.view(uow, who.id),
+            _me(uow, who), wallet.view(uow, who.id),
             [(p, wallet.view(uow, p.subject_psn_no)) for p in _held(uow, who)],
             pins.has_pin_in(uow, who.id), _regions(uow))
 
@@ -128,7 +132,7 @@ def transfer_page(app: Gongji, who: Principal) -> TransferPage:
         w = wallet.view(uow, who.id)
         own = transfers.blocked(uow, who) if w.insuplc_admdvs else None
         return TransferPage(
-            people.person(uow.conn, who.id).masked,
+            _me(uow, who),
             transfers.limits_in(uow, who.id) if w.insuplc_admdvs else None, own,
             [Target(b, None if own else transfers.blocked(uow, who, b.beneficiary_psn_no))
              for b in family.views_of(uow, who.id)
@@ -143,10 +147,12 @@ def history(app: Gongji, who: Principal) -> History:
     def run(uow: UnitOfWork) -> History:
         _person(who)
         names = _names(uow)
+        settled = svc.views_of_person(uow, who.id)
         return History(
-            people.person(uow.conn, who.id).masked, svc.views_of_person(uow, who.id),
+            _me(uow, who), settled,
             [Paid(c, names(c.psn_no)) for c in contributions.views_of(uow, who.id)],
-            transfers.views_of(uow, who.id, limit=100))
+            transfers.views_of(uow, who.id, limit=100),
+            {s.setl_id or "": _place(uow, s.mdtrt_id) for s in settled})
 
     return app.read(run, principal=who)
 
@@ -161,8 +167,7 @@ def statement_page(app: Gongji, who: Principal, month: str | None = None,
         _person(who)
         subject = psn_no or who.id
         authorize(uow, who, Act.READ, subject)
-        return StatementPage(people.person(uow.conn, who.id).masked,
-                             statement.statement_in(uow, subject, month))
+        return StatementPage(_me(uow, who), statement.statement_in(uow, subject, month))
 
     return app.read(run, principal=who)
 
@@ -174,9 +179,8 @@ def explained(app: Gongji, who: Principal, setl_id: str) -> Explained:
         _person(who)
         s = svc.view_in(uow, setl_id)
         authorize(uow, who, Act.READ, s.psn_no)
-        place = institutions.get_in(uow, svc.visit_in(uow, s.mdtrt_id).fixmedins_code)
-        return Explained(people.person(uow.conn, who.id).masked, s,
-                         explanation.explain(uow, s), place.fixmedins_name)
+        return Explained(_me(uow, who), s, explanation.explain(uow, s),
+                         _place(uow, s.mdtrt_id))
 
     return app.read(run, principal=who)
 
@@ -197,7 +201,7 @@ def more(app: Gongji, who: Principal) -> More:
         across = frozenset(x for x in payees if home is not None and (
             e := people.basic_enrollment(uow.conn, x)) is not None
             and cross_province(home.insuplc_admdvs, e.insuplc_admdvs))
-        return More(p.masked, filing.views_of(uow, who.id),
+        return More(_me(uow, who, p), filing.views_of(uow, who.id),
                     filing.switch_on(uow, who.id, "pharmacy_cross_province"),
                     proxies.views_of(uow, who.id), [(x, names(x)) for x in payees], across,
                     uow.policy(home.insuplc_admdvs if home else NATIONAL
@@ -219,7 +223,7 @@ def claims_page(app: Gongji, who: Principal) -> ClaimsPage:
         found = [claims.view_of(uow, c) for s in subjects
                  for c in claims_store.of_person(uow.conn, s)]
         found.sort(key=lambda c: c.submitted_at, reverse=True)
-        return ClaimsPage(p.masked, found, [(s, names(s)) for s in subjects], uow.today)
+        return ClaimsPage(_me(uow, who, p), found, [(s, names(s)) for s in subjects], uow.today)
 
     return app.read(run, principal=who)
 
@@ -229,7 +233,7 @@ def claim(app: Gongji, who: Principal, claim_id: str) -> ClaimPage:
     """One hand claim of the person's (or a proxied relative's); another's is not found."""
     def run(uow: UnitOfWork) -> ClaimPage:
         p = _person_of(uow, who)
-        return ClaimPage(p.masked, claims.seen_in(uow, who, claim_id))
+        return ClaimPage(_me(uow, who, p), claims.seen_in(uow, who, claim_id))
 
     return app.read(run, principal=who)
 
@@ -247,6 +251,28 @@ def _person_of(uow: UnitOfWork, who: Principal) -> people.Person:
     return people.person(uow.conn, who.id)
 
 
+def _me(uow: UnitOfWork, who: Principal, p: people.Person | None = None) -> Me:
+    """The person (masked) and how many actions wait for them, by tab."""
+    masked = (p or people.person(uow.conn, who.id)).masked
+    return Me(**{f.name: getattr(masked, f.name) for f in fields(masked)},
+              waiting=Waiting(family=len(_to_consent(uow, who.id)),
+                              transfer=len(_waiting(uow, who.id)),
+                              more=len(_proxy_requests(uow, who.id))))
+
+
+def _to_consent(uow: UnitOfWork, psn_no: str) -> list[BindingView]:
+    """Bindings another asked for, waiting for this person's consent."""
+    return [b for b in family.views_of(uow, psn_no)
+            if b.status == "pending" and b.requested_by != psn_no]
+
+
+def _proxy_requests(uow: UnitOfWork, psn_no: str) -> list[ProxyView]:
+    """Proxy requests naming this person, waiting for their approval (a minor's wait for an
+    operator instead)."""
+    return [x for x in proxies.views_of(uow, psn_no)
+            if x.status == "pending" and x.subject_psn_no == psn_no and x.needs == "consent"]
+
+
 def _held(uow: UnitOfWork, who: Principal) -> list[ProxyView]:
     """The relatives this person may act for (an active 亲情账户)."""
     return [p for p in proxies.views_of(uow, who.id)
@@ -256,6 +282,11 @@ def _held(uow: UnitOfWork, who: Principal) -> list[ProxyView]:
 def _waiting(uow: UnitOfWork, psn_no: str) -> list[TransferView]:
     return [t for t in transfers.views_of(uow, psn_no)
             if t.status == "pending" and t.receiver_psn_no == psn_no]
+
+
+def _place(uow: UnitOfWork, mdtrt_id: str) -> str:
+    """The name of the institution a visit was at."""
+    return institutions.get_in(uow, svc.visit_in(uow, mdtrt_id).fixmedins_code).fixmedins_name
 
 
 def _regions(uow: UnitOfWork) -> list[Region]:

@@ -30,6 +30,8 @@ class TransferView:
     deadline: datetime
     resolved_at: datetime | None
     business_date: date
+    left_today: int | None = None
+    """Sending it: how many more the sender may send today (else None)."""
 
 
 @dataclass(frozen=True, slots=True)

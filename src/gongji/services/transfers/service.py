@@ -8,7 +8,7 @@ the sweeper returns it to the sponsor exactly once. A transfer's state is its ho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
@@ -88,7 +88,7 @@ def send(app: Gongji, who: Principal, key: Key, cmd: SendTransfer,
                                            cmd.amount, uow.today, uow.now, deadline, None))
         uow.record("transfer.send", subject=tid, chain=s_facts.insuplc_admdvs,
                    detail={"to": receiver, "amount": cmd.amount})
-        return view(uow, tid)
+        return replace(view(uow, tid), left_today=limits_in(uow, sender).left_today)
 
     return app.write(who, key=key, operation="transfer.send", request=request, fn=run,
                      result_type=TransferView)
