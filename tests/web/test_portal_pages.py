@@ -704,7 +704,7 @@ def test_notes_say_what_happened(site: Any) -> None:
     note = note_of(c, post_form(c, "/family/bind", role="sponsor", relation="parent",
                                 name="李秀英", certno=CERTNO["李秀英"]))
     assert note == "已向 李** 发出家庭共济绑定申请，等待对方同意。"
-    binding = re.search(r'<tr data-binding="([^"]+)">\s*<td><strong>李\*\*',
+    binding = re.search(r'<tr data-binding="([^"]+)">\s*<td[^>]*><strong[^>]*>李\*\*',
                         c.get("/family").text).group(1)  # type: ignore[union-attr]
     family.respond(app, mother, "b2", binding, True)
     note = note_of(c, post_form(c, "/wallet/open"))

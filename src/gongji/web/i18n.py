@@ -58,6 +58,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "decline": ("拒绝", "Decline"),
     "end_binding": ("解除", "End"),
     "status": ("状态", "Status"),
+    "actions": ("操作", "Actions"),
     "verified": ("已核实", "verified"),
     "cross_province": ("跨省", "cross-province"),
     "send_money": ("向亲属转账", "Send to a relative"),
