@@ -35,6 +35,8 @@ env = Environment(loader=FileSystemLoader(HERE / "templates"),
 PERSON_COOKIE = "gj_session"
 OPERATOR_COOKIE = "gj_console"
 LANG_COOKIE = "gj_lang"
+ELDER_COOKIE = "gj_elder"
+"""长辈模式 (elder mode): larger text, stronger contrast, larger controls; "1" when on."""
 CSRF_COOKIE = "gj_csrf"
 
 
@@ -46,6 +48,10 @@ def services(request: Request) -> Gongji:
 def lang_of(request: Request) -> str:
     lang = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "zh"
     return lang if lang in LANGS else "zh"
+
+
+def elder_of(request: Request) -> bool:
+    return request.cookies.get(ELDER_COOKIE) == "1"
 
 
 def yuan(fen: int | None) -> str:
@@ -100,7 +106,7 @@ def render(request: Request, template: str, *, title: str, status: int = 200,
     html = env.get_template(template).render(
         request=request, lang=lang, t=t, yuan=yuan, ratio=ratio_text, when=when, title=title,
         csrf=csrf_token(request), err_text=err_text, new_key=lambda: secrets.token_hex(12),
-        path=request.url.path, sandbox=services(request).sandbox,
+        path=request.url.path, sandbox=services(request).sandbox, elder=elder_of(request),
         now=display(services(request).clock.now()), national=NATIONAL, **context)
     return HTMLResponse(html, status_code=status)
 

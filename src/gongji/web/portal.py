@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -52,6 +53,7 @@ from gongji.services.transfers import service as transfers
 from gongji.services.transfers.model import TransferView
 from gongji.services.wallet import service as wallet
 from gongji.web.common import (
+    ELDER_COOKIE,
     PERSON_COOKIE,
     LoginNeeded,
     clear_cookie,
@@ -309,6 +311,23 @@ async def logout(request: Request) -> Response:
         await run_in_threadpool(auth.logout, services(request), token)
     response = RedirectResponse("/login", status_code=303)
     clear_cookie(request, response, PERSON_COOKIE)
+    return response
+
+
+_PAGE_PATH = re.compile(r"/(?!/)[A-Za-z0-9/_\-.]{0,200}")
+
+
+@router.post("/elder")
+async def elder_mode(request: Request) -> Response:
+    """长辈模式 on or off (the header's switch, a form: no script needed): remembered in a
+    cookie for a year, like the language; back to the page it was pressed on."""
+    data = await form(request)
+    back = data.get("back", "")
+    response = RedirectResponse(back if _PAGE_PATH.fullmatch(back) else "/", status_code=303)
+    if data.get("elder") == "on":
+        set_cookie(request, response, ELDER_COOKIE, "1", samesite="lax", max_age=365 * 86400)
+    else:
+        clear_cookie(request, response, ELDER_COOKIE)
     return response
 
 
