@@ -25,10 +25,11 @@ from gongji.store.db import Database
 TOKEN = "pages-op-token"
 PUBLIC = {("GET", "/login"), ("POST", "/login/code"), ("POST", "/login"), ("POST", "/logout"),
           ("GET", "/console/login"), ("POST", "/console/login"), ("POST", "/console/logout"),
-          ("GET", "/trace"), ("POST", "/trace"), ("GET", "/where"), ("GET", "/favicon.ico")}
+          ("GET", "/trace"), ("POST", "/trace"), ("GET", "/where"), ("GET", "/favicon.ico"),
+          ("POST", "/elder")}
 """Open to everyone: logging in and out, checking a drug's trace code (as the public API's
-/api/v1/trace-codes/query is), where the wallet is accepted (GET /api/v1/institutions), and
-the site's icon."""
+/api/v1/trace-codes/query is), where the wallet is accepted (GET /api/v1/institutions), the
+site's icon, and the 长辈模式 switch (a cookie in the visitor's own browser)."""
 OWNER = {"portal": "person", "console": "operator", "cashier": "operator"}
 LOGIN = {"portal": "/login", "console": "/console/login", "cashier": "/console/login"}
 

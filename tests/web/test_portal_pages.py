@@ -800,3 +800,25 @@ def test_the_console_shows_cross_province_as_a_plain_fact(site: Any) -> None:
     assert str(with_words.fact(False)) == '<span class="badge">否</span>'
     queue = (Path(env.loader.searchpath[0]) / "console" / "queue.html").read_text()  # type: ignore[union-attr]
     assert "m.fact(b.cross_province)" in queue
+
+
+def test_the_elder_mode_switch_is_a_form(site: Any) -> None:
+    """长辈模式: a form with the CSRF token sets gj_elder and comes back to the page it was
+    pressed on (a path of this site only); every portal page then has `elder` on <body>."""
+    c, _ = site
+    c.get("/login")
+    assert c.post("/elder", data={"elder": "on", "back": "/login"},
+                  follow_redirects=False).status_code == 403, "no CSRF token, nothing set"
+    assert "gj_elder" not in c.cookies
+    r = post_form(c, "/elder", elder="on", back="/where")
+    assert r.status_code == 303 and r.headers["location"] == "/where"
+    assert c.cookies["gj_elder"] == "1"
+    page = c.get("/where").text
+    assert '<body class="portal elder">' in page and 'aria-pressed="true"' in page
+    assert '<body class="">' in c.get("/console/login").text  # the portal's only
+    for outside in ("//example.com/x", "https://example.com/", "javascript:alert(1)"):
+        assert post_form(c, "/elder", elder="on", back=outside).headers["location"] == "/"
+    r = post_form(c, "/elder", elder="off", back="/login")
+    assert r.headers["location"] == "/login" and "gj_elder" not in c.cookies
+    assert '<body class="portal">' in c.get("/login?lang=en").text
+    assert ">Elder mode</button>" in c.get("/login").text
