@@ -1,7 +1,8 @@
 """Every table of the portal, the cashier and the console at 390 x 844 and 768 x 1024
-(issue 18, point 3): no page scrolls sideways and no cell is laid out one character per line
-('李/**', '✓/已/生/效'). Wide tables turn into cards on a phone (table.stack, each cell
-labelled) or scroll inside their own box. Each page is saved as layout-<page>-<width>.png."""
+(issue 18, point 3), in Chinese and English: no page scrolls sideways and no cell is laid out
+one character per line ('李/**', '✓/已/生/效'). Wide tables turn into cards on a phone
+(table.stack, each cell labelled) or scroll inside their own box. Each page is saved as
+layout-<page>-<lang>-<width>.png."""
 
 from __future__ import annotations
 
@@ -75,21 +76,26 @@ def test_every_table_fits_a_phone_and_a_tablet(server: DemoServer, browser: Any)
     op.context.add_cookies(operator_cookie(server))
     problems: list[str] = []
     try:
-        for size in SIZES:
-            w = size["width"]
+        for lang in ("zh", "en"):
             for page in (visitor, op, *people.values()):
-                page.set_viewport_size(size)
-            for path in PUBLIC_PAGES:
-                visitor.goto(f"{server.base}{path}")
-                check(visitor, "public-" + slug(path), w, problems)
-            for (key, person), who in zip(people.items(), (WEI, MOTHER), strict=True):
-                for path in portal_pages(who, seeded):
-                    person.goto(f"{server.base}{path}")
-                    check(person, f"portal-{key}-{slug(path)}", w, problems)
-            for path in CONSOLE_PAGES + cashier_pages(seeded):
-                op.goto(f"{server.base}{path}")
-                check(op, slug(path), w, problems)
-            cashier_sale(server, op, lambda name, w=w: check(op, name, w, problems))
+                page.context.add_cookies([{"name": "gj_lang", "value": lang,
+                                           "url": server.base}])
+            for size in SIZES:
+                w = size["width"]
+                for page in (visitor, op, *people.values()):
+                    page.set_viewport_size(size)
+                for path in PUBLIC_PAGES:
+                    visitor.goto(f"{server.base}{path}")
+                    check(visitor, f"public-{slug(path)}-{lang}", w, problems)
+                for (key, person), who in zip(people.items(), (WEI, MOTHER), strict=True):
+                    for path in portal_pages(who, seeded):
+                        person.goto(f"{server.base}{path}")
+                        check(person, f"portal-{key}-{slug(path)}-{lang}", w, problems)
+                for path in CONSOLE_PAGES + cashier_pages(seeded):
+                    op.goto(f"{server.base}{path}")
+                    check(op, f"{slug(path)}-{lang}", w, problems)
+                cashier_sale(server, op, lambda name, w=w, lang=lang:
+                             check(op, f"{name}-{lang}", w, problems))
         assert not op.js_errors
         assert not problems, "\n".join(problems)
     finally:
