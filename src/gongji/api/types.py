@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from gongji.domain import dates
+from gongji.domain.edge import plain, plain_any
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan, parse_yuan
 
@@ -41,6 +42,8 @@ def _money(allow_zero: bool, allow_negative: bool) -> Any:
             raise PydanticCustomError(
                 "gongji", "amount must be a string of yuan such as \"2000.00\"",
                 {"code": "MONEY_INVALID", "zh": "金额应为字符串形式的元，如 \"2000.00\""})
+        if len(value) <= 4 * MONEY_MAX_LENGTH:
+            value = plain(value)  # "２０００。００" as an input method types it
         if len(value) > MONEY_MAX_LENGTH:
             raise _field_error(GongjiError("MONEY_INVALID", field=field,
                                            value=value[:MONEY_MAX_LENGTH] + "…"))
@@ -91,7 +94,7 @@ _WINDOW = f"{dates.EARLIEST} to {dates.LATEST}"
 
 # The schemas go in WithJsonSchema, not Field: FastAPI would read a Field on a query
 # parameter's type as a body.
-Day = Annotated[date, AfterValidator(_day), WithJsonSchema(
+Day = Annotated[date, BeforeValidator(plain_any), AfterValidator(_day), WithJsonSchema(
     {"type": "string", "format": "date", "description": f"a date, {_WINDOW}"})]
 """A date in the calendar window (domain/dates.py); outside it DATE_OUT_OF_RANGE."""
 
@@ -106,12 +109,17 @@ Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$"), AfterV
 """A month of the calendar window."""
 
 
+_PLAIN = BeforeValidator(plain_any)
+"""Full-width digits and letters, 。 and U+3000 made plain before the field's rules."""
 Psn = Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$",
-                           description="psn_no: the person's number (人员编号)")]
-Admdvs = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit region code")]
-Pin = Annotated[str, Field(min_length=4, max_length=12, description="payment PIN (支付密码)")]
+                           description="psn_no: the person's number (人员编号)"), _PLAIN]
+Admdvs = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit region code"),
+                   _PLAIN]
+Pin = Annotated[str, Field(min_length=4, max_length=12, description="payment PIN (支付密码)"),
+                _PLAIN]
 Certno = Annotated[str, Field(min_length=15, max_length=18,
-                              description="resident ID number; sent in bodies, never in URLs")]
+                              description="resident ID number; sent in bodies, never in URLs"),
+                   _PLAIN]
 
 
 class In(BaseModel):
