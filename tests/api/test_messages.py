@@ -169,3 +169,21 @@ def test_a_full_width_id_number_is_taken_over_rest(client: TestClient, clinic: C
     r = client.post("/api/v1/persons/lookup", json={"certno": wide}, headers=OP)
     assert r.status_code == 200, r.text[:500]
     assert r.json()["psn_no"] == m.psn_no
+
+
+def test_every_rest_string_type_for_numbers_and_codes_is_made_plain() -> None:
+    from datetime import date
+
+    from pydantic import TypeAdapter
+
+    from gongji.api.routes.auth import LoginIn
+    from gongji.api.types import Admdvs, Day, Month, Pin, Psn
+
+    assert TypeAdapter(Day).validate_python("２０２６－１１－２４") == date(2026, 11, 24)
+    assert TypeAdapter(Month).validate_python("２０２６－１１") == "2026-11"
+    assert TypeAdapter(Pin).validate_python("１３５７９２\u3000") == "135792"
+    assert TypeAdapter(Admdvs).validate_python("５１０１００") == "510100"
+    assert TypeAdapter(Psn).validate_python("Ｐ０００１") == "P0001"
+    login = LoginIn.model_validate({"certno": "１１０１０１１９９００１０１１２３Ｘ",
+                                    "code": "１２３４５６"})
+    assert (login.certno, login.code) == ("11010119900101123X", "123456")

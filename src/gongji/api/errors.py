@@ -50,8 +50,7 @@ _ZH = {
     "less_than": "取值过大：应小于 {lt}",
     "less_than_equal": "取值过大：应不大于 {le}",
 }
-_EMPTY = ("请填写", "Field required")
-"""A field left out, or sent empty where text is required: named, in both languages."""
+
 
 
 FHIR_PREFIX = "/fhir/"
@@ -111,7 +110,7 @@ def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     fields = []
     for e in errors[:FIELDS_MAX]:
         ctx = e.get("ctx") or {}
-        zh, en = _EMPTY if _empty(e) else (ctx.get("zh") or _zh(e), e.get("msg", "invalid"))
+        zh, en = ctx.get("zh") or _zh(e), e.get("msg", "invalid")
         fields.append({
             "field": _field(tuple(e.get("loc", ()))),
             "code": ctx.get("code", "VALIDATION_ERROR"),

@@ -72,6 +72,9 @@ _ID = re.compile(r"[A-Za-z0-9_.:/@#+=\-]{1,40}")
 _ID_MAX = 40
 """An id or a code up to this long is repeated whole (a UUID is 36 characters)."""
 _OWN_MAX = 1000
+_FIELD_MAX = 80
+"""A field's name or path ("input.feedetail[0].fee_ocur_time"): gongji's own words, but a
+crafted key could be long."""
 
 
 def echo(name: str, value: Any) -> Any:
@@ -84,14 +87,26 @@ def echo(name: str, value: Any) -> Any:
         return value
     if name in OWN_PARAMS:
         return cut(value, _OWN_MAX)
+    if name == "field":
+        return cut(value, _FIELD_MAX)
     if len(value) <= ECHO_MAX or _ID.fullmatch(value):
         return value
     return cut(value)
 
 
-def render(template: str, params: Mapping[str, Any], lang: str = "zh") -> str:
-    values = {k: label_param(k, echo(k, v.pick(lang) if isinstance(v, Bi) else v), lang)
-              for k, v in params.items()}
+AS_SENT = frozenset({"CATALOG_FIELD_INVALID", "GATEWAY_FIELD_INVALID",
+                     "GATEWAY_AMOUNT_MISMATCH"})
+"""Codes whose messages name a field of the national interface or the catalog file by its
+specification name ("字段 input.feedetail.cnt"), as the HIS developer reading them knows it."""
+
+
+def render(template: str, params: Mapping[str, Any], lang: str = "zh", *,
+           labelled: bool = True) -> str:
+    """The template filled from params: bilingual values in `lang`, values refused cut short
+    (echo), field names by the label table (domain/fields.py) unless not `labelled`."""
+    values = {k: echo(k, v.pick(lang) if isinstance(v, Bi) else v) for k, v in params.items()}
+    if labelled:
+        values = {k: label_param(k, v, lang) for k, v in values.items()}
     return string.Formatter().vformat(template, (), _Blank(values))
 
 
@@ -111,11 +126,13 @@ class GongjiError(Exception):
 
     @property
     def message(self) -> str:
-        return render(self.spec.templates(self.params)[0], self.params, "zh")
+        return render(self.spec.templates(self.params)[0], self.params, "zh",
+                      labelled=self.code not in AS_SENT)
 
     @property
     def message_en(self) -> str:
-        return render(self.spec.templates(self.params)[1], self.params, "en")
+        return render(self.spec.templates(self.params)[1], self.params, "en",
+                      labelled=self.code not in AS_SENT)
 
     def body(self) -> dict[str, Any]:
         """The JSON error body every entrypoint answers with."""
