@@ -187,3 +187,15 @@ def test_every_rest_string_type_for_numbers_and_codes_is_made_plain() -> None:
     login = LoginIn.model_validate({"certno": "１１０１０１１９９００１０１１２３Ｘ",
                                     "code": "１２３４５６"})
     assert (login.certno, login.code) == ("11010119900101123X", "123456")
+
+
+def test_a_remark_after_a_field_reads_in_chinese_with_its_limit() -> None:
+    from datetime import date
+
+    from gongji.services.reports.service import check_range
+
+    with pytest.raises(GongjiError) as e:
+        check_range(date(2025, 1, 1), date(2026, 1, 2))
+    assert e.value.message == "请求字段不合法：结束日期（最多 366 天）"
+    assert e.value.message_en == "Invalid request fields: end (at most 366 days)"
+    assert e.value.body()["detail"]["fields"] == "end (at most 366 days)"  # as before

@@ -74,6 +74,7 @@ LABELS: dict[str, Bi] = {
     "enddate": Bi("结束日期", "end date"),
     "since": Bi("起始时间", "since"),
     "set_to": Bi("时间", "time"),
+    "set": Bi("设定时间", "time to set"),
     "advance_seconds": Bi("拨快秒数", "seconds to advance"),
     "stmt_begndate": Bi("对账开始日期", "statement start date"),
     "stmt_enddate": Bi("对账结束日期", "statement end date"),
@@ -117,8 +118,28 @@ LABELS: dict[str, Bi] = {
     "action": Bi("操作", "action"),
 }
 
+REMARKS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"before start"), "早于开始日期"),
+    (re.compile(r"at most (\d+) days"), r"最多 \1 天"),
+    (re.compile(r"1 to (\d+) days"), r"1 至 \1 天"),
+    (re.compile(r"1 to (\d+) boxes"), r"1 至 \1 盒"),
+    (re.compile(r"at most (\d+) characters"), r"最多 \1 个字符"),
+    (re.compile(r"too long"), "太长"),
+    (re.compile(r"csv or tsv"), "csv 或 tsv"),
+    (re.compile(r"exactly one"), "只能填其中一项"),
+    (re.compile(r"exists"), "已存在"),
+    (re.compile(r"empty"), "为空"),
+    (re.compile(r"only password"), "只支持 password"),
+    (re.compile(r"two files with the same name"), "两个文件同名"),
+)
+"""The remarks services write after a field's name ("end (at most 366 days)"), in Chinese
+for the Chinese message; detail keeps them as written."""
+
 _ROW = re.compile(r"(?P<name>[a-z_]+?)_(?P<n>[0-9]{1,3})")
-_ITEM = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>\s*[(（].*)?", re.S)
+_ITEM = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*(?: or [A-Za-z_][A-Za-z0-9_]*)*)"
+                   r"(?P<rest>\s*[(（].*)?", re.S)
+_TOP_COMMA = re.compile(r",\s*(?![^()（）]*[)）])")
+"""A comma between items, not one inside an item's remark ("kind (a, b)")."""
 LABELLED = frozenset({"field", "fields", "missing"})
 """The parameters that name fields: rendered through the table."""
 
@@ -136,13 +157,28 @@ def label(name: str, lang: str) -> str:
     return name
 
 
+def _remark(rest: str, lang: str) -> str:
+    if lang != "zh" or not rest.strip():
+        return rest
+    inner = rest.strip()[1:].rstrip(")）")
+    for pattern, zh in REMARKS:
+        inner = pattern.sub(zh, inner)
+    return f"（{inner}）"
+
+
 def labels(names: str, lang: str) -> str:
     """A list of fields as gongji writes it ("evidence", "amount, pin", "end (before
-    start)"): each item's leading name by the table, the remark after it kept."""
+    start)"): each item's leading name by the table, the remark after it in Chinese where
+    REMARKS knows it."""
     out = []
-    for item in names.split(", "):
+    for item in _TOP_COMMA.split(names):
         m = _ITEM.fullmatch(item)
-        out.append(label(m["name"], lang) + (m["rest"] or "") if m else item)
+        if m is None:
+            out.append(item)
+            continue
+        either = ("或" if lang == "zh" else " or ").join(
+            label(n, lang) for n in m["name"].split(" or "))
+        out.append(either + _remark(m["rest"] or "", lang))
     return ("、" if lang == "zh" else ", ").join(out)
 
 

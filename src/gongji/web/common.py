@@ -67,7 +67,7 @@ def csrf_token(request: Request) -> str:
 
 
 _ID_LIKE = re.compile(r"[A-Za-z0-9_.:/@#+=\-]{1,64}")
-_OWN_PARAMS = frozenset({"fields", "reason", "problem", "problems", "errors", "allowed",
+_OWN_PARAMS = frozenset({"fields", "missing", "reason", "problem", "problems", "errors", "allowed",
                          "until", "limit", "request_id"})
 """Parameters gongji writes itself (field names, reasons, times), never from an address."""
 

@@ -17,6 +17,7 @@ from gongji.domain import credentials, tracecode
 from gongji.domain.access import Principal
 from gongji.domain.catalog import CatalogItem
 from gongji.domain.clock import business_date
+from gongji.domain.edge import cut
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.money import check_fen, format_yuan, parse_yuan, round_half_up
 from gongji.services.access import require_operator
@@ -327,7 +328,8 @@ def _line(n: int, r: Row, item: CatalogItem | None) -> tuple[Row, svc.FeeIn]:
             tracecode.parse(c)
     except InvalidOperation:
         raise _at(GongjiError("FEE_LINE_INVALID", feedetl_sn=sn, reason=Bi(
-            f"数量 {cnt} 不是数字", f"the quantity {cnt} is not a number")), where) from None
+            f"数量 {cut(cnt)} 不是数字", f"the quantity {cut(cnt)} is not a number")),
+            where) from None
     except GongjiError as e:
         raise _at(e, where) from None
     return (Row(r.code, cnt, format_yuan(pric_fen), "\n".join(r.codes)),
