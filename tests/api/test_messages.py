@@ -87,9 +87,10 @@ def test_broken_json_says_so_and_where(client: TestClient, raw: bytes, at: int) 
     r = client.post("/api/v1/persons/lookup", content=raw,
                     headers={**OP, "Content-Type": "application/json"})
     body = body_of(r, 400, "BODY_NOT_JSON")
-    assert body["message"] == f"请求体不是合法的 JSON（第 {at} 字符）", body
+    assert body["message"] == f"请求体不是合法的 JSON（第 {at} 个字符）", body
     assert body["message_en"] == f"The request body is not valid JSON (at character {at})"
     assert "请求字段不合法" not in body["message"]
+    assert body["detail"] == {"position": at - 1, "character": at}  # position as before
 
 
 def test_too_long_states_the_limit_in_both_languages(client: TestClient) -> None:

@@ -135,13 +135,15 @@ def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
 
 def unreadable_body(errors: list[dict[str, Any]]) -> GongjiError | None:
     """A body that never became a value (not JSON, not UTF-8) is one refusal, not a field
-    error: BODY_NOT_JSON (with the position, from 1) or BODY_NOT_UTF8."""
+    error: BODY_NOT_JSON (with the position) or BODY_NOT_UTF8."""
     for e in errors:
         loc = tuple(e.get("loc", ()))
         if e.get("type") == "json_invalid":
             at = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
-            # the character counted from 1, as a person counts (the parser's offset + 1)
-            return GongjiError("BODY_NOT_JSON", position=None if at is None else at + 1)
+            # position: the parser's offset, as before; character: counted from 1, as a
+            # person counts, for the message
+            return GongjiError("BODY_NOT_JSON", position=at,
+                               character=None if at is None else at + 1)
         if e.get("type") == "string_unicode" and loc[:1] == ("body",):
             return GongjiError("BODY_NOT_UTF8")
     return None

@@ -424,8 +424,8 @@ define("CLAIMS_FILE_INVALID", 422, "理赔文件 {path} 不合法：{problem}", 
 # -- crafted input: far dates, request bodies, catalog files ---------------------------------
 define("DATE_OUT_OF_RANGE", 422, "{field} {value} 超出允许范围（{earliest} 至 {latest}）", "{field} {value} is outside the accepted dates ({earliest} to {latest})")
 define("BODY_NOT_JSON", 400, "请求体不是合法的 JSON", "The request body is not valid JSON",
-       alt=(("position", "请求体不是合法的 JSON（第 {position} 字符）",
-             "The request body is not valid JSON (at character {position})"),))
+       alt=(("character", "请求体不是合法的 JSON（第 {character} 个字符）",
+             "The request body is not valid JSON (at character {character})"),))
 define("BODY_NOT_UTF8", 400, "请求体不是 UTF-8 编码的文本", "The request body is not UTF-8 text")
 define("BODY_UNREADABLE", 400, "无法读取请求体", "The request body cannot be read")
 define("BODY_TOO_LARGE", 413, "请求体过大：上限为 {limit}", "The request body is too large: the limit is {limit}")

@@ -334,7 +334,7 @@ def _stock_in(data: dict[str, str]) -> StockIn:
         quantity = int(text)
     except ValueError:
         raise GongjiError("VALIDATION_ERROR", fields="quantity", rule=Bi(
-            "应为整数（盒）", "a whole number of boxes")) from None
+            "应为整数，单位：盒", "a whole number of boxes")) from None
     day = data.get("bought_on", "").strip()
     if not day:
         raise missing("bought_on")
