@@ -104,7 +104,10 @@ def render(template: str, params: Mapping[str, Any], lang: str = "zh", *,
            labelled: bool = True) -> str:
     """The template filled from params: bilingual values in `lang`, values refused cut short
     (echo), field names by the label table (domain/fields.py) unless not `labelled`."""
-    values = {k: echo(k, v.pick(lang) if isinstance(v, Bi) else v) for k, v in params.items()}
+    # a bilingual value is gongji's own words (a region's name, a list of documents): kept
+    # whole up to _OWN_MAX; anything else may be a value as typed and is cut short
+    values = {k: cut(v.pick(lang), _OWN_MAX) if isinstance(v, Bi) else echo(k, v)
+              for k, v in params.items()}
     if labelled:
         values = {k: label_param(k, v, lang) for k, v in values.items()}
     return string.Formatter().vformat(template, (), _Blank(values))
