@@ -54,8 +54,10 @@ def test_parse_negative_and_zero_when_allowed() -> None:
 def test_error_names_the_field_in_both_languages() -> None:
     with pytest.raises(GongjiError) as e:
         parse_yuan("1.234", field="medfee_sumamt")
-    assert "medfee_sumamt" in e.value.message and "medfee_sumamt" in e.value.message_en
-    assert "两位小数" in e.value.message
+    # the field's label in each language (issue 18, point 4); detail keeps its name
+    assert e.value.message == "医疗费用总额最多两位小数：1.234"
+    assert e.value.message_en == "total medical fees has more than two decimals: 1.234"
+    assert e.value.body()["detail"]["field"] == "medfee_sumamt"
 
 
 @pytest.mark.parametrize(("fen", "text"), [

@@ -822,3 +822,56 @@ def test_the_elder_mode_switch_is_a_form(site: Any) -> None:
     assert r.headers["location"] == "/login" and "gj_elder" not in c.cookies
     assert '<body class="portal">' in c.get("/login?lang=en").text
     assert ">Elder mode</button>" in c.get("/login").text
+
+
+# -- issue 18: messages a person can read ------------------------------------------------------
+
+def _transfer_ready(site: Any) -> tuple[TestClient, Gongji, Principal]:
+    c, app = site
+    log_in(c, "张伟")
+    fang = psn_of(app, "王芳")  # the demo binds his wife and opens her wallet
+    wei = psn_of(app, "张伟")
+    wallet.open_wallet(app, Principal("person", wei.id), "open-his", wei.id)
+    return c, app, fang
+
+
+def test_a_full_width_amount_is_sent(site: Any) -> None:
+    # '２０００' as Chinese input methods type it (issue 18, point 6)
+    c, app, fang = _transfer_ready(site)
+    r = c.post("/transfer", data={"receiver": fang.id, "amount": "\u3000２０００。００",
+                                  "pin": DEMO_PIN, "key": "t-wide", "csrf": csrf(c)},
+               follow_redirects=False)
+    assert r.status_code == 303, r.text[:3000]
+    sent = transfers.list_for(app, psn_of(app, "张伟"), psn_of(app, "张伟").id)
+    assert [t.amount for t in sent] == [2000_00]
+
+
+def test_a_5000_digit_amount_is_not_echoed_and_wraps(site: Any) -> None:
+    # issue 18, point 5: the error repeats a short prefix, the field has a maxlength
+    c, app, fang = _transfer_ready(site)
+    before = table_counts(app.db)
+    r = c.post("/transfer", data={"receiver": fang.id, "amount": "9" * 5000, "pin": DEMO_PIN,
+                                  "key": "t-huge", "csrf": csrf(c)})
+    assert r.status_code == 422
+    error = re.search(r'id="amount-error"[^>]*>([^<]*)<', r.text)
+    assert error, r.text[:3000]
+    text = unescape(error.group(1))
+    assert "9" * 21 not in text and len(text) < 80, text
+    assert text.startswith("金额不是合法金额"), "named in Chinese, no English field name"
+    assert not re.search(r"[A-Za-z]", text.split("（")[0]), text
+    assert re.search(r'<input id="amount" name="amount" maxlength="20"', r.text)
+    assert table_counts(app.db) == before
+    css = c.get("/static/gongji.css").text
+    assert re.search(r"\.error[^{]*\{[^}]*overflow-wrap:\s*anywhere", css)
+
+
+def test_a_negative_amount_is_said_in_chinese_beside_the_field(site: Any) -> None:
+    c, _, fang = _transfer_ready(site)
+    r = c.post("/transfer", data={"receiver": fang.id, "amount": "-5", "pin": DEMO_PIN,
+                                  "key": "t-neg", "csrf": csrf(c)})
+    error = re.search(r'id="amount-error"[^>]*>([^<]*)<', r.text)
+    assert error and unescape(error.group(1)) == "金额不能为负：-5.00", r.text[:3000]
+    en = c.post("/transfer?lang=en", data={"receiver": fang.id, "amount": "-5",
+                                           "pin": DEMO_PIN, "key": "t-neg2", "csrf": csrf(c)})
+    error = re.search(r'id="amount-error"[^>]*>([^<]*)<', en.text)
+    assert error and unescape(error.group(1)) == "amount must not be negative: -5.00"

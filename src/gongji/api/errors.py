@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from gongji.domain.errors import GongjiError
+from gongji.domain.edge import cut as cut_value
+from gongji.domain.errors import GongjiError, echo, missing
 from gongji.domain.privacy import scrub
 from gongji.logs import request_id
 
@@ -24,8 +25,10 @@ _ZH = {
     "missing": "缺少必填字段",
     "extra_forbidden": "不允许的字段",
     "string_type": "应为字符串",
-    "string_too_short": "太短",
-    "string_too_long": "太长",
+    "string_too_short": "太短：至少 {min_length} 个字符",
+    "string_too_long": "太长：最多 {max_length} 个字符",
+    "too_short": "太少：至少 {min_length} 项",
+    "too_long": "太多：最多 {max_length} 项",
     "string_pattern_mismatch": "格式不正确",
     "int_type": "应为整数",
     "int_parsing": "应为整数",
@@ -42,42 +45,47 @@ _ZH = {
     "model_attributes_type": "应为 JSON 对象",
     "dict_type": "应为 JSON 对象",
     "list_type": "应为数组",
-    "greater_than": "取值过小",
-    "greater_than_equal": "取值过小",
-    "less_than": "取值过大",
-    "less_than_equal": "取值过大",
+    "greater_than": "取值过小：应大于 {gt}",
+    "greater_than_equal": "取值过小：应不小于 {ge}",
+    "less_than": "取值过大：应小于 {lt}",
+    "less_than_equal": "取值过大：应不大于 {le}",
 }
+
 
 
 FHIR_PREFIX = "/fhir/"
 
-ECHO_MAX = 64
-"""An error names the value it refuses (an id, an amount, a code) cut to this many characters:
-a crafted request never comes back whole."""
-_COMPOSED = frozenset({"fields", "problems", "problem", "reason", "allowed", "errors"})
-"""Parameters gongji writes itself (field lists, reasons): cut only far longer."""
-_COMPOSED_MAX = 1000
+ECHO_MAX = 40
+"""An error names a field or an id it refuses cut to this many characters, a value as typed to
+20 (domain/errors.echo): a crafted request never comes back whole."""
 FIELDS_MAX = 50
 """Field errors listed in one body; past it, detail.more says how many were left out."""
 
 
 def cut(text: str, limit: int = ECHO_MAX) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _cut_param(name: str, value: Any) -> Any:
-    limit = _COMPOSED_MAX if name in _COMPOSED else ECHO_MAX
-    if isinstance(value, str):
-        return cut(value, limit)
-    if isinstance(value, list):
-        return [_cut_param(name, v) for v in value[:FIELDS_MAX]]
-    return value
+    return cut_value(text, limit)
 
 
 def shown(err: GongjiError) -> GongjiError:
-    """The error as it may be shown: every echoed value cut short (ECHO_MAX)."""
-    params = {k: _cut_param(k, v) for k, v in err.params.items()}
+    """The error as it may be shown: every echoed value cut short (domain/errors.echo)."""
+    params = {k: echo(k, v) for k, v in err.params.items()}
     return err if params == err.params else GongjiError(err.code, **params)
+
+
+def _zh(e: dict[str, Any]) -> str:
+    """The Chinese for one pydantic error, its limits (max_length, gt...) filled in as the
+    English states them."""
+    ctx = e.get("ctx") or {}
+    template = _ZH.get(e.get("type", ""), "不合法")
+    try:
+        return template.format(**{k: v for k, v in ctx.items() if k != "error"})
+    except (KeyError, IndexError, ValueError):
+        return template.split("：")[0]
+
+
+def _empty(e: dict[str, Any]) -> bool:
+    return e.get("type") == "missing" or (
+        e.get("type") == "string_too_short" and e.get("input") == "")
 
 
 def error_response(err: GongjiError, headers: dict[str, str] | None = None,
@@ -102,11 +110,12 @@ def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     fields = []
     for e in errors[:FIELDS_MAX]:
         ctx = e.get("ctx") or {}
+        zh, en = ctx.get("zh") or _zh(e), e.get("msg", "invalid")
         fields.append({
             "field": _field(tuple(e.get("loc", ()))),
             "code": ctx.get("code", "VALIDATION_ERROR"),
-            "message": cut(ctx.get("zh") or _ZH.get(e.get("type", ""), "不合法"), 300),
-            "message_en": cut(e.get("msg", "invalid"), 300),
+            "message": cut(zh, 300),
+            "message_en": cut(en, 300),
         })
     more = {"more": len(errors) - FIELDS_MAX} if len(errors) > FIELDS_MAX else {}
     names = ", ".join(f["field"] for f in fields)
@@ -114,7 +123,13 @@ def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
         f = fields[0]
         return {"code": f["code"], "message": f["message"], "message_en": f["message_en"],
                 "detail": {"fields": fields}}
-    err = shown(GongjiError("VALIDATION_ERROR", fields=names))
+    empty = all(_empty(e) for e in errors[:FIELDS_MAX])
+    err = shown(missing(names) if empty else GongjiError("VALIDATION_ERROR", fields=names))
+    if len(fields) == 1 and not empty:  # one field: what is wrong with it, and its limit
+        f = fields[0]
+        return {"code": err.code, "message": f"{err.message}（{f['message']}）",
+                "message_en": f"{err.message_en} ({f['message_en']})",
+                "detail": {"fields": fields, **more}}
     return {**err.body(), "detail": {"fields": fields, **more}}
 
 
@@ -124,7 +139,11 @@ def unreadable_body(errors: list[dict[str, Any]]) -> GongjiError | None:
     for e in errors:
         loc = tuple(e.get("loc", ()))
         if e.get("type") == "json_invalid":
-            return GongjiError("BODY_NOT_JSON", position=loc[1] if len(loc) > 1 else None)
+            at = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+            # position: the parser's offset, as before; character: counted from 1, as a
+            # person counts, for the message
+            return GongjiError("BODY_NOT_JSON", position=at,
+                               character=None if at is None else at + 1)
         if e.get("type") == "string_unicode" and loc[:1] == ("body",):
             return GongjiError("BODY_NOT_UTF8")
     return None

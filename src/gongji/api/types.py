@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from gongji.domain import dates
+from gongji.domain.edge import plain, plain_any
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan, parse_yuan
 
@@ -41,6 +42,8 @@ def _money(allow_zero: bool, allow_negative: bool) -> Any:
             raise PydanticCustomError(
                 "gongji", "amount must be a string of yuan such as \"2000.00\"",
                 {"code": "MONEY_INVALID", "zh": "金额应为字符串形式的元，如 \"2000.00\""})
+        if len(value) <= 4 * MONEY_MAX_LENGTH:
+            value = plain(value)  # "２０００。００" as an input method types it
         if len(value) > MONEY_MAX_LENGTH:
             raise _field_error(GongjiError("MONEY_INVALID", field=field,
                                            value=value[:MONEY_MAX_LENGTH] + "…"))
@@ -87,31 +90,40 @@ def _month(value: str, info: ValidationInfo) -> str:
     return value
 
 
+_PLAIN = BeforeValidator(plain_any)
+"""Full-width digits and letters, 。 and U+3000 made plain before the field's rules."""
+PLAIN = _PLAIN
+"""For a code field of a request model: `x: Annotated[str, PLAIN] = Field(...)`."""
+
 _WINDOW = f"{dates.EARLIEST} to {dates.LATEST}"
 
 # The schemas go in WithJsonSchema, not Field: FastAPI would read a Field on a query
 # parameter's type as a body.
-Day = Annotated[date, AfterValidator(_day), WithJsonSchema(
+Day = Annotated[date, _PLAIN, AfterValidator(_day), WithJsonSchema(
     {"type": "string", "format": "date", "description": f"a date, {_WINDOW}"})]
 """A date in the calendar window (domain/dates.py); outside it DATE_OUT_OF_RANGE."""
 
-Moment = Annotated[AwareDatetime, AfterValidator(_moment), WithJsonSchema(
+Moment = Annotated[AwareDatetime, _PLAIN, AfterValidator(_moment), WithJsonSchema(
     {"type": "string", "format": "date-time",
      "description": f"a time with its zone (2026-11-24T22:00:00+08:00), {_WINDOW}"})]
 """An aware time whose day lies in the calendar window."""
 
-Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$"), AfterValidator(_month),
+Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}$"),
+                  _PLAIN, AfterValidator(_month),
                   WithJsonSchema({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}$",
                                   "description": f"YYYY-MM, {_WINDOW}"})]
 """A month of the calendar window."""
 
 
 Psn = Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9]+$",
-                           description="psn_no: the person's number (人员编号)")]
-Admdvs = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit region code")]
-Pin = Annotated[str, Field(min_length=4, max_length=12, description="payment PIN (支付密码)")]
+                           description="psn_no: the person's number (人员编号)"), _PLAIN]
+Admdvs = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6-digit region code"),
+                   _PLAIN]
+Pin = Annotated[str, Field(min_length=4, max_length=12, description="payment PIN (支付密码)"),
+                _PLAIN]
 Certno = Annotated[str, Field(min_length=15, max_length=18,
-                              description="resident ID number; sent in bodies, never in URLs")]
+                              description="resident ID number; sent in bodies, never in URLs"),
+                   _PLAIN]
 
 
 class In(BaseModel):

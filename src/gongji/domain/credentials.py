@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,3 +55,24 @@ def read(secret: bytes, token: str, now: datetime, *, allow_expired: bool = Fals
     if now >= expires and not allow_expired:
         raise GongjiError("CREDENTIAL_EXPIRED")
     return CodeToken(token, parts[1], parts[3], expires)
+
+
+CODE, CERTNO, CARD = "01", "02", "03"
+"""The national mdtrt_cert_type: 医保电子凭证 (the insurance code), 居民身份证, 社会保障卡."""
+_CERTNO_SHAPE = re.compile(r"[0-9]{17}[0-9Xx]|[0-9]{15}")
+_CARD_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9]{5,31}")
+
+
+def recognise(text: str) -> str | None:
+    """The credential type a pasted or scanned value clearly is, or None when it could be
+    more than one: an insurance code starts "GJ1."; an ID number is 18 characters (17
+    digits and a digit or X) or 15 digits; a social security card number starts with a
+    letter ("A12345678")."""
+    value = text.strip()
+    if value.startswith(PREFIX + "."):
+        return CODE
+    if _CERTNO_SHAPE.fullmatch(value):
+        return CERTNO
+    if _CARD_SHAPE.fullmatch(value):
+        return CARD
+    return None

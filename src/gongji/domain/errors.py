@@ -8,10 +8,14 @@ Entrypoints render errors from here and nowhere else.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from gongji.domain.edge import ECHO_MAX, cut
+from gongji.domain.fields import label_param
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +26,25 @@ class ErrorSpec:
     en: str
     infcode: int = -1
     retryable: bool = False
+    alt: tuple[tuple[str, str, str], ...] = ()
+    """(parameter, zh, en): the wording used when that parameter is given (the first that
+    is), e.g. the field left empty ("请填写：证明材料") under the same code."""
+
+    def templates(self, params: Mapping[str, Any]) -> tuple[str, str]:
+        for name, zh, en in self.alt:
+            if params.get(name) is not None:
+                return zh, en
+        return self.zh, self.en
 
 
 ERRORS: dict[str, ErrorSpec] = {}
 
 
 def define(code: str, http_status: int, zh: str, en: str, *, infcode: int = -1,
-           retryable: bool = False) -> ErrorSpec:
+           retryable: bool = False, alt: tuple[tuple[str, str, str], ...] = ()) -> ErrorSpec:
     if code in ERRORS:
         raise ValueError(f"error code {code} defined twice")
-    spec = ErrorSpec(code, http_status, zh, en, infcode, retryable)
+    spec = ErrorSpec(code, http_status, zh, en, infcode, retryable, alt)
     ERRORS[code] = spec
     return spec
 
@@ -52,8 +65,51 @@ class _Blank(dict[str, Any]):
         return "{" + key + "}"
 
 
-def render(template: str, params: Mapping[str, Any], lang: str = "zh") -> str:
-    values = {k: v.pick(lang) if isinstance(v, Bi) else v for k, v in params.items()}
+OWN_PARAMS = frozenset({"fields", "missing", "rule", "problems", "problem", "reason", "allowed",
+                        "errors"})
+"""Parameters gongji composes itself (field lists, reasons): never a value as typed."""
+_ID = re.compile(r"[A-Za-z0-9_.:/@#+=\-]{1,40}")
+_ID_MAX = 40
+"""An id or a code up to this long is repeated whole (a UUID is 36 characters)."""
+_OWN_MAX = 1000
+_FIELD_MAX = 80
+"""A field's name or path ("input.feedetail[0].fee_ocur_time"): gongji's own words, but a
+crafted key could be long."""
+
+
+def echo(name: str, value: Any) -> Any:
+    """A parameter as a message may repeat it: a value refused (an amount, a date, a code)
+    shows at most ECHO_MAX characters then "…", an id whole up to 40 characters; a 5,000-digit
+    amount never comes back (issue 18, point 5)."""
+    if isinstance(value, list):
+        return [echo(name, v) for v in value[:50]]
+    if not isinstance(value, str):
+        return value
+    if name in OWN_PARAMS:
+        return cut(value, _OWN_MAX)
+    if name == "field":
+        return cut(value, _FIELD_MAX)
+    if len(value) <= ECHO_MAX or _ID.fullmatch(value):
+        return value
+    return cut(value)
+
+
+AS_SENT = frozenset({"CATALOG_FIELD_INVALID", "GATEWAY_FIELD_INVALID",
+                     "GATEWAY_AMOUNT_MISMATCH"})
+"""Codes whose messages name a field of the national interface or the catalog file by its
+specification name ("字段 input.feedetail.cnt"), as the HIS developer reading them knows it."""
+
+
+def render(template: str, params: Mapping[str, Any], lang: str = "zh", *,
+           labelled: bool = True) -> str:
+    """The template filled from params: bilingual values in `lang`, values refused cut short
+    (echo), field names by the label table (domain/fields.py) unless not `labelled`."""
+    # a bilingual value is gongji's own words (a region's name, a list of documents): kept
+    # whole up to _OWN_MAX; anything else may be a value as typed and is cut short
+    values = {k: cut(v.pick(lang), _OWN_MAX) if isinstance(v, Bi) else echo(k, v)
+              for k, v in params.items()}
+    if labelled:
+        values = {k: label_param(k, v, lang) for k, v in values.items()}
     return string.Formatter().vformat(template, (), _Blank(values))
 
 
@@ -73,11 +129,13 @@ class GongjiError(Exception):
 
     @property
     def message(self) -> str:
-        return render(self.spec.zh, self.params, "zh")
+        return render(self.spec.templates(self.params)[0], self.params, "zh",
+                      labelled=self.code not in AS_SENT)
 
     @property
     def message_en(self) -> str:
-        return render(self.spec.en, self.params, "en")
+        return render(self.spec.templates(self.params)[1], self.params, "en",
+                      labelled=self.code not in AS_SENT)
 
     def body(self) -> dict[str, Any]:
         """The JSON error body every entrypoint answers with."""
@@ -85,8 +143,15 @@ class GongjiError(Exception):
             "code": self.code,
             "message": self.message,
             "message_en": self.message_en,
-            "detail": {k: _detail(v) for k, v in self.params.items()},
+            "detail": {k: echo(k, _detail(v)) for k, v in self.params.items()},
         }
+
+
+def missing(*fields: str) -> GongjiError:
+    """A required field left empty, named in the reader's language ("请填写：证明材料");
+    the code stays VALIDATION_ERROR and detail.fields names the field as sent."""
+    names = ", ".join(fields)
+    return GongjiError("VALIDATION_ERROR", fields=names, missing=names)
 
 
 def _detail(v: Any) -> Any:
@@ -98,7 +163,9 @@ def _detail(v: Any) -> Any:
 
 
 # -- general -------------------------------------------------------------------------------
-define("VALIDATION_ERROR", 422, "请求字段不合法：{fields}", "Invalid request fields: {fields}")
+define("VALIDATION_ERROR", 422, "请求字段不合法：{fields}", "Invalid request fields: {fields}",
+       alt=(("missing", "请填写：{missing}", "Please fill in: {missing}"),
+            ("rule", "请求字段不合法：{fields}（{rule}）", "Invalid request fields: {fields} ({rule})")))
 define("NOT_FOUND", 404, "未找到：{what}", "Not found: {what}")
 define("METHOD_NOT_ALLOWED", 405, "不支持该请求方法", "Method not allowed")
 define("UNAUTHENTICATED", 401, "未登录或凭据无效", "Not authenticated or invalid credentials")
@@ -123,13 +190,13 @@ define("DB_NOT_MIGRATED", 503, "数据库结构版本 {current} 落后于程序�
        "Database schema {current} is behind {head}; run `gongji db upgrade`")
 
 # -- money ---------------------------------------------------------------------------------
-define("MONEY_INVALID", 422, "{field} 不是合法金额：{value}（应为元，最多两位小数，如 2000.00）",
+define("MONEY_INVALID", 422, "{field}不是合法金额：{value}（应为元，最多两位小数，如 2000.00）",
        "{field} is not a valid amount: {value} (yuan with at most two decimals, e.g. 2000.00)")
-define("MONEY_TOO_PRECISE", 422, "{field} 金额最多两位小数：{value}",
+define("MONEY_TOO_PRECISE", 422, "{field}最多两位小数：{value}",
        "{field} has more than two decimals: {value}")
-define("MONEY_NEGATIVE", 422, "{field} 金额不能为负：{value}", "{field} must not be negative: {value}")
-define("MONEY_ZERO", 422, "{field} 金额必须大于零", "{field} must be greater than zero")
-define("MONEY_OVERFLOW", 422, "{field} 金额 {value} 超过上限 {limit}",
+define("MONEY_NEGATIVE", 422, "{field}不能为负：{value}", "{field} must not be negative: {value}")
+define("MONEY_ZERO", 422, "{field}必须大于零", "{field} must be greater than zero")
+define("MONEY_OVERFLOW", 422, "{field} {value} 超过上限 {limit}",
        "{field} amount {value} exceeds the limit {limit}")
 
 # -- idempotency ---------------------------------------------------------------------------
@@ -172,7 +239,7 @@ define("HOLD_DEADLINE_PAST", 422, "冻结的截止时间 {deadline} 早于当前
        "Hold deadline {deadline} is not in the future")
 
 # -- regions and policy --------------------------------------------------------------------
-define("ADMDVS_INVALID", 422, "{field} 不是合法的医保区划代码：{value}（6 位数字）", "{field} is not a valid admdvs code: {value} (6 digits)")
+define("ADMDVS_INVALID", 422, "{field}不是合法的医保区划代码：{value}（6 位数字）", "{field} is not a valid admdvs code: {value} (6 digits)")
 define("AREA_INVALID", 422, "地区应为省（2 位）、市（4 位）或 6 位医保区划代码：{value}", "The area must be a province (2 digits), a city (4 digits) or a 6-digit admdvs code: {value}")
 define("REGION_NOT_FOUND", 404, "未知的医保区划：{admdvs}", "Unknown region: {admdvs}")
 define("POLICY_INVALID", 422, "政策文件 {source} 不合法：{problems}", "Policy document {source} is invalid: {problems}")
@@ -359,8 +426,10 @@ define("FHIR_ID_INVALID", 400, "FHIR 资源标识 {id} 格式不正确", "FHIR i
 define("CLAIMS_FILE_INVALID", 422, "理赔文件 {path} 不合法：{problem}", "Claims file {path} is invalid: {problem}")
 
 # -- crafted input: far dates, request bodies, catalog files ---------------------------------
-define("DATE_OUT_OF_RANGE", 422, "{field} 日期 {value} 超出允许范围（{earliest} 至 {latest}）", "{field} {value} is outside the accepted dates ({earliest} to {latest})")
-define("BODY_NOT_JSON", 400, "请求体不是合法的 JSON", "The request body is not valid JSON")
+define("DATE_OUT_OF_RANGE", 422, "{field} {value} 超出允许范围（{earliest} 至 {latest}）", "{field} {value} is outside the accepted dates ({earliest} to {latest})")
+define("BODY_NOT_JSON", 400, "请求体不是合法的 JSON", "The request body is not valid JSON",
+       alt=(("character", "请求体不是合法的 JSON（第 {character} 个字符）",
+             "The request body is not valid JSON (at character {character})"),))
 define("BODY_NOT_UTF8", 400, "请求体不是 UTF-8 编码的文本", "The request body is not UTF-8 text")
 define("BODY_UNREADABLE", 400, "无法读取请求体", "The request body cannot be read")
 define("BODY_TOO_LARGE", 413, "请求体过大：上限为 {limit}", "The request body is too large: the limit is {limit}")

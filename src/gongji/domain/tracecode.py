@@ -22,6 +22,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal, NoReturn
 
+from gongji.domain.edge import cut
 from gongji.domain.errors import Bi, GongjiError
 
 TraceKind = Literal["mssf", "numeric", "gs1"]
@@ -202,17 +203,18 @@ def part_of_box(feedetl_sn: str, cnt: Decimal, *, pack_cnt: int | None) -> Fract
     """The part of its box a split line (拆零) sells. With the box's unit count known (the
     catalog's pack_cnt), cnt counts units: a whole number from 1 to pack_cnt. Without it, cnt
     is the part itself, more than 0 and at most 1."""
+    given = cut(str(cnt))
     if pack_cnt is not None:
         if cnt != cnt.to_integral_value() or not 1 <= cnt <= pack_cnt:
             raise GongjiError("TRACE_SPLIT_INVALID", feedetl_sn=feedetl_sn, reason=Bi(
-                f"应为 1 至 {pack_cnt} 的整数（每盒 {pack_cnt} 个最小单位），实为 {cnt}",
+                f"应为 1 至 {pack_cnt} 的整数（每盒 {pack_cnt} 个最小单位），实为 {given}",
                 f"it must be a whole number of units from 1 to {pack_cnt} (the box holds "
-                f"{pack_cnt}), not {cnt}"))
+                f"{pack_cnt}), not {given}"))
         return Fraction(int(cnt), pack_cnt)
     if not 0 < cnt <= 1:
         raise GongjiError("TRACE_SPLIT_INVALID", feedetl_sn=feedetl_sn, reason=Bi(
-            f"应大于 0 且不超过 1 盒，实为 {cnt}", f"it must be more than 0 and at most one "
-            f"box, not {cnt}"))
+            f"应大于 0 且不超过 1 盒，实为 {given}", f"it must be more than 0 and at most one "
+            f"box, not {given}"))
     return Fraction(cnt)
 
 

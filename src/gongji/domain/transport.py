@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError, missing
 
 Scheme = Literal["gongji", "tif", "esb", "oauth2"]
 SCHEMES: Mapping[Scheme, str] = {
@@ -58,8 +58,11 @@ class Profile:
             raise GongjiError("VALIDATION_ERROR", fields="scheme")
         if self.infcode_as not in ("number", "string"):
             raise GongjiError("VALIDATION_ERROR", fields="infcode_as")
-        if not 1 <= len(self.relay_opter) <= 30:
-            raise GongjiError("VALIDATION_ERROR", fields="relay_opter")
+        if not self.relay_opter:
+            raise missing("relay_opter")
+        if len(self.relay_opter) > 30:
+            raise GongjiError("VALIDATION_ERROR", fields="relay_opter", rule=Bi(
+                "太长：最多 30 个字符", "too long: at most 30 characters"))
 
 
 CredentialKind = Literal["tif", "esb", "oauth2", "sm"]

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongji.domain.clock import display
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError, missing
 from gongji.domain.money import parse_yuan
 from gongji.domain.settlement import SETLINFO_FIELDS
 from gongji.services.cashier import service as cashier
@@ -140,7 +140,7 @@ def read_draft(data: dict[str, str]) -> Draft:
     rows = [Row(data.get(f"code_{i}", "").strip(), data.get(f"cnt_{i}", "").strip(),
                 data.get(f"pric_{i}", "").strip(), data.get(f"trace_{i}", "").strip())
             for i in range(1, n + 1)]
-    return Draft(data.get("cert_type", "02"), data.get("cert_no", "").strip(),
+    return Draft(data.get("cert_type", "01"), data.get("cert_no", "").strip(),
                  data.get("insutype", ""), data.get("med_type", ""),
                  "0" if data.get("acct_used") == "0" else "1", data.get("q", "").strip(), rows)
 
@@ -327,14 +327,22 @@ async def register_stock(request: Request) -> Response:
 
 def _stock_in(data: dict[str, str]) -> StockIn:
     """The form as a registration; a field that cannot be read is refused beside itself."""
+    text = data.get("quantity", "").strip()
+    if not text:
+        raise missing("quantity")
     try:
-        quantity = int(data.get("quantity", "").strip())
+        quantity = int(text)
     except ValueError:
-        raise GongjiError("VALIDATION_ERROR", fields="quantity") from None
+        raise GongjiError("VALIDATION_ERROR", fields="quantity", rule=Bi(
+            "应为整数，单位：盒", "a whole number of boxes")) from None
+    day = data.get("bought_on", "").strip()
+    if not day:
+        raise missing("bought_on")
     try:
-        bought_on = date.fromisoformat(data.get("bought_on", "").strip())
+        bought_on = date.fromisoformat(day)
     except ValueError:
-        raise GongjiError("VALIDATION_ERROR", fields="bought_on (YYYY-MM-DD)") from None
+        raise GongjiError("VALIDATION_ERROR", fields="bought_on", rule=Bi(
+            "日期格式应为 YYYY-MM-DD", "a date as YYYY-MM-DD")) from None
     return StockIn(data.get("med_list_codg", "").strip(), quantity, bought_on)
 
 

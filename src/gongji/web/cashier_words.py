@@ -42,7 +42,7 @@ CASHIER_WORDS: dict[str, tuple[str, str]] = {
     "k_cert_02": ("身份证号码", "Resident ID number"),
     "k_cert_03": ("社会保障卡号", "Social security card number"),
     "k_cert_no": ("凭证号码", "Credential number"),
-    "k_cert_help": ("医保码：粘贴参保人在门户“出示医保码”页面显示的码（约 1 分钟内有效，只能使用一次）。身份证号码或社保卡号：直接输入。", "Insurance code: paste the code the person shows on the portal's “Show insurance code” page (valid about one minute, usable once). ID number or card number: type it."),
+    "k_cert_help": ("医保码：粘贴参保人在门户“出示医保码”页面显示的码（约 1 分钟内有效，只能使用一次）。身份证号码或社保卡号：直接输入。凭证类型按所粘贴或扫描的号码自动识别。", "Insurance code: paste the code the person shows on the portal's “Show insurance code” page (valid about one minute, usable once). ID number or card number: type it. The credential type is recognised from what is pasted or scanned."),
     "k_insutype": ("险种", "Insurance type (insutype)"),
     "k_insutype_auto": ("按参保信息自动选择", "From the person's enrollment"),
     "k_insutype_help": ("默认使用参保人的基本医疗保险险种（有职工医保时优先）。", "By default the person's basic insurance (employee insurance first)."),

@@ -18,6 +18,7 @@ from gongji.api.peer import is_https
 from gongji.domain.access import Principal
 from gongji.domain.catalog import ratio_text
 from gongji.domain.clock import display
+from gongji.domain.edge import plain
 from gongji.domain.errors import GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
@@ -72,7 +73,7 @@ def csrf_token(request: Request) -> str:
 
 
 _ID_LIKE = re.compile(r"[A-Za-z0-9_.:/@#+=\-]{1,64}")
-_OWN_PARAMS = frozenset({"fields", "reason", "problem", "problems", "errors", "allowed",
+_OWN_PARAMS = frozenset({"fields", "missing", "reason", "problem", "problems", "errors", "allowed",
                          "until", "limit", "request_id"})
 """Parameters gongji writes itself (field names, reasons, times), never from an address."""
 
@@ -141,9 +142,26 @@ def clear_cookie(request: Request, response: Response, name: str, *, path: str =
     response.delete_cookie(name, path=path, secure=is_https(request), httponly=True)
 
 
+PLAIN_FIELDS = frozenset({
+    "amount", "medfee_sumamt", "certno", "cert_no", "code", "pin", "old_pin", "psn_no",
+    "fixmedins_code", "med_list_codg", "doc_ref", "bank_acct", "invoice_no", "dise_codg",
+    "quantity", "year", "month", "day", "a_day", "b_day", "start", "end", "begndate",
+    "enddate", "bought_on", "set_to"})
+PLAIN_PREFIXES = ("code_", "cnt_", "pric_", "amt_", "trace_")
+"""Form fields holding amounts, ID numbers, codes, PINs and dates: typed full-width digits
+and letters, 。 and the ideographic space are made plain (domain/edge.py) before any rule
+reads them. Names, reasons and other free text are left as typed."""
+
+
+def plain_form(data: dict[str, str]) -> dict[str, str]:
+    return {k: plain(v) if k in PLAIN_FIELDS or k.startswith(PLAIN_PREFIXES) else v
+            for k, v in data.items()}
+
+
 async def form(request: Request) -> dict[str, str]:
-    """The posted form, after checking the CSRF token (double-submit cookie)."""
-    data = {k: str(v) for k, v in (await request.form()).items()}
+    """The posted form, after checking the CSRF token (double-submit cookie), its amounts,
+    numbers, codes and dates made plain (plain_form)."""
+    data = plain_form({k: str(v) for k, v in (await request.form()).items()})
     sent, expected = data.pop("csrf", ""), request.cookies.get(CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(sent, expected):
         raise GongjiError("FORM_EXPIRED")

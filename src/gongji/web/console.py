@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 from gongji import charts
 from gongji.domain.access import Principal
 from gongji.domain.clock import SHANGHAI, display
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
@@ -96,7 +96,8 @@ def _day(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise GongjiError("VALIDATION_ERROR", fields=f"{field} (YYYY-MM-DD)") from None
+        raise GongjiError("VALIDATION_ERROR", fields=field, rule=Bi(
+            "日期格式应为 YYYY-MM-DD", "a date as YYYY-MM-DD")) from None
 
 
 async def _upload_text(request: Request, field: str, fallback: str) -> str:
@@ -105,11 +106,13 @@ async def _upload_text(request: Request, field: str, fallback: str) -> str:
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
-            raise GongjiError("VALIDATION_ERROR", fields=f"{field} (at most 20 MB)")
+            raise GongjiError("VALIDATION_ERROR", fields=field, rule=Bi(
+                "太大：最多 20 MB", "too large: at most 20 MB"))
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise GongjiError("VALIDATION_ERROR", fields=f"{field} (UTF-8 text)") from None
+            raise GongjiError("VALIDATION_ERROR", fields=field, rule=Bi(
+                "应为 UTF-8 文本", "UTF-8 text")) from None
     return fallback
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from gongji.api.deps import Caller, Operator, Services, _bearer
 from gongji.api.openapi import OTP_REFUSALS
 from gongji.api.peer import client_address
-from gongji.api.types import Certno, In, Psn
+from gongji.api.types import PLAIN, Certno, In, Psn
 from gongji.services.auth import service as auth
 from gongji.services.people import service as people
 
@@ -33,7 +33,7 @@ class CodeSentOut(BaseModel):
 
 class LoginIn(In):
     certno: Certno
-    code: str = Field(min_length=4, max_length=10)
+    code: Annotated[str, PLAIN] = Field(min_length=4, max_length=10)
 
 
 class SessionOut(BaseModel):

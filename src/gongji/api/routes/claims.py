@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from gongji.api.deps import Caller, IdempotencyKey, Operator, Services, replay_header
 from gongji.api.routes.settlement import DetailOut, LineOut, Money0
-from gongji.api.types import Day, In, Psn, YuanOut
+from gongji.api.types import PLAIN, Day, In, Psn, YuanOut
 from gongji.domain.money import parse_yuan
 from gongji.services.claims import service as claims
 from gongji.services.claims.model import (
@@ -29,15 +29,16 @@ Text = Annotated[str, Field(min_length=1, max_length=100)]
 
 class ClaimLine(In):
     feedetl_sn: str = Field(min_length=1, max_length=30)
-    med_list_codg: str = Field(min_length=1, max_length=30)
-    cnt: str = Field(pattern=r"^[0-9]{1,12}(\.[0-9]{1,4})?$", description="16,4")
-    pric: str = Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,6})?$", description="16,6 yuan")
+    med_list_codg: Annotated[str, PLAIN] = Field(min_length=1, max_length=30)
+    cnt: Annotated[str, PLAIN] = Field(pattern=r"^[0-9]{1,12}(\.[0-9]{1,4})?$", description="16,4")
+    pric: Annotated[str, PLAIN] = Field(pattern=r"^[0-9]{1,10}(\.[0-9]{1,6})?$",
+                                        description="16,6 yuan")
     det_item_fee_sumamt: Money0
 
 
 class ClaimIn(In):
     insutype: Literal["310", "390"]
-    fixmedins_code: str = Field(min_length=1, max_length=12,
+    fixmedins_code: Annotated[str, PLAIN] = Field(min_length=1, max_length=12,
                                 description="The designated institution that gave the care")
     med_type: Literal["11", "13", "14", "21", "25", "28", "41"]
     begndate: Day

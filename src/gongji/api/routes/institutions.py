@@ -17,7 +17,7 @@ from gongji.api.deps import (
     Services,
     replay_header,
 )
-from gongji.api.types import Admdvs, Day, In, YuanOut
+from gongji.api.types import PLAIN, Admdvs, Day, In, YuanOut
 from gongji.domain.access import ANONYMOUS
 from gongji.domain.catalog import ratio_text
 from gongji.services.catalog import service as catalog
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["institutions and catalog"])
 
 
 class InstitutionIn(In):
-    fixmedins_code: str = Field(pattern=r"^[HP][0-9]{11}$",
+    fixmedins_code: Annotated[str, PLAIN] = Field(pattern=r"^[HP][0-9]{11}$",
                                 description="H + 11 digits hospital, P + 11 digits pharmacy")
     fixmedins_name: str = Field(min_length=1, max_length=200)
     hosp_lv: Literal["0", "1", "2", "3"] = Field(description="3 tertiary ... 0 pharmacy")

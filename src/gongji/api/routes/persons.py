@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from gongji.api.deps import Caller, IdempotencyKey, Operator, Services, replay_header
 from gongji.api.routes.auth import EnrollmentOut, enrollment_out
 from gongji.api.routes.ledger import EntryOut
-from gongji.api.types import Admdvs, Certno, Day, In, Psn, Yuan
+from gongji.api.types import PLAIN, Admdvs, Certno, Day, In, Psn, Yuan
 from gongji.services.credentials import service as credentials
 from gongji.services.enrollment import service as enrollment
 from gongji.services.people import service as people
@@ -75,7 +75,7 @@ class CreditIn(In):
 
 
 class CardIn(In):
-    card_no: str = Field(min_length=6, max_length=32)
+    card_no: Annotated[str, PLAIN] = Field(min_length=6, max_length=32)
 
 
 class CardOut(BaseModel):
@@ -91,7 +91,7 @@ class CodeOut(BaseModel):
 
 
 class RedeemIn(In):
-    token: str = Field(min_length=10, max_length=200)
+    token: Annotated[str, PLAIN] = Field(min_length=10, max_length=200)
 
 
 class RedeemedOut(BaseModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from gongji.domain.access import Principal
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.privacy import mask_name, scrub
 from gongji.services.access import require_operator
 from gongji.services.audit import store
@@ -36,7 +36,9 @@ def search(app: Gongji, who: Principal, q: AuditQuery, *, per_page: int = PER_PA
     require_operator(who)
     subject, action = q.subject.strip(), q.action.strip()
     if len(subject) > 100 or len(action) > 64:
-        raise GongjiError("VALIDATION_ERROR", fields="subject or action (too long)")
+        raise GongjiError("VALIDATION_ERROR", fields="subject, action", rule=Bi(
+            "太长：对象最多 100 个字符，操作最多 64 个字符",
+            "too long: subject at most 100 characters, action at most 64"))
     if q.page < 1:
         raise GongjiError("VALIDATION_ERROR", fields="page")
     if q.start and q.end and q.end < q.start:

@@ -53,7 +53,9 @@ class Row:
 class Draft:
     """Everything the cashier typed, as the form carries it from page to page."""
 
-    cert_type: str = "02"
+    cert_type: str = "01"
+    """01 the insurance code (the usual credential at a counter); the service reads the type
+    from the number when it clearly is another (services/cashier/service.recognised)."""
     cert_no: str = ""
     insutype: str = ""
     med_type: str = ""

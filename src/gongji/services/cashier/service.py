@@ -13,10 +13,11 @@ import secrets
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from gongji.domain import tracecode
+from gongji.domain import credentials, tracecode
 from gongji.domain.access import Principal
 from gongji.domain.catalog import CatalogItem
 from gongji.domain.clock import business_date
+from gongji.domain.edge import cut
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.money import check_fen, format_yuan, parse_yuan, round_half_up
 from gongji.services.access import require_operator
@@ -90,7 +91,7 @@ def sale_page(app: Gongji, who: Principal, code: str, draft: Draft, action: Acti
 
     def run(uow: UnitOfWork) -> SalePage:
         inst = get_in(uow, inst_who.id)
-        d = replace(draft, rows=list(draft.rows))
+        d = replace(recognised(draft), rows=list(draft.rows))
         if action == "add_row" and len(d.rows) < MAX_ROWS:
             d.rows.append(Row())
         elif action == "pick" and pick:
@@ -261,10 +262,19 @@ def _at(e: GongjiError, where: str) -> GongjiError:
     return e
 
 
+def recognised(d: Draft) -> Draft:
+    """The draft with the credential type the number clearly is (domain/credentials.py):
+    an insurance code pasted or scanned under 02 is read as 01, an ID number under 01 as 02,
+    a card number as 03. A value that could be more than one keeps the type chosen."""
+    kind = credentials.recognise(d.cert_no)
+    return d if kind is None or kind == d.cert_type else replace(d, cert_type=kind)
+
+
 def _commands(uow: UnitOfWork, who: Principal, inst: Institution, d: Draft
               ) -> tuple[Draft, svc.OpenVisit, tuple[svc.FeeIn, ...], svc.SettleAsk]:
     """The form as the settlement's commands, as a HIS would build them; the draft comes back
-    with the blanks filled (insutype, default prices)."""
+    with the blanks filled (insutype, default prices) and the credential type recognised."""
+    d = recognised(d)
     if d.cert_type not in ("01", "02", "03") or not d.cert_no:
         raise _at(GongjiError("CREDENTIAL_INVALID"), "cert_no")
     cred = svc.Credential(d.cert_type, d.cert_no)  # type: ignore[arg-type]
@@ -318,7 +328,8 @@ def _line(n: int, r: Row, item: CatalogItem | None) -> tuple[Row, svc.FeeIn]:
             tracecode.parse(c)
     except InvalidOperation:
         raise _at(GongjiError("FEE_LINE_INVALID", feedetl_sn=sn, reason=Bi(
-            f"数量 {cnt} 不是数字", f"the quantity {cnt} is not a number")), where) from None
+            f"数量 {cut(cnt)} 不是数字", f"the quantity {cut(cnt)} is not a number")),
+            where) from None
     except GongjiError as e:
         raise _at(e, where) from None
     return (Row(r.code, cnt, format_yuan(pric_fen), "\n".join(r.codes)),

@@ -14,6 +14,7 @@ from typing import Any
 from gongji.domain.access import Principal
 from gongji.domain.clock import SHANGHAI
 from gongji.domain.dates import check_day, month_span
+from gongji.domain.edge import cut
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.money import format_yuan, parse_yuan
 from gongji.services.access import require_institution, require_operator
@@ -163,7 +164,8 @@ def _their_lines(content: bytes) -> dict[str, list[Any]]:
                     f"{name} is not an amount (yuan, at most two decimals)")) from None
         setl_id = cells[0].strip()
         if setl_id in theirs:
+            shown = cut(setl_id, 40)
             raise GongjiError("RECONCILE_FILE_INVALID", line=n, reason=Bi(
-                f"结算 {setl_id} 重复出现", f"settlement {setl_id} appears twice"))
+                f"结算 {shown} 重复出现", f"settlement {shown} appears twice"))
         theirs[setl_id] = cells
     return theirs

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from gongji.domain.access import Act, Principal
-from gongji.domain.errors import Bi, GongjiError
+from gongji.domain.errors import Bi, GongjiError, missing
 from gongji.domain.family import check_binding, check_unbind
 from gongji.domain.ids import new_id
 from gongji.domain.privacy import mask_name
@@ -103,7 +103,7 @@ def verify(app: Gongji, who: Principal, key: Key, binding_id: str,
     """An operator marks the relation verified, noting the evidence seen (户口簿, 结婚证...)."""
     require_operator(who)
     if not evidence.strip():
-        raise GongjiError("VALIDATION_ERROR", fields="evidence")
+        raise missing("evidence")
 
     def run(uow: UnitOfWork) -> BindingView:
         b = _lock(uow, binding_id)

@@ -7,7 +7,7 @@ import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError, missing
 from gongji.domain.institutions import check_code, check_signature, kind_of
 from gongji.domain.regions import area_prefix
 from gongji.ledger.kinds import AccountKind
@@ -41,8 +41,11 @@ def register(app: Gongji, who: Principal, key: Key,
         if cmd.hosp_lv not in ("0", "1", "2", "3"):
             raise GongjiError("VALIDATION_ERROR", fields="hosp_lv")
         name = cmd.fixmedins_name.strip()
-        if not 1 <= len(name) <= 200:
-            raise GongjiError("VALIDATION_ERROR", fields="fixmedins_name")
+        if not name:
+            raise missing("fixmedins_name")
+        if len(name) > 200:
+            raise GongjiError("VALIDATION_ERROR", fields="fixmedins_name", rule=Bi(
+                "太长：最多 200 个字符", "too long: at most 200 characters"))
         region = uow.region(cmd.admdvs)
         if store.exists(uow.conn, code):
             raise GongjiError("INSTITUTION_EXISTS", code=code)

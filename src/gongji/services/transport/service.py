@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from gongji import sm
-from gongji.domain.errors import GongjiError
+from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.transport import (
     SCHEMES,
     TOKEN_SECONDS,
@@ -132,11 +132,13 @@ def _make(app: Gongji, cid: str, code: str, cmd: IssueCredential
         "tif": "paas_", "esb": "ak_", "oauth2": code.lower() + "_"}[cmd.kind] + \
         pysecrets.token_hex(6)
     if not 3 <= len(principal) <= 64 or not principal.isascii() or not principal.isprintable():
-        raise GongjiError("VALIDATION_ERROR", fields="principal")
+        raise GongjiError("VALIDATION_ERROR", fields="principal", rule=Bi(
+            "3 至 64 个 ASCII 字符", "3 to 64 ASCII characters"))
     if cmd.kind == "oauth2":
         password = cmd.password or pysecrets.token_urlsafe(18)
         if not 12 <= len(password) <= 128:
-            raise GongjiError("VALIDATION_ERROR", fields="password")
+            raise GongjiError("VALIDATION_ERROR", fields="password", rule=Bi(
+                "12 至 128 个字符", "12 to 128 characters"))
         return principal, password, None, HASHER.hash(password), None, None
     if cmd.password:
         raise GongjiError("VALIDATION_ERROR", fields="password")
