@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -158,6 +159,13 @@ def shot(page: Any, name: str) -> Path:
     path = artifacts() / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def keep_in_docs(path: Path, name: str) -> None:
+    """Copy a screenshot into docs/screenshots/, only when asked (GONGJI_UPDATE_DOCS=1): a
+    test run leaves the checkout as it found it."""
+    if os.environ.get("GONGJI_UPDATE_DOCS") == "1":
+        shutil.copyfile(path, ROOT / "docs" / "screenshots" / name)
 
 
 def no_sideways_scroll(page: Any) -> None:

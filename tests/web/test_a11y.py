@@ -14,12 +14,11 @@ portal-family-390-zh.png."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import ROOT, DemoServer, new_page, shot
+from tests.web.conftest import DemoServer, keep_in_docs, new_page, shot
 from tests.web.test_portal import click
 from tests.web.tour import (
     CONSOLE_PAGES,
@@ -125,7 +124,7 @@ def test_the_elder_mode_switch(server: DemoServer, browser: Any) -> None:
         seed(server, browser, son, mother)
         son.goto(f"{server.base}/family")
         path = shot(son, "portal-family-390-zh")
-        shutil.copyfile(path, ROOT / "docs" / "screenshots" / "portal-family-390-zh.png")
+        keep_in_docs(path, "portal-family-390-zh.png")
         standard = son.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         switch = son.locator("#elder-mode")
         assert switch.inner_text() == "长辈模式" and switch.get_attribute("aria-pressed") == "false"
@@ -139,7 +138,7 @@ def test_the_elder_mode_switch(server: DemoServer, browser: Any) -> None:
         assert switch.get_attribute("aria-pressed") == "true"
         assert [c["value"] for c in son.context.cookies() if c["name"] == "gj_elder"] == ["1"]
         path = shot(son, "portal-elder-zh")
-        shutil.copyfile(path, ROOT / "docs" / "screenshots" / "portal-elder-zh.png")
+        keep_in_docs(path, "portal-elder-zh.png")
         son.goto(f"{server.base}/family?lang=en")
         assert switch.inner_text() == "✓ Elder mode"
         shot(son, "portal-family-elder-en")

@@ -149,7 +149,8 @@ def test_the_operator_console(server: DemoServer, browser: Any, lang: str) -> No
     shot(page, f"console-queue-{lang}")
     click(page, card.get_by_role("button", name=re.compile(re.escape(t("c_verify_relation")))))
     error = page.locator("p.error[role=alert]")
-    assert error.count() == 1 and "evidence" in error.inner_text()  # beside the field
+    said = error.inner_text()  # beside the field, named in the reader's language
+    assert error.count() == 1 and ("证明材料" if lang == "zh" else "evidence") in said
     card.get_by_label(t("c_evidence")).fill("结婚证" if lang == "zh" else "marriage certificate")
     click(page, card.get_by_role("button", name=re.compile(re.escape(t("c_verify_relation")))))
     assert page.get_by_text(t("c_bindings_waiting", n=0)).count() == 1

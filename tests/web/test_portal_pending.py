@@ -5,12 +5,11 @@ tabs stay on one row and nothing scrolls sideways."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import CERTNO, ROOT, DemoServer, new_page, shot
+from tests.web.conftest import CERTNO, DemoServer, keep_in_docs, new_page, shot
 from tests.web.test_portal import click, log_in, submit
 
 pytestmark = pytest.mark.browser
@@ -72,7 +71,7 @@ def test_pending_consent_and_transfer_on_her_home_page(server: DemoServer,
         assert badge(mother, "/transfer") is None and badge(mother, "/more") is None
         tabs_in_one_row(mother)
         path = shot(mother, "portal-pending-zh")
-        shutil.copyfile(path, ROOT / "docs" / "screenshots" / "portal-pending-zh.png")
+        keep_in_docs(path, "portal-pending-zh.png")
 
         # she consents from her home page and stays there
         click(mother, card.locator("form[action$='/consent'] button"))
