@@ -227,7 +227,8 @@ def test_same_key_different_request_names_the_difference(
     err = refused(database, "IDEMPOTENCY_CONFLICT", lambda: svc.transfer(
         app, OPERATOR, "pay-1", svc.Transfer(accts["a"].id, accts["b"].id, 500_01, memo="x")))
     assert err.params["differing"] == ["amount", "memo"]
-    assert "amount" in err.message and "amount" in err.message_en
+    # the differing fields named in the reader's language
+    assert "金额" in err.message and "备注" in err.message and "amount" in err.message_en
     err = refused(database, "IDEMPOTENCY_CONFLICT", lambda: svc.reverse(
         app, OPERATOR, "pay-1", svc.Reverse("whatever")))
     assert err.params["differing"] == ["operation"]

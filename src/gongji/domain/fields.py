@@ -46,6 +46,7 @@ LABELS: dict[str, Bi] = {
     "receiver": Bi("接收人", "receiver"),
     "relation": Bi("关系", "relation"),
     "evidence": Bi("证明材料", "evidence"),
+    "memo": Bi("备注", "memo"),
     "doc_kind": Bi("证件类型", "document type"),
     "doc_ref": Bi("证件编号", "document number"),
     "documents": Bi("证件", "documents"),
