@@ -12,17 +12,8 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import DemoServer, new_page, shot
-from tests.web.test_portal import (
-    MOTHER,
-    MOTHER_MASKED,
-    WEI,
-    click,
-    log_in,
-    money,
-    note_shown,
-    send,
-    submit,
-)
+from tests.web.test_portal import MOTHER_MASKED, click, money, note_shown, send
+from tests.web.tour import bound
 
 pytestmark = pytest.mark.browser
 
@@ -35,22 +26,10 @@ def balance(page: Any, base: str) -> int:
 def test_the_readme_story_as_written(server: DemoServer, browser: Any) -> None:
     son, mother = new_page(browser), new_page(browser)
     try:
-        log_in(server, son, WEI, "zh")
-        log_in(server, mother, MOTHER, "zh", pick="xiuying")
-        start = balance(son, server.base)
-        # 2. each opens a wallet
-        for page in (son, mother):
-            page.goto(f"{server.base}/wallet")
-            submit(page, "/wallet/open")
-        # 3. he binds her; she consents
-        son.goto(f"{server.base}/family")
-        son.check("input[name=role][value=sponsor]")
-        son.select_option("#relation", "parent")
-        son.select_option("#demo_relative", "xiuying")
-        submit(son, "/family/bind")
-        mother.goto(f"{server.base}/family")
-        click(mother, mother.locator("div.card[data-binding] form[action$='/consent'] button"))
+        # 1-3. both log in and open wallets; he binds her; she consents
+        bound(server, son, mother)
         note_shown(mother)
+        start = balance(son, server.base)
         # 4. two accepted, a third left waiting, a fourth refused beside the form
         for n in range(1, 4):
             son.goto(f"{server.base}/transfer")

@@ -32,25 +32,31 @@ def operator_cookie(server: DemoServer) -> list[dict[str, str]]:
     return [{"name": "gj_console", "value": server.console_cookie(), "url": server.base}]
 
 
+def bound(server: DemoServer, son: Any, mother: Any) -> None:
+    """README steps 1-3: 张伟 and his mother log in and open wallets; he binds her (parent,
+    picked from the demo family) and she consents on her 家庭共济 page."""
+    log_in(server, son, WEI, "zh")
+    son.goto(f"{server.base}/wallet")
+    submit(son, "/wallet/open")
+    son.goto(f"{server.base}/family")
+    son.check("input[name=role][value=sponsor]")
+    son.select_option("#relation", "parent")
+    son.select_option("#demo_relative", "xiuying")
+    submit(son, "/family/bind")
+    log_in(server, mother, MOTHER, "zh", pick="xiuying")
+    mother.goto(f"{server.base}/wallet")
+    submit(mother, "/wallet/open")
+    mother.goto(f"{server.base}/family")
+    click(mother, mother.locator("div.card[data-binding] form[action$='/consent'] button"))
+
+
 def seed(server: DemoServer, browser: Any, son: Any, mother: Any) -> Seeded:
     """张伟 opens his wallet, binds his mother, sends her 500.00 which she accepts; she pays
     with her insurance code at a Nanyang pharmacy. `son` and `mother` stay logged in (a
     second login so soon would wait for its code)."""
     cashier = new_page(browser)
     try:
-        log_in(server, son, WEI, "zh")
-        son.goto(f"{server.base}/wallet")
-        submit(son, "/wallet/open")
-        son.goto(f"{server.base}/family")
-        son.check("input[name=role][value=sponsor]")
-        son.select_option("#relation", "parent")
-        son.select_option("#demo_relative", "xiuying")
-        submit(son, "/family/bind")
-        log_in(server, mother, MOTHER, "zh", pick="xiuying")
-        mother.goto(f"{server.base}/wallet")
-        submit(mother, "/wallet/open")
-        mother.goto(f"{server.base}/family")
-        click(mother, mother.locator("div.card[data-binding] form[action$='/consent'] button"))
+        bound(server, son, mother)
         son.goto(f"{server.base}/transfer")
         send(son, "李**", "500.00")
         mother.goto(f"{server.base}/")
