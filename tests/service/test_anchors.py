@@ -200,6 +200,11 @@ def test_the_upgrade_to_0009_seals_what_exists(fam: Family, database: Database) 
         conn.execute(text("DROP TABLE untraced_stock"))  # and 0012
         conn.execute(text("ALTER TABLE catalog_items DROP COLUMN pack_cnt"))
         conn.execute(text("ALTER TABLE contributions DROP COLUMN benefits_from"))  # 0013
+        for table in ("prescription_items", "prescriptions", "pay_notifications",  # 0014
+                      "sandbox_cash", "cash_payments", "pay_refunds", "pay_orders",
+                      "pay_auths"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("ALTER TABLE catalog_items DROP COLUMN otc_flag"))
     assert migrate.upgrade(database) == ("0008", migrate.head())
     with database.read() as conn:
         assert verify(conn).ok

@@ -453,6 +453,8 @@ catalog_items = Table(
     Column("version", String(40), nullable=False),
     Column("imported_at", UTCDateTime, nullable=False),
     Column("pack_cnt", Integer),  # units in the smallest box (最小包装数量), for 拆零
+    # 非处方药 (OTC): sold online without an electronic prescription; other drugs need one
+    Column("otc_flag", Boolean, nullable=False, server_default="0"),
     PrimaryKeyConstraint("admdvs", "med_list_codg", "begndate"),
 )
 Index("ix_catalog_items_code", catalog_items.c.med_list_codg)
@@ -797,6 +799,149 @@ untraced_stock = Table(
 )
 Index("ix_untraced_stock_fixmedins_code", untraced_stock.c.fixmedins_code,
       untraced_stock.c.med_list_codg)
+
+# -- online purchase with 医保 (医保移动支付): authorizations, orders, refunds, cash, notices ---
+
+pay_auths = Table(
+    "pay_auths", metadata,
+    # what the institution names in 6201/6202/6203; the person's one-time consent
+    Column("pay_auth_no", String(40), primary_key=True),
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    # who confirmed with their PIN: the person, or a relative holding a proxy for them
+    Column("authorized_by", String(PSN), nullable=False),
+    Column("fixmedins_code", String(12), ForeignKey("institutions.fixmedins_code"),
+           nullable=False),
+    Column("med_org_ord", String(40), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("fee_sumamt", BigInteger, nullable=False),
+    # JSON [{"med_list_codg", "cnt"}, ...]: the items the person saw
+    Column("items", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("pay_ord_id", String(40)),
+)
+Index("ix_pay_auths_order", pay_auths.c.fixmedins_code, pay_auths.c.med_org_ord)
+Index("ix_pay_auths_psn_no", pay_auths.c.psn_no)
+
+pay_orders = Table(
+    "pay_orders", metadata,
+    Column("pay_ord_id", String(40), primary_key=True),
+    Column("fixmedins_code", String(12), ForeignKey("institutions.fixmedins_code"),
+           nullable=False),
+    Column("med_org_ord", String(40), nullable=False),
+    Column("pay_auth_no", String(40), ForeignKey("pay_auths.pay_auth_no"), nullable=False),
+    # a SHA-256 of the payToken handed out at 6201 (the token itself is never kept)
+    Column("pay_token_digest", String(64), nullable=False),
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("authorized_by", String(PSN), nullable=False),
+    Column("insutype", String(3), nullable=False),
+    Column("mdtrt_id", String(30), ForeignKey("visits.mdtrt_id"), nullable=False),
+    Column("setl_id", String(30)),
+    Column("hi_rxno", String(40)),
+    Column("ord_stas", String(2), nullable=False),
+    Column("fee_sumamt", BigInteger, nullable=False),
+    Column("own_pay_amt", BigInteger, nullable=False),
+    Column("psn_acct_pay", BigInteger, nullable=False),
+    Column("fund_pay", BigInteger, nullable=False),
+    Column("acct_mulaid_pay", BigInteger, nullable=False),
+    # none (nothing to pay in cash), pending, paid, failed, refunded
+    Column("cash_state", String(10), nullable=False),
+    Column("notify_url", String(300)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("paid_at", UTCDateTime),
+    Column("shipped_at", UTCDateTime),
+    UniqueConstraint("fixmedins_code", "med_org_ord"),
+    CheckConstraint("cash_state IN ('none', 'pending', 'paid', 'failed', 'refunded')",
+                    name="cash_state"),
+)
+Index("ix_pay_orders_psn_no", pay_orders.c.psn_no, pay_orders.c.created_at)
+Index("ix_pay_orders_ord_stas", pay_orders.c.ord_stas, pay_orders.c.updated_at)
+
+pay_refunds = Table(
+    "pay_refunds", metadata,
+    Column("pay_ord_id", String(40), ForeignKey("pay_orders.pay_ord_id"), nullable=False),
+    Column("app_refd_sn", String(40), nullable=False),
+    Column("refd_type", String(4), nullable=False),
+    Column("totl_refd_amt", BigInteger, nullable=False),
+    Column("cash_refd_amt", BigInteger, nullable=False),
+    Column("psn_acct_refd_amt", BigInteger, nullable=False),
+    Column("fund_refd_amt", BigInteger, nullable=False),
+    # JSON [feedetl_sn, ...] refunded line by line; [] for the whole order
+    Column("lines", Text, nullable=False),
+    Column("new_setl_id", String(30)),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("pay_ord_id", "app_refd_sn"),
+)
+
+cash_payments = Table(
+    "cash_payments", metadata,
+    # the request id gongji gives the payment channel (its idempotency key there)
+    Column("id", String(40), primary_key=True),
+    Column("pay_ord_id", String(40), ForeignKey("pay_orders.pay_ord_id"), nullable=False),
+    Column("kind", String(6), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("channel_ref", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("kind IN ('pay', 'refund')", name="kind"),
+    CheckConstraint("state IN ('pending', 'paid', 'failed', 'unknown')", name="state"),
+    CheckConstraint("amount > 0", name="amount"),
+)
+Index("ix_cash_payments_pay_ord_id", cash_payments.c.pay_ord_id)
+
+sandbox_cash = Table(
+    "sandbox_cash", metadata,
+    # the sandbox payment channel's own book: what a real channel would hold on its side
+    Column("request_id", String(40), primary_key=True),
+    Column("kind", String(6), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Column("decided_at", UTCDateTime, nullable=False),
+)
+
+pay_notifications = Table(
+    "pay_notifications", metadata,
+    # notifyId: the institution deduplicates by it
+    Column("id", String(ID), primary_key=True),
+    Column("pay_ord_id", String(40), ForeignKey("pay_orders.pay_ord_id"), nullable=False),
+    Column("fixmedins_code", String(12), nullable=False),
+    Column("url", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", String(200)),
+)
+Index("ix_pay_notifications_due", pay_notifications.c.delivered_at, pay_notifications.c.next_at)
+
+prescriptions = Table(
+    "prescriptions", metadata,
+    Column("hi_rxno", String(40), primary_key=True),
+    Column("psn_no", String(PSN), ForeignKey("persons.psn_no"), nullable=False),
+    Column("issued_by", String(12), ForeignKey("institutions.fixmedins_code"), nullable=False),
+    Column("dise_codg", String(30)),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("valid_until", UTCDateTime, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("filled_by", String(12)),
+    Column("filled_setl", String(40)),
+    Column("filled_at", UTCDateTime),
+    CheckConstraint("status IN ('issued', 'filled', 'revoked')", name="status"),
+)
+Index("ix_prescriptions_psn_no", prescriptions.c.psn_no)
+
+prescription_items = Table(
+    "prescription_items", metadata,
+    Column("hi_rxno", String(40), ForeignKey("prescriptions.hi_rxno"), nullable=False),
+    Column("med_list_codg", String(30), nullable=False),
+    Column("cnt", String(20), nullable=False),
+    PrimaryKeyConstraint("hi_rxno", "med_list_codg"),
+)
 
 # -- the national-interface gateway --------------------------------------------------------
 
