@@ -28,6 +28,8 @@ from gongji.domain.ids import check_idempotency_key
 from gongji.ledger.audit import canonical_json
 from gongji.metrics import ERRORS as REFUSALS
 from gongji.services import idempotency
+from gongji.services.cashpay.model import CashChannel
+from gongji.services.cashpay.service import SandboxChannel
 from gongji.services.codec import from_json, to_json
 from gongji.services.messages import MessageSender, OutboxSender
 from gongji.services.policy.store import PolicyBook
@@ -100,7 +102,8 @@ class Gongji:
     def __init__(self, db: Database, clock: Clock, *, policies: PolicyBook | None = None,
                  regions: RegionBook | None = None, sender: MessageSender | None = None,
                  sandbox: bool = False, wall: Clock | None = None,
-                 admin_token: str | None = None, sealer: Sealer | None = None) -> None:
+                 admin_token: str | None = None, sealer: Sealer | None = None,
+                 cash: CashChannel | None = None) -> None:
         self.db = db
         self.sealer = sealer or Sealer.for_database(db.url)
         """Seals the credentials the server must read back (services/sealing.py)."""
@@ -113,6 +116,8 @@ class Gongji:
         self._policies = policies
         self._regions = regions
         self.sender: MessageSender = sender or OutboxSender()
+        self.cash: CashChannel = cash or SandboxChannel(self)
+        """The payment channel of an order's cash part (docs/MOBILE_PAY.md, "Cash channel")."""
 
     @property
     def policies(self) -> PolicyBook:
