@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from itertools import count
 from typing import Any
 
@@ -41,6 +42,7 @@ from gongji.services.claims import service as claims
 from gongji.services.claims.model import ClaimLineIn, SubmitClaim
 from gongji.services.demo.service import DEMO_PIN, FAMILY, certno_of, seed
 from gongji.services.institutions import service as institutions
+from gongji.services.prescriptions import service as prescriptions
 from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
 from gongji.services.settlement import service as svc
@@ -206,6 +208,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/reconciliation"): INSTITUTIONS,
     ("POST", "/api/v1/untraced-stock"): INSTITUTIONS,
     ("GET", "/api/v1/untraced-stock"): INSTITUTIONS,
+    # electronic prescriptions: issued by a hospital (the door), revoked by its issuer alone;
+    # A's prescription from X is read by A's side and X
+    ("POST", "/api/v1/prescriptions"): INSTITUTIONS,
+    ("POST", "/api/v1/prescriptions/{hi_rxno}/revoke"): frozenset({"X"}),
+    ("GET", "/api/v1/prescriptions/{hi_rxno}"): A_SIDE | {"X"},
+    ("GET", "/api/v1/persons/{psn_no}/prescriptions"): A_SIDE,
 }
 
 QUERIES: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
@@ -288,6 +296,12 @@ def world(database: Database) -> Iterator[World]:
         medfee_sumamt=50_00, lines=(ClaimLineIn("1", item.med_list_codg, "1", "50", 50_00),),
         bank_name="银行", bank_acct="6222000000000000")).value
 
+    # and X prescribes him a drug
+    drug = next(i for _, r in catalog.demo_rows()
+                if (i := catalog.to_item(r, begndate=NOON.date())).is_drug)
+    rx = prescriptions.issue(app, xp, "authz-rx", prescriptions.IssuePrescription(
+        items=(prescriptions.RxItemIn(drug.med_list_codg, Decimal(1)),), psn_no=wei)).value
+
     def one(q: Any) -> str:
         return str(app.read_conn(lambda c: c.execute(q).scalar_one()))
 
@@ -295,6 +309,7 @@ def world(database: Database) -> Iterator[World]:
         "psn_no": wei, "admdvs": "510100", "code": X, "month": "2026-11", "scope": "wallet",
         "transfer_id": t.id, "proxy_id": pr.id, "mdtrt_id": v.mdtrt_id,
         "setl_id": s.setl_id or "", "filing_id": "F-none", "claim_id": c.claim_id,
+        "hi_rxno": rx.hi_rxno,
         "binding_id": one(select(bindings.c.id).where(bindings.c.sponsor_psn_no == wei)),
         "enrollment_id": one(select(enrollments.c.id).where(enrollments.c.psn_no == wei)),
         "account_id": one(select(accounts.c.id).where(

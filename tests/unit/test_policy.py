@@ -125,7 +125,7 @@ def test_national_document_has_the_national_values(docs: list[PolicyDocument]) -
     national = resolve(docs, "000000", NATIONAL_DAY)
     _check_national_values(national)
     defaults = Policy()
-    for part in ("wallet", "mutual_aid", "pin", "credentials", "login"):
+    for part in ("wallet", "mutual_aid", "pin", "credentials", "login", "prescriptions"):
         assert getattr(national, part) == getattr(defaults, part), part
     assert national.contributions.resident_waiting == defaults.contributions.resident_waiting
 

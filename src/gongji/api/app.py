@@ -30,6 +30,7 @@ from gongji.api.routes import (
     institutions,
     ledger,
     persons,
+    prescriptions,
     regions,
     sandbox,
     settlement,
@@ -82,7 +83,8 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     app.state.settings = settings
     errors.install(app)
     for module in (health, auth, persons, family, wallet, contributions, filing, settlement,
-                   claims, institutions, transport, conformance, regions, ledger, sandbox, fhir):
+                   claims, institutions, transport, conformance, regions, ledger, sandbox, fhir,
+                   prescriptions):
         app.include_router(module.router)
     app.include_router(gateway.router_for(settings.call_paths()))
     web.install(app)

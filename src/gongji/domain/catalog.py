@@ -64,6 +64,10 @@ class CatalogItem:
     pack_cnt: int | None = None
     """Units in the smallest box (最小包装数量), when known: a split sale (拆零) of a box
     counts in these units, and the unit past the box is refused."""
+    otc: bool = False
+    """非处方药 (OTC, otc_flag 1): sold without a prescription. A drug that is not OTC is a
+    prescription drug (处方药): an online order of it needs an electronic prescription
+    (domain/prescriptions.py)."""
 
     @property
     def is_drug(self) -> bool:
@@ -106,7 +110,8 @@ MAX_PACK_CNT = 10_000
 def make_item(*, med_list_codg: str, name: str, list_type: str, med_chrgitm_type: str,
               chrgitm_lv: str, selfpay_prop: str = "", pric_uplmt_amt: str = "",
               lmt_used_flag: str = "0", spec: str = "", unit: str = "",
-              begndate: date, enddate: date | None = None, pack_cnt: str = "") -> CatalogItem:
+              begndate: date, enddate: date | None = None, pack_cnt: str = "",
+              otc_flag: str = "") -> CatalogItem:
     """One catalog item from the text of a row, every field checked."""
     list_type = list_type.strip()
     code = check_code(med_list_codg.strip(), list_type)
@@ -134,9 +139,11 @@ def make_item(*, med_list_codg: str, name: str, list_type: str, med_chrgitm_type
     pack = pack_cnt.strip()
     if pack and not (pack.isascii() and pack.isdigit() and 1 <= int(pack) <= MAX_PACK_CNT):
         raise GongjiError("CATALOG_FIELD_INVALID", field="pack_cnt", value=pack[:10])
+    if otc_flag.strip() not in ("0", "1", ""):
+        raise GongjiError("CATALOG_FIELD_INVALID", field="otc_flag", value=otc_flag[:10])
     return CatalogItem(med_list_codg=code, name=name, list_type=list_type,
                        med_chrgitm_type=med_chrgitm_type.strip(), chrgitm_lv=level,
                        selfpay_prop=prop, pric_uplmt_amt=cap,
                        lmt_used_flag=lmt_used_flag.strip() == "1", spec=spec.strip()[:100],
                        unit=unit.strip()[:20], begndate=begndate, enddate=enddate,
-                       pack_cnt=int(pack) if pack else None)
+                       pack_cnt=int(pack) if pack else None, otc=otc_flag.strip() == "1")

@@ -221,6 +221,23 @@ class ClaimRules(_Rules):
     region refuses it."""
 
 
+class PrescriptionRules(_Rules):
+    """电子处方: how long a prescription is valid, in days counted from the day it is issued
+    (day 1). [N] 《处方管理办法》第十八条: 处方开具当日有效; a doctor may extend it, at most
+    3 days. A region may shorten the maximum; no document may lengthen it past the law."""
+
+    default_valid_days: Count = Field(1, ge=1, le=3)
+    """Valid the day it is issued unless the doctor writes longer."""
+    max_valid_days: Count = Field(3, ge=1, le=3)
+    """The longest a doctor may write."""
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> PrescriptionRules:
+        if self.default_valid_days > self.max_valid_days:
+            raise ValueError("default_valid_days is more than max_valid_days")
+        return self
+
+
 class Policy(_Rules):
     benefits: Benefits = Benefits()
     filing: FilingRules = FilingRules()
@@ -232,6 +249,7 @@ class Policy(_Rules):
     credentials: CredentialRules = CredentialRules()
     login: LoginRules = LoginRules()
     contributions: ContributionRules = ContributionRules()
+    prescriptions: PrescriptionRules = PrescriptionRules()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from gongji.domain.errors import GongjiError
 CSV_COLUMNS = ("med_list_codg", "name", "list_type", "med_chrgitm_type", "chrgitm_lv",
                "selfpay_prop", "pric_uplmt_amt", "lmt_used_flag", "spec", "unit")
 """Our CSV: a header with these names (begndate, enddate optional; pack_cnt optional, the
-units in a drug's smallest box, 最小包装数量, for split sales)."""
+units in a drug's smallest box, 最小包装数量, for split sales; otc_flag optional, 1 for a
+non-prescription drug 非处方药, 0 or empty for a prescription drug)."""
 
 TSV_COLUMNS = (*CSV_COLUMNS, "begndate", "enddate", "vali_flag")
 """Our reading of the national catalog download (1301/1305/1306 via 9102): tab-separated, no

@@ -87,7 +87,8 @@ def to_item(row: dict[str, str], *, begndate: date, national: bool = False) -> C
         lmt_used_flag=row.get("lmt_used_flag") or "0", spec=row.get("spec") or "",
         unit=row.get("unit") or "",
         begndate=_day(row.get("begndate"), begndate) or begndate,
-        enddate=_day(row.get("enddate"), None), pack_cnt=row.get("pack_cnt") or "")
+        enddate=_day(row.get("enddate"), None), pack_cnt=row.get("pack_cnt") or "",
+        otc_flag=row.get("otc_flag") or "")
 
 
 @door

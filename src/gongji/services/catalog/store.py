@@ -109,6 +109,7 @@ class StoredItem:
     enddate: date | None
     imported_at: datetime
     pack_cnt: int | None = None
+    otc_flag: bool = False
 
     @property
     def item(self) -> CatalogItem:
@@ -118,13 +119,14 @@ class StoredItem:
             selfpay_prop=Fraction(Decimal(self.selfpay_prop)),
             pric_uplmt_amt=self.pric_uplmt_amt, lmt_used_flag=self.lmt_used_flag,
             spec=self.spec, unit=self.unit, begndate=self.begndate, enddate=self.enddate,
-            pack_cnt=self.pack_cnt)
+            pack_cnt=self.pack_cnt, otc=self.otc_flag)
 
 
 def _stored(r: Row[Any]) -> StoredItem:
     return StoredItem(r.admdvs, r.med_list_codg, r.name, r.list_type, r.med_chrgitm_type,
                       r.chrgitm_lv, r.selfpay_prop, r.pric_uplmt_amt, bool(r.lmt_used_flag),
-                      r.spec, r.unit, r.begndate, r.enddate, r.imported_at, r.pack_cnt)
+                      r.spec, r.unit, r.begndate, r.enddate, r.imported_at, r.pack_cnt,
+                      bool(r.otc_flag))
 
 
 def in_force(conn: Connection, scopes: Sequence[str], codes: Sequence[str], day: date
@@ -182,4 +184,4 @@ def replace_items(conn: Connection, admdvs: str, items: Sequence[CatalogItem], *
         "med_chrgitm_type": i.med_chrgitm_type, "chrgitm_lv": i.chrgitm_lv,
         "selfpay_prop": ratio_text(i.selfpay_prop), "pric_uplmt_amt": i.pric_uplmt_amt,
         "lmt_used_flag": i.lmt_used_flag, "spec": i.spec, "unit": i.unit, "version": version,
-        "imported_at": at, "pack_cnt": i.pack_cnt} for i in items])
+        "imported_at": at, "pack_cnt": i.pack_cnt, "otc_flag": i.otc} for i in items])
