@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from gongji.domain.catalog import CatalogItem
+from gongji.domain.catalog import CatalogItem, make_item
 from gongji.domain.clock import shanghai
 from gongji.domain.errors import GongjiError
 from gongji.domain.policy import Policy, validate
@@ -25,6 +25,7 @@ from gongji.domain.prescriptions import (
     prescribed_lines,
     valid_until,
 )
+from gongji.services.catalog.service import demo_rows, to_item
 
 ISSUED = shanghai(2026, 11, 24, 10, 0, 0)
 DRUG, OTC, SERVICE, OTHER = ("XA02BCA010A001010100001", "ZA01AAA0107001010254312",
@@ -174,3 +175,21 @@ def test_items_are_one_to_five_drugs_of_the_catalog_each_once() -> None:
     assert code_of(lambda: check_items([(c, Decimal(1)) for c in six], six)) == \
         "RX_ITEMS_INVALID"
     assert len(check_items([(c, Decimal(1)) for c in list(six)[:5]], six)) == 5
+
+
+# -- the catalog says which drugs are OTC ------------------------------------------------------
+
+def test_the_catalog_reads_otc_flag() -> None:
+    base = {"med_list_codg": DRUG, "name": "药", "list_type": "101", "med_chrgitm_type": "09",
+            "chrgitm_lv": "01", "begndate": date(2024, 1, 1)}
+    assert make_item(**base, otc_flag="1").otc  # type: ignore[arg-type]
+    assert not make_item(**base, otc_flag="0").otc  # type: ignore[arg-type]
+    assert not make_item(**base).otc  # type: ignore[arg-type]
+    with pytest.raises(GongjiError) as e:
+        make_item(**base, otc_flag="yes")  # type: ignore[arg-type]
+    assert e.value.code == "CATALOG_FIELD_INVALID" and e.value.params["field"] == "otc_flag"
+    demo = [to_item(r, begndate=date(2024, 1, 1)) for _, r in demo_rows()]
+    otc = {i.name for i in demo if i.otc}
+    assert {"感冒清热颗粒", "对乙酰氨基酚片"} <= otc
+    assert all(i.is_drug for i in demo if i.otc)
+    assert any(needs_prescription(i) for i in demo)

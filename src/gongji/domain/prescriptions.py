@@ -8,9 +8,9 @@ Why these rules, and where they come from:
   only until 23:59:59 that day unless the doctor extends it. The default and the maximum are
   policy data (policy.prescriptions), the maximum never above the law's 3.
 - 第六条(五): 开具西药、中成药处方，每一种药品应当另起一行，每张处方不得超过5种药品.
-- 《处方管理办法》第二条 and 《药品分类管理办法》: a prescription drug (处方药) is sold only
-  against a prescription; a non-prescription drug (非处方药, OTC) is not. Which is which is
-  the catalog's otc_flag (a decision: the national list of OTC drugs is not in our catalog).
+- 《处方药与非处方药分类管理办法（试行）》: a prescription drug (处方药) is sold only against
+  a prescription; a non-prescription drug (非处方药, OTC) is not. Which is which is the
+  catalog's otc_flag (a decision: the national OTC list is data, not code).
 - 国家医保局《关于积极推进"互联网+"医疗服务医保支付工作的指导意见》(医保发〔2020〕45号)
   and the e-prescription circulation guidance (医保电子处方流转): an electronic prescription
   is filled once, by the person it was issued to, for what it names in at most the
@@ -100,8 +100,7 @@ def check_cnt(code: str, cnt: Decimal) -> Decimal:
 
 def cnt_text(cnt: Decimal) -> str:
     """A quantity as stored and shown: "2", "0.5" (no exponent, no trailing zeros)."""
-    text = format(cnt.normalize(), "f")
-    return text
+    return format(cnt.normalize(), "f")
 
 
 def check_items(lines: Iterable[tuple[str, Decimal]],
