@@ -15,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from gongji.domain.settlement import SETLINFO_AMOUNTS
 from gongji.gateway import transactions
+from gongji.gateway.mobilepay import MOBILE_OUTPUTS
+from gongji.gateway.mobilepay import MONEY as MOBILE_MONEY
 from gongji.gateway.outputs import OUTPUTS, shape
 from gongji.gateway.queries import QUERY_OUTPUTS
 from gongji.gateway.transactions import HANDLERS
@@ -26,10 +28,11 @@ from tests.gateway.conftest import His
 from tests.gateway.test_transactions import NOW, cert, fee, purchase, register
 
 MONEY = {*SETLINFO_AMOUNTS, "balc", "hifdm_pay", "psn_pay", "cash_payamt", "crt_payb_lmt_amt",
-         "fund_payamt", "det_item_fee_sumamt", "pric_uplmt_amt", "overlmt_amt", "cum"}
+         "fund_payamt", "det_item_fee_sumamt", "pric_uplmt_amt", "overlmt_amt", "cum",
+         *MOBILE_MONEY}
 """The 16,2 amounts among the declared fields."""
 
-DECLARED = {**OUTPUTS, **QUERY_OUTPUTS}
+DECLARED = {**OUTPUTS, **QUERY_OUTPUTS, **MOBILE_OUTPUTS}
 """Every infno's declaration, wherever its handler lives."""
 
 

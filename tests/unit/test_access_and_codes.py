@@ -14,7 +14,7 @@ from gongji.domain.errors import GongjiError
 # -- check_may ---------------------------------------------------------------------------------
 
 PROXY_ALLOWED = ["read", "show_code", "open_wallet", "place_of_use", "accept_transfer", "file",
-                 "claim"]
+                 "claim", "pay_online"]
 PROXY_REFUSED = ["send_transfer", "set_pin", "bind", "pay_contribution", "close_wallet",
                  "switch"]
 

@@ -56,10 +56,15 @@ class Act(StrEnum):
     CLAIM = "claim"
     """A hand claim (手工报销): children often claim for a parent; the reimbursement goes to
     the bank account the claim names, which the insured region's reviewer checks."""
+    PAY_ONLINE = "pay_online"
+    """Authorize an online order's 医保 payment (payAuthNo): as showing the relative's code at
+    the counter, children often order medicine for a parent; they confirm with their own
+    PIN, and the money paid is the relative's for the relative's care."""
 
 
 PROXY_MAY = frozenset({Act.READ, Act.SHOW_CODE, Act.OPEN_WALLET, Act.PLACE_OF_USE,
-                       Act.ACCEPT_TRANSFER, Act.FILE, Act.CLAIM})
+                       Act.ACCEPT_TRANSFER, Act.FILE, Act.CLAIM,
+                       Act.PAY_ONLINE})
 
 
 def check_may(act: Act, *, actor: str, subject: str, proxy_for: frozenset[str]) -> None:

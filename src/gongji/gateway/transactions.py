@@ -747,6 +747,11 @@ def accumulation_query(ctx: Ctx) -> Any:
     return {"cuminfo": out}
 
 
+MOBILE_PAY = frozenset({"6201", "6202", "6203", "6301", "6401"})
+"""The mobile-payment transactions: the national mobile-payment center has no 9001 sign-in
+(its clients hold the person's payAuthNo and the order's payToken instead)."""
+
+
 def needs_sign_in(infno: str) -> bool:
-    """Every transaction but sign-in names an open sign-in (sign_no)."""
-    return infno != "9001"
+    """Every transaction but sign-in and mobile payment names an open sign-in (sign_no)."""
+    return infno != "9001" and infno not in MOBILE_PAY

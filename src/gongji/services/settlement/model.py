@@ -28,8 +28,10 @@ CLR_TYPES = {"inpatient": "21", "pharmacy": "41"}
 
 @dataclass(frozen=True, slots=True)
 class Credential:
-    mdtrt_cert_type: Literal["01", "02", "03"]
-    """01 insurance code (医保码), 02 resident ID number, 03 social security card."""
+    mdtrt_cert_type: Literal["01", "02", "03", "PA"]
+    """01 insurance code (医保码), 02 resident ID number, 03 social security card; PA (ours,
+    never sent by a HIS) a payment authorization the person gave for an online order
+    (payAuthNo, services/mobilepay)."""
     mdtrt_cert_no: str
 
 
@@ -88,6 +90,9 @@ class SettleAsk:
     """Splits the HIS computed (domain.settlement.EXPECTED): each must be ours."""
     psn_no: str | None = None
     """The person the HIS names, when it names one: must be the visit's (PSN_NO_MISMATCH)."""
+    trace_later: bool = False
+    """An online order is paid before it ships: its drugs' trace codes come with the
+    shipment (3505 naming the settlement), where the resale check runs."""
 
 
 MessageKind = Literal["visit", "fees", "settlement", "purchase", "sale"]

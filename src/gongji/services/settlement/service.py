@@ -452,7 +452,8 @@ def decide(ctx: Context, ask: SettleAsk) -> Decision:
     """The domain decides: which boxes the sale takes, and every amount."""
     v = ctx.visit
     required_from = ctx.policy.settlement.trace_codes_required_from
-    required = required_from is not None and ctx.today >= required_from
+    required = required_from is not None and ctx.today >= required_from and \
+        not ask.trace_later
     boxes: list[tracecode.Box] = []
     uncoded: list[tuple[str, str, Fraction]] = []
     for f in ctx.lines:
@@ -542,6 +543,88 @@ def purchase(app: Gongji, who: Principal, key: Key, visit: OpenVisit, lines: tup
                               "lines": [to_json(f, FeeIn) for f in lines],
                               "ask": to_json(ask, SettleAsk)}, fn=run,
                      result_type=SettlementView)
+
+
+# -- what an online order (services/mobilepay) does within its own unit of work ---------------
+
+def items_in(uow: UnitOfWork, mdtrt_id: str) -> dict[str, CatalogItem]:
+    """The care region's catalog items of a visit's pending lines."""
+    v = visit_in(uow, mdtrt_id)
+    return catalog.lookup(uow, v.mdtrtarea_admvs, [f.med_list_codg for f in
+                                                  store.pending_fees(uow.conn, mdtrt_id)],
+                          uow.today)
+
+
+def settled_sns_in(uow: UnitOfWork, setl_id: str) -> list[str]:
+    return [f.feedetl_sn for f in store.settled_fees(uow.conn, setl_id)]
+
+
+def withdraw_lines_in(uow: UnitOfWork, mdtrt_id: str, sns: tuple[str, ...]) -> int:
+    """Withdraw pending lines of a visit (a refund of some lines of a settled order, after
+    its settlement was cancelled)."""
+    return store.cancel_fees(uow.conn, mdtrt_id, sns=sns)
+
+
+def record_shipment_in(uow: UnitOfWork, setl_id: str,
+                       codes: Mapping[str, tuple[str, ...]]) -> int:
+    """An online order's boxes, recorded when it ships: each drug line's trace codes, as a
+    sale by the order's settlement. A box sold before and not returned is refused
+    (TRACE_CODE_RESOLD), as at the counter; every drug line needs its codes."""
+    s = store.settlement(uow.conn, setl_id, lock=True)
+    if s is None:
+        raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
+    lines = store.settled_fees(uow.conn, setl_id)
+    known = {f.feedetl_sn for f in lines}
+    for sn in codes:
+        if sn not in known:
+            raise GongjiError("FEE_LINE_INVALID", feedetl_sn=sn[:30],
+                              reason="not a line of this order")
+    items = catalog.lookup(uow, s.mdtrtarea_admvs, [f.med_list_codg for f in lines],
+                           uow.today)
+    boxes: list[tracecode.Box] = []
+    for f in lines:
+        item = items.get(f.med_list_codg)
+        if item is None or not item.is_drug:
+            continue
+        boxes += tracecode.boxes_of(f.feedetl_sn, f.med_list_codg, Decimal(f.cnt),
+                                    codes.get(f.feedetl_sn, ()), split=f.trdn_flag,
+                                    required=True, pack_cnt=item.pack_cnt)
+    keys = {b.code.key for b in boxes}
+    tracing.lock_boxes(uow, keys)
+    tracecode.check_sales(boxes, store.sold(uow.conn, keys))
+    store.add_sales(uow.conn, boxes, ids=[new_code("T") for _ in boxes], psn_no=s.psn_no,
+                    fixmedins_code=s.fixmedins_code, setl_id=setl_id, at=uow.now)
+    return len(boxes)
+
+
+def shipped_codes_in(uow: UnitOfWork, setl_id: str) -> dict[str, tuple[str, ...]]:
+    """The trace codes a settlement's shipment recorded, by line (for settling kept lines
+    again after a refund of others)."""
+    by_item: dict[str, list[str]] = {}
+    for _, item, code in store.sales_of(uow.conn, [setl_id]):
+        by_item.setdefault(item, []).append(code)
+    out: dict[str, tuple[str, ...]] = {}
+    for f in store.settled_fees(uow.conn, setl_id):
+        got = by_item.get(f.med_list_codg, [])
+        n = 1 if f.trdn_flag else int(Decimal(f.cnt)) if Decimal(f.cnt) == \
+            Decimal(f.cnt).to_integral_value() else 0
+        if got and n:
+            out[f.feedetl_sn], by_item[f.med_list_codg] = tuple(got[:n]), got[n:]
+    return out
+
+
+def traces_of_visit(uow: UnitOfWork, mdtrt_id: str) -> list[tuple[str, str, str]]:
+    """(med_list_codg, name, code) of every box a visit's live settlements sold."""
+    ids = store.settlements_of_visit(uow.conn, mdtrt_id)
+    sold = store.sales_of(uow.conn, ids)
+    v = visit_in(uow, mdtrt_id)
+    items = catalog.lookup(uow, v.mdtrtarea_admvs, sorted({i for _, i, _ in sold}), uow.today)
+    return [(i, items[i].name if i in items else i, c) for _, i, c in sold]
+
+
+def last_settlement_of_visit(uow: UnitOfWork, mdtrt_id: str) -> str | None:
+    ids = store.settlements_of_visit(uow.conn, mdtrt_id)
+    return ids[-1] if ids else None
 
 
 # -- cancel and 冲正 ----------------------------------------------------------------------------
@@ -872,6 +955,11 @@ def _presented(uow: UnitOfWork, who: Principal, cred: Credential, *, consume: bo
         return p.psn_no, None
     if cred.mdtrt_cert_type == "03":
         return credentials.person_by_card(uow.conn, cred.mdtrt_cert_no), None
+    if cred.mdtrt_cert_type == "PA":  # checked in full by services/mobilepay
+        psn_no = store.pay_auth_person(uow.conn, cred.mdtrt_cert_no)
+        if psn_no is None:
+            raise GongjiError("CREDENTIAL_INVALID")
+        return psn_no, None
     raise GongjiError("CREDENTIAL_INVALID")
 
 

@@ -29,6 +29,7 @@ from gongji.store.tables import (
     accumulators,
     fee_details,
     medins_setl_ids,
+    pay_auths,
     person_flags,
     settlements,
     stay_accumulators,
@@ -570,3 +571,32 @@ def open_stays_of(conn: Connection, fixmedins_code: str, *, psn_no: str | None =
     if until is not None:
         q = q.where(visits.c.begntime <= until)
     return [_visit(r) for r in conn.execute(q.order_by(visits.c.begntime, visits.c.mdtrt_id))]
+
+
+def pay_auth_person(conn: Connection, pay_auth_no: str) -> str | None:
+    """Whose payment authorization (payAuthNo) this is."""
+    return conn.execute(select(pay_auths.c.psn_no).where(
+        pay_auths.c.pay_auth_no == pay_auth_no)).scalar_one_or_none()
+
+
+def settled_fees(conn: Connection, setl_id: str) -> list[FeeRecord]:
+    """The lines a settlement settled, in upload order."""
+    return [_fee(r) for r in conn.execute(select(fee_details).where(
+        fee_details.c.setl_id == setl_id, fee_details.c.status == "settled")
+        .order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn))]
+
+
+def sales_of(conn: Connection, setl_ids: Sequence[str], *, status: str = "sold"
+             ) -> list[tuple[str, str, str]]:
+    """The boxes these settlements sold by trace code: (setl_id, med_list_codg, code)."""
+    if not setl_ids:
+        return []
+    return [(r.setl_id, r.med_list_codg, r.raw) for r in conn.execute(
+        select(trace_sales.c.setl_id, trace_sales.c.med_list_codg, trace_sales.c.raw).where(
+            trace_sales.c.setl_id.in_(list(setl_ids)), trace_sales.c.status == status,
+            trace_sales.c.raw != "无码库").order_by(trace_sales.c.sold_at, trace_sales.c.id))]
+
+
+def settlements_of_visit(conn: Connection, mdtrt_id: str) -> list[str]:
+    return list(conn.execute(select(settlements.c.setl_id).where(
+        settlements.c.mdtrt_id == mdtrt_id).order_by(settlements.c.setl_time)).scalars())

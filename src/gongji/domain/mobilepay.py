@@ -1,0 +1,122 @@
+"""Online purchase with 医保 (医保移动支付): what an order's states mean, how long a person's
+authorization lasts, and what an institution's messages must agree with.
+
+The person authorizes one order of one institution in the app (payAuthNo); the institution
+uploads its fee lines (6201), pays (6202), and may refund (6203), query (6301) or cancel an
+upload not yet paid (6401). The fund, the personal account and family quota are settled as a
+purchase of the same items at the counter would be; what is left (ownPayAmt) is paid in cash
+through a payment channel. Source: 国家医保局 医保移动支付 接口规范 (6201-6401) and DOMAIN.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Literal
+
+from gongji.domain.errors import Bi, GongjiError
+from gongji.domain.money import format_yuan
+
+AUTH_VALID = timedelta(minutes=10)
+"""A payment authorization is good for 10 minutes: long enough to finish an order, short
+enough that a number seen over a shoulder is worthless (our decision; the national
+mini-programs hold theirs for minutes)."""
+
+CASH_WAIT = timedelta(minutes=2)
+"""A cash payment the channel has not answered within 2 minutes is given up: the insurance
+part is settled back, and a late success is refunded (our decision)."""
+
+MED_ORG_ORD_MAX = 40
+
+OrdStas = Literal["1", "2", "6", "7", "12", "15"]
+
+ORD_STAS: dict[str, tuple[str, str]] = {
+    "1": ("预结算完成", "uploaded and pre-settled"),
+    "2": ("结算中", "paying: insurance settled, cash part pending"),
+    "6": ("结算完成", "paid"),
+    "7": ("已退款", "refunded"),
+    "12": ("已撤销", "upload cancelled"),
+    "15": ("结算失败", "failed: cash part not paid, insurance settled back"),
+}
+"""The states we use of the specification's ordStas (0-16). A refund of some lines leaves
+the order paid ("6") with its remaining lines' amounts; a refund of all of it makes it "7"."""
+
+REFD_TYPES = {"ALL": Bi("全部退款", "everything"), "HI": Bi("只退医保", "insurance only"),
+              "CASH": Bi("只退现金", "cash only")}
+
+
+def state_name(ord_stas: str) -> Bi:
+    zh, en = ORD_STAS.get(ord_stas, (ord_stas, ord_stas))
+    return Bi(zh, en)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One item of an order: what the person saw and what the institution uploads."""
+
+    med_list_codg: str
+    cnt: Decimal
+
+
+def _counted(items: Iterable[Item]) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for i in items:
+        out[f"{i.med_list_codg}×{i.cnt.normalize()}"] += 1
+    return out
+
+
+def check_as_authorized(authorized: Sequence[Item], total: int, uploaded: Sequence[Item],
+                        uploaded_total: int) -> None:
+    """The lines an institution uploads are the order the person authorized: the same items
+    in the same quantities and the same total, to the fen (PAY_AUTH_MISMATCH otherwise)."""
+    if uploaded_total != total:
+        raise GongjiError("PAY_AUTH_MISMATCH", field="medfeeSumamt", reason=Bi(
+            f"授权金额 {format_yuan(total)} 元，上传 {format_yuan(uploaded_total)} 元",
+            f"authorized {format_yuan(total)}, uploaded {format_yuan(uploaded_total)}"))
+    a, u = _counted(authorized), _counted(uploaded)
+    if a != u:
+        extra = sorted((u - a).elements()) or sorted((a - u).elements())
+        raise GongjiError("PAY_AUTH_MISMATCH", field="feedetailList", reason=Bi(
+            f"与授权的药品或数量不一致（{extra[0]}）",
+            f"items or quantities differ from the authorized order ({extra[0]})"))
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """An order's amounts: the total, and what the fund, the personal account (with family
+    quota) and cash paid."""
+
+    total: int
+    fund: int
+    acct: int
+    cash: int
+
+    def __sub__(self, other: Split) -> Split:
+        return Split(self.total - other.total, self.fund - other.fund,
+                     self.acct - other.acct, self.cash - other.cash)
+
+
+def check_refund(refd_type: str, asked: Split, due: Split, *, partial: bool) -> None:
+    """A refund asks for what is due back, to the fen: all of the order ("ALL"), or the
+    lines it names; insurance and cash go back together (a refund of the insurance part
+    alone, or of the cash alone, would leave the split of what was kept wrong).
+
+    Amounts the institution leaves out are taken as ours; amounts it gives must be ours."""
+    if refd_type not in REFD_TYPES:
+        raise GongjiError("GATEWAY_FIELD_INVALID", field="refdType", reason=Bi(
+            "应为 ALL、HI 或 CASH", "must be ALL, HI or CASH"))
+    if refd_type != "ALL":
+        raise GongjiError("REFUND_TYPE_UNSUPPORTED", refd_type=refd_type,
+                          kind=REFD_TYPES[refd_type])
+    for name, given, ours in (("totlRefdAmt", asked.total, due.total),
+                              ("fundRefdAmt", asked.fund, due.fund),
+                              ("psnAcctRefdAmt", asked.acct, due.acct),
+                              ("cashRefdAmt", asked.cash, due.cash)):
+        if given >= 0 and given != ours:
+            raise GongjiError("REFUND_AMOUNT_MISMATCH", field=name, given=format_yuan(given),
+                              due=format_yuan(ours), what=Bi(
+                                  "所退明细" if partial else "整单",
+                                  "the lines refunded" if partial else "the whole order"))
