@@ -178,6 +178,14 @@ def test_events_carry_no_floats_and_no_ids_of_their_own(app: Gongji, event: dict
         queue(app, order, **event)
 
 
+@pytest.mark.parametrize("url", ["ftp://his/notify", "his.example.cn/notify",
+                                 "https://his.example.cn/" + "x" * 300])
+def test_notify_urls_are_http(app: Gongji, url: str) -> None:
+    order = make_order(app)
+    with pytest.raises(ValueError):
+        queue(app, order, url=url)
+
+
 def test_who_may_see_an_orders_notifications(app: Gongji) -> None:
     order = make_order(app, HOSPITAL)
     queue(app, order)
