@@ -40,6 +40,7 @@ from gongji.api.routes import (
 from gongji.config import Settings
 from gongji.metrics import HOLDS_EXPIRED
 from gongji.services.ledger.service import checkpoint, sweep_expired
+from gongji.services.notify import service as notify
 from gongji.services.root import build
 from gongji.services.runtime import Gongji
 from gongji.services.sandbox import service as sandbox_clock
@@ -64,6 +65,8 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_sweep_forever(services, settings))] if sweeper else []
+        if sweeper:
+            tasks.append(asyncio.create_task(_notify_forever(services)))
         if sweeper and settings.checkpoint_key and settings.checkpoint_to:
             tasks.append(asyncio.create_task(_checkpoint_forever(services, settings)))
         try:
@@ -117,6 +120,24 @@ async def _sweep_forever(services: Gongji, settings: Settings) -> None:
         except Exception:  # keep sweeping; the next round retries what failed
             log.exception("sweep failed")
         await asyncio.sleep(settings.sweep_interval_seconds)
+
+
+NOTIFY_SECONDS = 5.0
+"""How often a serving process POSTs the notifications to institutions that are due."""
+
+
+async def _notify_forever(services: Gongji) -> None:
+    """Deliver due notifications to institutions (every worker may: each row is claimed by
+    one deliverer, services/notify). A failure is logged and the next round goes on."""
+    while True:
+        try:
+            done = await run_in_threadpool(notify.deliver_due, services)
+            if done.claimed:
+                log.info("notifications: %d delivered, %d to retry, %d given up",
+                         done.delivered, done.failed, done.gave_up)
+        except Exception:  # keep delivering; what failed is due again next round
+            log.exception("notification delivery failed")
+        await asyncio.sleep(NOTIFY_SECONDS)
 
 
 async def _checkpoint_forever(services: Gongji, settings: Settings) -> None:

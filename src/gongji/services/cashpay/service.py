@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
 
 from gongji.domain.clock import Clock, SystemClock
 from gongji.services.cashpay import store
@@ -101,7 +104,7 @@ class SandboxChannel:
                 store.book(conn, entry)
                 return _first(entry)
 
-        return self.db.retrying(work)
+        return _once(self.db, work)
 
     def refund(self, request_id: str, original_request_id: str, amount: int) -> ChannelResult:
         _amount(amount)
@@ -128,7 +131,7 @@ class SandboxChannel:
                 store.book(conn, entry)
                 return _final(entry)
 
-        return self.db.retrying(work)
+        return _once(self.db, work)
 
     def query(self, request_id: str) -> ChannelResult:
         with self.db.read() as conn:
@@ -136,6 +139,15 @@ class SandboxChannel:
         if kept is None:
             return ChannelResult("failed", None, "no such request")
         return _final(kept)
+
+
+def _once(db: Database, work: Callable[[], ChannelResult]) -> ChannelResult:
+    """Run a request; when the same request_id was booked meanwhile by a concurrent call (a
+    duplicate key on PostgreSQL), run it again: it then answers what was booked."""
+    try:
+        return db.retrying(work)
+    except IntegrityError:
+        return db.retrying(work)
 
 
 def _amount(amount: int) -> None:

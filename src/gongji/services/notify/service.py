@@ -62,6 +62,8 @@ def enqueue_in(uow: UnitOfWork, *, pay_ord_id: str, fixmedins_code: str, url: st
 
     The body is the canonical JSON (sorted keys, no spaces) of {"notifyId", "payOrdId"} and
     what `event` carries (medOrgOrd, ordStas, feeSumamt as "12.30"...)."""
+    if not url.startswith(("http://", "https://")) or len(url) > 300:
+        raise ValueError("a notify URL is http(s) and at most 300 characters")
     if "notifyId" in event or "payOrdId" in event:
         raise ValueError("event must not carry notifyId or payOrdId: they are set here")
     _no_floats(event)
