@@ -42,6 +42,8 @@ from gongji.services.claims import service as claims
 from gongji.services.claims.model import ClaimLineIn, SubmitClaim
 from gongji.services.demo.service import DEMO_PIN, FAMILY, certno_of, seed
 from gongji.services.institutions import service as institutions
+from gongji.services.mobilepay import service as mobile
+from gongji.services.mobilepay.model import Authorize, OrderItem, Upload
 from gongji.services.prescriptions import service as prescriptions
 from gongji.services.proxies import service as proxies
 from gongji.services.runtime import Gongji
@@ -214,6 +216,16 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/prescriptions/{hi_rxno}/revoke"): frozenset({"X"}),
     ("GET", "/api/v1/prescriptions/{hi_rxno}"): A_SIDE | {"X"},
     ("GET", "/api/v1/persons/{psn_no}/prescriptions"): A_SIDE,
+    # online purchase: a person (or their proxy) authorizes with their own PIN; A's order at X
+    # is read by A's side and X; X ships its own orders; the key is each institution's own
+    ("POST", "/api/v1/pay-authorizations/quote"): PERSONS,
+    ("POST", "/api/v1/pay-authorizations"): PERSONS,
+    ("GET", "/api/v1/persons/{psn_no}/pay-authorizations"): A_SIDE,
+    ("GET", "/api/v1/persons/{psn_no}/pay-orders"): A_SIDE,
+    ("GET", "/api/v1/pay-orders/{pay_ord_id}"): A_SIDE | {"X"},
+    ("POST", "/api/v1/pay-orders/{pay_ord_id}/shipment"): INSTITUTIONS,
+    ("GET", "/api/v1/mobile-pay/key"): INSTITUTIONS,
+    ("POST", "/api/v1/mobile-pay/reconcile"): OPERATOR_ONLY,
 }
 
 QUERIES: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
@@ -302,6 +314,14 @@ def world(database: Database) -> Iterator[World]:
     rx = prescriptions.issue(app, xp, "authz-rx", prescriptions.IssuePrescription(
         items=(prescriptions.RxItemIn(drug.med_list_codg, Decimal(1)),), psn_no=wei)).value
 
+    # and orders online from X with a payment authorization (uploaded, not yet paid)
+    auth = mobile.authorize(app, a, "authz-pa", Authorize(
+        wei, X, "AUTHZ-ORD", (OrderItem(item.med_list_codg, "1", "50"),), 50_00),
+        DEMO_PIN).value
+    order = mobile.upload(app, xp, "authz-up", Upload(
+        auth.pay_auth_no, "AUTHZ-ORD", "11", (svc.FeeIn("1", item.med_list_codg, "1", "50",
+                                                        50_00),), 50_00)).value
+
     def one(q: Any) -> str:
         return str(app.read_conn(lambda c: c.execute(q).scalar_one()))
 
@@ -309,7 +329,7 @@ def world(database: Database) -> Iterator[World]:
         "psn_no": wei, "admdvs": "510100", "code": X, "month": "2026-11", "scope": "wallet",
         "transfer_id": t.id, "proxy_id": pr.id, "mdtrt_id": v.mdtrt_id,
         "setl_id": s.setl_id or "", "filing_id": "F-none", "claim_id": c.claim_id,
-        "hi_rxno": rx.hi_rxno,
+        "hi_rxno": rx.hi_rxno, "pay_ord_id": order.pay_ord_id,
         "binding_id": one(select(bindings.c.id).where(bindings.c.sponsor_psn_no == wei)),
         "enrollment_id": one(select(enrollments.c.id).where(enrollments.c.psn_no == wei)),
         "account_id": one(select(accounts.c.id).where(

@@ -29,6 +29,7 @@ from gongji.api.routes import (
     health,
     institutions,
     ledger,
+    mobilepay,
     persons,
     prescriptions,
     regions,
@@ -40,6 +41,7 @@ from gongji.api.routes import (
 from gongji.config import Settings
 from gongji.metrics import HOLDS_EXPIRED
 from gongji.services.ledger.service import checkpoint, sweep_expired
+from gongji.services.mobilepay import service as mobile_pay
 from gongji.services.notify import service as notify
 from gongji.services.root import build
 from gongji.services.runtime import Gongji
@@ -87,7 +89,7 @@ def create_app(services: Gongji, settings: Settings, *, sweeper: bool = False) -
     errors.install(app)
     for module in (health, auth, persons, family, wallet, contributions, filing, settlement,
                    claims, institutions, transport, conformance, regions, ledger, sandbox, fhir,
-                   prescriptions):
+                   prescriptions, mobilepay):
         app.include_router(module.router)
     app.include_router(gateway.router_for(settings.call_paths()))
     web.install(app)
@@ -105,7 +107,8 @@ KEEP_CLOCK_SECONDS = 30.0
 
 async def _sweep_forever(services: Gongji, settings: Settings) -> None:
     """Return holds at their deadline without waiting for `gongji sweep` (exactly once: the
-    ledger's state guard makes a second sweeper, or a crash mid-sweep, harmless)."""
+    ledger's state guard makes a second sweeper, or a crash mid-sweep, harmless), and finish
+    online orders a crash or a silent cash channel left paying (services/mobilepay)."""
     kept = time.monotonic()
     while True:
         try:
@@ -113,6 +116,9 @@ async def _sweep_forever(services: Gongji, settings: Settings) -> None:
             if done:
                 HOLDS_EXPIRED.inc(len(done))
                 log.info("sweeper returned %d expired holds", len(done))
+            settled = await run_in_threadpool(mobile_pay.reconcile, services)
+            if settled:
+                log.info("reconciliation finished %d online orders", settled)
             if services.sandbox and time.monotonic() - kept >= KEEP_CLOCK_SECONDS:
                 # where the ticking demo clock is, should the demo be killed
                 await run_in_threadpool(sandbox_clock.keep, services)

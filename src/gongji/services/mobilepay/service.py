@@ -37,7 +37,7 @@ from gongji.domain.ids import new_code
 from gongji.domain.mobilepay import Item, Split
 from gongji.domain.money import format_yuan
 from gongji.services.access import authorize as may
-from gongji.services.access import may_see, require_institution
+from gongji.services.access import may_see, require_institution, require_operator
 from gongji.services.cashpay import store as cash
 from gongji.services.cashpay.model import CashRequest, ChannelResult, ChannelState
 from gongji.services.codec import to_json
@@ -712,6 +712,20 @@ def _notify(uow: UnitOfWork, o: store.OrderRecord, event: str) -> None:
 
 def _shown(at: datetime) -> str:
     return display(at)
+
+
+@door
+def institution_key(app: Gongji, who: Principal) -> str:
+    """The calling institution's pay key (GET /api/v1/mobile-pay/key)."""
+    require_institution(who)
+    return notify.pay_key(app, who.id)
+
+
+@door
+def reconcile_now(app: Gongji, who: Principal) -> int:
+    """An operator runs the reconciliation at once (it also runs every few seconds)."""
+    require_operator(who)
+    return reconcile(app)
 
 
 def pay_key(app: Gongji, fixmedins_code: str) -> str:
