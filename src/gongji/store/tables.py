@@ -901,6 +901,8 @@ sandbox_cash = Table(
     Column("amount", BigInteger, nullable=False),
     Column("outcome", String(10), nullable=False),
     Column("decided_at", UTCDateTime, nullable=False),
+    # a refund's payment: refunds of one payment add up to at most what was paid
+    Column("original_id", String(40)),
 )
 
 pay_notifications = Table(

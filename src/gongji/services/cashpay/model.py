@@ -77,11 +77,12 @@ class BookEntry:
     """The sandbox channel's own book (sandbox_cash): what a real channel keeps on its side.
 
     outcome: paid, failed, lost (answered unknown, never arrived), late (answered unknown,
-    arrived), refunded (a paid payment given back), already (a second refund of a payment
-    already given back: it moved nothing)."""
+    arrived), refunded (a paid payment given back in full). A refund names its payment
+    (original_id): refunds of one payment add up to at most what was paid."""
 
     request_id: str
     kind: RequestKind
     amount: int
     outcome: str
     decided_at: datetime
+    original_id: str | None = None

@@ -111,6 +111,7 @@ class SandboxChannel:
 
         def work() -> ChannelResult:
             with self.db.begin() as conn:
+                store.lock_entry(conn, original_request_id)  # then read: a twin waits here
                 kept = store.book_entry(conn, request_id)
                 if kept is not None:
                     if kept.kind != "refund":
@@ -120,14 +121,13 @@ class SandboxChannel:
                 if paid is None or paid.kind != "pay" or \
                         paid.outcome not in ("paid", "late", "refunded"):
                     return ChannelResult("failed", None, "nothing paid to refund")
-                if amount > paid.amount:
+                given = store.refunded(conn, original_request_id)
+                if given + amount > paid.amount:
                     return ChannelResult("failed", None, "more than was paid")
-                if paid.outcome == "refunded":  # given back already: the first answer
-                    store.book(conn, BookEntry(request_id, "refund", amount, "already",
-                                               self._now()))
-                    return ChannelResult("paid", None, "already refunded")
-                store.set_outcome(conn, original_request_id, "refunded")
-                entry = BookEntry(request_id, "refund", amount, "paid", self._now())
+                if given + amount == paid.amount:
+                    store.set_outcome(conn, original_request_id, "refunded")
+                entry = BookEntry(request_id, "refund", amount, "paid", self._now(),
+                                  original_request_id)
                 store.book(conn, entry)
                 return _final(entry)
 
@@ -170,8 +170,6 @@ def _final(entry: BookEntry) -> ChannelResult:
     """The answer to a query, or to the same request made again."""
     if entry.outcome in ("paid", "late", "refunded"):
         return ChannelResult("paid", _ref(entry))
-    if entry.outcome == "already":
-        return ChannelResult("paid", None, "already refunded")
     if entry.outcome == "lost":
         return ChannelResult("failed", None, "never arrived (sandbox)")
     return ChannelResult("failed", None, "declined (sandbox)")

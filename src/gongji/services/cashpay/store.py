@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from gongji.services.cashpay.model import BookEntry, CashRequest, RequestKind, RequestState
 from gongji.store.tables import app_state, cash_payments, sandbox_cash
@@ -65,13 +65,27 @@ def book_entry(conn: Connection, request_id: str) -> BookEntry | None:
     row = conn.execute(select(sandbox_cash).where(sandbox_cash.c.request_id == request_id)
                        ).first()
     return None if row is None else BookEntry(row.request_id, row.kind, row.amount,
-                                              row.outcome, row.decided_at)
+                                              row.outcome, row.decided_at, row.original_id)
+
+
+def lock_entry(conn: Connection, request_id: str) -> None:
+    """Refunds of one payment queue on its row (PostgreSQL; SQLite has one writer)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(sandbox_cash.c.request_id).where(
+            sandbox_cash.c.request_id == request_id).with_for_update())
+
+
+def refunded(conn: Connection, original_id: str) -> int:
+    """What the refunds of this payment gave back so far."""
+    return int(conn.execute(select(func.coalesce(func.sum(sandbox_cash.c.amount), 0)).where(
+        sandbox_cash.c.original_id == original_id, sandbox_cash.c.kind == "refund",
+        sandbox_cash.c.outcome == "paid")).scalar_one())
 
 
 def book(conn: Connection, entry: BookEntry) -> None:
     conn.execute(insert(sandbox_cash).values(
         request_id=entry.request_id, kind=entry.kind, amount=entry.amount,
-        outcome=entry.outcome, decided_at=entry.decided_at))
+        outcome=entry.outcome, decided_at=entry.decided_at, original_id=entry.original_id))
 
 
 def set_outcome(conn: Connection, request_id: str, outcome: str) -> None:

@@ -127,6 +127,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("outcome", sa.String(length=10), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("original_id", sa.String(length=40), nullable=True),
         sa.PrimaryKeyConstraint("request_id", name=op.f("pk_sandbox_cash")),
     )
     op.create_table(
