@@ -18,7 +18,14 @@ from gongji.services.cashpay import service as channel
 from gongji.services.catalog import service as catalog
 from gongji.services.family import service as family
 from gongji.services.mobilepay import service as mp
-from gongji.services.mobilepay.model import Authorize, OrderItem, Pay, RefundAsk, Upload
+from gongji.services.mobilepay.model import (
+    Authorize,
+    OrderItem,
+    Pay,
+    RefundAsk,
+    Shipped,
+    Upload,
+)
 from gongji.services.prescriptions import service as prescriptions
 from gongji.services.prescriptions.model import IssuePrescription, RxItemIn
 from gongji.services.proxies import service as proxies
@@ -27,7 +34,7 @@ from gongji.services.settlement import service as svc
 from gongji.services.settlement.model import FeeIn
 from gongji.services.transfers import service as transfers
 from gongji.store.db import Database
-from tests.clinic import D_B, HENAN_HOSPITAL, HENAN_PHARMACY, Clinic, open_clinic
+from tests.clinic import D_B, HENAN_HOSPITAL, HENAN_PHARMACY, Clinic, open_clinic, trace
 from tests.conftest import OPERATOR, refused
 from tests.family import PIN, key, make_family
 from tests.service.test_settlement import balance, ledger_ok
@@ -316,3 +323,51 @@ def test_prescription_drugs_need_the_prescription_once_and_otc_needs_none(
     # refunded, the prescription can be filled again while it is valid
     mp.refund(app, inst, RefundAsk(up.pay_ord_id, "R1", "ALL", paid.fee_sumamt))
     assert prescriptions.get(app, clinic.inst(HENAN_HOSPITAL), rx).status == "issued"
+
+
+def test_the_payment_is_refused_once_the_authorization_expired(clinic: Clinic,
+                                                               database: Database) -> None:
+    app, inst = clinic.app, clinic.inst(HENAN_PHARMACY)
+    assert isinstance(app.clock, FixedClock)
+    start = app.clock.now()
+    a, b = authorize(clinic, "WX-P1"), authorize(clinic, "WX-P2")
+    one, two = upload(clinic, a, "WX-P1"), upload(clinic, b, "WX-P2")
+    app.clock.set(start + timedelta(minutes=10) - timedelta(seconds=1))
+    assert mp.pay(app, inst, Pay(a, one.pay_ord_id, one.pay_token or "")).ord_stas == "6"
+    app.clock.set(start + timedelta(minutes=10))
+    refused(database, "PAY_AUTH_EXPIRED", lambda: mp.pay(
+        app, inst, Pay(b, two.pay_ord_id, two.pay_token or "")))
+    # the order paid before keeps its state when asked again after the expiry
+    assert mp.pay(app, inst, Pay(a, one.pay_ord_id, one.pay_token or "")).ord_stas == "6"
+
+
+def test_shipped_boxes_stay_sold_after_a_refund_of_another_line(clinic: Clinic,
+                                                                database: Database) -> None:
+    app, inst = clinic.app, clinic.inst(HENAN_PHARMACY)
+    a = authorize(clinic)
+    up = upload(clinic, a)
+    mp.pay(app, inst, Pay(a, up.pay_ord_id, up.pay_token or ""))
+    codes = (trace(), trace())
+    syrup = trace()
+    e = refused(database, "TRACE_CODE_MISSING", lambda: mp.ship(
+        app, inst, key(), up.pay_ord_id, Shipped((("1", codes),))))
+    assert e.params["feedetl_sn"] == "2"
+    shipped = mp.ship(app, inst, key(), up.pay_ord_id,
+                      Shipped((("1", codes), ("2", (syrup,))))).value
+    assert shipped.shipped_at is not None
+    page = mp.order_page(app, clinic.fam["张伟"].who, up.pay_ord_id)
+    assert sorted(t.code for t in page.traces) == sorted((*codes, syrup))
+    # the same boxes cannot be sold again at the counter
+    ma = clinic.fam["李秀英"]
+    v = clinic.visit("李秀英", at=HENAN_PHARMACY, med_type="41")
+    svc.upload_fees(app, inst, key(), v.mdtrt_id, (svc.FeeIn("1", D_B, "1", "30", 30_00,
+                                                             trace_codes=(codes[0],)),))
+    refused(database, "TRACE_CODE_SOLD", lambda: svc.settle(
+        app, inst, key(), v.mdtrt_id, svc.SettleAsk(svc.Credential("02", ma.certno))))
+    # the syrup goes back: the two boxes kept stay sold to her, the syrup's box is free
+    left = mp.refund(app, inst, RefundAsk(up.pay_ord_id, "R5", "ALL", 12_50,
+                                          feedetl_sns=("2",)))
+    page = mp.order_page(app, clinic.fam["张伟"].who, up.pay_ord_id)
+    assert left.setl_id != shipped.setl_id
+    assert sorted(t.code for t in page.traces) == sorted(codes)
+    ledger_ok(database)

@@ -569,7 +569,7 @@ def record_shipment_in(uow: UnitOfWork, setl_id: str,
                        codes: Mapping[str, tuple[str, ...]]) -> int:
     """An online order's boxes, recorded when it ships: each drug line's trace codes, as a
     sale by the order's settlement. A box sold before and not returned is refused
-    (TRACE_CODE_RESOLD), as at the counter; every drug line needs its codes."""
+    (TRACE_CODE_SOLD), as at the counter; every drug line needs its codes."""
     s = store.settlement(uow.conn, setl_id, lock=True)
     if s is None:
         raise GongjiError("SETTLEMENT_NOT_FOUND", setl_id=setl_id)
