@@ -66,9 +66,31 @@ def fee_lines() -> list[dict[str, Any]]:
              "feeOcurTime": "2026-11-24 10:00:00", "rxCircFlag": "0"}]
 
 
+def at_the_counter(v: Vendor, clinic: Clinic) -> dict[str, Any]:
+    """The same items as a purchase at the pharmacy's counter (2101, computed and rolled
+    back), with her ID card: what the online order must split to the fen."""
+    ma = clinic.fam["李秀英"]
+    v.sign_no = v.ok("9001", {"signIn": {"opter_no": "0001"}})["signinoutb"]["sign_no"]
+    codes = iter([f"8{n:019d}" for n in range(900, 903)])
+    drug = [{**x, "drugtracinfo": [{"drug_trac_codg": next(codes)}
+                                   for _ in range(int(x["cnt"]))]} for x in fee_lines()]
+    out = v.ok("2101", {"druginfo": {
+        "psn_no": ma.psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": ma.certno,
+        "begntime": "2026-11-24 10:00:00", "medfee_sumamt": Decimal("72.50"),
+        "insutype": "390", "acct_used_flag": "1", "med_type": "41"},
+        "drugdetail": [{"feedetl_sn": x["feedetlSn"], "fee_ocur_time": "2026-11-24 10:00:00",
+                        "med_list_codg": x["medListCodg"], "medins_list_codg": "Y1",
+                        "det_item_fee_sumamt": x["detItemFeeSumamt"], "cnt": x["cnt"],
+                        "pric": x["pric"], "drugtracinfo": x["drugtracinfo"]}
+                       for x in drug]})
+    info: dict[str, Any] = out["setlinfo"]
+    return info
+
+
 def online_order(v: Vendor, clinic: Clinic, ord_no: str) -> dict[str, Any]:
     app = clinic.app
     ma = clinic.fam["李秀英"]
+    counter = at_the_counter(v, clinic)
     a = mp.authorize(app, clinic.fam["张伟"].who, key("a"), order(clinic, ord_no), PIN).value
     up = v.ok("6201", {"data": {
         "payAuthNo": a.pay_auth_no, "orgCodg": HENAN_PHARMACY, "medOrgOrd": ord_no,
@@ -90,6 +112,11 @@ def online_order(v: Vendor, clinic: Clinic, ord_no: str) -> dict[str, Any]:
     assert Decimal(str(paid["fundPay"])) + Decimal(str(paid["psnAcctPay"])) + \
         Decimal(str(paid["ownPayAmt"])) == Decimal("72.50")
     assert before - quota(clinic) == int(Decimal(str(paid["acctMulaidPay"])) * 100)
+    # to the fen what the counter would have taken from each
+    assert (Decimal(str(paid["fundPay"])), Decimal(str(paid["acctMulaidPay"])),
+            Decimal(str(paid["selfAcctPay"])), Decimal(str(paid["ownPayAmt"]))) == (
+        Decimal(str(counter["fund_pay_sumamt"])), Decimal(str(counter["acct_mulaid_pay"])),
+        Decimal(str(counter["acct_pay"])), Decimal(str(counter["psn_cash_pay"])))
     q = v.ok("6301", {"data": {"payOrdId": up["payOrdId"], "payToken": up["payToken"],
                                "orgCodg": HENAN_PHARMACY, "idNo": ma.certno,
                                "userName": ma.name, "idType": "01"}})
