@@ -224,6 +224,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/persons/{psn_no}/pay-orders"): A_SIDE,
     ("GET", "/api/v1/pay-orders/{pay_ord_id}"): A_SIDE | {"X"},
     ("POST", "/api/v1/pay-orders/{pay_ord_id}/shipment"): INSTITUTIONS,
+    ("GET", "/api/v1/pay-orders/{pay_ord_id}/notifications"): frozenset({"X", "operator"}),
     ("GET", "/api/v1/mobile-pay/key"): INSTITUTIONS,
     ("POST", "/api/v1/mobile-pay/reconcile"): OPERATOR_ONLY,
 }

@@ -31,9 +31,11 @@ from tests.conftest import OPERATOR, table_counts
 
 TOKEN = "console-op-token"
 PAGES = ["/console", "/console/regions", "/console/policies", "/console/policies/diff",
-         "/console/catalog", "/console/institutions", "/console/queue", "/console/outbox",
-         "/console/reports", "/console/verify", "/console/audit", "/console/clock"]
+         "/console/catalog", "/console/institutions", "/console/queue", "/console/orders",
+         "/console/outbox", "/console/reports", "/console/verify", "/console/audit",
+         "/console/clock"]
 POSTS = ["/console/policies", "/console/catalog", "/console/institutions",
+         "/console/orders/reconcile",
          "/console/institutions/key", "/console/queue/binding", "/console/queue/proxy",
          "/console/audit", "/console/clock"]
 GOOD_POLICY = 'region: "510100"\nname: test\neffective_from: 2027-01-01\n' \

@@ -105,8 +105,8 @@ def portal_pages(who: str, seeded: Seeded) -> list[str]:
 CONSOLE_PAGES = ["/console", "/console/regions", "/console/policies", "/console/policies/diff",
                  "/console/catalog", "/console/institutions",
                  f"/console/institutions/{PHARMACY}/transport", "/console/queue",
-                 "/console/claims", "/console/outbox", "/console/reports", "/console/verify",
-                 "/console/audit", "/console/clock"]
+                 "/console/claims", "/console/orders", "/console/outbox", "/console/reports",
+                 "/console/verify", "/console/audit", "/console/clock"]
 
 
 def cashier_pages(seeded: Seeded) -> list[str]:

@@ -27,6 +27,7 @@ from gongji import charts
 from gongji.domain.access import Principal
 from gongji.domain.clock import SHANGHAI, display
 from gongji.domain.errors import Bi, GongjiError
+from gongji.domain.mobilepay import ORD_STAS
 from gongji.domain.money import format_yuan
 from gongji.domain.privacy import scrub
 from gongji.domain.regions import NATIONAL
@@ -41,6 +42,7 @@ from gongji.services.console import service as console
 from gongji.services.family import service as family
 from gongji.services.institutions import service as institutions
 from gongji.services.ledger import service as ledger
+from gongji.services.mobilepay import service as mobile_pay
 from gongji.services.proxies import service as proxies
 from gongji.services.regions import service as regions
 from gongji.services.reports import service as reports
@@ -70,7 +72,8 @@ MAX_UPLOAD = 20 * 1024 * 1024
 """Largest file a form takes (a national catalog download is a few MB)."""
 NAV = (("", "c_dashboard"), ("/regions", "c_regions"), ("/policies", "c_policies"),
        ("/catalog", "c_catalog"), ("/institutions", "c_institutions"), ("/queue", "c_queue"),
-       ("/claims", "c_claims"), ("/outbox", "c_outbox"), ("/reports", "c_reports"),
+       ("/claims", "c_claims"), ("/orders", "c_orders"), ("/outbox", "c_outbox"),
+       ("/reports", "c_reports"),
        ("/verify", "c_verify"), ("/audit", "c_audit"), ("/clock", "c_clock"))
 
 
@@ -631,6 +634,25 @@ async def claim_action(request: Request, claim_id: str, action: str) -> Response
             _claim, request, who, claim_id, status=e.spec.http_status, error=e,
             error_field=field, values=values)
     return await run_in_threadpool(noted, request, _claim_url(claim_id), _done(request))
+
+
+# -- online orders -------------------------------------------------------------------------------
+
+@router.get("/orders")
+def orders_page(request: Request) -> HTMLResponse:
+    who = operator(request)
+    return page(request, "orders.html", "c_orders", who,
+                desk=mobile_pay.desk(services(request), who), ord_stas=ORD_STAS)
+
+
+@router.post("/orders/reconcile")
+async def orders_reconcile(request: Request) -> Response:
+    """Finish at once the orders a crash or a silent channel left paying."""
+    who = await _operator(request)
+    await form(request)
+    done = await run_in_threadpool(mobile_pay.reconcile_now, services(request), who)
+    return await run_in_threadpool(noted, request, "/console/orders",
+                                   _t(request, "c_orders_reconciled", n=done))
 
 
 # -- outbox ------------------------------------------------------------------------------------

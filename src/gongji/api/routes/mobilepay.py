@@ -34,6 +34,7 @@ from gongji.services.mobilepay.model import (
     Quote,
     Shipped,
 )
+from gongji.services.notify import service as notify
 
 router = APIRouter(prefix="/api/v1", tags=["mobile payment"])
 
@@ -191,6 +192,18 @@ class ShipIn(In):
     lines: list[ShipLine] = Field(min_length=1, max_length=500)
 
 
+class NotificationOut(BaseModel):
+    notify_id: str
+    url: str
+    body: str = Field(description="The JSON sent, exactly (its signature covers these bytes)")
+    created_at: datetime
+    attempts: int
+    next_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None
+    gave_up: bool
+
+
 class PayKeyOut(BaseModel):
     fixmedins_code: str
     pay_key: str = Field(description="HMAC-SHA256 key (hex) of gongji's signatures on "
@@ -244,6 +257,15 @@ def ship(pay_ord_id: str, body: ShipIn, who: Institution, services: Services,
         (x.feedetl_sn, tuple(x.trace_codes)) for x in body.lines)))
     replay_header(response, w)
     return OrderOut.of(w.value)
+
+
+@router.get("/pay-orders/{pay_ord_id}/notifications", response_model=list[NotificationOut],
+            summary="What gongji sent the institution about an order (operators, the "
+                    "order's institution)")
+def notifications(pay_ord_id: str, who: AnyCaller, services: Services
+                  ) -> list[NotificationOut]:
+    return [NotificationOut(**{f: getattr(n, f) for f in NotificationOut.model_fields})
+            for n in notify.list_for(services, who, pay_ord_id)]
 
 
 @router.get("/mobile-pay/key", response_model=PayKeyOut,

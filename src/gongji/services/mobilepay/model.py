@@ -158,6 +158,49 @@ class TraceView:
 
 
 @dataclass(frozen=True, slots=True)
+class CashView:
+    """A request to the payment channel: the order's cash part, or its refund."""
+
+    id: str
+    kind: str
+    amount: int
+    channel: str
+    state: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeView:
+    notify_id: str
+    created_at: datetime
+    attempts: int
+    delivered_at: datetime | None
+    last_error: str | None
+    gave_up: bool
+    event: str
+    ord_stas: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeskRow:
+    """An order as operators follow it: its state, its cash requests, its notifications."""
+
+    order: PayOrderView
+    psn_name_masked: str
+    cash: tuple[CashView, ...]
+    notices: tuple[NoticeView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    rows: tuple[DeskRow, ...]
+    paying: int
+    """Orders left paying (insurance settled, cash not answered): the reconciliation's."""
+    undelivered: int
+    """Notifications not delivered yet (retrying or given up) among these orders."""
+
+
+@dataclass(frozen=True, slots=True)
 class OrderPage:
     """An order as its person (or their proxy) sees it: the order, the settlement's
     explanation, and the trace codes of what was shipped."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -36,6 +37,7 @@ from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_code
 from gongji.domain.mobilepay import Item, Split
 from gongji.domain.money import format_yuan
+from gongji.domain.notify import GAVE_UP
 from gongji.services.access import authorize as may
 from gongji.services.access import may_see, require_institution, require_operator
 from gongji.services.cashpay import store as cash
@@ -46,6 +48,10 @@ from gongji.services.institutions import service as institutions
 from gongji.services.mobilepay import store
 from gongji.services.mobilepay.model import (
     Authorize,
+    CashView,
+    Desk,
+    DeskRow,
+    NoticeView,
     OrderItem,
     OrderPage,
     Pay,
@@ -59,6 +65,8 @@ from gongji.services.mobilepay.model import (
     Upload,
 )
 from gongji.services.notify import service as notify
+from gongji.services.notify import store as notify_store
+from gongji.services.notify.model import NotificationView
 from gongji.services.people import store as people
 from gongji.services.pins import service as pins
 from gongji.services.prescriptions import service as prescriptions
@@ -593,6 +601,35 @@ def order_page(app: Gongji, who: Principal, pay_ord_id: str) -> OrderPage:
         return OrderPage(_view(uow, o), setl, traces)
 
     return app.read(run, principal=who)
+
+
+# -- operators ----------------------------------------------------------------------------------
+
+@door
+def desk(app: Gongji, who: Principal, *, limit: int = 50) -> Desk:
+    """The newest online orders as operators follow them: state, cash requests to the
+    channel, notifications to the institution (delivered, retrying, given up)."""
+    require_operator(who)
+
+    def run(uow: UnitOfWork) -> Desk:
+        rows = []
+        for o in store.recent(uow.conn, limit=limit):
+            notices = tuple(_notice(n) for n in notify_store.of_order(
+                uow.conn, o.pay_ord_id, gave_up=GAVE_UP))
+            rows.append(DeskRow(
+                _view(uow, o), people.person(uow.conn, o.psn_no).masked.name_masked,
+                tuple(CashView(r.id, r.kind, r.amount, r.channel, r.state, r.created_at)
+                      for r in cash.requests_of(uow.conn, o.pay_ord_id)), notices))
+        return Desk(tuple(rows), store.count_in(uow.conn, "2"),
+                    sum(1 for r in rows for n in r.notices if n.delivered_at is None))
+
+    return app.read(run, principal=who)
+
+
+def _notice(n: NotificationView) -> NoticeView:
+    body = json.loads(n.body)
+    return NoticeView(n.notify_id, n.created_at, n.attempts, n.delivered_at, n.last_error,
+                      n.gave_up, str(body.get("event", "")), str(body.get("ordStas", "")))
 
 
 # -- reconciliation -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from gongji.services.mobilepay.model import OrderItem, RefundView
 from gongji.store.tables import pay_auths, pay_orders, pay_refunds
@@ -125,6 +125,17 @@ def orders_of(conn: Connection, psn_no: str, *, limit: int) -> list[OrderRecord]
     rows = conn.execute(select(pay_orders).where(pay_orders.c.psn_no == psn_no)
                         .order_by(pay_orders.c.created_at.desc()).limit(limit)).all()
     return [_order(r) for r in rows]
+
+
+def recent(conn: Connection, *, limit: int) -> list[OrderRecord]:
+    rows = conn.execute(select(pay_orders).order_by(pay_orders.c.created_at.desc())
+                        .limit(limit)).all()
+    return [_order(r) for r in rows]
+
+
+def count_in(conn: Connection, ord_stas: str) -> int:
+    return int(conn.execute(select(func.count()).select_from(pay_orders).where(
+        pay_orders.c.ord_stas == ord_stas)).scalar_one())
 
 
 def orders_in(conn: Connection, ord_stas: str, *, before: datetime, limit: int
