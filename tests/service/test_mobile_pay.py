@@ -5,6 +5,7 @@ a failed cash part leaves nothing behind. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ from gongji.services.mobilepay.model import (
     Shipped,
     Upload,
 )
+from gongji.services.notify import service as notify
 from gongji.services.prescriptions import service as prescriptions
 from gongji.services.prescriptions.model import IssuePrescription, RxItemIn
 from gongji.services.proxies import service as proxies
@@ -371,3 +373,20 @@ def test_shipped_boxes_stay_sold_after_a_refund_of_another_line(clinic: Clinic,
     assert left.setl_id != shipped.setl_id
     assert sorted(t.code for t in page.traces) == sorted(codes)
     ledger_ok(database)
+
+
+def test_each_state_change_is_notified_once_in_order(clinic: Clinic) -> None:
+    app, inst = clinic.app, clinic.inst(HENAN_PHARMACY)
+    a = authorize(clinic)
+    up = upload(clinic, a)
+    mp.pay(app, inst, Pay(a, up.pay_ord_id, up.pay_token or ""))
+    mp.ship(app, inst, key(), up.pay_ord_id, Shipped((("1", (trace(), trace())),
+                                                     ("2", (trace(),)))))
+    mp.refund(app, inst, RefundAsk(up.pay_ord_id, "R6", "ALL", TOTAL))
+    mp.refund(app, inst, RefundAsk(up.pay_ord_id, "R6", "ALL", TOTAL))  # a retry: no notice
+    sent = [json.loads(n.body) for n in notify.list_for(app, OPERATOR, up.pay_ord_id)]
+    assert [(b["event"], b["ordStas"]) for b in sent] == [
+        ("uploaded", "1"), ("paying", "2"), ("paid", "6"), ("shipped", "6"),
+        ("refunded", "7")]
+    assert len({b["notifyId"] for b in sent}) == 5
+    assert all(b["payOrdId"] == up.pay_ord_id and b["feeSumamt"] == "72.50" for b in sent)

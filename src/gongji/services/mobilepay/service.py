@@ -256,6 +256,7 @@ def upload(app: Gongji, who: Principal, key: Key, cmd: Upload) -> Written[PayOrd
             created_at=uow.now, updated_at=uow.now, paid_at=None, shipped_at=None)
         store.add_order(uow.conn, o)
         store.use_auth(uow.conn, a.pay_auth_no, pay_ord_id, uow.now)
+        _notify(uow, o, "uploaded")
         uow.record("mobilepay.upload", subject=pay_ord_id, chain=v.insuplc_admdvs,
                    detail={"institution": who.id, "med_org_ord": cmd.med_org_ord})
         return _with_token(app, _view(uow, o))
@@ -368,8 +369,7 @@ def _settle(uow: UnitOfWork, who: Principal, cmd: Pay, channel: str
     store.change_order(uow.conn, o.pay_ord_id, **change)
     uow.record("mobilepay.pay", subject=o.pay_ord_id, detail={"setl_id": view.setl_id})
     o = replace(o, **change)
-    if state["ord_stas"] == "6":
-        _notify(uow, o, "paid")
+    _notify(uow, o, "paid" if state["ord_stas"] == "6" else "paying")
     return o, request_id
 
 
