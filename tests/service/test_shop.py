@@ -56,8 +56,8 @@ class Demo:
 @pytest.fixture
 def demo(database: Database, clock: FixedClock) -> Demo:
     """The seeded demo (a sandbox: the shop ships and the cash channel can be told to fail);
-    张伟 binds his mother, sends her 30.00 of quota (less than her part: cash pays the rest) (she accepts) and
-    holds a proxy for her."""
+    张伟 binds his mother, sends her 30.00 of quota (she accepts; less than her part of an
+    order, so cash pays the rest) and holds a proxy for her."""
     app = Gongji(database, clock, sandbox=True)
     d = Demo(app)
     wei, ma = d.who("张伟"), d.who("李秀英")
