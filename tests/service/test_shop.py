@@ -36,9 +36,10 @@ COLD, BANLANGEN = MENU[0][0], MENU[1][0]
 
 
 class Demo:
-    def __init__(self, app: Gongji) -> None:
+    def __init__(self, app: Gongji, *, seeded: bool = False) -> None:
         self.app = app
-        seed(app)
+        if not seeded:
+            seed(app)
         self.psn = {}
         for p in FAMILY:
             found = app.read(lambda uow, p=p: person_by_certno(uow.conn, certno_of(p)))
@@ -55,18 +56,22 @@ class Demo:
 
 @pytest.fixture
 def demo(database: Database, clock: FixedClock) -> Demo:
-    """The seeded demo (a sandbox: the shop ships and the cash channel can be told to fail);
-    张伟 binds his mother, sends her 30.00 of quota (she accepts; less than her part of an
+    """The seeded demo in a sandbox (the shop ships, the cash channel can be told to fail),
+    made ready."""
+    return ready(Gongji(database, clock, sandbox=True))
+
+
+def ready(app: Gongji, *, seeded: bool = False, quota: int = 30_00) -> Demo:
+    """张伟 binds his mother, sends her 30.00 of quota (she accepts; less than her part of an
     order, so cash pays the rest) and holds a proxy for her."""
-    app = Gongji(database, clock, sandbox=True)
-    d = Demo(app)
+    d = Demo(app, seeded=seeded)
     wei, ma = d.who("张伟"), d.who("李秀英")
     wallet.open_wallet(app, wei, key(), wei.id)
     wallet.open_wallet(app, ma, key(), ma.id)
     b = family.request(app, wei, key(), family.RequestBinding(
         certno_of(FAMILY[3]), "李秀英", "sponsor", "parent")).value
     family.respond(app, ma, key(), b.id, True)
-    t = transfers.send(app, wei, key(), transfers.SendTransfer(ma.id, 30_00), DEMO_PIN).value
+    t = transfers.send(app, wei, key(), transfers.SendTransfer(ma.id, quota), DEMO_PIN).value
     transfers.respond(app, ma, key(), t.id, "accept")
     p = proxies.request(app, wei, key(), proxies.RequestProxy(
         certno_of(FAMILY[3]), "李秀英", "parent")).value
