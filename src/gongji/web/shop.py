@@ -173,10 +173,15 @@ def _auth_page(request: Request, who: Principal, ask: PayRequest,
 
 
 @router.get("/pay/authorize")
-def pay_authorize_page(request: Request) -> Response:
+def pay_authorize_page(request: Request, fixmedins_code: str = "", med_org_ord: str = "",
+                       items: str = "", fee_sumamt: str = "", return_url: str = "",
+                       state: str = "", sig: str = "") -> Response:
     """An institution's signed order (its query: the order and where to come back, no
-    personal data; the person is the one logged in)."""
-    return _auth_page(request, me(request), _ask(request.query_params))
+    personal data; the person is the one logged in). What the page repeats of its address is
+    what the institution signed: nobody else can make it say anything."""
+    return _auth_page(request, me(request), _ask({
+        "fixmedins_code": fixmedins_code, "med_org_ord": med_org_ord, "items": items,
+        "fee_sumamt": fee_sumamt, "return_url": return_url, "state": state, "sig": sig}))
 
 
 @router.post("/pay/authorize")
