@@ -15,6 +15,7 @@ from gongji.domain.money import parse_yuan
 from gongji.services.shop.model import MENU, RX_DRUG
 from tests.web.conftest import DemoServer, keep_in_docs, new_page, no_sideways_scroll, shot
 from tests.web.test_portal import click, send, submit
+from tests.web.test_a11y import audit
 from tests.web.tour import bound
 
 pytestmark = pytest.mark.browser
@@ -22,6 +23,11 @@ pytestmark = pytest.mark.browser
 PHONE_390 = {"width": 390, "height": 844}
 PIN = "135790"
 BANLANGEN = MENU[1][0]
+
+
+def checked(page: Any, name: str, problems: list[str]) -> None:
+    """axe (serious or critical), tap targets under 44 x 44 px, sideways scroll: noted."""
+    audit(page, name, problems)
 
 
 def fen(page: Any, selector: str) -> int:
@@ -64,6 +70,7 @@ def order(son: Any, server: DemoServer, *, cash: str = "pay", shots: bool = Fals
 
 def test_the_son_orders_for_his_mother(server: DemoServer, browser: Any) -> None:
     son, mother = new_page(browser, viewport=PHONE_390), new_page(browser, viewport=PHONE_390)
+    problems: list[str] = []
     try:
         ready(server, son, mother)
         # a prescription drug for himself: refused with the reason, beside its quantity
@@ -74,6 +81,7 @@ def test_the_son_orders_for_his_mother(server: DemoServer, browser: Any) -> None
         click(son, son.locator("#checkout"))
         assert "须凭电子处方购买" in son.locator(f"#qty_{RX_DRUG}-error").inner_text()
         shot(son, "portal-shop-refused-zh")
+        checked(son, "/shop refused", problems)
 
         order(son, server, shots=True)
         split = {k: fen(son, f"#split-{k}") for k in ("fund", "acct", "quota", "cash",
@@ -82,6 +90,7 @@ def test_the_son_orders_for_his_mother(server: DemoServer, browser: Any) -> None
         assert split["fund"] + split["acct"] + split["quota"] + split["cash"] == split["total"]
         assert split["quota"] == 30_00 and split["cash"] > 0
         keep_in_docs(shot(son, "portal-shop-confirm-zh"), "portal-shop-confirm-zh.png")
+        checked(son, "/shop/confirm", problems)
         son.fill("#pin", PIN)
         click(son, son.locator("#pay"))
         assert "/orders/O" in son.url, son.locator("main").inner_text()
@@ -99,6 +108,7 @@ def test_the_son_orders_for_his_mother(server: DemoServer, browser: Any) -> None
         assert codes.count() == 3
         first = codes.first.get_attribute("value")
         keep_in_docs(shot(son, "portal-shop-shipped-zh"), "portal-shop-shipped-zh.png")
+        checked(son, "/orders/{id} shipped", problems)
         click(son, son.locator("form.trace-row button").first)
         assert son.url == f"{server.base}/trace"
         assert son.locator("#code").input_value() == first
@@ -109,6 +119,7 @@ def test_the_son_orders_for_his_mother(server: DemoServer, browser: Any) -> None
         son.goto(f"{server.base}/orders")
         assert son.locator("a.rowlink").count() == 1
         keep_in_docs(shot(son, "portal-shop-orders-zh"), "portal-shop-orders-zh.png")
+        checked(son, "/orders", problems)
         son.goto(order_url)
         click(son, son.locator("#refund"))
         assert "已退款" in son.locator("p.note").inner_text()
@@ -126,12 +137,18 @@ def test_the_son_orders_for_his_mother(server: DemoServer, browser: Any) -> None
         assert "结算失败" in son.locator("#state").inner_text()
         assert son.locator("#refund").count() == 0
         keep_in_docs(shot(son, "portal-shop-failed-zh"), "portal-shop-failed-zh.png")
+        checked(son, "/orders/{id} failed", problems)
         mother.goto(f"{server.base}/wallet")
         assert "30.00" in mother.locator("main").inner_text()
 
         son.goto(f"{server.base}/shop?lang=en")
         no_sideways_scroll(son)
         shot(son, "portal-shop-en")
+        checked(son, "/shop (en)", problems)
+        son.context.add_cookies([{"name": "gj_elder", "value": "1", "url": server.base}])
+        son.goto(order_url)
+        checked(son, "/orders/{id} (en, elder)", problems)
+        assert not problems, "\n".join(problems)
         assert not son.js_errors
     finally:
         son.context.close()
