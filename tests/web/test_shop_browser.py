@@ -14,8 +14,8 @@ import pytest
 from gongji.domain.money import parse_yuan
 from gongji.services.shop.model import MENU, RX_DRUG
 from tests.web.conftest import DemoServer, keep_in_docs, new_page, no_sideways_scroll, shot
-from tests.web.test_portal import click, send, submit
 from tests.web.test_a11y import audit
+from tests.web.test_portal import click, send, submit
 from tests.web.tour import bound
 
 pytestmark = pytest.mark.browser
