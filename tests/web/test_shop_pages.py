@@ -155,9 +155,10 @@ def _wei(app: Gongji):  # type: ignore[no-untyped-def]
 ITEMS = [(BANLANGEN, "2", "11.50")]
 
 
-def signed(app: Gongji, **change: str) -> dict[str, str]:
+def signed(app: Gongji, med_org_ord: str = "EXT-1", **change: str) -> dict[str, str]:
+    """A signed order of the shop's; `change` alters it after signing."""
     params = authorize_params(mp.pay_key(app, SHOP_CODE), fixmedins_code=SHOP_CODE,
-                              med_org_ord="EXT-1", items=ITEMS, fee_sumamt="23.00",
+                              med_org_ord=med_org_ord, items=ITEMS, fee_sumamt="23.00",
                               return_url="https://shop.example/back?x=1", state="s-42")
     return {**params, **change}
 
@@ -238,6 +239,27 @@ def test_a_forged_or_broken_request_is_refused(shop_site: tuple[TestClient, Gong
                                        "pin": DEMO_PIN}, follow_redirects=False)
     assert r.status_code == status
     assert table_counts(app.db) == before
+
+
+def test_the_son_chooses_his_mother_on_the_authorization_page(
+        shop_site: tuple[TestClient, Gongji]) -> None:
+    """He cannot pay at a Nanyang pharmacy for himself (no filing): the page says so and lets
+    him choose his mother, then shows her split; his PIN authorizes her order."""
+    c, app = shop_site
+    params = signed(app, "EXT-9")
+    r = c.get("/pay/authorize", params=params)
+    assert r.status_code == 200 and 'id="not-payable"' in r.text and 'id="pin"' not in r.text
+    token = c.cookies["gj_csrf"]
+    r = c.post("/pay/authorize", data={**params, "csrf": token, "action": "quote",
+                                       "psn_no": mother(app)})
+    assert r.status_code == 200 and 'id="split-total">23.00<' in r.text and 'id="pin"' in r.text
+    assert 'id="not-payable"' not in r.text
+    r = c.post("/pay/authorize", data={**params, "csrf": token, "key": "auth-9",
+                                       "psn_no": mother(app), "pin": DEMO_PIN},
+               follow_redirects=False)
+    assert r.status_code == 303 and "payAuthNo=" in r.headers["location"]
+    [a] = mp.authorizations(app, _wei(app), mother(app))
+    assert (a.med_org_ord, a.authorized_by) == ("EXT-9", _wei(app).id)
 
 
 def test_a_return_address_that_is_not_plain_http_is_refused(

@@ -195,6 +195,19 @@ async def pay_authorize(request: Request) -> Response:
         except GongjiError:
             return error_page(request, e)
 
-    return await attempt(request, lambda d: shop.authorize_request(
-        services(request), who, d.get("key"), _ask(d), d.get("pin", "")), on_error,
-        lambda r: RedirectResponse(r.url, status_code=303))
+    data = await form(request)
+    if data.get("action") == "quote":  # another person chosen: the split for them, no PIN
+        return await run_in_threadpool(
+            lambda: _auth_page(request, who, _ask(data), values={"psn_no": data.get(
+                "psn_no", "")}))
+
+    def run(d: dict[str, str]) -> Any:
+        return shop.authorize_request(services(request), who, d.get("key"), _ask(d),
+                                      d.get("pin", ""))
+
+    try:
+        result = await run_in_threadpool(run, data)
+    except GongjiError as e:
+        shown = {k: "" if "pin" in k else v for k, v in data.items() if k != "key"}
+        return await run_in_threadpool(on_error, e, shown)
+    return RedirectResponse(result.url, status_code=303)

@@ -69,6 +69,7 @@ SHOP_WORDS: dict[str, tuple[str, str]] = {
     "pay_authorize_intro": ("{name} 请求用医保支付以下订单。确认后将返回该机构完成支付。", "{name} asks to be paid for this order with insurance. Once you confirm you go back to it to finish."),
     "pay_med_org_ord": ("机构订单号", "Order number"),
     "pay_authorize_button": ("确认授权", "Authorize"),
+    "pay_requote": ("按所选的人重新计算", "Show the split for the person chosen"),
 }
 
 extend(SHOP_WORDS)

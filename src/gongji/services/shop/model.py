@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gongji.domain.errors import GongjiError
 from gongji.services.explanation.model import Explanation
 from gongji.services.institutions.model import Institution
 from gongji.services.mobilepay.model import PayOrderView, Quote, TraceView
@@ -158,9 +159,12 @@ class AuthPage:
     lines: list[tuple[str, str, str, int]]
     """(name, count, price text, amount)."""
     total: int
-    quote: Quote
+    quote: Quote | None
+    """None when the order cannot be paid for this person (quote_error says why): the page
+    still shows, so that the person can choose a relative instead."""
     subjects: list[tuple[str, str]]
     for_psn: str
+    quote_error: GongjiError | None = None
 
 
 @dataclass(frozen=True, slots=True)

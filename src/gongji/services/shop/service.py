@@ -393,12 +393,16 @@ def payment_request(app: Gongji, who: Principal, ask: PayRequest) -> AuthPage:
     the total and the split it would take, before the PIN."""
     _person(who)
     cmd = _request(app, who, ask)
-    quote = mobilepay.quote(app, who, cmd)
+    quote, why = None, None
+    try:
+        quote = mobilepay.quote(app, who, cmd)
+    except GongjiError as e:  # not payable for this person: said on the page
+        why = e
 
     def run(uow: UnitOfWork) -> AuthPage:
         return AuthPage(portal.me_in(uow, who), institutions.get_in(uow, cmd.fixmedins_code),
                         ask, _named_lines(uow, cmd), cmd.fee_sumamt, quote,
-                        _subjects(uow, who), cmd.psn_no)
+                        _subjects(uow, who), cmd.psn_no, why)
 
     return app.read(run, principal=who)
 
