@@ -186,12 +186,13 @@ def test_the_canonical_string_and_signatures() -> None:
         with pytest.raises(GongjiError):
             rules.parse_items(bad)
     for url in ("javascript:alert(1)", "//x.example/r", "ftp://x.example/", "https://u:p@x/",
-                "https:///nohost", "https://x.example/a b", "data:text/html,1"):
+                "https:///nohost", "https://x.example/a b", "data:text/html,1",
+                "https://x.example;sandbox/", "https://例子.example/"):
         with pytest.raises(GongjiError) as e:
             rules.check_return_url(url)
         assert e.value.code == "PAY_RETURN_URL_INVALID", url
-    assert rules.check_return_url("http://127.0.0.1:8000/back?a=1") == \
-        "http://127.0.0.1:8000/back?a=1"
+    for ok in ("http://127.0.0.1:8000/back?a=1", "https://[::1]:8443/r", "https://a-b.example"):
+        assert rules.check_return_url(ok) == ok
 
 
 def test_an_institution_sends_the_person_to_authorize(

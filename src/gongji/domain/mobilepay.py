@@ -226,10 +226,14 @@ def check_return_url(url: str) -> str:
         host = parts.hostname
     except ValueError:
         raise bad from None
-    if parts.scheme not in ("http", "https") or not host or "@" in parts.netloc or \
-            not parts.netloc.isascii():
+    if parts.scheme not in ("http", "https") or not host or not _NETLOC.fullmatch(
+            parts.netloc):
         raise bad
     return url
+
+
+_NETLOC = re.compile(r"(?:[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
+"""A host name or an address, and a port: nothing else (no user, no password)."""
 
 
 def check_state(state: str) -> str:

@@ -245,14 +245,17 @@ def checkout(app: Gongji, who: Principal, key: Key, cart: Cart, pin: str) -> Ord
     up = mobilepay.upload(app, SHOP, f"shop-upload:{base}", Upload(
         auth.pay_auth_no, med_org_ord, "41", fees, sum(x.amount for x in lines),
         hi_rxno=hi_rxno)).value
-    if app.sandbox and cart.cash_outcome != "pay" and up.ord_stas == "1" and \
-            up.own_pay_amt > 0:
+    queued = app.sandbox and cart.cash_outcome != "pay" and up.ord_stas == "1" and \
+        up.own_pay_amt > 0
+    if queued:
         cashpay.next_outcome(app, cart.cash_outcome)
     try:
         paid = mobilepay.pay(app, SHOP, Pay(auth.pay_auth_no, up.pay_ord_id,
                                             up.pay_token or ""))
     except GongjiError as e:
         if e.code != "CASH_PAYMENT_FAILED":
+            if queued:  # refused before the channel: the outcome is nobody else's
+                cashpay.next_outcome(app)
             raise
         return OrderDone(mobilepay.query(app, SHOP, up.pay_ord_id), True)
     return OrderDone(paid, False)
