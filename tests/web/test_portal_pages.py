@@ -449,7 +449,7 @@ def test_where_the_wallet_is_accepted_is_open_to_all_by_area_and_name(site: Any)
         "P51010000009", "不收钱包的药房", "0", "510100", wallet_supported=False))
     r = c.get("/where")
     assert r.status_code == 200 and "哪里能用医保钱包" in r.text
-    assert listed(r.text) == sorted(listed(r.text)) and len(listed(r.text)) == 4
+    assert listed(r.text) == sorted(listed(r.text)) and len(listed(r.text)) == 5
     assert "不收钱包的药房" not in r.text, "only institutions that take the wallet"
     assert '<form method="get" action="/where"' in r.text, "a plain form: works without JS"
     assert '<option value="510100">　成都市</option>' in r.text
@@ -459,7 +459,7 @@ def test_where_the_wallet_is_accepted_is_open_to_all_by_area_and_name(site: Any)
                                "玉林社区卫生服务中心（一级，演示）"]
     assert "成都市 · 医疗机构 · 三级" in sichuan
     assert listed(c.get("/where", params={"area": "410000", "q": "药房"}).text) == \
-        ["南阳仲景大药房（演示）"]
+        ["共济网上药房（演示）", "南阳仲景大药房（演示）"]
     none = c.get("/where", params={"q": "不存在"}).text
     assert listed(none) == [] and "没有找到符合条件的机构" in none and 'value="不存在"' in none
     c.cookies.set("gj_lang", "en")

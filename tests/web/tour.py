@@ -94,7 +94,7 @@ def seed(server: DemoServer, browser: Any, son: Any, mother: Any) -> Seeded:
 
 PUBLIC_PAGES = ["/login", "/trace", "/where"]
 COMMON = ["/", "/family", "/wallet", "/transfer", "/history", "/statement", "/more",
-          "/claims", "/code", "/trace", "/where"]
+          "/claims", "/code", "/trace", "/where", "/shop", "/orders"]
 
 
 def portal_pages(who: str, seeded: Seeded) -> list[str]:

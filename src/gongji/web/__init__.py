@@ -12,10 +12,10 @@ from gongji.web.common import HERE, install_errors, page_middleware
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and their error rendering on the API app."""
-    from gongji.web import cashier, console, portal
+    from gongji.web import cashier, console, portal, shop
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (console, cashier, portal):
+    for module in (console, cashier, shop, portal):
         app.include_router(module.router)
     app.middleware("http")(page_middleware)
     install_errors(app)

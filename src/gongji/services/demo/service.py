@@ -45,7 +45,10 @@ from gongji.services.institutions import store as institutions_store
 from gongji.services.ledger.service import ensure_region_accounts
 from gongji.services.people.service import person_by_certno
 from gongji.services.pins import service as pins
+from gongji.services.prescriptions import service as prescriptions
+from gongji.services.prescriptions.model import IssuePrescription, RxItemIn
 from gongji.services.runtime import Gongji
+from gongji.services.shop import model as shop
 from gongji.services.unit_of_work import SYSTEM, Principal, UnitOfWork
 from gongji.services.wallet import service as wallet
 
@@ -82,6 +85,7 @@ def seed(app: Gongji) -> Summary:
                          institutions.RegisterInstitution(code, name, level, admdvs)))
     key = _hospital_key(app)
     _claims(app, psn)
+    _online_pharmacy(app, psn)
     hints = [
         "Portal: open / on a phone or a narrow window and log in with an ID number below; the "
         "one-time code shows in this console (sandbox) and in the console's outbox.",
@@ -98,9 +102,35 @@ def seed(app: Gongji) -> Summary:
         "paid in full and claimed at home: his claim is paid (portal: 更多 -> 报销; console "
         "outbox: the bank instruction). 李秀英's claim waits in the console's claims review: "
         "reduce a line, approve, pay, and she sees every yuan.",
+        "Online pharmacy (网上购药): 共济网上药房 in Nanyang sells OTC drugs and one "
+        "prescription drug; 李秀英 has an electronic prescription for it from the internet "
+        "hospital. Once 张伟 holds a proxy for her (更多 -> 亲情账户) he orders for her at "
+        "/shop with his own PIN, then sees the order, ships it (sandbox) and asks a refund "
+        "at /orders.",
     ]
     return Summary(regions, people, DEMO_PIN, hints,
                    [(c, n, a) for c, n, _, a in INSTITUTIONS], key, items)
+
+
+def _online_pharmacy(app: Gongji, psn: dict[str, str]) -> None:
+    """The online pharmacy (网上购药) in Nanyang beside the cashier, and the internet hospital
+    that prescribes: 李秀英 gets an electronic prescription for the shop's prescription drug,
+    valid three days from the day the demo starts (one a day: a restart on another day
+    issues a fresh one; an order refunded gives its prescription back)."""
+    for code, name, level, takes_wallet in (
+            (shop.SHOP_CODE, shop.SHOP_NAME, "0", True),
+            (shop.HOSPITAL_CODE, shop.HOSPITAL_NAME, "2", False)):
+        _quietly(partial(institutions.register, app, SYSTEM, f"demo-inst-{code}",
+                         institutions.RegisterInstitution(code, name, level, shop.SHOP_ADMDVS,
+                                                          wallet_supported=takes_wallet)))
+    day = business_date(app.clock.now()).isoformat()
+    hospital = Principal("institution", shop.HOSPITAL_CODE)
+    for days in (3, None):  # a region that allows fewer days: its default
+        if _quietly(partial(
+                prescriptions.issue, app, hospital, f"demo-rx-xiuying-{day}-{days}",
+                IssuePrescription((RxItemIn(shop.RX_DRUG, Decimal(2)),), psn_no=psn["xiuying"],
+                                  valid_days=days, dise_codg="J06.900"))) is not None:
+            return
 
 
 GALLBLADDER = (("331005001000000", "1", "1800"), ("330100003000000", "1", "800"),

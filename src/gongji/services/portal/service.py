@@ -260,6 +260,13 @@ def _me(uow: UnitOfWork, who: Principal, p: people.Person | None = None) -> Me:
                               more=len(_proxy_requests(uow, who.id))))
 
 
+def me_in(uow: UnitOfWork, who: Principal) -> Me:
+    """The header of a page made by another service (the shop's): the person, masked, and
+    what waits for them."""
+    _person(who)
+    return _me(uow, who)
+
+
 def _to_consent(uow: UnitOfWork, psn_no: str) -> list[BindingView]:
     """Bindings another asked for, waiting for this person's consent."""
     return [b for b in family.views_of(uow, psn_no)
