@@ -23,9 +23,10 @@ from gongji.services.mobilepay import service as mp
 from gongji.services.runtime import Gongji
 from gongji.services.shop import service as shop
 from gongji.services.shop.model import MENU, RX_DRUG, SHOP_CODE, Cart
+from gongji.web.common import next_page
 from tests.conftest import table_counts
 from tests.service.test_shop import ready
-from tests.web.test_portal_pages import csrf, log_in, site  # noqa: F401  (the fixture)
+from tests.web.test_portal_pages import CERTNO, OP, csrf, log_in, site  # noqa: F401
 
 BANLANGEN = MENU[1][0]
 
@@ -218,6 +219,36 @@ def test_an_institution_sends_the_person_to_authorize(
     assert not returned_ok(mp.pay_key(app, SHOP_CODE), query, "EXT-2")
     auths = mp.authorizations(app, _wei(app), mother(app))
     assert [(a.pay_auth_no, a.fee_sumamt) for a in auths] == [(query["payAuthNo"], 23_00)]
+
+
+def test_a_visitor_sent_by_the_institution_logs_in_and_comes_back_to_the_order(
+        shop_site: tuple[TestClient, Gongji]) -> None:
+    """The institution's redirect reaches a visitor: after the login, the same order to
+    authorize (remembered in a cookie for 15 minutes, never in an address)."""
+    c, app = shop_site
+    c.cookies.delete("gj_session")  # a visitor: nobody logged in on this browser
+    params = signed(app)
+    r = c.get("/pay/authorize", params=params, follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, "/login")
+    assert "gj_next" in r.headers["set-cookie"] and "Max-Age=900" in r.headers["set-cookie"]
+    r = c.post("/login/code", data={"certno": CERTNO["李秀英"], "csrf": csrf(c)})
+    body = c.get("/api/v1/outbox", headers=OP, params={"limit": 1}).json()[0]["body"]
+    code = re.search(r"(\d{6})", body).group(1)  # type: ignore[union-attr]
+    r = c.post("/login", data={"certno": CERTNO["李秀英"], "code": code, "csrf": csrf(c)},
+               follow_redirects=False)
+    back = r.headers["location"]
+    assert r.status_code == 303 and back.startswith("/pay/authorize?"), back
+    assert "gj_next=" in r.headers["set-cookie"]  # cleared
+    page = c.get(back)
+    assert page.status_code == 200 and "EXT-1" in page.text
+    assert "gj_next" not in c.cookies
+
+
+@pytest.mark.parametrize("raw", ["//evil.example/x", "https://evil.example/", "/login",
+                                 "/console", "/\\evil", "evil", ""])
+def test_only_this_sites_pages_are_gone_back_to(raw: str) -> None:
+    assert next_page(raw) is None
+    assert next_page("/orders?x=1") == "/orders?x=1"
 
 
 @pytest.mark.parametrize(("change", "status", "text"), [

@@ -39,6 +39,20 @@ LANG_COOKIE = "gj_lang"
 ELDER_COOKIE = "gj_elder"
 """长辈模式 (elder mode): larger text, stronger contrast, larger controls; "1" when on."""
 CSRF_COOKIE = "gj_csrf"
+NEXT_COOKIE = "gj_next"
+"""The portal page a visitor asked for before logging in (an institution's authorization
+page): gone back to after the login, within NEXT_SECONDS. A cookie, not a URL parameter, so
+no address ever carries another."""
+NEXT_SECONDS = 900
+
+
+def next_page(raw: str | None) -> str | None:
+    """A page to go back to after the login: a path of this site only (never //host, a
+    scheme, a backslash or the login itself)."""
+    if not raw or len(raw) > 2000 or not raw.startswith("/") or raw.startswith("//") or \
+            "\\" in raw or raw.startswith(("/login", "/logout", "/console")):
+        return None
+    return raw
 
 
 def services(request: Request) -> Gongji:
@@ -250,7 +264,12 @@ def install_errors(app: FastAPI) -> None:
 
     async def on_login_needed(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LoginNeeded)
-        return RedirectResponse(exc.login_url, status_code=303)
+        response = RedirectResponse(exc.login_url, status_code=303)
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if exc.login_url == "/login" and request.method == "GET" and next_page(wanted):
+            set_cookie(request, response, NEXT_COOKIE, wanted, samesite="lax",
+                       max_age=NEXT_SECONDS)
+        return response
 
     async def on_gongji(request: Request, exc: Exception) -> Response:
         if is_page(request) and isinstance(exc, GongjiError):

@@ -54,11 +54,13 @@ from gongji.services.transfers.model import TransferView
 from gongji.services.wallet import service as wallet
 from gongji.web.common import (
     ELDER_COOKIE,
+    NEXT_COOKIE,
     PERSON_COOKIE,
     LoginNeeded,
     clear_cookie,
     form,
     lang_of,
+    next_page,
     noted,
     render,
     services,
@@ -294,7 +296,10 @@ async def login(request: Request) -> Response:
         return await run_in_threadpool(lambda: _login(
             request, "code", error=err, error_field="code", status=err.spec.http_status,
             values=keep))
-    response = RedirectResponse("/", status_code=303)
+    back = next_page(request.cookies.get(NEXT_COOKIE))
+    response = RedirectResponse(back or "/", status_code=303)
+    if request.cookies.get(NEXT_COOKIE):
+        clear_cookie(request, response, NEXT_COOKIE)
     # the cookie outlives the session by a day, so that a session that ran out is told apart
     # from no session at all (the login page says "登录已过期"); the token is dead by then
     lasts = (s.expires_at - services(request).clock.now()).total_seconds()

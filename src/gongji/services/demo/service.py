@@ -109,7 +109,9 @@ def seed(app: Gongji) -> Summary:
         "at /orders.",
     ]
     return Summary(regions, people, DEMO_PIN, hints,
-                   [(c, n, a) for c, n, _, a in INSTITUTIONS], key, items)
+                   [(c, n, a) for c, n, _, a in INSTITUTIONS] +
+                   [(shop.SHOP_CODE, shop.SHOP_NAME, shop.SHOP_ADMDVS),
+                    (shop.HOSPITAL_CODE, shop.HOSPITAL_NAME, shop.SHOP_ADMDVS)], key, items)
 
 
 def _online_pharmacy(app: Gongji, psn: dict[str, str]) -> None:
