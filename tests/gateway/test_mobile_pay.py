@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gongji import sm
+from gongji.services.institutions import service as institutions
 from gongji.services.mobilepay import service as mp
 from gongji.services.transport import service as transport
 from gongji.services.transport.model import IssueCredential, SetTransport
@@ -38,7 +39,10 @@ def vendor(client: TestClient, clinic: Clinic, shape: Shape, scheme: str, *,
         scheme=scheme, infcode_as="string" if shape.relay else "number",  # type: ignore[arg-type]
         relay=shape.relay, encrypted=encrypted))
     wire = Wire(scheme)
-    if scheme == "tif":
+    if scheme == "gongji":
+        k = institutions.create_key(app, OPERATOR, HENAN_PHARMACY)
+        wire.secret = {"key_id": k.key_id, "secret": k.secret}
+    elif scheme == "tif":
         c = transport.issue(app, OPERATOR, key("c"), HENAN_PHARMACY, IssueCredential("tif")).value
         wire.secret = {"paasid": c.principal, "token": c.secret or ""}
     elif scheme == "esb":
@@ -152,7 +156,7 @@ def test_an_upload_cancelled_by_6401(client: TestClient, clinic: Clinic) -> None
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: s.name)
-@pytest.mark.parametrize("scheme", ["tif", "esb", "oauth2"])
+@pytest.mark.parametrize("scheme", ["gongji", "tif", "esb", "oauth2"])
 def test_an_online_order_runs_unchanged_through_each_client_and_transport(
         client: TestClient, clinic: Clinic, shape: Shape, scheme: str) -> None:
     ready(clinic)
