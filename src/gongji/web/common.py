@@ -266,7 +266,8 @@ def install_errors(app: FastAPI) -> None:
         assert isinstance(exc, LoginNeeded)
         response = RedirectResponse(exc.login_url, status_code=303)
         wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if exc.login_url == "/login" and request.method == "GET" and next_page(wanted):
+        if exc.login_url == "/login" and request.method == "GET" and \
+                request.url.path != "/" and next_page(wanted):  # home is where a login lands
             set_cookie(request, response, NEXT_COOKIE, wanted, samesite="lax",
                        max_age=NEXT_SECONDS)
         return response
