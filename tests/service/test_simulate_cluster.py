@@ -22,9 +22,9 @@ from gongji.services.simulate import service as sim
 from gongji.services.simulate.model import Cluster, Population, Simulation
 
 runner = CliRunner()
-LIMIT = "300MB"
+LIMIT = "500MB"
 """Each local worker's memory limit: the Python, numpy, polars and gongji of a worker take
-about half of it, one file's claims the rest."""
+about 250 MB of it, one small file's claims little more."""
 
 PROPOSAL = """\
 region: "510100"

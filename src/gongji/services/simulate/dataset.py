@@ -162,14 +162,17 @@ def _on_cluster(files: Sequence[str], plans: Sequence[Scenario], cluster: Cluste
     refused. Only answers (a few tallies) come back: the claims stay in the workers."""
     # imported here only, and untyped to mypy (dask has no annotations for these calls)
     dd: Any = importlib.import_module("dask.distributed")
-    with _quiet():
+    config: Any = importlib.import_module("dask.config")
+    # a worker holds nothing between tasks, so pausing one near its limit (Dask's default)
+    # only waits forever; past the limit it is restarted and the file tried again elsewhere
+    with _quiet(), config.set({"distributed.worker.memory.pause": False}):
         if cluster.address is not None:
             client = dd.Client(cluster.address)
             local = None
         else:
             local = dd.LocalCluster(n_workers=cluster.workers, threads_per_worker=1,
-                                 processes=True, memory_limit=cluster.memory_limit,
-                                 dashboard_address=":0", silence_logs=logging.ERROR)
+                                    processes=True, memory_limit=cluster.memory_limit,
+                                    dashboard_address=":0", silence_logs=logging.ERROR)
             client = dd.Client(local)
     futures = []
     try:
@@ -177,7 +180,12 @@ def _on_cluster(files: Sequence[str], plans: Sequence[Scenario], cluster: Cluste
         futures = [client.submit(settle_file, f, shared, key=f"gongji-settle-{i}-{f}",
                                  pure=False, retries=1) for i, f in enumerate(files)]
         for future in dd.as_completed(futures):
-            part = future.result()
+            try:
+                part = future.result()
+            except dd.KilledWorker:
+                raise GongjiError("VALIDATION_ERROR", fields=(
+                    "memory-limit (the workers settling a file ran out of memory: give them "
+                    "more, or write the claims in more --parts)")) from None
             future.release()
             take(part)
     finally:
