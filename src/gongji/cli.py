@@ -31,7 +31,7 @@ from gongji.config import Settings
 from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import SHANGHAI, SystemClock, display
 from gongji.domain.errors import GongjiError
-from gongji.domain.money import format_yuan
+from gongji.domain.money import format_yuan, format_yuan_unchecked
 from gongji.services.catalog import service as catalog
 from gongji.services.clearing import service as clearing
 from gongji.services.conformance import service as conformance
@@ -884,7 +884,7 @@ def simulate(
     table.add_row("claims", *(f"{s.claims:,}" for s in summaries))
     table.add_row("refused (not filed)", *(f"{s.refused:,}" for s in summaries))
     for key in sim.FIGURES:
-        table.add_row(key, *(format_yuan(s.totals[key]) for s in summaries))
+        table.add_row(key, *(format_yuan_unchecked(s.totals[key]) for s in summaries))
     for q in ("p50", "p90", "p99", "max"):
         table.add_row(f"yearly cash per person {q}",
                       *(format_yuan(s.oop_quantiles[q]) for s in summaries))

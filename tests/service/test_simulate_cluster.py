@@ -19,7 +19,7 @@ from gongji.cli import app as cli
 from gongji.domain.errors import GongjiError
 from gongji.services.simulate import dataset as ds
 from gongji.services.simulate import service as sim
-from gongji.services.simulate.model import Cluster, Population, Simulation
+from gongji.services.simulate.model import Cluster, Population, Simulation, Tally
 
 runner = CliRunner()
 LIMIT = "500MB"
@@ -246,3 +246,15 @@ def test_dask_is_imported_only_for_a_cluster() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_national_years_totals_are_written_exactly(tmp_path: Path) -> None:
+    """Sums over billions of claims pass the 10^13 fen bound of one amount: written all the
+    same, exactly."""
+    big = 2 * 10**15 + 7  # 20 trillion yuan and 7 fen
+    t = Tally("current", 7 * 10**9, 0, dict.fromkeys(sim.FIGURES, big),
+              np.array([0, 12345], np.int64), np.array([10**9, 3 * 10**8], np.int64))
+    s = sim.finish(t)
+    assert s.persons == 13 * 10**8 and s.oop_quantiles["max"] == 12345
+    sim.write_report([s], tmp_path)
+    assert "20000000000000.07" in (tmp_path / "summary.csv").read_text(encoding="utf-8")
