@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import glob
 import importlib
+import itertools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -212,22 +213,23 @@ def _quiet() -> Iterator[None]:
 
 
 def _refuse_straddling(files: Sequence[str], persons: Sequence[np.ndarray]) -> None:
-    """Refused if one person's claims are in two files (named, with both files)."""
+    """Refused if one person's claims are in two files (named, with both files). Holds the
+    hashes twice at most (each file's, and all of them sorted)."""
     if len(persons) < 2:
         return
-    which = np.concatenate([np.full(p.shape[0], i, np.int64) for i, p in enumerate(persons)])
     keys = np.concatenate(persons)
-    order = np.argsort(keys, kind="stable")
-    keys, which = keys[order], which[order]
-    for j in np.flatnonzero(keys[1:] == keys[:-1]):
-        a, b = files[int(which[j])], files[int(which[j + 1])]
-        names = [set(_named(f, keys[j])) for f in (a, b)]
-        both = sorted(names[0] & names[1])
-        if both:  # else two persons with one hash: no straddle
-            raise _refuse(Path(b).name, f"psn_no {both[0]!r} also has claims in {a}: a "
-                                        "dataset's files "
-                             "must each hold all claims of their persons (`gongji simulate "
-                             "--partition-to`)")
+    keys.sort()
+    for key in np.unique(keys[1:][keys[1:] == keys[:-1]]):
+        held = [i for i, p in enumerate(persons)
+                if (j := int(np.searchsorted(p, key))) < p.shape[0] and p[j] == key]
+        for a, b in itertools.combinations(held, 2):
+            names = [set(_named(files[i], key)) for i in (a, b)]
+            both = sorted(names[0] & names[1])
+            if both:  # else two persons with one hash: no straddle
+                raise _refuse(Path(files[b]).name,
+                              f"psn_no {both[0]!r} also has claims in {files[a]}: a dataset's "
+                              "files must each hold all claims of their persons (`gongji "
+                              "simulate --partition-to`)")
 
 
 def _named(path: str, key: np.uint64) -> list[str]:
