@@ -258,3 +258,14 @@ def test_a_national_years_totals_are_written_exactly(tmp_path: Path) -> None:
     assert s.persons == 13 * 10**8 and s.oop_quantiles["max"] == 12345
     sim.write_report([s], tmp_path)
     assert "20000000000000.07" in (tmp_path / "summary.csv").read_text(encoding="utf-8")
+
+
+def test_a_file_too_big_for_the_workers_memory_is_refused_not_hung(tmp_path: Path) -> None:
+    """250,000 claims in one file need about 600 MB in a worker: at a 330 MB limit Dask
+    restarts the worker, tries again, and the run stops with a refusal (never a pause)."""
+    ds.write_synthetic(Population(persons=50_000, seed=2), 1, tmp_path / "d")
+    with pytest.raises(GongjiError) as e:
+        sim.simulate(Simulation(claims=tmp_path / "d", out=tmp_path / "o",
+                                cluster=Cluster(workers=2, memory_limit="330MB")))
+    assert e.value.code == "VALIDATION_ERROR" and "memory-limit" in e.value.message_en
+    assert not (tmp_path / "o").exists()

@@ -177,7 +177,9 @@ def _on_cluster(files: Sequence[str], plans: Sequence[Scenario], cluster: Cluste
             client = dd.Client(local)
     futures = []
     try:
-        [shared] = client.scatter([list(plans)], broadcast=True)
+        # the scenarios as a task's result, not scattered data: a worker restarted for its
+        # memory loses scattered data for good, a task's result is computed again
+        shared = client.submit(_given, list(plans), key="gongji-scenarios", pure=False)
         futures = [client.submit(settle_file, f, shared, key=f"gongji-settle-{i}-{f}",
                                  pure=False, retries=1) for i, f in enumerate(files)]
         for future in dd.as_completed(futures):
@@ -195,6 +197,10 @@ def _on_cluster(files: Sequence[str], plans: Sequence[Scenario], cluster: Cluste
             client.close()
             if local is not None:
                 local.close()
+
+
+def _given(value: Any) -> Any:
+    return value
 
 
 @contextmanager
