@@ -270,3 +270,20 @@ def test_a_file_too_big_for_the_workers_memory_is_refused_not_hung(tmp_path: Pat
                                 cluster=Cluster(workers=2, memory_limit="330MB")))
     assert e.value.code == "VALIDATION_ERROR" and "memory-limit" in e.value.message_en
     assert not (tmp_path / "o").exists()
+
+
+def test_a_running_scheduler_by_its_address(
+        claims: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """--cluster ADDRESS: a scheduler started elsewhere (here, in this process, workers as
+    threads); it is left running when the simulation ends."""
+    from dask.distributed import LocalCluster
+
+    one, parts, _ = claims
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as running:
+        spread = sim.simulate(Simulation(claims=parts, out=tmp_path / "a",
+                                         cluster=Cluster(address=running.scheduler_address)))
+        assert running.scheduler.status.name == "running"
+    whole = sim.simulate(Simulation(claims=one, out=tmp_path / "b"))
+    assert spread.summaries == whole.summaries
+    assert report(tmp_path / "a") == report(tmp_path / "b")
