@@ -31,7 +31,7 @@ from gongji.config import Settings
 from gongji.domain.access import COMMAND_LINE
 from gongji.domain.clock import SHANGHAI, SystemClock, display
 from gongji.domain.errors import GongjiError
-from gongji.domain.money import format_yuan
+from gongji.domain.money import format_yuan, format_yuan_unchecked
 from gongji.services.catalog import service as catalog
 from gongji.services.clearing import service as clearing
 from gongji.services.conformance import service as conformance
@@ -782,8 +782,9 @@ def _shares(text: str, option: str, n: int) -> tuple[float, ...]:
 def simulate(
         claims: Annotated[Path | None, typer.Option(
             "--claims", help="Replay this claims file (.csv or .parquet; columns in "
-                             "docs/SIMULATE.md) instead of a synthetic population",
-            exists=True, dir_okay=False)] = None,
+                             "docs/SIMULATE.md), or a claims dataset (a directory or a quoted "
+                             "glob of such files, each holding all claims of its persons), "
+                             "instead of a synthetic population")] = None,
         policy: Annotated[list[Path] | None, typer.Option(
             "--policy", help="A proposed policy file (YAML documents, as `gongji policy "
                              "check` takes), laid over the shipped documents; repeat to "
@@ -816,11 +817,28 @@ def simulate(
                                        "policy versions apply (default 2026-06-30)")] = None,
         out_dir: Annotated[Path, typer.Option(
             "--out", help="Where to write summary.csv, oop_distribution.csv and the SVG "
-                          "plots")] = Path("simulate-out")) -> None:
+                          "plots")] = Path("simulate-out"),
+        cluster: Annotated[str | None, typer.Option(
+            help="Settle the claims dataset's files on this running Dask scheduler "
+                 "(tcp://host:8786)")] = None,
+        workers: Annotated[int, typer.Option(
+            min=0, help="Settle the claims dataset's files on a local Dask cluster of this many "
+                        "worker processes (0: none, one file after the other here)")] = 0,
+        memory_limit: Annotated[str, typer.Option(
+            help="Memory limit of each local worker (Dask's form: 2GB, 300MB, auto)")] = "auto",
+        synthetic_to: Annotated[Path | None, typer.Option(
+            help="Write the synthetic population as a claims dataset of --parts Parquet files "
+                 "in this directory (part by part, never whole in memory), and stop")] = None,
+        partition_to: Annotated[Path | None, typer.Option(
+            help="Split --claims into --parts Parquet files in this directory by person "
+                 "(a hash of psn_no), and stop")] = None,
+        parts: Annotated[int, typer.Option(
+            min=1, help="Files written by --synthetic-to or --partition-to")] = 16) -> None:
     """What-if: replay claims under the shipped policy and proposed ones; compare fund outlay,
     personal burden, account and family use, and out-of-pocket cost (docs/SIMULATE.md)."""
+    from gongji.services.simulate import dataset as ds
     from gongji.services.simulate import service as sim  # numpy, polars: this command's
-
+    from gongji.services.simulate.model import Cluster
 
     pop = sim.Population(
         persons=persons, seed=seed, claims_per_person=claims_per_person,
@@ -828,23 +846,36 @@ def simulate(
         regions=tuple(r.strip() for r in regions.split(",") if r.strip()),
         visit_mix=_shares(visit_mix, "--visit-mix", 4),  # type: ignore[arg-type]
         out_of_area_share=out_of_area, **({"day": on.date()} if on else {}))
+    if synthetic_to is not None or partition_to is not None:
+        _write_claims(ds, pop, claims, synthetic_to, partition_to, parts)
+        return
+    on_cluster = Cluster(address=cluster, workers=workers, memory_limit=memory_limit) \
+        if cluster is not None or workers > 0 else None
+    files = claims is not None and (on_cluster is not None or ds.is_dataset(claims))
+    unit = "files" if files else "claims"
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
-            "{task.completed:,}/{task.total:,} claims"), TimeElapsedColumn(),
+            "{task.completed:,}/{task.total:,} " + unit), TimeElapsedColumn(),
             console=out) as bar:
         task = bar.add_task("settling", total=None, visible=False)
 
         def loaded(count: int, source: str, names: list[str]) -> None:
-            bar.console.print(f"{count:,} claims from {source}; policies: " + ", ".join(names))
-            bar.update(task, visible=True, total=count * len(names))  # never shown without one
+            where = "" if on_cluster is None else (
+                f" on {cluster}" if cluster else f" on {workers} local Dask workers")
+            bar.console.print(f"{count:,} {unit} from {source}{where}; policies: "
+                              + ", ".join(names))
+            # one file is settled under every policy at once; claims one policy at a time
+            bar.update(task, visible=True, total=count if files else count * len(names))
 
         try:
             done = sim.simulate(
                 sim.Simulation(proposals=tuple(policy or ()), current=current, claims=claims,
-                               population=pop, out=out_dir),
+                               population=pop, out=out_dir, cluster=on_cluster),
                 loaded=loaded, progress=lambda n, total: bar.update(task, completed=n,
                                                                     total=total))
         except GongjiError as e:
             raise _fail(e) from e
+    if files:
+        out.print(f"{done.claims:,} claims settled")
     summaries = done.summaries
     table = Table(title="per policy (yuan)", show_edge=False)
     table.add_column("figure")
@@ -853,13 +884,39 @@ def simulate(
     table.add_row("claims", *(f"{s.claims:,}" for s in summaries))
     table.add_row("refused (not filed)", *(f"{s.refused:,}" for s in summaries))
     for key in sim.FIGURES:
-        table.add_row(key, *(format_yuan(s.totals[key]) for s in summaries))
+        table.add_row(key, *(format_yuan_unchecked(s.totals[key]) for s in summaries))
     for q in ("p50", "p90", "p99", "max"):
         table.add_row(f"yearly cash per person {q}",
                       *(format_yuan(s.oop_quantiles[q]) for s in summaries))
     out.print(table)
     for path in done.written:
         out.print(f"wrote {path}")
+
+
+def _write_claims(ds: Any, pop: Any, claims: Path | None, synthetic_to: Path | None,
+                  partition_to: Path | None, parts: int) -> None:
+    """`gongji simulate --synthetic-to` / `--partition-to`: a claims dataset written."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+            "{task.completed:,}/{task.total:,} files"), TimeElapsedColumn(),
+            console=out) as bar:
+        task = bar.add_task("writing", total=parts)
+
+        def tick(n: int, total: int) -> None:
+            bar.update(task, completed=n, total=total)
+
+        try:
+            if synthetic_to is not None:
+                count, written = ds.write_synthetic(pop, parts, synthetic_to, progress=tick)
+                what = f"{count:,} synthetic claims (seed {pop.seed})"
+            elif claims is None:
+                raise GongjiError("VALIDATION_ERROR", fields="claims (--partition-to splits "
+                                                             "--claims)")
+            else:
+                written = ds.partition(claims, parts, partition_to, progress=tick)
+                what = f"the claims of {claims}"
+        except GongjiError as e:
+            raise _fail(e) from e
+    out.print(f"wrote {what} to {len(written)} files in {synthetic_to or partition_to}")
 
 
 def _run(settings: Settings, built: Built | None = None) -> None:

@@ -114,15 +114,48 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class Tally:
+    """What a summary is made of, for one policy over some of the claims: counts, fen totals and
+    each person-year's yearly cash as distinct amounts with how many person-years have each.
+    Tallies of disjoint sets of person-years merge exactly (service.merge) into the tally of
+    their union, so a summary over many files is the summary over their claims together."""
+
+    policy: str
+    claims: int
+    refused: int
+    totals: dict[str, int]
+    """Fen, per FIGURES."""
+    cash: np.ndarray
+    """Distinct yearly cash amounts of the person-years, fen, ascending (int64)."""
+    count: np.ndarray
+    """Person-years with each amount in `cash` (int64)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Where a claims dataset is settled: a running Dask scheduler, or a local cluster."""
+
+    address: str | None = None
+    """A running scheduler (tcp://host:8786); None: a local cluster of `workers`."""
+    workers: int = 2
+    """Worker processes of the local cluster (one thread each)."""
+    memory_limit: str = "auto"
+    """Per worker of the local cluster (Dask's form: "2GB", "300MB", "auto")."""
+
+
+@dataclass(frozen=True, slots=True)
 class Simulation:
     """What `gongji simulate` asks: a claims file or a synthetic population, the proposals."""
 
     proposals: tuple[Path, ...] = ()
     current: bool = True
     claims: Path | None = None
-    """Replay this file (CSV, Parquet) instead of the population."""
+    """Replay this file (CSV, Parquet) instead of the population, or this claims dataset (a
+    directory or glob of Parquet files, each holding all claims of its persons)."""
     population: Population = Population()
     out: Path = Path("simulate-out")
+    cluster: Cluster | None = None
+    """Settle the dataset's files on this Dask cluster (None: one after the other, here)."""
 
 
 @dataclass(frozen=True, slots=True)

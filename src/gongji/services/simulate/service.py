@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from gongji.domain import batch
 from gongji.domain.benefits import CARE_TYPES, Benefits
 from gongji.domain.errors import GongjiError
 from gongji.domain.filing import EMERGENCY_MED_TYPES
-from gongji.domain.money import MAX_FEN, format_yuan
+from gongji.domain.money import MAX_FEN, format_yuan, format_yuan_unchecked
 from gongji.domain.policy import resolve
 from gongji.domain.regions import check_admdvs
 from gongji.services.door import door
@@ -44,6 +45,7 @@ from gongji.services.simulate.model import (
     Simulated,
     Simulation,
     Summary,
+    Tally,
 )
 
 __all__ = ["OPTIONAL_COLUMNS"]
@@ -118,9 +120,14 @@ def _refuse(path: str, problem: str) -> GongjiError:
 def read_claims(path: Path) -> Replay:
     """A claims file (.csv or .parquet; every column as text in CSV) as a Replay, in replay order:
     by person, then settlement day, then file order. Refused whole on the first bad value."""
+    return _as_replay(read_frame(path), str(path))
+
+
+def read_frame(path: Path) -> pl.DataFrame:
+    """A claims file checked and in replay order, as read_claims reads it (its columns as text,
+    amounts as fen, and the replay's person, group, care and first stay)."""
     name = str(path)
-    frame = _checked(_with_defaults(_load(path, name), name), name)
-    return _as_replay(_ordered(frame, name), name)
+    return _ordered(_checked(_with_defaults(_load(path, name), name), name), name)
 
 
 def _load(path: Path, name: str) -> pl.DataFrame:
@@ -286,15 +293,24 @@ def scenarios(files: Sequence[Path], *, current: bool = True) -> list[Scenario]:
     return out
 
 
-def benefits_for(replay: Replay, scenario: Scenario) -> tuple[np.ndarray, list[Benefits]]:
-    """Per claim, the index of its Benefits (the insured region's on the claim's day)."""
+Resolved = dict[tuple[str, date], tuple[str, Benefits]]
+"""A scenario's benefits already resolved: (region, day) -> (their JSON, the Benefits)."""
+
+
+def benefits_for(replay: Replay, scenario: Scenario,
+                 resolved: Resolved | None = None) -> tuple[np.ndarray, list[Benefits]]:
+    """Per claim, the index of its Benefits (the insured region's on the claim's day).
+    `resolved` keeps what was resolved for the next replay of the same scenario."""
     found: dict[str, int] = {}
     table: list[Benefits] = []
+    seen: Resolved = {} if resolved is None else resolved
     pair = np.zeros((len(replay.regions), len(replay.days)), np.int64)
     for ri, region in enumerate(replay.regions):
         for di, day in enumerate(replay.days):
-            b = resolve(scenario.documents, region, day).benefits
-            key = b.model_dump_json()
+            if (region, day) not in seen:
+                b = resolve(scenario.documents, region, day).benefits
+                seen[region, day] = (b.model_dump_json(), b)
+            key, b = seen[region, day]
             if key not in found:
                 found[key] = len(table)
                 table.append(b)
@@ -310,44 +326,83 @@ def run(replay: Replay, plans: Sequence[Scenario], *,
     out = []
     done = 0
     for sc in plans:
-        policy, table = benefits_for(replay, sc)
-        claims = batch.Claims(**{**replay.claims.__dict__, "policy": policy})
 
         def tick(k: int, base: int = done) -> None:
             if progress is not None:
                 progress(base + k)
 
-        result = batch.settle_batch(claims, table, progress=tick)
+        out.append(finish(settle(replay, sc, progress=tick)))
         done += len(replay)
-        out.append(summarise(sc.name, claims, result))
     return out
+
+
+def settle(replay: Replay, sc: Scenario, *, progress: Callable[[int], None] | None = None,
+           resolved: Resolved | None = None) -> Tally:
+    """The replay settled under one scenario, as a tally (`resolved`: see benefits_for)."""
+    policy, table = benefits_for(replay, sc, resolved)
+    claims = batch.Claims(**{**replay.claims.__dict__, "policy": policy})
+    return tally(sc.name, claims, batch.settle_batch(claims, table, progress=progress))
 
 
 def summarise(name: str, claims: batch.Claims, result: batch.Outcome) -> Summary:
     """Totals per figure and each person-year's out-of-pocket cash."""
+    return finish(tally(name, claims, result))
+
+
+def tally(name: str, claims: batch.Claims, result: batch.Outcome) -> Tally:
+    """What the summary of these claims is made of (merge tallies of disjoint person-years)."""
     # a refused claim (no direct settlement) is all the person's, in cash: the engine says so
     totals = {"medfee_sumamt": int(claims.medfee_sumamt.sum())}
     for k in FIGURES[1:]:
         totals[k] = int(result[k].sum())
     yearly = _sum_by(claims.group, result["psn_cash_pay"])
-    yearly.sort()
-    m = int(yearly.shape[0])
+    cash, count = np.unique(yearly, return_counts=True)
+    return Tally(name, len(claims), int(result.refused.sum()), totals, cash.astype(np.int64),
+                 count.astype(np.int64))
+
+
+def merge(tallies: Sequence[Tally]) -> Tally:
+    """One policy's tallies over disjoint sets of person-years as one: exact integer sums."""
+    first = tallies[0]
+    if any(t.policy != first.policy for t in tallies):
+        raise ValueError("tallies of different policies")
+    cash = np.concatenate([t.cash for t in tallies])
+    count = np.concatenate([t.count for t in tallies])
+    order = np.argsort(cash, kind="stable")
+    cash, count = cash[order], count[order]
+    if cash.shape[0]:
+        starts = np.flatnonzero(np.concatenate(([True], cash[1:] != cash[:-1])))
+        cash, count = cash[starts], np.add.reduceat(count, starts)
+    return Tally(first.policy, sum(t.claims for t in tallies), sum(t.refused for t in tallies),
+                 {k: sum(t.totals[k] for t in tallies) for k in FIGURES},
+                 cash.astype(np.int64), count.astype(np.int64))
+
+
+def finish(t: Tally) -> Summary:
+    """The summary of a tally: totals, person-years, yearly cash percentiles and buckets."""
+    cash, count = t.cash, t.count
+    below = np.cumsum(count)
+    m = int(below[-1]) if below.shape[0] else 0
 
     def q(num: int, den: int) -> int:
         """The smallest yearly amount with at least num/den of persons at or below it."""
-        return int(yearly[max(-(-m * num // den) - 1, 0)]) if m else 0
+        rank = max(-(-m * num // den) - 1, 0)
+        return int(cash[int(np.searchsorted(below, rank, side="right"))]) if m else 0
+
+    def persons(lo: int, hi: int) -> int:
+        return int(count[(cash >= lo) & (cash < hi)].sum())
 
     buckets = []
     edges = [*OOP_BUCKETS, MAX_FEN + 1]
     for lo, hi in itertools.pairwise(edges):
         if lo == 0:
-            buckets.append(("0.00", int((yearly == 0).sum())))
+            buckets.append(("0.00", persons(0, 1)))
             lo = 1
         label = f"{format_yuan(lo)}+" if hi > MAX_FEN else f"{format_yuan(lo)}-{format_yuan(hi)}"
-        buckets.append((label, int(((yearly >= lo) & (yearly < hi)).sum())))
-    return Summary(name, len(claims), int(result.refused.sum()), totals, m,
+        buckets.append((label, persons(lo, hi)))
+    return Summary(t.policy, t.claims, t.refused, dict(t.totals), m,
                    {"p50": q(1, 2), "p90": q(9, 10), "p99": q(99, 100),
-                    "max": int(yearly[-1]) if m else 0}, buckets)
+                    "max": int(cash[-1]) if m else 0}, buckets)
 
 
 def _sum_by(key: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -365,11 +420,26 @@ def simulate(sim: Simulation, *,
              loaded: Callable[[int, str, list[str]], None] | None = None,
              progress: Callable[[int, int], None] | None = None) -> Simulated:
     """Replay the claims under each policy and write the report. loaded(claims, source,
-    policy names) once the claims are read; progress(done, total) while settling."""
+    policy names) once the claims are read; progress(done, total) while settling. A claims
+    dataset (a directory or glob, or any claims with a cluster) is settled file by file
+    (dataset.py): then loaded and progress count files, not claims."""
+    from gongji.services.simulate import dataset  # it imports this module
+
     plans = scenarios(sim.proposals, current=sim.current)
     if not plans:
         raise GongjiError("VALIDATION_ERROR", fields="policy (nothing to compare: give a "
                                                      "proposal or keep the current policy)")
+    if sim.claims is not None and (sim.cluster is not None or dataset.is_dataset(sim.claims)):
+        files = dataset.dataset_files(sim.claims)
+        if loaded is not None:
+            loaded(len(files), str(sim.claims), [p.name for p in plans])
+        count, tallies = dataset.settle_dataset(files, plans, cluster=sim.cluster,
+                                                progress=progress)
+        summaries = [finish(t) for t in tallies]
+        return Simulated(count, str(sim.claims), summaries, write_report(summaries, sim.out))
+    if sim.cluster is not None:
+        raise GongjiError("VALIDATION_ERROR", fields="claims (a cluster settles a claims "
+                                                     "dataset: write one with --synthetic-to)")
     replay = read_claims(sim.claims) if sim.claims is not None else synthetic(sim.population)
     if loaded is not None:
         loaded(len(replay), replay.source, [p.name for p in plans])
@@ -377,6 +447,12 @@ def simulate(sim: Simulation, *,
     summaries = run(replay, plans,
                     progress=None if progress is None else lambda n: progress(n, total))
     return Simulated(len(replay), replay.source, summaries, write_report(summaries, sim.out))
+
+
+def _total(fen: int) -> str:
+    """A total over many claims in yuan: a national year's sums pass the 10^13 fen bound of one
+    amount (money.MAX_FEN), and are written exactly all the same."""
+    return format_yuan_unchecked(fen)
 
 
 def write_report(summaries: Sequence[Summary], out: Path) -> list[Path]:
@@ -391,7 +467,7 @@ def write_report(summaries: Sequence[Summary], out: Path) -> list[Path]:
                     "oop_p99", "oop_max"])
         for s in summaries:
             w.writerow([s.policy, s.claims, s.refused,
-                        *(format_yuan(s.totals[k]) for k in FIGURES), s.persons,
+                        *(_total(s.totals[k]) for k in FIGURES), s.persons,
                         *(format_yuan(s.oop_quantiles[k]) for k in ("p50", "p90", "p99", "max"))])
     written.append(path)
     path = out / "oop_distribution.csv"
@@ -406,7 +482,7 @@ def write_report(summaries: Sequence[Summary], out: Path) -> list[Path]:
                for k, label in (("fund_pay_sumamt", "funds"), ("psn_part_amt", "burden"))]
     path = out / "compare.svg"
     path.write_text(bar_chart(compare, title="基金支出与个人负担 fund outlay and personal "
-                                             "burden, per policy", value_text=format_yuan),
+                                             "burden, per policy", value_text=_total),
                     encoding="utf-8")
     written.append(path)
     for s in summaries:
@@ -414,7 +490,7 @@ def write_report(summaries: Sequence[Summary], out: Path) -> list[Path]:
                                              "acct_pay", "acct_mulaid_pay", "psn_cash_pay")]
         path = out / f"funds-{s.policy}.svg"
         path.write_text(bar_chart(funds, title=f"谁付了多少 who paid what: {s.policy}",
-                                  value_text=format_yuan), encoding="utf-8")
+                                  value_text=_total), encoding="utf-8")
         written.append(path)
         path = out / f"oop-{s.policy}.svg"
         path.write_text(bar_chart(s.oop_buckets, title=f"个人年度现金支付 yearly out-of-pocket "
