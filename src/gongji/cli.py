@@ -836,7 +836,6 @@ def simulate(
             min=1, help="Files written by --synthetic-to or --partition-to")] = 16) -> None:
     """What-if: replay claims under the shipped policy and proposed ones; compare fund outlay,
     personal burden, account and family use, and out-of-pocket cost (docs/SIMULATE.md)."""
-    from gongji.services.simulate import dataset as ds
     from gongji.services.simulate import service as sim  # numpy, polars: this command's
     from gongji.services.simulate.model import Cluster
 
@@ -847,11 +846,11 @@ def simulate(
         visit_mix=_shares(visit_mix, "--visit-mix", 4),  # type: ignore[arg-type]
         out_of_area_share=out_of_area, **({"day": on.date()} if on else {}))
     if synthetic_to is not None or partition_to is not None:
-        _write_claims(ds, pop, claims, synthetic_to, partition_to, parts)
+        _write_claims(sim, pop, claims, synthetic_to, partition_to, parts)
         return
     on_cluster = Cluster(address=cluster, workers=workers, memory_limit=memory_limit) \
         if cluster is not None or workers > 0 else None
-    files = claims is not None and (on_cluster is not None or ds.is_dataset(claims))
+    files = claims is not None and (on_cluster is not None or sim.is_dataset(claims))
     unit = "files" if files else "claims"
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
             "{task.completed:,}/{task.total:,} " + unit), TimeElapsedColumn(),

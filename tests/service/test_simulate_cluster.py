@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from gongji.cli import app as cli
 from gongji.domain.errors import GongjiError
-from gongji.services.simulate import dataset as ds
+from gongji.services.simulate import service as ds
 from gongji.services.simulate import service as sim
 from gongji.services.simulate.model import Cluster, Population, Simulation, Tally
 
@@ -242,7 +242,7 @@ def test_the_cli_on_two_local_workers(tmp_path: Path) -> None:
 
 
 def test_dask_is_imported_only_for_a_cluster() -> None:
-    code = ("import sys, gongji.cli, gongji.api.app, gongji.services.simulate.dataset; "
+    code = ("import sys, gongji.cli, gongji.api.app, gongji.services.simulate.service; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)

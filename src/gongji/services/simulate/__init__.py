@@ -10,8 +10,8 @@ and scripts: synthetic, read_claims, scenarios, run, summarise, write_report.
 - service.py: drawing and reading claims (numpy, polars), resolving each policy, settling in
   the batch engine, the report. No store.py: a simulation touches no database; its claims
   file is checked value by value as it is read, which is the service's rule, not storage.
-- dataset.py: a claims dataset (a directory or glob of files, each holding all claims of its
-  persons) settled file by file, here or as tasks on a Dask cluster (imported there only),
+- service.py also settles a claims dataset (a directory or glob of files, each holding all
+  claims of its persons) file by file, here or as tasks on a Dask cluster (imported there only),
   each file answering a mergeable Tally; writing datasets (--partition-to, --synthetic-to).
 
 Promises: no database is read or written; a dataset gives the report that its claims in one
