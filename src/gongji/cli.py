@@ -47,7 +47,8 @@ from gongji.services.transport.model import IssueCredential, SetTransport, Trans
 
 app = typer.Typer(help="共济 gongji: medical-insurance personal accounts and family mutual aid.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-db_app = typer.Typer(help="Database schema: upgrade, current revision.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema: upgrade, current revision, the Citus plan.",
+                      no_args_is_help=True)
 token_app = typer.Typer(help="Operator API tokens.", no_args_is_help=True)
 policy_app = typer.Typer(help="Policy documents (YAML): check before you upload.",
                          no_args_is_help=True)
@@ -124,6 +125,46 @@ def db_current(db: DbOpt = None) -> None:
               f"  program head {state.head}")
     if not state.up_to_date:
         raise typer.Exit(1)
+
+
+@db_app.command("citus-ddl")
+def db_citus_ddl(db: DbOpt = None) -> None:
+    """Print the SQL that distributes this schema on Citus; exit 1 naming every table that
+    is not ready.
+
+    Reads the schema of the database (SQLite or PostgreSQL, migrated to the program's head)
+    and prints to stdout, one statement a line, ready to pipe into psql on the Citus
+    coordinator: create_reference_table for the reference tables, then
+    create_distributed_table for the distributed ones (each after the tables its foreign
+    keys name, co-located by group), and a comment for each table that stays local. The
+    placement of every table is gongji/store/distribution.py (docs/SCALING.md section 5).
+
+    A table that breaks a rule of Citus (its distribution column missing, nullable, or not
+    in its primary key or a unique constraint or index; a foreign key across groups or not
+    pairing the distribution columns) gets "-- table: not ready: ..." comments instead of
+    its statement; then stderr lists the tables and their rules and the exit status is 1,
+    so a half plan is never applied by accident:
+
+        gongji db citus-ddl --db postgresql://gongji@db/gongji > citus.sql && psql ... -f citus.sql
+    """
+    try:
+        plan = system.citus_ddl(_open(db, "leave").app)
+    except GongjiError as e:
+        raise _fail(e) from e
+    for line in plan.statements:
+        typer.echo(line)
+    if plan.ready:
+        return
+    tables = plan.not_ready
+    typer.echo(f"Citus 分布尚未就绪：{len(tables)} 张表不符合要求，上面的语句不完整，请勿执行。\n"
+               f"Not ready for Citus: {len(tables)} tables break its rules; the statements "
+               "above are incomplete, do not apply them.", err=True)
+    for table, rules in tables.items():
+        typer.echo(f"  {table}: {', '.join(rules)}", err=True)
+    typer.echo("每条原因见输出中的 “-- 表: not ready” 注释；规则见 docs/SCALING.md 第 5 节。\n"
+               "Each reason is a \"-- table: not ready\" comment in the output; the rules are "
+               "in docs/SCALING.md section 5.", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""What the database doors give: health, the schema's revision, an upgrade, a restore."""
+"""What the database doors give: health, the schema's revision, an upgrade, a restore, the
+Citus plan."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the verification's report: gongji.ledger.verify, which reads the journal
+if TYPE_CHECKING:  # the verification's report (gongji.ledger.verify reads the journal) and
+    # what keeps a table from Citus (gongji.store.distribution reads the schema)
     from gongji.ledger.verify import VerifyReport
+    from gongji.store.distribution import Violation
 
 Progress = Callable[[int, int], None]
 """progress(done, total): pages (SQLite) or steps."""
@@ -52,3 +55,24 @@ class Restored:
     after: str
     """The schema revision the backup had, and the one it was upgraded to."""
     report: VerifyReport
+
+
+@dataclass(frozen=True, slots=True)
+class CitusDdl:
+    """The statements that distribute the schema on Citus, and what keeps tables from it
+    (gongji.store.distribution). Only a whole plan when there are no violations."""
+    url: str
+    statements: tuple[str, ...]
+    violations: tuple[Violation, ...]
+
+    @property
+    def ready(self) -> bool:
+        return not self.violations
+
+    @property
+    def not_ready(self) -> dict[str, tuple[str, ...]]:
+        """Each table that is not ready, with its rules (each once, sorted)."""
+        out: dict[str, set[str]] = {}
+        for v in self.violations:
+            out.setdefault(v.table, set()).add(v.rule)
+        return {t: tuple(sorted(rules)) for t, rules in sorted(out.items())}

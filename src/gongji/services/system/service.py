@@ -1,4 +1,5 @@
-"""The database itself: health, schema revision and upgrade, backup and restore.
+"""The database itself: health, schema revision and upgrade, backup and restore, the plan that
+distributes it on Citus.
 
 These run for whoever runs the process (a probe, `gongji db`, `gongji backup`), not for a
 person or an institution, so they take no caller.
@@ -9,17 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from gongji.domain.access import COMMAND_LINE
+from gongji.domain.errors import GongjiError
 from gongji.services.door import door
 from gongji.services.ledger import service as ledger
 from gongji.services.ledger.service import Progress as VerifyProgress
 from gongji.services.runtime import Gongji
 from gongji.services.system import store
-from gongji.services.system.model import Health, Progress, Restored, SchemaState, Upgraded
+from gongji.services.system.model import (
+    CitusDdl,
+    Health,
+    Progress,
+    Restored,
+    SchemaState,
+    Upgraded,
+)
 from gongji.store import backup as store_backup
 from gongji.store import migrate
 from gongji.store.backup import BackupInfo
 
-__all__ = ["BackupInfo", "Health", "Progress", "Restored", "SchemaState", "Upgraded"]
+__all__ = ["BackupInfo", "CitusDdl", "Health", "Progress", "Restored", "SchemaState", "Upgraded"]
 
 
 @door
@@ -48,6 +57,20 @@ def upgrade(app: Gongji) -> Upgraded:
     """Apply every pending migration (safe to run twice)."""
     before, after = migrate.upgrade(app.db)
     return Upgraded(app.db.display_url, before, after)
+
+
+@door
+def citus_ddl(app: Gongji) -> CitusDdl:
+    """The statements that distribute this schema on Citus (docs/SCALING.md section 5) and
+    every table that keeps them from being a whole plan, read from the database's own
+    schema (SQLite too: the statements are for PostgreSQL with Citus). A schema that is not
+    the program's (not migrated to head) is refused: its plan would be for another schema."""
+    rev, head = migrate.current(app.db), migrate.head()
+    if rev != head:
+        raise GongjiError("DB_NOT_MIGRATED", current=rev or "none", head=head)
+    with app.db.engine.connect() as conn:
+        statements, found = store.citus_plan(conn)
+    return CitusDdl(app.db.display_url, tuple(statements), tuple(found))
 
 
 @door
