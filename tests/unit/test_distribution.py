@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import (
@@ -281,3 +282,22 @@ def test_the_real_plan_reads_in_order() -> None:
     named = [next(t for t in place if f"-- {t}:" in line or f"('{t}'" in line) for line in ddl]
     assert set(named) == set(metadata.tables)
     assert named == sorted(named, key=named.index)  # each table's lines are together
+
+
+# -- the documentation says what the code says -----------------------------------------------
+
+SCALING = Path(__file__).resolve().parents[2] / "docs" / "SCALING.md"
+
+
+def test_scaling_md_shows_the_plan_and_the_rules() -> None:
+    """docs/SCALING.md section 5: one row per shelf of PLAN, written from it; every rule."""
+    doc = SCALING.read_text(encoding="utf-8")
+    section = doc[doc.index("## 5."):doc.index("## 6.")]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    for shelf in PLAN:
+        column = f"`{shelf.column}` ({shelf.group})" if shelf.kind == "distributed" else "—"
+        assert f"| {shelf.kind} | {column} | {', '.join(shelf.tables)} | {shelf.why} |" in rows
+    assert len([r for r in rows if r.startswith(("| reference |", "| local |",
+                                                  "| distributed |"))]) == len(PLAN)
+    for rule in RULES:
+        assert f"`{rule}`" in section, rule
