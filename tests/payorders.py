@@ -29,7 +29,8 @@ def make_order(app: Gongji, fixmedins_code: str = HOSPITAL, *, own_pay_amt: int 
                 fixmedins_code=fixmedins_code, fixmedins_name="测试医院", fixmedins_type="1",
                 hosp_lv="3", admdvs="510100", wallet_supported=True, created_at=now))
         conn.execute(persons.insert().values(
-            psn_no=psn_no, certno=make_certno("510104", date(1990, 1, 1), i % 999 + 1),
+            admdvs="510100", psn_no=psn_no,
+            certno=make_certno("510104", date(1990, 1, 1), i % 999 + 1),
             name="测试", gend="1", brdy=date(1990, 1, 1), created_at=now))
         conn.execute(visits.insert().values(
             mdtrt_id=f"M{pay_ord_id}", psn_no=psn_no, insutype="310",
@@ -37,11 +38,11 @@ def make_order(app: Gongji, fixmedins_code: str = HOSPITAL, *, own_pay_amt: int 
             mdtrtarea_admvs="510100", insuplc_admdvs="510100", mdtrt_cert_type="02",
             begntime=now, status="open", created_at=now))
         conn.execute(pay_auths.insert().values(
-            pay_auth_no=f"A{pay_ord_id}", psn_no=psn_no, authorized_by=psn_no,
+            admdvs="510100", pay_auth_no=f"A{pay_ord_id}", psn_no=psn_no, authorized_by=psn_no,
             fixmedins_code=fixmedins_code, med_org_ord=f"MO{pay_ord_id}", insutype="310",
             fee_sumamt=own_pay_amt, items="[]", created_at=now, expires_at=now))
         conn.execute(pay_orders.insert().values(
-            pay_ord_id=pay_ord_id, fixmedins_code=fixmedins_code,
+            admdvs="510100", pay_ord_id=pay_ord_id, fixmedins_code=fixmedins_code,
             med_org_ord=f"MO{pay_ord_id}", pay_auth_no=f"A{pay_ord_id}",
             pay_token_digest="0" * 64, psn_no=psn_no, authorized_by=psn_no, insutype="310",
             mdtrt_id=f"M{pay_ord_id}", ord_stas="1", fee_sumamt=own_pay_amt,

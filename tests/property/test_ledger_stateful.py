@@ -50,10 +50,12 @@ def _bind_a_to_b(uow: UnitOfWork) -> None:
     holds quota to an active binding)."""
     for n, psn_no in enumerate(("A", "B")):
         uow.conn.execute(insert(persons).values(
-            psn_no=psn_no, certno=f"11010119900101{n:04d}", name=psn_no, gend="1",
+            admdvs="000000", psn_no=psn_no, certno=f"11010119900101{n:04d}", name=psn_no,
+            gend="1",
             brdy=date(1990, 1, 1), created_at=uow.now))
     uow.conn.execute(insert(bindings).values(
-        id="binding-a-b", sponsor_psn_no="A", beneficiary_psn_no="B", relation="parent",
+        admdvs="000000", id="binding-a-b", sponsor_psn_no="A", beneficiary_psn_no="B",
+        relation="parent",
         requested_by="A", status="active", verified=False, requested_at=uow.now,
         activated_at=uow.now))
 amounts = st.integers(min_value=1, max_value=3000_00)

@@ -123,7 +123,8 @@ def test_a_stripe_on_a_guarded_account_is_found(
     negative (a personal account's balance cannot be split)."""
     _cash, persons = accts
     with app.db.engine.begin() as conn:
-        conn.execute(account_stripes.insert().values(account_id=persons[0].id, stripe=1,
+        conn.execute(account_stripes.insert().values(admdvs=persons[0].admdvs,
+                                                     account_id=persons[0].id, stripe=1,
                                                      balance=0))
     with app.db.read() as conn:
         report = verify(conn)

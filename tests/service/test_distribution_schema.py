@@ -1,10 +1,9 @@
 """The migrated schema held to Citus's rules (store/distribution.py), on both databases, and
 `gongji db citus-ddl` over it.
 
-PENDING is what keeps each table from Citus today, written out by hand from what the checker
-reports. It must shrink to empty as the tables are migrated (issue 20, point 4): the test
-fails when a table gets worse, and also when it gets better and PENDING still says
-otherwise, so each step of progress is recorded here.
+PENDING was what kept each table from Citus while the tables were migrated (issue 20, point
+4); since migration 0017 it is empty: the migrated schema breaks no rule, and any table that
+does later fails here.
 """
 
 from __future__ import annotations
@@ -21,62 +20,10 @@ from gongji.domain.errors import GongjiError
 from gongji.services.runtime import Gongji
 from gongji.services.system import service as system
 from gongji.store.db import Database
-from gongji.store.distribution import violations
+from gongji.store.distribution import placements, violations
 
-PENDING: dict[str, set[str]] = {
-    # local tables pointing at a person (a distributed row)
-    "sessions": {"fk-local-to-distributed"},
-    "otps": {"fk-local-to-distributed"},
-    # the ledger
-    "accounts": {"fk-unpaired", "not-in-pk", "nullable", "unique-constraint"},
-    "entries": {"fk-unpaired", "not-in-pk", "nullable", "unique-constraint"},
-    "postings": {"fk-unpaired", "no-column"},
-    "account_stripes": {"fk-unpaired", "no-column"},
-    "holds": {"fk-unpaired", "no-column"},
-    "audit_heads": {"no-column"},
-    "audit_log": {"no-column"},
-    "idempotency": {"no-column"},
-    # a person's rows
-    "persons": {"no-column"},
-    "enrollments": {"fk-unpaired", "no-column"},
-    "cards": {"fk-unpaired", "no-column"},
-    "credential_uses": {"no-column"},
-    "proxies": {"fk-unpaired", "no-column"},
-    "pins": {"fk-unpaired", "no-column"},
-    "wallets": {"fk-unpaired", "no-column"},
-    "bindings": {"fk-unpaired", "no-column"},
-    "wallet_transfers": {"fk-unpaired", "no-column"},
-    "contributions": {"fk-unpaired", "not-in-pk", "unique-constraint"},
-    "filings": {"fk-unpaired", "no-column"},
-    "switches": {"fk-unpaired", "no-column"},
-    "person_flags": {"fk-unpaired", "no-column"},
-    "chronic_recognitions": {"fk-unpaired", "not-in-pk"},
-    "accumulators": {"no-column"},
-    "visits": {"fk-unpaired", "no-column"},
-    "fee_details": {"fk-unpaired", "no-column"},
-    "settlements": {"fk-unpaired", "no-column"},
-    "stay_accumulators": {"no-column"},
-    "claims": {"fk-unpaired", "no-column"},
-    "claim_lines": {"fk-unpaired", "no-column"},
-    "prescriptions": {"fk-unpaired", "no-column"},
-    "prescription_items": {"fk-unpaired", "no-column"},
-    "pay_auths": {"fk-unpaired", "no-column"},
-    "pay_orders": {"fk-unpaired", "no-column"},
-    "pay_refunds": {"fk-unpaired", "no-column"},
-    "cash_payments": {"fk-unpaired", "no-column"},
-    "pay_notifications": {"fk-unpaired", "no-column"},
-    # an institution's rows
-    "medins_setl_ids": {"no-column"},
-    "claim_invoices": {"fk-unpaired", "no-column"},
-    "untraced_stock": {"no-column"},
-    "gateway_signins": {"no-column"},
-    "gateway_files": {"no-column"},
-    "conformance_recordings": {"no-column"},
-    "conformance_messages": {"no-column"},
-    # by trace code
-    "trace_sales": {"not-in-pk"},
-}
-"""Table -> the rules it breaks today. Shrinks to {} as the tables are migrated."""
+PENDING: dict[str, set[str]] = {}
+"""Table -> the rules it breaks. Empty since migration 0017: every table is ready."""
 
 runner = CliRunner()
 
@@ -96,10 +43,25 @@ def test_what_keeps_each_table_from_citus(database: Database) -> None:
     assert better == {}, f"fixed (take them out of PENDING): {better}"
 
 
-def test_the_door_gives_the_same_plan(database: Database, clock: FixedClock) -> None:
+def test_the_door_gives_the_plan_of_the_whole_schema(database: Database,
+                                                      clock: FixedClock) -> None:
     plan = system.citus_ddl(Gongji(database, clock))
-    assert not plan.ready
-    assert {t: set(rules) for t, rules in plan.not_ready.items()} == PENDING
+    assert plan.ready and plan.not_ready == {}
+    made = {line for line in plan.statements if not line.startswith("--")}
+    place = placements()
+    first: dict[str, str] = {}
+    for table, p in place.items():  # in the plan's order: a group's first table leads it
+        if p.kind == "reference":
+            assert f"SELECT create_reference_table('{table}');" in made
+        elif p.kind == "local":
+            assert f"-- {table}: stays on the coordinator (local)" in plan.statements
+        else:
+            assert p.group is not None
+            lead = first.setdefault(p.group, table)
+            colocate = "none" if lead == table else lead
+            assert (f"SELECT create_distributed_table('{table}', '{p.column}', "
+                    f"colocate_with => '{colocate}');") in made, table
+    assert len(made) == sum(p.kind != "local" for p in place.values())
 
 
 def test_the_door_refuses_a_schema_not_migrated(tmp_path: Path, clock: FixedClock) -> None:
@@ -112,20 +74,30 @@ def test_the_door_refuses_a_schema_not_migrated(tmp_path: Path, clock: FixedCloc
     assert refused.value.code == "DB_NOT_MIGRATED"
 
 
-def test_the_command_prints_the_plan_and_refuses_while_tables_are_not_ready(
-        database: Database, db_url: str) -> None:
+def test_the_command_prints_the_plan(database: Database, db_url: str) -> None:
     r = runner.invoke(cli, ["db", "citus-ddl", "--db", db_url])
-    assert r.exit_code == (1 if PENDING else 0), r.output
+    assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert "SELECT create_reference_table('regions');" in lines
-    for table in PENDING:
-        assert any(line.startswith(f"-- {table}: not ready: ") for line in lines), table
-        assert not any(f"('{table}'" in line for line in lines), table
-    if PENDING:
-        assert f"Citus 分布尚未就绪：{len(PENDING)} 张表" in r.stderr
-        assert f"Not ready for Citus: {len(PENDING)} tables" in r.stderr
-        for table, rules in PENDING.items():
-            assert f"  {table}: {', '.join(sorted(rules))}\n" in r.stderr, table
+    assert "SELECT create_distributed_table('accounts', 'admdvs', colocate_with => 'none');" \
+        in lines
+    assert not [line for line in lines if "not ready" in line]
+    assert r.stderr == ""
+
+
+def test_the_command_refuses_a_schema_with_a_table_not_ready(database: Database,
+                                                             db_url: str) -> None:
+    """A table nobody placed, and a person's table whose key lost its region, are named;
+    nothing is printed for them, and the exit status keeps `&& psql` from running."""
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE stray (id VARCHAR(36) PRIMARY KEY)")
+        conn.exec_driver_sql("CREATE UNIQUE INDEX uq_cards_card_no ON cards (card_no)")
+    r = runner.invoke(cli, ["db", "citus-ddl", "--db", db_url])
+    assert r.exit_code == 1, r.output
+    assert "Citus 分布尚未就绪：2 张表" in r.stderr
+    assert "Not ready for Citus: 2 tables" in r.stderr
+    assert "  cards: unique-index\n" in r.stderr and "  stray: unclassified\n" in r.stderr
+    assert not any("('cards'" in line for line in r.stdout.splitlines())
 
 
 def test_the_command_refuses_a_database_not_migrated(tmp_path: Path) -> None:

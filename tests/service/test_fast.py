@@ -21,7 +21,7 @@ VISIT = {"mdtrt_id": "M1", "psn_no": "P1", "insutype": "310", "fixmedins_code": 
          "insuplc_admdvs": "510100", "mdtrt_cert_type": "02", "ipt_otp_no": None,
          "begntime": WHEN, "endtime": None, "first_stay": True, "dise_codg": None,
          "status": "open", "created_at": WHEN}
-PERSON = {"psn_no": "P1", "certno": "510104199001011234", "psn_cert_type": "01",
+PERSON = {"admdvs": "510100", "psn_no": "P1", "certno": "510104199001011234", "psn_cert_type": "01",
           "name": "张伟", "gend": "1", "brdy": date(1990, 1, 1), "phone": None,
           "created_at": WHEN}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -22,10 +21,7 @@ def test_migrated_schema_matches_the_declared_one(database: Database) -> None:
 
 
 def test_downgrade_to_nothing_and_back(database: Database) -> None:
-    cfg = migrate._config()
-    with database.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "base")
+    migrate.downgrade(database, "base")
     with database.engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
     assert migrate.upgrade(database) == (None, migrate.head())

@@ -160,19 +160,7 @@ def test_family_story(server: DemoServer, browser: Any, lang: str) -> None:
         cashier = new_page(browser, lang=lang)
         cashier.context.add_cookies([{"name": "gj_console", "value": server.console_cookie(),
                                       "url": server.base}])
-        cashier.goto(f"{server.base}/cashier")
-        cashier.locator(f"input[value='{NANYANG_PHARMACY}']").check()
-        click(cashier, cashier.locator("form[action='/cashier/institution'] button"))
-        cashier.locator("input[name=cert_type][value='01']").check()
-        cashier.locator("#cert_no").fill(token)
-        cashier.locator("#code_1").fill(AMOXICLAV)
-        cashier.locator("#cnt_1").fill("2")
-        cashier.locator("#pric_1").fill("30.00")
-        click(cashier, cashier.locator("button[name=action][value=traces]"))
-        click(cashier, cashier.locator("button[name=action][value=presettle]"))
-        click(cashier, cashier.locator("form[action='/cashier/settle'] button:not([formaction])"))
-        assert "/cashier/receipts/" in cashier.url, cashier.locator("main").inner_text()
-        setl_id = cashier.url.split("?")[0].rsplit("/", 1)[1]
+        setl_id = sell_at_cashier(cashier, server.base, token)
         cashier.context.close()
 
         # 9. she opens the settlement from her history: every yuan explained, her son named
@@ -253,3 +241,20 @@ def test_where_the_wallet_is_accepted_on_a_phone_without_javascript(
         shot(page, f"portal-where-found-{lang}")
     finally:
         context.close()
+
+def sell_at_cashier(cashier: Any, base: str, token: str) -> str:
+    """At the cashier, for a Nanyang pharmacy: 2 boxes of amoxicillin-clavulanate at 30.00
+    sold to the person whose insurance code is `token`, with trace codes; the setl_id."""
+    cashier.goto(f"{base}/cashier")
+    cashier.locator(f"input[value='{NANYANG_PHARMACY}']").check()
+    click(cashier, cashier.locator("form[action='/cashier/institution'] button"))
+    cashier.locator("input[name=cert_type][value='01']").check()
+    cashier.locator("#cert_no").fill(token)
+    cashier.locator("#code_1").fill(AMOXICLAV)
+    cashier.locator("#cnt_1").fill("2")
+    cashier.locator("#pric_1").fill("30.00")
+    click(cashier, cashier.locator("button[name=action][value=traces]"))
+    click(cashier, cashier.locator("button[name=action][value=presettle]"))
+    click(cashier, cashier.locator("form[action='/cashier/settle'] button:not([formaction])"))
+    assert "/cashier/receipts/" in cashier.url, cashier.locator("main").inner_text()
+    return cashier.url.split("?")[0].rsplit("/", 1)[1]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.web.conftest import CERTNO, DemoServer, new_page
-from tests.web.test_portal import AMOXICLAV, NANYANG_PHARMACY, click, log_in, send, submit
+from tests.web.test_portal import AMOXICLAV, click, log_in, sell_at_cashier, send, submit
 
 WEI, MOTHER = "张伟", "李秀英"
 PHARMACY = "P51010000001"
@@ -67,19 +67,7 @@ def seed(server: DemoServer, browser: Any, son: Any, mother: Any) -> Seeded:
         mother.goto(f"{server.base}/code")
         token = mother.locator("#token").input_value()
         cashier.context.add_cookies(operator_cookie(server))
-        cashier.goto(f"{server.base}/cashier")
-        cashier.locator(f"input[value='{NANYANG_PHARMACY}']").check()
-        click(cashier, cashier.locator("form[action='/cashier/institution'] button"))
-        cashier.locator("input[name=cert_type][value='01']").check()
-        cashier.locator("#cert_no").fill(token)
-        cashier.locator("#code_1").fill(AMOXICLAV)
-        cashier.locator("#cnt_1").fill("2")
-        cashier.locator("#pric_1").fill("30.00")
-        click(cashier, cashier.locator("button[name=action][value=traces]"))
-        click(cashier, cashier.locator("button[name=action][value=presettle]"))
-        click(cashier, cashier.locator("form[action='/cashier/settle'] button:not([formaction])"))
-        assert "/cashier/receipts/" in cashier.url, cashier.locator("main").inner_text()
-        setl_id = cashier.url.split("?")[0].rsplit("/", 1)[1]
+        setl_id = sell_at_cashier(cashier, server.base, token)
 
         mother.goto(f"{server.base}/claims")
         claim = mother.locator("a.rowlink").first.get_attribute("href") or ""
@@ -133,3 +121,4 @@ def cashier_sale(server: DemoServer, page: Any, visit: Callable[[str], None]) ->
 
 __all__ = ["MOTHER", "WEI", "Seeded", "cashier_pages", "cashier_sale", "operator_cookie",
            "portal_pages", "seed"]
+

@@ -133,6 +133,8 @@ def _batch(uow: UnitOfWork, *, first: int, count: int, pin_hash: str) -> None:
     for table, rows in ((persons, people), (enrollments, enrolled), (accounts, accts),
                         (entries, ledger_rows), (postings, legs), (wallets, open_wallets),
                         (pins, pin_rows), (bindings, pairs)):
+        if rows and "admdvs" not in rows[0]:  # a person's rows: everyone here is insured in REGION
+            rows = [{**r, "admdvs": REGION} for r in rows]
         conn.execute(insert(table), rows)
     conn.execute(update(accounts).where(accounts.c.id == cash.id)
                  .values(balance=accounts.c.balance - OPENING_FEN * count))
@@ -157,7 +159,8 @@ def entry_row(e: Entry) -> dict[str, object]:
 
 
 def posting_rows(e: Entry) -> list[dict[str, object]]:
-    return [{"entry_id": e.id, "idx": i, "account_id": p.account_id, "amount": p.amount}
+    return [{"admdvs": e.admdvs, "entry_id": e.id, "idx": i, "account_id": p.account_id,
+             "amount": p.amount}
             for i, p in enumerate(e.postings)]
 
 

@@ -157,22 +157,32 @@ class AuditLog:
                 h = record_hash(prev, chain=name, seq=seq, at=rec.at, actor=rec.actor,
                                 action=rec.action, subject=rec.subject, entry_id=rec.entry_id,
                                 digest=rec.digest, detail=rec.detail)
-                rows.append({"chain": name, "seq": seq, "at": rec.at, "actor": rec.actor,
-                             "action": rec.action, "subject": rec.subject,
+                rows.append({"admdvs": chain_region(name), "chain": name, "seq": seq,
+                             "at": rec.at, "actor": rec.actor, "action": rec.action,
+                             "subject": rec.subject,
                              "entry_id": rec.entry_id, "digest": rec.digest,
                              "detail": rec.detail, "prev_hash": prev, "hash": h})
                 prev = h
             _APPEND.run_many(conn, rows)
-            _MOVE_HEAD.run(conn, {"h_chain": name, "seq": seq, "hash": prev})
+            _MOVE_HEAD.run(conn, {"h_region": chain_region(name), "h_chain": name, "seq": seq,
+                                  "hash": prev})
         self.pending.clear()
 
 
-_HEAD = fast.Prepared(select(audit_heads.c.seq, audit_heads.c.hash)
-                      .where(audit_heads.c.chain == bindparam("h_chain")).with_for_update())
-_MOVE_HEAD = fast.Prepared(update(audit_heads).where(audit_heads.c.chain == bindparam("h_chain"))
+def chain_region(chain: str) -> str:
+    """The region a chain belongs to, its distribution column: the first six characters of
+    its name ("510100.3" is a stripe of 510100's chain)."""
+    return chain[:6]
+
+
+_HEAD_IS = (audit_heads.c.admdvs == bindparam("h_region"),
+            audit_heads.c.chain == bindparam("h_chain"))
+_HEAD = fast.Prepared(select(audit_heads.c.seq, audit_heads.c.hash).where(*_HEAD_IS)
+                      .with_for_update())
+_MOVE_HEAD = fast.Prepared(update(audit_heads).where(*_HEAD_IS)
                            .values(fast.values_of(audit_heads, ["seq", "hash"])))
 _APPEND = fast.Prepared(fast.insert_of(audit_log, [
-    "chain", "seq", "at", "actor", "action", "subject", "entry_id", "digest", "detail",
+    "admdvs", "chain", "seq", "at", "actor", "action", "subject", "entry_id", "digest", "detail",
     "prev_hash", "hash"]))
 
 
@@ -188,29 +198,34 @@ def stripes(chain: str) -> list[str]:
 _STRIPE_PARAMS = [f"h_{k}" for k in range(CHAIN_STRIPES)]
 _FREE_HEAD = fast.Prepared(
     select(audit_heads.c.chain, audit_heads.c.seq, audit_heads.c.hash)
-    .where(audit_heads.c.chain.in_([bindparam(k) for k in _STRIPE_PARAMS]))
+    .where(audit_heads.c.admdvs == bindparam("h_region"),
+           audit_heads.c.chain.in_([bindparam(k) for k in _STRIPE_PARAMS]))
     .order_by(audit_heads.c.chain).limit(1).with_for_update(skip_locked=True))
 _HEADS_OF = fast.Prepared(select(audit_heads.c.chain)
-                          .where(audit_heads.c.chain.in_([bindparam(k) for k in _STRIPE_PARAMS])))
+                          .where(audit_heads.c.admdvs == bindparam("h_region"),
+                                 audit_heads.c.chain.in_([bindparam(k) for k in _STRIPE_PARAMS])))
 
 
 def _lock_head(conn: Connection, chain: str) -> tuple[str, int, str]:
     """Lock the head this unit of work appends to: the chain's own, or on PostgreSQL, when
     another commit holds it, the first stripe of it no one holds (a new one if all are)."""
     name = chain
+    region = chain_region(chain)
     if conn.dialect.name == "postgresql":
         names = stripes(chain)
-        params = dict(zip(_STRIPE_PARAMS, names, strict=True))
+        params: dict[str, str] = {"h_region": region,
+                                  **dict(zip(_STRIPE_PARAMS, names, strict=True))}
         free = _FREE_HEAD.run(conn, params).first()
         if free is not None:
             return str(free.chain), int(free.seq), str(free.hash)
         taken = set(_HEADS_OF.run(conn, params).scalars())
         name = next((n for n in names if n not in taken),
                     names[secrets.randbelow(CHAIN_STRIPES)])
-    row = _HEAD.run(conn, {"h_chain": name}).first()
+    head = {"h_region": region, "h_chain": name}
+    row = _HEAD.run(conn, head).first()
     if row is None:
         ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(audit_heads)
-        conn.execute(ins.values(chain=name, seq=0, hash=GENESIS)
-                     .on_conflict_do_nothing(index_elements=["chain"]))
-        row = _HEAD.run(conn, {"h_chain": name}).one()
+        conn.execute(ins.values(admdvs=region, chain=name, seq=0, hash=GENESIS)
+                     .on_conflict_do_nothing(index_elements=["admdvs", "chain"]))
+        row = _HEAD.run(conn, head).one()
     return name, int(row.seq), str(row.hash)

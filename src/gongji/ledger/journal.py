@@ -37,6 +37,7 @@ from gongji.domain.clock import display
 from gongji.domain.errors import Bi, GongjiError
 from gongji.domain.ids import new_id
 from gongji.domain.money import check_fen, format_yuan
+from gongji.domain.regions import NATIONAL
 from gongji.ledger.audit import AuditLog
 from gongji.ledger.kinds import KIND_RULES, AccountKind, account_code
 from gongji.ledger.model import Account, Entry, EntryKind, Hold, HoldState, Posting
@@ -59,11 +60,12 @@ _MOVE = fast.Prepared(update(accounts)
                       .returning(accounts.c.balance))
 _ENTRY = fast.Prepared(fast.insert_of(entries, ["id", "kind", "code", "ref_entry_id", "ext_ref",
                                                 "memo", "actor", "admdvs", "created_at"]))
-_POSTING = fast.Prepared(fast.insert_of(postings, ["entry_id", "idx", "account_id", "amount"]))
+_POSTING = fast.Prepared(fast.insert_of(postings, ["admdvs", "entry_id", "idx", "account_id",
+                                                  "amount"]))
 _HOLD = select(holds).where(holds.c.id == bindparam("id"))
 _HOLD_BY = {lock: fast.Prepared(_HOLD.with_for_update() if lock else _HOLD)
             for lock in (False, True)}
-_ADD_HOLD = fast.Prepared(fast.insert_of(holds, ["id", "entry_id", "source_id",
+_ADD_HOLD = fast.Prepared(fast.insert_of(holds, ["admdvs", "id", "entry_id", "source_id",
                                                  "hold_account_id", "dest_id", "amount",
                                                  "deadline", "state"]))
 _ENTRY_REF = fast.Prepared(select(entries.c.code, entries.c.ext_ref, entries.c.admdvs)
@@ -78,21 +80,23 @@ _TRY_ROW = fast.Prepared(select(accounts.c.status).where(accounts.c.id == bindpa
                          .with_for_update(skip_locked=True, key_share=True))
 """The account's own row if no one holds it (NO KEY UPDATE: postings' foreign keys do not
 conflict with it)."""
-_STATUS = fast.Prepared(select(accounts.c.status).where(accounts.c.id == bindparam("a_id")))
+_STATUS = fast.Prepared(select(accounts.c.status, accounts.c.admdvs)
+                        .where(accounts.c.id == bindparam("a_id")))
 _s = account_stripes.c
-_FREE_STRIPE = fast.Prepared(select(_s.stripe).where(_s.account_id == bindparam("a_id"))
+_STRIPES_OF = (_s.admdvs == bindparam("a_region"), _s.account_id == bindparam("a_id"))
+"""An account's stripes are in its region (the key's first column)."""
+_FREE_STRIPE = fast.Prepared(select(_s.stripe).where(*_STRIPES_OF)
                              .order_by(_s.stripe).limit(1)
                              .with_for_update(skip_locked=True, key_share=True))
-_LAST_STRIPE = fast.Prepared(select(func.coalesce(func.max(_s.stripe), 0))
-                             .where(_s.account_id == bindparam("a_id")))
+_LAST_STRIPE = fast.Prepared(select(func.coalesce(func.max(_s.stripe), 0)).where(*_STRIPES_OF))
 _MOVE_STRIPE = fast.Prepared(update(account_stripes)
-                             .where(_s.account_id == bindparam("a_id"),
-                                    _s.stripe == bindparam("a_stripe"))
+                             .where(*_STRIPES_OF, _s.stripe == bindparam("a_stripe"))
                              .values(balance=_s.balance + _DELTA))
 _ADD_STRIPE = fast.Prepared(pg_insert(account_stripes)
-                            .values(account_id=bindparam("a_id"), stripe=bindparam("a_stripe"),
-                                    balance=_DELTA)
-                            .on_conflict_do_update(index_elements=["account_id", "stripe"],
+                            .values(admdvs=bindparam("a_region"), account_id=bindparam("a_id"),
+                                    stripe=bindparam("a_stripe"), balance=_DELTA)
+                            .on_conflict_do_update(index_elements=["admdvs", "account_id",
+                                                                   "stripe"],
                                                    set_={"balance": _s.balance + _DELTA}))
 MAX_STRIPES = 32
 """Balance stripes per account at most: more than the commits that can be in flight at once."""
@@ -123,12 +127,14 @@ class Ledger:
         found = self.account_by_code(code)
         if found is not None:
             return found
+        admdvs = admdvs or NATIONAL
         row = {"id": new_id(), "code": code, "kind": kind.value, "owner": owner,
                "sponsor": sponsor, "admdvs": admdvs, "parent_id": parent_id,
                "no_negative": KIND_RULES[kind].no_negative, "balance": 0, "status": "open",
                "created_at": self.now}
         ins = (pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert)(accounts)
-        self.conn.execute(ins.values(**row).on_conflict_do_nothing(index_elements=["code"]))
+        self.conn.execute(ins.values(**row)
+                          .on_conflict_do_nothing(index_elements=["admdvs", "code"]))
         found = self.account_by_code(code)
         assert found is not None
         if found.id == row["id"]:
@@ -192,6 +198,7 @@ class Ledger:
         """Write one entry: validate the postings, move the balances, append the journal."""
         _check_legs(legs)
         self._apply(legs)
+        admdvs = admdvs or NATIONAL
         entry = Entry(id=new_id(), kind=kind, code=code, ref_entry_id=ref_entry_id,
                       ext_ref=ext_ref, memo=memo[:200], actor=self.actor, admdvs=admdvs,
                       created_at=self.now,
@@ -201,7 +208,8 @@ class Ledger:
             ext_ref=ext_ref, memo=entry.memo, actor=self.actor, admdvs=admdvs,
             created_at=self.now))
         _POSTING.run_many(self.conn, [
-            {"entry_id": entry.id, "idx": i, "account_id": acc, "amount": amt}
+            {"admdvs": admdvs, "entry_id": entry.id, "idx": i, "account_id": acc,
+             "amount": amt}
             for i, (acc, amt) in enumerate(legs)])
         self.audit.add_entry(entry)
         return entry
@@ -281,7 +289,7 @@ class Ledger:
                     deadline=deadline, state=HoldState.PENDING, resolved_entry_id=None,
                     resolved_at=None)
         _ADD_HOLD.run(self.conn, dict(
-            id=hold.id, entry_id=hold.entry_id, source_id=hold.source_id,
+            admdvs=entry.admdvs, id=hold.id, entry_id=hold.entry_id, source_id=hold.source_id,
             hold_account_id=hold.hold_account_id, dest_id=hold.dest_id, amount=amount,
             deadline=deadline, state=hold.state.value))
         return hold
@@ -384,16 +392,17 @@ class Ledger:
     def _stripe(self, account_id: str, delta: int) -> None:
         """Add a deferred delta to a stripe of the account no one holds (a new one when all
         are held); only accounts that may go negative get here, so there is no guard."""
-        if _STATUS.run(self.conn, {"a_id": account_id}).scalar() != "open":
+        acc = _STATUS.run(self.conn, {"a_id": account_id}).first()
+        if acc is None or acc.status != "open":
             self._refuse(account_id, delta)
-        row = _FREE_STRIPE.run(self.conn, {"a_id": account_id}).first()
+        key = {"a_region": acc.admdvs, "a_id": account_id}
+        row = _FREE_STRIPE.run(self.conn, key).first()
         if row is not None:
-            _MOVE_STRIPE.run(self.conn, {"a_id": account_id, "a_stripe": row.stripe,
-                                         "a_delta": delta})
+            _MOVE_STRIPE.run(self.conn, {**key, "a_stripe": row.stripe, "a_delta": delta})
             return
-        last = int(_LAST_STRIPE.run(self.conn, {"a_id": account_id}).scalar_one())
+        last = int(_LAST_STRIPE.run(self.conn, key).scalar_one())
         stripe = last + 1 if last < MAX_STRIPES else 1 + secrets.randbelow(MAX_STRIPES)
-        _ADD_STRIPE.run(self.conn, {"a_id": account_id, "a_stripe": stripe, "a_delta": delta})
+        _ADD_STRIPE.run(self.conn, {**key, "a_stripe": stripe, "a_delta": delta})
 
     def _update(self, account_id: str, delta: int) -> None:
         if _MOVE.run(self.conn, {"a_id": account_id, "a_delta": delta}).first() is None:

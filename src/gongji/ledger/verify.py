@@ -22,6 +22,7 @@ from sqlalchemy import Connection, bindparam, text
 from gongji.domain.clock import UTC
 from gongji.domain.errors import GongjiError
 from gongji.domain.privacy import scrub
+from gongji.domain.regions import NATIONAL
 from gongji.ledger.anchors import Anchors
 from gongji.ledger.audit import (
     ACCOUNT_SEALS,
@@ -29,6 +30,7 @@ from gongji.ledger.audit import (
     RESPONSE_SEALS,
     account_digest,
     canonical_json,
+    chain_region,
     response_digest,
     utc_iso,
 )
@@ -460,17 +462,18 @@ class _Seals:
 
     def __init__(self, conn: Connection, r: CheckResult, message: str) -> None:
         self.conn, self.r, self.message = conn, r, message
-        self.batch: list[tuple[str, str]] = []
+        self.batch: list[tuple[tuple[str, ...], str]] = []
 
-    def add(self, digest: str, label: str) -> None:
-        self.batch.append((digest, label))
+    def add(self, label: str, *digests: str) -> None:
+        """Sealed if any of `digests` is (one value may have been sealed in two forms)."""
+        self.batch.append((digests, label))
         if len(self.batch) >= _LOOKUP:
             self.flush()
 
     def flush(self) -> None:
-        found = _sealed(self.conn, [d for d, _ in self.batch])
-        for d, label in self.batch:
-            if d not in found and len(self.r.violations) < MAX_LISTED:
+        found = _sealed(self.conn, [d for ds, _ in self.batch for d in ds])
+        for ds, label in self.batch:
+            if found.isdisjoint(ds) and len(self.r.violations) < MAX_LISTED:
                 self.r.fail(label, self.message)
         self.batch.clear()
 
@@ -498,8 +501,10 @@ def _accounts(conn: Connection, tick: Progress) -> CheckResult:
             r.fail(code, "may go negative where its kind may not, or the reverse")
         if status == "closed" and int(balance) != 0:
             r.fail(code, f"closed with a balance of {balance} fen")
-        seals.add(account_digest(aid, code, kind, owner, sponsor, admdvs, parent_id,
-                                 bool(no_negative)), code)
+        # national accounts opened before 0015 had no region (NULL) when they were sealed
+        seals.add(code, *(account_digest(aid, code, kind, owner, sponsor, region, parent_id,
+                                         bool(no_negative))
+                          for region in ((admdvs, None) if admdvs == NATIONAL else (admdvs,))))
     seals.flush()
     for row in _q(conn, """SELECT h.code FROM accounts h LEFT JOIN accounts p ON p.id = h.parent_id
                            WHERE h.kind = 'HOLD' AND (p.id IS NULL
@@ -533,8 +538,8 @@ def _stored_responses(conn: Connection, tick: Progress) -> CheckResult:
                 r.fail(label, "a 冲正 tombstone that is not one (edited)")
             continue
         sealed_rows += 1
-        seals.add(response_digest(scope, key, operation, request_hash, request, response),
-                  label)
+        seals.add(label, response_digest(scope, key, operation, request_hash, request,
+                                         response))
     seals.flush()
     sealed = _seal_count(conn, RESPONSE_SEALS)
     if sealed > sealed_rows:
@@ -942,8 +947,9 @@ def _anchors(conn: Connection, anchors: Anchors) -> CheckResult:
         r.examined += 1
         if seq == 0:
             continue
-        stored = conn.execute(text("SELECT hash FROM audit_log WHERE chain = :c AND seq = :s"),
-                              {"c": chain, "s": seq}).scalar()
+        stored = conn.execute(text("SELECT hash FROM audit_log WHERE admdvs = :r "
+                                   "AND chain = :c AND seq = :s"),
+                              {"r": chain_region(chain), "c": chain, "s": seq}).scalar()
         if stored is None:
             r.fail(chain, f"record #{seq}, checkpointed at {cp.at}, is gone: the chain was "
                           "cut back or renumbered")

@@ -12,14 +12,15 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gongji.domain.errors import GongjiError
+from gongji.domain.regions import NATIONAL
 from gongji.ledger.audit import canonical_json
 from gongji.store import fast
-from gongji.store.tables import idempotency
+from gongji.store.tables import idempotency, institutions, persons
 
 _MISSING = object()
 
@@ -36,8 +37,9 @@ def claim(conn: Connection, *, scope: str, key: str, operation: str,
     request, None if the key is new (and now held by this transaction), or raises
     IDEMPOTENCY_CONFLICT naming what differs."""
     text = canonical_json(request) if text is None else text
+    _hold_region(conn, scope)
     claimed = _CLAIM[conn.dialect.name == "postgresql"].run(conn, {
-        "scope": scope, "key": key, "operation": operation,
+        "i_scope": scope, "key": key, "operation": operation,
         "request_hash": request_hash(operation, request, text=text), "request": text,
         "created_at": now}).first()
     if claimed is not None:
@@ -72,7 +74,8 @@ def stored_response(conn: Connection, *, scope: str, key: str, operation: str) -
     """What a committed call with this key answered (None if the key was never used), for
     undoing it (冲正); IDEMPOTENCY_CONFLICT if the key was used for another operation."""
     row = conn.execute(select(idempotency.c.operation, idempotency.c.response).where(
-        idempotency.c.scope == scope, idempotency.c.key == key)).first()
+        idempotency.c.admdvs == caller_region(literal(scope)), idempotency.c.scope == scope,
+        idempotency.c.key == key)).first()
     if row is None or row.response is None or row.operation == TOMBSTONE:
         return None
     if row.operation != operation:
@@ -91,8 +94,9 @@ def place_tombstone(conn: Connection, *, scope: str, key: str, kind: str, now: A
     whose result can then be undone (a concurrent original is waited for), or by an earlier
     tombstone."""
     request = {"kind": kind}
+    _hold_region(conn, scope)
     placed = _CLAIM[conn.dialect.name == "postgresql"].run(conn, {
-        "scope": scope, "key": key, "operation": TOMBSTONE,
+        "i_scope": scope, "key": key, "operation": TOMBSTONE,
         "request_hash": request_hash(TOMBSTONE, request), "request": canonical_json(request),
         "created_at": now}).first()
     if placed is None:
@@ -109,16 +113,45 @@ def store(conn: Connection, *, scope: str, key: str, response: dict[str, Any]) -
 
 
 # built once: every write runs them
-_PEEK = fast.Prepared(select(idempotency).where(idempotency.c.scope == bindparam("i_scope"),
-                                                idempotency.c.key == bindparam("i_key")))
-_CLAIM = {pg: fast.Prepared((pg_insert if pg else sqlite_insert)(idempotency).values(
-    fast.values_of(idempotency, ["scope", "key", "operation", "request_hash", "request",
-                                 "created_at"]))
-    .on_conflict_do_nothing(index_elements=["scope", "key"])
+def caller_region(scope: Any) -> Any:
+    """The region a caller's keys are kept in: a person's (persons.admdvs), an
+    institution's, "000000" for operators and the system; worked out from the scope in the
+    statement itself, so the key lives with the data the call changes."""
+    p, i = persons.c, institutions.c
+    return func.coalesce(case(
+        (scope.like("person:%"), select(p.admdvs).where(
+            p.psn_no == func.substr(scope, len("person:") + 1)).scalar_subquery()),
+        (scope.like("institution:%"), select(i.admdvs).where(
+            i.fixmedins_code == func.substr(scope, len("institution:") + 1)).scalar_subquery()),
+    ), NATIONAL)
+
+
+_HOLD_PERSON = fast.Prepared(select(persons.c.admdvs)
+                             .where(persons.c.psn_no == bindparam("psn_no"))
+                             .with_for_update(key_share=True))
+
+
+def _hold_region(conn: Connection, scope: str) -> None:
+    """A person's region holds still while their call's key is kept: a re-home (which updates
+    the person's row) waits for this call to commit, or this call for the re-home, so the key
+    never stays behind in the old region (the person's other rows follow by their foreign
+    keys). SQLite runs one writer at a time and needs no lock."""
+    if conn.dialect.name == "postgresql" and scope.startswith("person:"):
+        _HOLD_PERSON.run(conn, {"psn_no": scope[len("person:"):]})
+
+
+_SCOPE = bindparam("i_scope", type_=idempotency.c.scope.type)
+_KEY_IS = (idempotency.c.admdvs == caller_region(_SCOPE), idempotency.c.scope == _SCOPE,
+           idempotency.c.key == bindparam("i_key", type_=idempotency.c.key.type))
+_PEEK = fast.Prepared(select(idempotency).where(*_KEY_IS))
+_CLAIM = {pg: fast.Prepared((pg_insert if pg else sqlite_insert)(idempotency).values({
+    **fast.values_of(idempotency, ["key", "operation", "request_hash", "request",
+                                   "created_at"]),
+    "scope": _SCOPE, "admdvs": caller_region(_SCOPE)})
+    .on_conflict_do_nothing(index_elements=["admdvs", "scope", "key"])
     .returning(idempotency.c.key)) for pg in (False, True)}
-_STORE = fast.Prepared(update(idempotency).where(
-    idempotency.c.scope == bindparam("i_scope"), idempotency.c.key == bindparam("i_key"))
-    .values(fast.values_of(idempotency, ["response"])))
+_STORE = fast.Prepared(update(idempotency).where(*_KEY_IS)
+                       .values(fast.values_of(idempotency, ["response"])))
 
 
 def differing_fields(old: Any, new: Any, path: str = "") -> list[str]:

@@ -41,11 +41,14 @@ PG_WRITERS = int(os.environ.get("GONGJI_PG_WRITERS", 0)) or max(4, 3 * (os.cpu_c
 More only adds threads fighting for the interpreter lock and the same rows: on 2 cores, 16
 settling clients at once gave 257/s with p99 155 ms, 6 at a time 285/s with p99 99 ms."""
 
-TRANSIENT_PG_CODES = {"40001", "40P01", "55P03", "23505"}
-"""Serialization failure, deadlock, lock not available, and unique violation: under READ
-COMMITTED a unique violation means a concurrent transaction committed the same fact first
-(one binding, one contribution a year); re-running the unit of work sees it and refuses
-cleanly. SQLite never needs this: its writers are serialised by BEGIN IMMEDIATE."""
+TRANSIENT_PG_CODES = {"40001", "40P01", "55P03", "23505", "23503"}
+"""Serialization failure, deadlock, lock not available, unique violation and foreign-key
+violation: under READ COMMITTED a unique violation means a concurrent transaction committed
+the same fact first (one binding, one contribution a year), and a foreign-key violation on a
+person's row that a concurrent re-home moved the person (their first enrollment, a move) to
+another region; re-running the unit of work sees it and refuses cleanly or writes the row in
+the person's new region. SQLite never needs this: its writers are serialised by BEGIN
+IMMEDIATE."""
 
 
 def normalize_url(url: str) -> str:

@@ -66,24 +66,35 @@ PLAN: Plan = (
         "institution_transports", "transport_credentials", "api_tokens"),
     local(
         "tokens and process state of the node that serves the caller; no insurance data",
-        "app_state", "secrets", "outbox", "request_nonces", "console_sessions", "login_codes",
-        "login_counts", "sessions", "otps", "oauth_tokens", "sandbox_cash"),
+        "app_state", "secrets", "outbox", "console_sessions", "sessions", "otps", "oauth_tokens",
+        "sandbox_cash"),
     distributed(
         "region", "admdvs",
         "the ledger: an entry, its postings, its holds and its audit records stay together "
-        "with the accounts they move, so a settlement commits on one node",
+        "with the accounts they move, so a settlement commits on one node; a call's "
+        "idempotency record goes by the caller's region, with the data it changes",
         "accounts", "entries", "postings", "account_stripes", "holds", "audit_heads",
         "audit_log", "idempotency"),
     distributed(
         "region", "admdvs",
-        "a person's rows, by the person's insured region (参保地): administered there, and "
-        "settled there with the person's accounts",
+        "a person's rows, by the person's region: their current insured region (参保地), where "
+        "they are administered and settled with their accounts; a re-home (first enrollment, "
+        "a move) carries them along",
         "persons", "enrollments", "cards", "credential_uses", "proxies", "pins", "wallets",
-        "bindings", "wallet_transfers", "contributions", "filings", "switches",
-        "person_flags", "chronic_recognitions", "accumulators", "visits", "fee_details",
-        "settlements", "stay_accumulators", "claims", "claim_lines", "prescriptions",
-        "prescription_items", "pay_auths", "pay_orders", "pay_refunds", "cash_payments",
-        "pay_notifications"),
+        "bindings", "wallet_transfers", "switches", "person_flags", "accumulators",
+        "prescriptions", "prescription_items", "pay_auths", "pay_orders", "pay_refunds",
+        "cash_payments", "pay_notifications"),
+    distributed(
+        "region", "admdvs",
+        "the insured region's records at the time: its fund's contributions, its "
+        "chronic-disease recognitions",
+        "contributions", "chronic_recognitions"),
+    distributed(
+        "region", "insuplc_admdvs",
+        "care, its settlement and the filing that allowed it, by the insured region at the "
+        "time (the region whose benefits, funds and books it used)",
+        "visits", "fee_details", "settlements", "stay_accumulators", "claims", "claim_lines",
+        "filings"),
     distributed(
         "region", "admdvs",
         "an institution's rows, by the institution's region: its messages, files and "
@@ -95,6 +106,14 @@ PLAN: Plan = (
         "a box is sold once in the whole country: the resale check looks a code up by "
         "itself, wherever the person is insured",
         "trace_sales"),
+    distributed(
+        "nonce", "key_id",
+        "a signed request's nonce is refused again on every node: a key's nonces live together",
+        "request_nonces"),
+    distributed(
+        "subject", "subject",
+        "sign-in limits count a subject's codes and attempts wherever the requests land",
+        "login_codes", "login_counts"),
 )
 
 
@@ -136,6 +155,9 @@ RULES = {
     "type-mismatch": "a distribution column whose type differs from its group's",
     "fk-across-groups": "a foreign key between distributed tables of different groups",
     "fk-unpaired": "a foreign key within a group that does not pair the distribution columns",
+    "fk-action": "a foreign key pairing the distribution columns that would change them "
+                 "(ON UPDATE CASCADE, SET NULL or SET DEFAULT; ON DELETE SET NULL or "
+                 "SET DEFAULT)",
     "fk-to-local": "a foreign key from a distributed table to a local one",
     "fk-from-reference": "a foreign key from a reference table to a table not reference",
     "fk-local-to-distributed": "a foreign key from a local table to a distributed one",
@@ -152,6 +174,13 @@ class _Table:
     unique_indexes: tuple[tuple[str, tuple[str, ...]], ...]
     fks: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...]
     """(local columns, referred table, referred columns)."""
+    actions: tuple[tuple[str | None, str | None], ...] = ()
+    """Each foreign key's (ON UPDATE, ON DELETE), as fks orders them (None: NO ACTION)."""
+
+
+def _action(fk: Any, which: str) -> str | None:
+    found = (fk.get("options") or {}).get(which)
+    return None if found is None or found.upper() in ("NO ACTION", "RESTRICT") else found.upper()
 
 
 def _read(inspector: Inspector) -> dict[str, _Table]:
@@ -167,10 +196,11 @@ def _read(inspector: Inspector) -> dict[str, _Table]:
         indexes = tuple((ix["name"] or "", _index_columns(ix))
                         for ix in inspector.get_indexes(name)
                         if ix.get("unique") and "duplicates_constraint" not in ix)
+        found = inspector.get_foreign_keys(name)
         fks = tuple((tuple(fk["constrained_columns"]), fk["referred_table"],
-                     tuple(fk["referred_columns"]))
-                    for fk in inspector.get_foreign_keys(name))
-        out[name] = _Table(cols, pk, uniques, indexes, fks)
+                     tuple(fk["referred_columns"])) for fk in found)
+        actions = tuple((_action(fk, "onupdate"), _action(fk, "ondelete")) for fk in found)
+        out[name] = _Table(cols, pk, uniques, indexes, fks, actions)
     return out
 
 
@@ -254,7 +284,8 @@ def _distributed(t: str, p: Placement, table: _Table, group_type: dict[str, str]
 def _foreign_keys(t: str, p: Placement, table: _Table, placed: dict[str, Placement]
                   ) -> list[Violation]:
     out = []
-    for cols, target, rcols in table.fks:
+    actions = table.actions or ((None, None),) * len(table.fks)
+    for (cols, target, rcols), (onupdate, ondelete) in zip(table.fks, actions, strict=True):
         q = placed.get(target)
         if q is None:  # an unclassified target is reported as such
             continue
@@ -273,6 +304,10 @@ def _foreign_keys(t: str, p: Placement, table: _Table, placed: dict[str, Placeme
             elif (p.column, q.column) not in set(zip(cols, rcols, strict=True)):
                 out.append(Violation(t, "fk-unpaired",
                                      f"{fk} does not pair {p.column} -> {q.column}"))
+            elif onupdate is not None or ondelete in ("SET NULL", "SET DEFAULT"):
+                # Citus never changes a distribution value in place: a row moves by copy
+                out.append(Violation(t, "fk-action", f"{fk}: ON UPDATE {onupdate or 'NO ACTION'}"
+                                     f", ON DELETE {ondelete or 'NO ACTION'}"))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -44,11 +45,33 @@ def is_empty(db: Database) -> bool:
 def upgrade(db: Database, target: str = "head") -> tuple[str | None, str]:
     """Apply migrations up to target; returns (revision before, revision after)."""
     before = current(db)
-    cfg = _config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
+    _run(db, lambda cfg: command.upgrade(cfg, target))
     return before, current(db) or ""
+
+
+def downgrade(db: Database, target: str) -> None:
+    """Undo migrations down to target ("base": nothing)."""
+    _run(db, lambda cfg: command.downgrade(cfg, target))
+
+
+def _run(db: Database, step: Callable[[Config], None]) -> None:
+    cfg = _config()
+    with db.engine.connect() as conn:
+        # SQLite rebuilds a table to change its keys (migrations/reshape.py): foreign keys
+        # are off meanwhile, as SQLite's own procedure for it says, and checked before commit
+        raw = conn.connection.dbapi_connection if db.dialect == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                step(cfg)
+                if raw is not None and (bad := conn.exec_driver_sql(
+                        "PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"migration left broken foreign keys: {bad[:5]}")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def ensure_ready(db: Database, *, auto: bool) -> str:

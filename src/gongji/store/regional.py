@@ -4,11 +4,11 @@ DDL that partitions them by region on one machine.
 The partition key of each table here is the distribution column it would have on a
 distributed PostgreSQL-compatible engine (docs/SCALING.md); the keys are the same, so what
 PostgreSQL's partition pruning shows on one machine is what shard routing does on many. A
-table's primary key gains the region column in front, as both partitioning and sharding
-require; postings gain the region of their entry, so an entry and its postings always live
-together and the zero-sum check of an entry never leaves one shard. An audit record's region
-is its chain's name up to the stripe ("510100.3" is a stripe of 510100's chain), a balance
-stripe's that of its account.
+table's primary key has the region column in front (since migration 0015 for the ledger), as
+both partitioning and sharding require; a posting has the region of its entry, so an entry
+and its postings always live together and the zero-sum check of an entry never leaves one
+shard. An audit record's region is its chain's name up to the stripe ("510100.3" is a stripe
+of 510100's chain), a balance stripe's that of its account.
 """
 
 from __future__ import annotations
@@ -33,11 +33,9 @@ class Regional:
 REGIONAL: tuple[Regional, ...] = (
     Regional("accounts", "admdvs", ("id",)),
     Regional("entries", "admdvs", ("id",)),
-    Regional("postings", "admdvs", ("entry_id", "idx"),
-             derived="(SELECT e.admdvs FROM public.entries e WHERE e.id = p.entry_id)"),
-    Regional("account_stripes", "admdvs", ("account_id", "stripe"),
-             derived="(SELECT a.admdvs FROM public.accounts a WHERE a.id = p.account_id)"),
-    Regional("audit_log", "admdvs", ("chain", "seq"), derived="substr(p.chain, 1, 6)"),
+    Regional("postings", "admdvs", ("entry_id", "idx")),
+    Regional("account_stripes", "admdvs", ("account_id", "stripe")),
+    Regional("audit_log", "admdvs", ("chain", "seq")),
     Regional("visits", "insuplc_admdvs", ("mdtrt_id",)),
     Regional("settlements", "insuplc_admdvs", ("setl_id",)),
 )

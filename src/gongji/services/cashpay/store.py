@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from gongji.services.cashpay.model import BookEntry, CashRequest, RequestKind, RequestState
-from gongji.store.tables import app_state, cash_payments, sandbox_cash
+from gongji.store.tables import app_state, cash_payments, pay_orders, sandbox_cash
 
 NEXT_OUTCOMES = "sandbox_cash_next"
 """The app_state row of the sandbox channel's queued outcomes (a JSON list of modes)."""
@@ -19,8 +19,10 @@ NEXT_OUTCOMES = "sandbox_cash_next"
 def add_request(conn: Connection, *, id: str, pay_ord_id: str, kind: RequestKind,
                 amount: int, channel: str, at: datetime) -> None:
     """Record a request about to be made to a channel, as pending."""
+    region = select(pay_orders.c.admdvs).where(pay_orders.c.pay_ord_id == pay_ord_id)
     conn.execute(insert(cash_payments).values(
-        id=id, pay_ord_id=pay_ord_id, kind=kind, amount=amount, channel=channel,
+        admdvs=region.scalar_subquery(), id=id, pay_ord_id=pay_ord_id, kind=kind, amount=amount,
+        channel=channel,
         state="pending", channel_ref=None, created_at=at, updated_at=at))
 
 

@@ -113,7 +113,8 @@ def _submit(uow: UnitOfWork, who: Principal, cmd: SubmitClaim) -> ClaimView:
         bank_acct=acct, acct_used=cmd.acct_used, status=rules.SUBMITTED,
         submitted_by="person" if who.id == cmd.psn_no else "proxy", submitted_at=uow.now)
     store.add(uow.conn, c, lines)
-    held = store.hold_invoice(uow.conn, c.fixmedins_code, c.invoice_no, c.claim_id)
+    held = store.hold_invoice(uow.conn, c.mdtrtarea_admvs, c.fixmedins_code, c.invoice_no,
+                              c.claim_id)
     if held is not None:
         other = store.get(uow.conn, held)
         raise GongjiError("CLAIM_INVOICE_CLAIMED", claim_id=held if other is not None and

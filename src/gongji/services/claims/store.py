@@ -71,26 +71,29 @@ def _claim(r: Row[Any]) -> ClaimRecord:
                        outcome=None if m["outcome"] is None else json.loads(m["outcome"]))
 
 
-def hold_invoice(conn: Connection, fixmedins_code: str, invoice_no: str,
+def hold_invoice(conn: Connection, admdvs: str, fixmedins_code: str, invoice_no: str,
                  claim_id: str) -> str | None:
-    """Take the invoice for this claim: None if taken now, else the claim that holds it. Two
+    """Take the invoice for this claim (in the institution's region, admdvs): None if taken
+    now, else the claim that holds it. Two
     submissions of one invoice meet on its row: the second waits for the first's commit
     (PostgreSQL) or the write lock (SQLite), then reads who holds it."""
     got = conn.execute(_HOLD[conn.dialect.name == "postgresql"], {
-        "fixmedins_code": fixmedins_code, "invoice_no": invoice_no, "claim_id": claim_id}
+        "admdvs": admdvs, "fixmedins_code": fixmedins_code, "invoice_no": invoice_no,
+        "claim_id": claim_id}
     ).first()
     if got is not None:
         return None
     held: str | None = conn.execute(select(claim_invoices.c.claim_id).where(
-        claim_invoices.c.fixmedins_code == fixmedins_code,
+        claim_invoices.c.admdvs == admdvs, claim_invoices.c.fixmedins_code == fixmedins_code,
         claim_invoices.c.invoice_no == invoice_no)).scalar()
     return held or "?"
 
 
 _HOLD = {pg: (pg_insert if pg else sqlite_insert)(claim_invoices).values(
-    fixmedins_code=bindparam("fixmedins_code"), invoice_no=bindparam("invoice_no"),
+    admdvs=bindparam("admdvs"), fixmedins_code=bindparam("fixmedins_code"),
+    invoice_no=bindparam("invoice_no"),
     claim_id=bindparam("claim_id"))
-    .on_conflict_do_nothing(index_elements=["fixmedins_code", "invoice_no"])
+    .on_conflict_do_nothing(index_elements=["admdvs", "fixmedins_code", "invoice_no"])
     .returning(claim_invoices.c.claim_id) for pg in (False, True)}
 
 
@@ -103,7 +106,8 @@ def add(conn: Connection, c: ClaimRecord, lines: list[LineRecord]) -> None:
     values = {f: getattr(c, f) for f in _FIELDS}
     conn.execute(insert(claims).values(**values, outcome=None))
     conn.execute(insert(claim_lines), [dict(
-        claim_id=c.claim_id, feedetl_sn=x.feedetl_sn, med_list_codg=x.med_list_codg,
+        insuplc_admdvs=c.insuplc_admdvs, claim_id=c.claim_id, feedetl_sn=x.feedetl_sn,
+        med_list_codg=x.med_list_codg,
         cnt=str(x.cnt), pric=str(x.pric), det_item_fee_sumamt=x.det_item_fee_sumamt)
         for x in lines])
 

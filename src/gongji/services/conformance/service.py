@@ -51,9 +51,10 @@ def record(app: Gongji, who: Principal, key: Key, fixmedins_code: str, *,
         raise GongjiError("RECORDING_MINUTES_INVALID", minutes=minutes)
 
     def run(uow: UnitOfWork) -> Recording:
-        code = get_in(uow, fixmedins_code).fixmedins_code
+        inst = get_in(uow, fixmedins_code)
+        code = inst.fixmedins_code
         until = uow.now + timedelta(minutes=minutes)
-        store.set_until(uow.conn, code, until=until, by=who.scope, at=uow.now)
+        store.set_until(uow.conn, inst.admdvs, code, until=until, by=who.scope, at=uow.now)
         uow.record("conformance.record", subject=code,
                    detail={"minutes": minutes, "until": until.isoformat()})
         return Recording(code, until if minutes else None, uow.now)
@@ -98,7 +99,7 @@ def _write(uow: UnitOfWork, row: store.NewMessage) -> None:
     # checked again in the writing transaction: an operator may have stopped it meanwhile
     if not _recording(store.until(uow.conn, row.fixmedins_code), row.received_at):
         return
-    store.add(uow.conn, row)
+    store.add(uow.conn, row, admdvs=get_in(uow, row.fixmedins_code).admdvs)
     store.prune(uow.conn, before=row.received_at - timedelta(days=KEEP_DAYS))
 
 

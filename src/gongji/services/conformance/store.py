@@ -23,11 +23,12 @@ def until(conn: Connection, code: str) -> datetime | None:
     return found
 
 
-def set_until(conn: Connection, code: str, *, until: datetime, by: str, at: datetime) -> None:
+def set_until(conn: Connection, admdvs: str, code: str, *, until: datetime, by: str,
+              at: datetime) -> None:
     ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)
-    conn.execute(ins(recordings).values(fixmedins_code=code, until=until, set_by=by[:100],
-                                        set_at=at)
-                 .on_conflict_do_update(index_elements=["fixmedins_code"],
+    conn.execute(ins(recordings).values(admdvs=admdvs, fixmedins_code=code, until=until,
+                                        set_by=by[:100], set_at=at)
+                 .on_conflict_do_update(index_elements=["admdvs", "fixmedins_code"],
                                         set_={"until": until, "set_by": by[:100],
                                               "set_at": at}))
 
@@ -51,9 +52,10 @@ class NewMessage:
     received_at: datetime
 
 
-def add(conn: Connection, m: NewMessage) -> None:
+def add(conn: Connection, m: NewMessage, *, admdvs: str) -> None:
+    """Keep a message, in its institution's region (admdvs)."""
     conn.execute(insert(messages).values(
-        id=m.id, fixmedins_code=m.fixmedins_code, infno=m.infno, msgid=m.msgid,
+        admdvs=admdvs, id=m.id, fixmedins_code=m.fixmedins_code, infno=m.infno, msgid=m.msgid,
         path=m.path, scheme=m.scheme, infcode=m.infcode, refusal_code=m.refusal_code,
         refusal_field=m.refusal_field, refusal_zh=m.refusal_zh, refusal_en=m.refusal_en,
         deviations=_deviations_text(m.deviations), raw=m.raw, raw_bytes=m.raw_bytes,

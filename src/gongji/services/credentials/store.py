@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gongji.domain.errors import GongjiError
-from gongji.store.tables import cards, credential_uses
+from gongji.store.tables import cards, credential_uses, person_region
 from gongji.store.tables import secrets as secrets_table
 
 
@@ -30,8 +30,9 @@ def secret(conn: Connection, name: str, *, now: object) -> bytes:
 def claim(conn: Connection, jti: str, psn_no: str, *, used_by: str, at: datetime) -> bool:
     """Use a code up (by its jti); False when it was used up before."""
     ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(credential_uses)
-    claimed = conn.execute(ins.values(jti=jti, psn_no=psn_no, used_at=at, used_by=used_by)
-                           .on_conflict_do_nothing(index_elements=["jti"])
+    claimed = conn.execute(ins.values(admdvs=person_region(psn_no), jti=jti, psn_no=psn_no,
+                                      used_at=at, used_by=used_by)
+                           .on_conflict_do_nothing(index_elements=["admdvs", "jti"])
                            .returning(credential_uses.c.jti)).first()
     return claimed is not None
 
@@ -58,8 +59,8 @@ def replace_card(conn: Connection, card_no: str, psn_no: str, *, at: datetime) -
     """A new valid card for the person; their valid one, if any, is marked lost."""
     conn.execute(update(cards).where(cards.c.psn_no == psn_no, cards.c.status == "valid")
                  .values(status="lost"))
-    conn.execute(insert(cards).values(card_no=card_no, psn_no=psn_no, status="valid",
-                                      issued_at=at))
+    conn.execute(insert(cards).values(admdvs=person_region(psn_no), card_no=card_no,
+                                      psn_no=psn_no, status="valid", issued_at=at))
 
 
 def person_by_card(conn: Connection, card_no: str) -> str:

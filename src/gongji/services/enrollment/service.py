@@ -98,6 +98,8 @@ def _enroll(uow: UnitOfWork, cmd: Enroll) -> EnrollmentResult:
                          psn_type=cmd.psn_type, insuplc_admdvs=region.admdvs,
                          begndate=cmd.begndate, has_personal_account=has_account,
                          emp_name=cmd.emp_name, at=uow.now)
+    if cmd.insutype in BASIC:  # the person's rows live where they are insured
+        store.rehome(uow.conn, cmd.psn_no, region.admdvs)
     account_id = None
     if has_account:
         account_id = uow.ledger.open_account(AccountKind.PERSONAL, owner=cmd.psn_no,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, bindparam, insert, or_, select, update
 
 from gongji.store import fast
-from gongji.store.tables import bindings
+from gongji.store.tables import bindings, person_region
 
 _ACTIVE = select(bindings).where(bindings.c.sponsor_psn_no == bindparam("sponsor"),
                                  bindings.c.beneficiary_psn_no == bindparam("beneficiary"),
@@ -99,7 +99,8 @@ def sponsors(conn: Connection, beneficiary: str) -> list[tuple[str, str]]:
 def add(conn: Connection, *, binding_id: str, sponsor: str, beneficiary: str, relation: str,
         requested_by: str, at: datetime) -> None:
     conn.execute(insert(bindings).values(
-        id=binding_id, sponsor_psn_no=sponsor, beneficiary_psn_no=beneficiary,
+        admdvs=person_region(beneficiary), id=binding_id, sponsor_psn_no=sponsor,
+        beneficiary_psn_no=beneficiary,
         relation=relation, requested_by=requested_by, status="pending", verified=False,
         requested_at=at))
 

@@ -13,14 +13,16 @@ from gongji.services.access import require_institution
 from gongji.services.door import door
 from gongji.services.files import store
 from gongji.services.files.model import FILE_DAYS, MAX_BYTES, Stored
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import ClientKey, Gongji
 from gongji.services.unit_of_work import UnitOfWork
 
 
 def store_in(uow: UnitOfWork, fixmedins_code: str, filename: str, content: bytes) -> Stored:
     no = new_code("F")
-    store.add(uow.conn, file_qury_no=no, fixmedins_code=fixmedins_code, filename=filename,
-              content=content, at=uow.now, expires_at=uow.now + timedelta(days=FILE_DAYS))
+    store.add(uow.conn, admdvs=institutions.get_in(uow, fixmedins_code).admdvs,
+              file_qury_no=no, fixmedins_code=fixmedins_code, filename=filename, content=content,
+              at=uow.now, expires_at=uow.now + timedelta(days=FILE_DAYS))
     return Stored(no, filename)
 
 

@@ -9,10 +9,11 @@ from sqlalchemy import Connection, insert, select
 from gongji.store.tables import gateway_files
 
 
-def add(conn: Connection, *, file_qury_no: str, fixmedins_code: str, filename: str,
-        content: bytes, at: datetime, expires_at: datetime) -> None:
+def add(conn: Connection, *, admdvs: str, file_qury_no: str, fixmedins_code: str,
+        filename: str, content: bytes, at: datetime, expires_at: datetime) -> None:
     conn.execute(insert(gateway_files).values(
-        file_qury_no=file_qury_no, fixmedins_code=fixmedins_code, filename=filename[:200],
+        admdvs=admdvs, file_qury_no=file_qury_no, fixmedins_code=fixmedins_code,
+        filename=filename[:200],
         content=content, created_at=at, expires_at=expires_at))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from gongji.services.filing.model import FilingView, RecognitionView
-from gongji.store.tables import chronic_recognitions, filings, switches
+from gongji.store.tables import chronic_recognitions, filings, person_region, switches
 
 # -- filings ----------------------------------------------------------------------------------
 
@@ -91,8 +91,9 @@ def recognised_on(conn: Connection, psn_no: str, disease: str, day: date) -> boo
 def set_switch(conn: Connection, psn_no: str, scope: str, enabled: bool, *,
                at: datetime) -> None:
     ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(switches)
-    conn.execute(ins.values(psn_no=psn_no, scope=scope, enabled=enabled, updated_at=at)
-                 .on_conflict_do_update(index_elements=["psn_no", "scope"],
+    conn.execute(ins.values(admdvs=person_region(psn_no), psn_no=psn_no, scope=scope,
+                            enabled=enabled, updated_at=at)
+                 .on_conflict_do_update(index_elements=["admdvs", "psn_no", "scope"],
                                         set_={"enabled": enabled, "updated_at": at}))
 
 

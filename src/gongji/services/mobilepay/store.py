@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from gongji.services.mobilepay.model import OrderItem, RefundView
-from gongji.store.tables import pay_auths, pay_orders, pay_refunds
+from gongji.store.tables import pay_auths, pay_orders, pay_refunds, person_region
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +36,22 @@ def _auth(r: Row[Any]) -> AuthRecord:
                       r.expires_at, r.used_at, r.pay_ord_id)
 
 
+def _region_of_auth(pay_auth_no: str) -> Any:
+    """An order is in its authorization's region (the person's)."""
+    return select(pay_auths.c.admdvs).where(pay_auths.c.pay_auth_no == pay_auth_no
+                                            ).scalar_subquery()
+
+
+def region_of_order(pay_ord_id: str) -> Any:
+    """The rows of an order (refunds, cash payments, notices) are in the order's region."""
+    return select(pay_orders.c.admdvs).where(pay_orders.c.pay_ord_id == pay_ord_id
+                                             ).scalar_subquery()
+
+
 def add_auth(conn: Connection, a: AuthRecord) -> None:
     conn.execute(insert(pay_auths).values(
-        pay_auth_no=a.pay_auth_no, psn_no=a.psn_no, authorized_by=a.authorized_by,
+        admdvs=person_region(a.psn_no), pay_auth_no=a.pay_auth_no, psn_no=a.psn_no,
+        authorized_by=a.authorized_by,
         fixmedins_code=a.fixmedins_code, med_org_ord=a.med_org_ord, insutype=a.insutype,
         fee_sumamt=a.fee_sumamt, items=json.dumps(
             [{"med_list_codg": i.med_list_codg, "cnt": i.cnt, "pric": i.pric, "name": i.name}
@@ -99,7 +112,8 @@ def _order(r: Row[Any]) -> OrderRecord:
 
 
 def add_order(conn: Connection, o: OrderRecord) -> None:
-    conn.execute(insert(pay_orders).values({f: getattr(o, f) for f in _ORDER_FIELDS}))
+    conn.execute(insert(pay_orders).values({**{f: getattr(o, f) for f in _ORDER_FIELDS},
+                                            "admdvs": _region_of_auth(o.pay_auth_no)}))
 
 
 def order(conn: Connection, pay_ord_id: str, *, lock: bool = False) -> OrderRecord | None:
@@ -154,7 +168,8 @@ def _refund(r: Row[Any]) -> RefundView:
 def add_refund(conn: Connection, pay_ord_id: str, r: RefundView, new_setl_id: str | None
                ) -> None:
     conn.execute(insert(pay_refunds).values(
-        pay_ord_id=pay_ord_id, app_refd_sn=r.app_refd_sn, refd_type=r.refd_type,
+        admdvs=region_of_order(pay_ord_id), pay_ord_id=pay_ord_id, app_refd_sn=r.app_refd_sn,
+        refd_type=r.refd_type,
         totl_refd_amt=r.totl_refd_amt, cash_refd_amt=r.cash_refd_amt,
         psn_acct_refd_amt=r.psn_acct_refd_amt, fund_refd_amt=r.fund_refd_amt,
         lines=json.dumps(list(r.lines)), new_setl_id=new_setl_id, created_at=r.created_at))

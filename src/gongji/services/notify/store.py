@@ -14,7 +14,9 @@ from gongji.store.tables import pay_orders
 
 def add(conn: Connection, *, id: str, pay_ord_id: str, fixmedins_code: str, url: str,
         body: str, at: datetime) -> None:
-    conn.execute(insert(n).values(id=id, pay_ord_id=pay_ord_id, fixmedins_code=fixmedins_code,
+    region = select(pay_orders.c.admdvs).where(pay_orders.c.pay_ord_id == pay_ord_id)
+    conn.execute(insert(n).values(admdvs=region.scalar_subquery(), id=id, pay_ord_id=pay_ord_id,
+                                  fixmedins_code=fixmedins_code,
                                   url=url, body=body, created_at=at, attempts=0, next_at=at,
                                   delivered_at=None, last_error=None))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, insert, or_, select, update
 
-from gongji.store.tables import pins
+from gongji.store.tables import person_region, pins
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,8 @@ def save(conn: Connection, psn_no: str, digest: str, *, at: datetime) -> bool:
     done = conn.execute(update(pins).where(pins.c.psn_no == psn_no).values(
         hash=digest, failed=0, locked_until=None, updated_at=at))
     if done.rowcount == 0:
-        conn.execute(insert(pins).values(psn_no=psn_no, hash=digest, failed=0, updated_at=at))
+        conn.execute(insert(pins).values(admdvs=person_region(psn_no), psn_no=psn_no,
+                                         hash=digest, failed=0, updated_at=at))
     return bool(done.rowcount == 1)
 
 

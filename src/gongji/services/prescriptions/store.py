@@ -10,15 +10,17 @@ from typing import Any
 from sqlalchemy import Connection, Row, insert, select, update
 
 from gongji.domain.prescriptions import Prescription, cnt_text
-from gongji.store.tables import prescription_items, prescriptions
+from gongji.store.tables import person_region, prescription_items, prescriptions
 
 
 def add(conn: Connection, rx: Prescription) -> None:
+    region = conn.execute(select(person_region(rx.psn_no))).scalar_one()
     conn.execute(insert(prescriptions).values(
-        hi_rxno=rx.hi_rxno, psn_no=rx.psn_no, issued_by=rx.issued_by, dise_codg=rx.dise_codg,
+        admdvs=region, hi_rxno=rx.hi_rxno, psn_no=rx.psn_no, issued_by=rx.issued_by,
+        dise_codg=rx.dise_codg,
         issued_at=rx.issued_at, valid_until=rx.valid_until, status=rx.status))
     conn.execute(insert(prescription_items), [
-        {"hi_rxno": rx.hi_rxno, "med_list_codg": code, "cnt": cnt_text(cnt)}
+        {"admdvs": region, "hi_rxno": rx.hi_rxno, "med_list_codg": code, "cnt": cnt_text(cnt)}
         for code, cnt in sorted(rx.items.items())])
 
 

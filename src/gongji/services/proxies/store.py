@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from gongji.store import fast
-from gongji.store.tables import proxies
+from gongji.store.tables import person_region, proxies
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,8 @@ def pending_operator_ids(conn: Connection) -> list[str]:
 def add(conn: Connection, proxy_id: str, *, holder: str, subject: str, relation: str,
         needs: str, evidence: str | None, at: datetime) -> None:
     conn.execute(insert(proxies).values(
-        id=proxy_id, holder_psn_no=holder, subject_psn_no=subject, relation=relation,
+        admdvs=person_region(subject), id=proxy_id, holder_psn_no=holder, subject_psn_no=subject,
+        relation=relation,
         status="pending", needs=needs, evidence=evidence, requested_at=at))
 
 

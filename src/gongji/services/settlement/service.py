@@ -276,7 +276,7 @@ def upload_in(uow: UnitOfWork, who: Principal, mdtrt_id: str, lines: tuple[FeeIn
                 line.pric * 100 > item.pric_uplmt_amt:
             raise GongjiError("FEE_PRICE_OVER_CAP", feedetl_sn=line.feedetl_sn,
                               cap=format_yuan(item.pric_uplmt_amt), pric=str(line.pric))
-    store.add_fees(uow.conn, mdtrt_id, list(zip(lines, checked, strict=True)), at=uow.now)
+    store.add_fees(uow.conn, v, list(zip(lines, checked, strict=True)), at=uow.now)
     return Uploaded(mdtrt_id, [_line_view(engine.classify(line, items.get(line.med_list_codg)),
                                           items) for line in checked], withdrawn)
 
@@ -486,8 +486,8 @@ def write(uow: UnitOfWork, ctx: Context, d: Decision, ask: SettleAsk) -> Settlem
     """Make it so: the ledger entry, the accumulators, the sales, the lines, the record."""
     v, r = ctx.visit, d.result
     if ask.medins_setl_id:
-        held = store.claim_medins_setl_id(uow.conn, v.fixmedins_code, ask.medins_setl_id,
-                                          state="settled", at=uow.now)
+        held = store.claim_medins_setl_id(uow.conn, v.mdtrtarea_admvs, v.fixmedins_code,
+                                          ask.medins_setl_id, state="settled", at=uow.now)
         if held == "reversed":
             raise GongjiError("MESSAGE_REVERSED", msgid=ask.medins_setl_id)
         if held is not None:
@@ -498,7 +498,7 @@ def write(uow: UnitOfWork, ctx: Context, d: Decision, ask: SettleAsk) -> Settlem
                               admdvs=v.insuplc_admdvs)
     record = _record(ctx, d, ask, setl_id=setl_id, setl_time=uow.now, entry_id=entry.id)
     store.accumulate(uow.conn, v.psn_no, v.insutype, record.year, r.year_deltas)
-    store.accumulate_stay(uow.conn, v.mdtrt_id, r.stay_deltas)
+    store.accumulate_stay(uow.conn, v.insuplc_admdvs, v.mdtrt_id, r.stay_deltas)
     store.add_sales(uow.conn, d.boxes, ids=[new_code("T") for _ in d.boxes], psn_no=v.psn_no,
                     fixmedins_code=v.fixmedins_code, setl_id=setl_id, at=uow.now)
     store.add_untraced(uow.conn, d.untraced, ids=[new_code("T") for _ in d.untraced],
@@ -656,7 +656,8 @@ def cancel_in(uow: UnitOfWork, who: Principal, setl_id: str, *,
                                   memo=f"cancel {setl_id}")
     store.accumulate(uow.conn, s.psn_no, s.insutype, s.year,
                      {k: -v for k, v in o.year_deltas.items()})
-    store.accumulate_stay(uow.conn, s.mdtrt_id, {k: -v for k, v in o.stay_deltas.items()})
+    store.accumulate_stay(uow.conn, s.insuplc_admdvs, s.mdtrt_id,
+                          {k: -v for k, v in o.stay_deltas.items()})
     store.return_sales(uow.conn, setl_id, at=uow.now)
     store.reopen_fees(uow.conn, setl_id)
     store.cancel_settlement(uow.conn, setl_id, cancel_entry_id=reversal.id, at=uow.now)
@@ -695,8 +696,8 @@ def _reverse(uow: UnitOfWork, who: Principal, omsgid: str, kind: MessageKind) ->
     tombstone that refuses it for ever; if the original is taking effect right now, the claim
     waits for it and then undoes what it did. Either way the outcome is true when told."""
     if kind in ("settlement", "purchase"):
-        held = store.claim_medins_setl_id(uow.conn, who.id, omsgid, state="reversed",
-                                          at=uow.now)
+        held = store.claim_medins_setl_id(uow.conn, _institution(uow, who).admdvs, who.id,
+                                          omsgid, state="reversed", at=uow.now)
         s = None if held is None else store.settlement_of_message(uow.conn, who.id, omsgid,
                                                                   lock=True)
         if s is None:

@@ -31,6 +31,7 @@ from gongji.store.tables import (
     medins_setl_ids,
     pay_auths,
     person_flags,
+    person_region,
     settlements,
     stay_accumulators,
     trace_sales,
@@ -142,7 +143,7 @@ _PENDING = fast.Prepared(select(fee_details).where(
     fee_details.c.mdtrt_id == bindparam("mdtrt_id"), fee_details.c.status == "pending")
     .order_by(fee_details.c.uploaded_at, fee_details.c.feedetl_sn))
 _ADD_FEES = fast.Prepared(fast.insert_of(fee_details, [
-    "mdtrt_id", "feedetl_sn", "med_list_codg", "medins_list_codg", "cnt", "pric",
+    "insuplc_admdvs", "mdtrt_id", "feedetl_sn", "med_list_codg", "medins_list_codg", "cnt", "pric",
     "det_item_fee_sumamt", "fee_ocur_time", "within_limits", "trace_codes", "trdn_flag",
     "chrg_bchno", "status", "uploaded_at"]))
 _SETTLE_FEE = fast.Prepared(update(fee_details).where(
@@ -174,11 +175,12 @@ def fees(conn: Connection, mdtrt_id: str) -> dict[str, FeeRecord]:
         select(fee_details).where(fee_details.c.mdtrt_id == mdtrt_id))}
 
 
-def add_fees(conn: Connection, mdtrt_id: str, rows: Sequence[tuple[Any, FeeLine]], *,
+def add_fees(conn: Connection, v: VisitRecord, rows: Sequence[tuple[Any, FeeLine]], *,
              at: datetime) -> None:
-    """Store uploaded lines: (the FeeIn command, its checked line)."""
+    """Store uploaded lines: (the FeeIn command, its checked line), in the visit's region."""
     _ADD_FEES.run_many(conn, [{
-        "mdtrt_id": mdtrt_id, "feedetl_sn": f.feedetl_sn, "med_list_codg": f.med_list_codg,
+        "insuplc_admdvs": v.insuplc_admdvs, "mdtrt_id": v.mdtrt_id, "feedetl_sn": f.feedetl_sn,
+        "med_list_codg": f.med_list_codg,
         "medins_list_codg": f.medins_list_codg, "cnt": str(line.cnt), "pric": str(line.pric),
         "det_item_fee_sumamt": f.det_item_fee_sumamt, "fee_ocur_time": at,
         "within_limits": f.within_limits, "trace_codes": json.dumps(list(f.trace_codes)),
@@ -283,25 +285,27 @@ def settlement_of_message(conn: Connection, fixmedins_code: str, medins_setl_id:
     return None if row is None else _settlement(row)
 
 
-def claim_medins_setl_id(conn: Connection, fixmedins_code: str, medins_setl_id: str, *,
-                         state: str, at: datetime) -> str | None:
+def claim_medins_setl_id(conn: Connection, admdvs: str, fixmedins_code: str,
+                         medins_setl_id: str, *, state: str, at: datetime) -> str | None:
     """Claim a settlement message id for a settlement (state settled) or a reversal that came
     first (reversed). None if this transaction now holds it; otherwise the state it already
     had. A concurrent claimer of the same id waits here for the holder's commit (PostgreSQL)
     or for the write lock (SQLite), then reads what the holder did."""
     got = conn.execute(_CLAIM_ID[conn.dialect.name == "postgresql"], {
-        "fixmedins_code": fixmedins_code, "medins_setl_id": medins_setl_id, "state": state,
+        "admdvs": admdvs, "fixmedins_code": fixmedins_code, "medins_setl_id": medins_setl_id,
+        "state": state,
         "created_at": at}).first()
     if got is not None:
         return None
     held: str | None = conn.execute(select(medins_setl_ids.c.state).where(
-        medins_setl_ids.c.fixmedins_code == fixmedins_code,
+        medins_setl_ids.c.admdvs == admdvs, medins_setl_ids.c.fixmedins_code == fixmedins_code,
         medins_setl_ids.c.medins_setl_id == medins_setl_id)).scalar()
     return held or state
 
 
 _CLAIM_ID = {pg: (pg_insert if pg else sqlite_insert)(medins_setl_ids)
-             .on_conflict_do_nothing(index_elements=["fixmedins_code", "medins_setl_id"])
+             .on_conflict_do_nothing(index_elements=["admdvs", "fixmedins_code",
+                                                     "medins_setl_id"])
              .returning(medins_setl_ids.c.state) for pg in (False, True)}
 
 
@@ -392,8 +396,17 @@ def _adding(table: Any, keys: list[str]) -> dict[bool, fast.Prepared]:
             for pg in (False, True)}
 
 
-_ACCUMULATE = _adding(accumulators, ["psn_no", "insutype", "year", "name"])
-_ACCUMULATE_STAY = _adding(stay_accumulators, ["mdtrt_id", "name"])
+_ACCUMULATE = {pg: fast.Prepared((pg_insert if pg else sqlite_insert)(accumulators).values({
+    **fast.values_of(accumulators, ["psn_no", "insutype", "year", "name"]),
+    "admdvs": person_region(bindparam("psn_no", type_=accumulators.c.psn_no.type)),
+    "value": bindparam("delta", type_=accumulators.c.value.type)})
+    .on_conflict_do_update(
+        index_elements=["admdvs", "psn_no", "insutype", "year", "name"],
+        set_={"value": accumulators.c.value + bindparam("delta",
+                                                        type_=accumulators.c.value.type)}))
+    for pg in (False, True)}
+"""A person's accumulators are in the person's region."""
+_ACCUMULATE_STAY = _adding(stay_accumulators, ["insuplc_admdvs", "mdtrt_id", "name"])
 
 
 def accumulate(conn: Connection, psn_no: str, insutype: str, year: int,
@@ -405,11 +418,13 @@ def accumulate(conn: Connection, psn_no: str, insutype: str, year: int,
                          "delta": delta})
 
 
-def accumulate_stay(conn: Connection, mdtrt_id: str, deltas: Mapping[str, int]) -> None:
+def accumulate_stay(conn: Connection, insuplc_admdvs: str, mdtrt_id: str,
+                    deltas: Mapping[str, int]) -> None:
     q = _ACCUMULATE_STAY[conn.dialect.name == "postgresql"]
     for name, delta in sorted(deltas.items()):
         if delta:
-            q.run(conn, {"mdtrt_id": mdtrt_id, "name": name, "delta": delta})
+            q.run(conn, {"insuplc_admdvs": insuplc_admdvs, "mdtrt_id": mdtrt_id, "name": name,
+                         "delta": delta})
 
 
 # -- trace-code sales -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from gongji.domain.errors import GongjiError
 from gongji.domain.ids import new_code
 from gongji.services.access import require_institution
 from gongji.services.door import door
+from gongji.services.institutions import service as institutions
 from gongji.services.runtime import ClientKey, Gongji
 from gongji.services.signin import store
 from gongji.services.signin.model import SignIn
@@ -24,8 +25,8 @@ def sign_in(app: Gongji, who: Principal, key: ClientKey | str | None, *, opter_n
 
     def run(uow: UnitOfWork) -> SignIn:
         sign_no = f"{who.id}{uow.now:%Y%m%d%H%M%S}{new_code('')[-4:]}"[:30]
-        store.add(uow.conn, sign_no=sign_no, fixmedins_code=who.id, opter_no=opter_no, mac=mac,
-                  ip=ip, at=uow.now)
+        store.add(uow.conn, admdvs=institutions.get_in(uow, who.id).admdvs, sign_no=sign_no,
+                  fixmedins_code=who.id, opter_no=opter_no, mac=mac, ip=ip, at=uow.now)
         return SignIn(sign_no, uow.now)
 
     return app.write(who, key=key, operation="gateway.sign_in",

@@ -9,10 +9,11 @@ from sqlalchemy import Connection, insert, select, update
 from gongji.store.tables import gateway_signins
 
 
-def add(conn: Connection, *, sign_no: str, fixmedins_code: str, opter_no: str,
+def add(conn: Connection, *, admdvs: str, sign_no: str, fixmedins_code: str, opter_no: str,
         mac: str | None, ip: str | None, at: datetime) -> None:
     conn.execute(insert(gateway_signins).values(
-        sign_no=sign_no, fixmedins_code=fixmedins_code, opter_no=opter_no, mac=mac, ip=ip,
+        admdvs=admdvs, sign_no=sign_no, fixmedins_code=fixmedins_code, opter_no=opter_no, mac=mac,
+        ip=ip,
         signed_in_at=at))
 
 

@@ -131,7 +131,7 @@ def register_stock_in(uow: UnitOfWork, fixmedins_code: str, stock: StockIn) -> S
         stock.med_list_codg)
     if item is None or not item.is_drug:
         raise GongjiError("CATALOG_ITEM_NOT_FOUND", code=stock.med_list_codg)
-    store.add_stock(uow.conn, new_code("U"), fixmedins_code=fixmedins_code,
+    store.add_stock(uow.conn, new_code("U"), admdvs=inst.admdvs, fixmedins_code=fixmedins_code,
                     med_list_codg=stock.med_list_codg, quantity=stock.quantity,
                     bought_on=stock.bought_on, at=uow.now)
     uow.record("trace.stock", subject=fixmedins_code,

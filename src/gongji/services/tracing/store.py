@@ -72,10 +72,10 @@ class StockRow:
     registered_at: datetime
 
 
-def add_stock(conn: Connection, stock_id: str, *, fixmedins_code: str, med_list_codg: str,
-              quantity: int, bought_on: date, at: datetime) -> None:
+def add_stock(conn: Connection, stock_id: str, *, admdvs: str, fixmedins_code: str,
+              med_list_codg: str, quantity: int, bought_on: date, at: datetime) -> None:
     conn.execute(insert(untraced_stock).values(
-        id=stock_id, fixmedins_code=fixmedins_code, med_list_codg=med_list_codg,
+        admdvs=admdvs, id=stock_id, fixmedins_code=fixmedins_code, med_list_codg=med_list_codg,
         quantity=quantity, bought_on=bought_on, registered_at=at))
 
 

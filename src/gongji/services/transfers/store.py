@@ -8,19 +8,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
 
 from gongji.ledger.model import HoldState
 from gongji.store import fast
-from gongji.store.tables import holds, wallet_transfers
+from gongji.store.tables import holds, person_region, wallet_transfers
 
 t = wallet_transfers.c
 
 # the statements of every transfer, built once (store.fast)
 _ONE = fast.Prepared(select(wallet_transfers).where(t.id == bindparam("id")))
-_ADD = fast.Prepared(fast.insert_of(wallet_transfers, [
-    "id", "sender_psn_no", "receiver_psn_no", "binding_id", "hold_id", "amount",
-    "business_date", "submitted_at", "deadline"]))
+_ADD = fast.Prepared(insert(wallet_transfers).values({
+    **fast.values_of(wallet_transfers, [
+        "id", "sender_psn_no", "receiver_psn_no", "binding_id", "hold_id", "amount",
+        "business_date", "submitted_at", "deadline"]),
+    "admdvs": person_region(bindparam("sender_psn_no", type_=t.sender_psn_no.type))}))
+"""A transfer is in its sender's region (whose hold it is)."""
 _ENDED = fast.Prepared(update(wallet_transfers).where(t.id == bindparam("w_id"))
                        .values(fast.values_of(wallet_transfers, ["end_reason"])))
 _DAY = bindparam("day", type_=t.business_date.type)

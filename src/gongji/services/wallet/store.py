@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from gongji.store import fast
-from gongji.store.tables import wallets
+from gongji.store.tables import person_region, wallets
 
 _STATUS = fast.Prepared(select(wallets.c.status).where(wallets.c.psn_no == bindparam("psn_no")))
 _WALLET = select(wallets).where(wallets.c.psn_no == bindparam("psn_no"))
@@ -45,7 +45,7 @@ def is_open(conn: Connection, psn_no: str) -> bool:
 
 
 def add(conn: Connection, psn_no: str, **values: Any) -> None:
-    conn.execute(insert(wallets).values(psn_no=psn_no, **values))
+    conn.execute(insert(wallets).values(admdvs=person_region(psn_no), psn_no=psn_no, **values))
 
 
 def change(conn: Connection, psn_no: str, **values: Any) -> None:
