@@ -46,7 +46,8 @@ from gongji.store.tables import account_stripes, accounts, entries, holds, posti
 
 # the statements every write runs, built once (building one costs more than running it)
 _STRIPED = (select(func.coalesce(func.sum(account_stripes.c.balance), 0))
-            .where(account_stripes.c.account_id == accounts.c.id)
+            .where(account_stripes.c.admdvs == accounts.c.admdvs,
+                   account_stripes.c.account_id == accounts.c.id)
             .scalar_subquery().label("striped"))
 _ACCOUNTS = select(accounts, _STRIPED)
 """Accounts with the sum of their balance stripes (the balance is the row's plus that)."""

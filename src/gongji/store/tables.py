@@ -1230,3 +1230,18 @@ Index("ix_conformance_messages_id", conformance_messages.c.id)
 Index("ix_conformance_messages_fixmedins", conformance_messages.c.fixmedins_code,
       conformance_messages.c.received_at)
 Index("ix_conformance_messages_received_at", conformance_messages.c.received_at)
+
+# lookups by a row's own key, now that the region leads the primary key (migrations 0016, 0017)
+Index("ix_pins_psn_no", pins.c.psn_no)
+Index("ix_wallets_psn_no", wallets.c.psn_no)
+Index("ix_switches_psn_no", switches.c.psn_no, switches.c.scope)
+Index("ix_person_flags_psn_no", person_flags.c.psn_no)
+Index("ix_accumulators_psn_no", accumulators.c.psn_no, accumulators.c.insutype, accumulators.c.year)
+Index("ix_credential_uses_jti", credential_uses.c.jti)
+Index("ix_prescription_items_hi_rxno", prescription_items.c.hi_rxno)
+Index("ix_pay_refunds_pay_ord_id", pay_refunds.c.pay_ord_id, pay_refunds.c.app_refd_sn)
+Index("ix_contributions_psn_no", contributions.c.psn_no, contributions.c.insutype,
+      contributions.c.year)
+Index("ix_stay_accumulators_mdtrt_id", stay_accumulators.c.mdtrt_id)
+Index("ix_medins_setl_ids_message", medins_setl_ids.c.fixmedins_code,
+      medins_setl_ids.c.medins_setl_id)

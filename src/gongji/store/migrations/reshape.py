@@ -63,9 +63,19 @@ def apply(specs: Sequence[Reshape], *, append_only: Sequence[str] = ()) -> None:
     lifted while rows are filled in (they come back as they were)."""
     if op.get_bind().dialect.name == "sqlite":
         for s in specs:
-            _rebuild_sqlite(s)
+            if _indexes_only(s):  # nothing of the table itself changes: no rebuild
+                for name in s.drop_indexes:
+                    op.drop_index(name, table_name=s.table)
+                for name, cols in s.add_indexes:
+                    op.create_index(name, s.table, list(cols))
+            else:
+                _rebuild_sqlite(s)
         return
     _apply_postgresql(specs, append_only)
+
+
+def _indexes_only(s: Reshape) -> bool:
+    return s == Reshape(s.table, drop_indexes=s.drop_indexes, add_indexes=s.add_indexes)
 
 
 # -- PostgreSQL: in place ------------------------------------------------------------------

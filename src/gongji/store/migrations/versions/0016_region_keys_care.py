@@ -42,6 +42,11 @@ def _plain(table: str, column: str, target: str, refcolumn: str) -> Fk:
 _PERSON_FKS = {t: _plain(t, "psn_no", "persons", "psn_no")
                for t in ("visits", "settlements", "claims", "otps", "sessions")}
 
+_LOOKUPS = {  # lookups by a row's own key, now that the region leads the primary key
+    "stay_accumulators": ("ix_stay_accumulators_mdtrt_id", ('mdtrt_id',)),
+    "medins_setl_ids": ("ix_medins_setl_ids_message", ('fixmedins_code', 'medins_setl_id')),
+}
+
 UP = (
     Reshape("visits", pk=(I, "mdtrt_id"), drop_fks=(_PERSON_FKS["visits"].name,),
             add_indexes=(("ix_visits_mdtrt_id", ("mdtrt_id",)),)),
@@ -80,9 +85,11 @@ UP = (
     Reshape("otps", drop_fks=(_PERSON_FKS["otps"].name,)),
     Reshape("sessions", drop_fks=(_PERSON_FKS["sessions"].name,)),
     Reshape("pay_orders", drop_fks=("fk_pay_orders_mdtrt_id_visits",)),
+    *(Reshape(t, add_indexes=(ix,)) for t, ix in _LOOKUPS.items()),
 )
 
 DOWN = (
+    *(Reshape(t, drop_indexes=(ix[0],)) for t, ix in _LOOKUPS.items()),
     Reshape("visits", pk=("mdtrt_id",), add_fks=(_PERSON_FKS["visits"],),
             drop_indexes=("ix_visits_mdtrt_id",)),
     Reshape("fee_details", drop_columns=(I,), pk=("mdtrt_id", "feedetl_sn"),

@@ -65,6 +65,18 @@ _ORDER_ROWS = (("pay_refunds", ("pay_ord_id", "app_refd_sn"), None),
                ("cash_payments", ("id",), "ix_cash_payments_id"),
                ("pay_notifications", ("id",), "ix_pay_notifications_id"))
 
+_LOOKUPS = {  # lookups by a row's own key, now that the region leads the primary key
+    "pins": ("ix_pins_psn_no", ('psn_no',)),
+    "wallets": ("ix_wallets_psn_no", ('psn_no',)),
+    "switches": ("ix_switches_psn_no", ('psn_no', 'scope')),
+    "person_flags": ("ix_person_flags_psn_no", ('psn_no',)),
+    "accumulators": ("ix_accumulators_psn_no", ('psn_no', 'insutype', 'year')),
+    "credential_uses": ("ix_credential_uses_jti", ('jti',)),
+    "prescription_items": ("ix_prescription_items_hi_rxno", ('hi_rxno',)),
+    "pay_refunds": ("ix_pay_refunds_pay_ord_id", ('pay_ord_id', 'app_refd_sn')),
+    "contributions": ("ix_contributions_psn_no", ('psn_no', 'insutype', 'year')),
+}
+
 UP = (
     Reshape("persons", add=R, fill=_HOME, pk=(R, "psn_no"), drop_uniques=("uq_persons_certno",),
             add_uniques=(("uq_persons_admdvs_certno", (R, "certno")),),
@@ -140,9 +152,11 @@ UP = (
               add_indexes=((ix, key),) if ix else ())
       for t, key, ix in _ORDER_ROWS),
     Reshape("idempotency", add=R, fill=_IDEMPOTENCY, pk=(R, "scope", "key")),
+    *(Reshape(t, add_indexes=(ix,)) for t, ix in _LOOKUPS.items()),
 )
 
 DOWN = (
+    *(Reshape(t, drop_indexes=(ix[0],)) for t, ix in _LOOKUPS.items()),
     Reshape("idempotency", drop_columns=(R,), pk=("scope", "key")),
     *(Reshape(t, drop_columns=(R,), pk=key, drop_fks=(f"fk_{t}_pay_ord_id_pay_orders",),
               add_fks=(_plain(t, "pay_ord_id", "pay_orders", "pay_ord_id"),),
