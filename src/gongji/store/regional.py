@@ -23,11 +23,9 @@ from gongji.ledger.audit import NATIONAL_CHAIN
 class Regional:
     table: str
     region: str
-    """The column that names the insured region (added when `derived` says from where)."""
+    """The column that names the region (every table here has it since migration 0016)."""
     key: tuple[str, ...]
     """The table's own primary key; the region column goes in front of it."""
-    derived: str | None = None
-    """SQL that gives the region of a row that does not carry one (postings: their entry's)."""
 
 
 REGIONAL: tuple[Regional, ...] = (
@@ -55,9 +53,8 @@ def partition_ddl(regions: list[str], *, schema: str = "regional") -> list[str]:
     _check_schema(schema)
     out = [f"CREATE SCHEMA {schema}"]
     for t in REGIONAL:
-        extra = f", {t.region} varchar(6)" if t.derived else ""
-        out.append(f"CREATE TABLE {schema}.{t.table} (LIKE public.{t.table} INCLUDING DEFAULTS"
-                   f"{extra}) PARTITION BY LIST ({t.region})")
+        out.append(f"CREATE TABLE {schema}.{t.table} (LIKE public.{t.table} INCLUDING DEFAULTS)"
+                   f" PARTITION BY LIST ({t.region})")
         out.append(f"ALTER TABLE {schema}.{t.table} ADD PRIMARY KEY "
                    f"({', '.join((t.region, *t.key))})")
         values = [*regions, NATIONAL_CHAIN] if t.table == "audit_log" else regions
@@ -76,11 +73,7 @@ def copy_sql(*, schema: str = "regional") -> list[str]:
     _check_schema(schema)
     out = []
     for t in REGIONAL:  # names from the table above and a checked schema: nothing typed in
-        if t.derived:
-            out.append(f"INSERT INTO {schema}.{t.table} SELECT p.*, {t.derived} "  # noqa: S608
-                       f"FROM public.{t.table} p")
-        else:
-            out.append(f"INSERT INTO {schema}.{t.table} SELECT * FROM public.{t.table}")  # noqa: S608
+        out.append(f"INSERT INTO {schema}.{t.table} SELECT * FROM public.{t.table}")  # noqa: S608
     return out
 
 
