@@ -17,23 +17,15 @@ from typer.testing import CliRunner
 
 from gongji.cli import app as cli
 from gongji.domain.errors import GongjiError
-from gongji.services.simulate import service as ds
 from gongji.services.simulate import service as sim
 from gongji.services.simulate.model import Cluster, Population, Simulation, Tally
+from tests.api.test_simulate_cli import PROPOSAL
 
 runner = CliRunner()
 LIMIT = "500MB"
 """Each local worker's memory limit: the Python, numpy, polars and gongji of a worker take
 about 250 MB of it, one small file's claims little more."""
 
-PROPOSAL = """\
-region: "510100"
-name: 提案 refuse unfiled care, accounts pay self-paid items
-effective_from: 2026-01-01
-benefits:
-  out_of_area: {unfiled_in_province: refuse}
-  account_pays_self_paid: true
-"""
 FILINGS = ["", "", "", "retiree_settled", "long_term_resident", "posted_staff", "referral",
            "emergency", "other_temporary"]
 
@@ -169,14 +161,14 @@ def test_a_hash_shared_by_two_persons_is_no_straddle(
     """Persons are told apart by a 64-bit hash; two persons with one hash in two files are read
     back by name and let through (here every hash is one of 3, so many persons share one)."""
     one, parts, _ = claims
-    real = ds._hashes
-    monkeypatch.setattr(ds, "_hashes", lambda s: real(s) % np.uint64(3))
+    real = sim._hashes
+    monkeypatch.setattr(sim, "_hashes", lambda s: real(s) % np.uint64(3))
     shared = sim.simulate(Simulation(claims=parts, out=tmp_path / "d"))
     assert shared.summaries == sim.simulate(Simulation(claims=one, out=tmp_path / "o")).summaries
 
 
 def test_a_bad_value_is_refused_naming_the_file_and_row(tmp_path: Path) -> None:
-    _, files = ds.write_synthetic(Population(persons=400, seed=3), 10, tmp_path / "d")
+    _, files = sim.write_synthetic(Population(persons=400, seed=3), 10, tmp_path / "d")
     bad = pl.read_parquet(files[7])
     bad = bad.with_columns(pl.when(pl.int_range(pl.len()) == 10).then(pl.lit("12.345"))
                            .otherwise(pl.col("medfee_sumamt")).alias("medfee_sumamt"))
@@ -194,7 +186,7 @@ def test_a_bad_value_is_refused_naming_the_file_and_row(tmp_path: Path) -> None:
 def test_partitioning_keeps_persons_whole_and_the_report(
         claims: tuple[Path, Path, Path], tmp_path: Path) -> None:
     one, _, proposal = claims
-    written = ds.partition(one, 9, tmp_path / "p")
+    written = sim.partition(one, 9, tmp_path / "p")
     assert 1 < len(written) <= 9
     owners: dict[str, Path] = {}
     for path in written:
@@ -209,7 +201,7 @@ def test_partitioning_keeps_persons_whole_and_the_report(
 
 def test_a_synthetic_dataset_reads_back_as_drawn(tmp_path: Path) -> None:
     pop = Population(persons=3000, seed=9, out_of_area_share=0.3)
-    count, files = ds.write_synthetic(pop, 3, tmp_path / "d")
+    count, files = sim.write_synthetic(pop, 3, tmp_path / "d")
     plans = sim.scenarios([])
     drawn = []
     for i, path in enumerate(files):
@@ -218,7 +210,7 @@ def test_a_synthetic_dataset_reads_back_as_drawn(tmp_path: Path) -> None:
         drawn.append(sim.settle(replay, plans[0]))
         assert sim.run(sim.read_claims(path), plans) == [sim.finish(drawn[-1])]
     assert sum(t.claims for t in drawn) == count
-    assert ds.settle_dataset(files, plans)[1][0].totals == sim.merge(drawn).totals
+    assert sim.settle_dataset(files, plans)[1][0].totals == sim.merge(drawn).totals
 
 
 def test_the_cli_on_two_local_workers(tmp_path: Path) -> None:
@@ -264,7 +256,7 @@ def test_a_national_years_totals_are_written_exactly(tmp_path: Path) -> None:
 def test_a_file_too_big_for_the_workers_memory_is_refused_not_hung(tmp_path: Path) -> None:
     """250,000 claims in one file need about 600 MB in a worker: at a 330 MB limit Dask
     restarts the worker, tries again, and the run stops with a refusal (never a pause)."""
-    ds.write_synthetic(Population(persons=50_000, seed=2), 1, tmp_path / "d")
+    sim.write_synthetic(Population(persons=50_000, seed=2), 1, tmp_path / "d")
     with pytest.raises(GongjiError) as e:
         sim.simulate(Simulation(claims=tmp_path / "d", out=tmp_path / "o",
                                 cluster=Cluster(workers=2, memory_limit="330MB")))
